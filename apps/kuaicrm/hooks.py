@@ -1,0 +1,18 @@
+"""KuaiCRM's single wiring file: every side effect of the app is declared here."""
+
+app_name = "kuaicrm"
+app_title = "快格轻CRM"
+
+# The engine's department data scope walks this tree.
+department_doctype = "Department"
+department_parent_field = "parent_department"
+
+doc_events: dict = {
+    "Lead": {"validate": ["kuaicrm.doctype.lead.lead.normalise_contact_details"]},
+}
+
+scheduler_events: dict = {
+    "daily": ["kuaicrm.tasks.mark_overdue_first_contact"],
+}
+
+demo_loader = "kuaicrm.fixtures.demo.load_demo"

@@ -1,0 +1,105 @@
+"""Request plumbing: size limit, language, token auth, per-request caches."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
+
+from lowcode import context
+from lowcode.api.errors import error_response
+from lowcode.exceptions import AuthenticationError, RequestTooLargeError
+from lowcode.i18n import _
+from lowcode.meta import registry
+
+
+class RequestSizeMiddleware:
+    """Refuse bodies larger than the site's limit before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.LOWCODE_MAX_BODY_BYTES:
+            return error_response(RequestTooLargeError(_("Request body too large: at most {limit} bytes", limit=settings.LOWCODE_MAX_BODY_BYTES)))
+        return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """zh-CN unless the request asks for English (``_lang=en`` or Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        wanted = request.GET.get("_lang") or request.headers.get("X-Language") or request.headers.get("Accept-Language", "")
+        language = "en" if wanted.lower().startswith("en") else "zh-hans"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", "en" if language == "en" else "zh-CN")
+        return response
+
+
+def _token_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _sep, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "token":
+        key, sep, secret = value.strip().partition(":")
+        return (key, secret) if sep else ("", "")
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ("", "")
+        key, sep, secret = decoded.partition(":")
+        return (key, secret) if sep else ("", "")
+    return None
+
+
+class TokenAuthMiddleware:
+    """``Authorization: token <key>:<secret>`` (or Basic) authenticates the request.
+
+    Token requests carry no cookie session, so CSRF does not apply to them.
+    A bad or revoked token is refused outright, never downgraded to Guest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization")
+        if header:
+            credentials = _token_credentials(header)
+            if credentials is not None:
+                from lowcode.users import user_for_token
+
+                user = user_for_token(*credentials) if all(credentials) else None
+                if user is None:
+                    return error_response(AuthenticationError(_("Invalid or revoked API key")))
+                request.user = user
+                request.token_auth = True
+                request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
+
+
+class MetaFreshnessMiddleware:
+    """Start each request with fresh per-request caches and current customisations."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        context.reset()
+        registry.refresh()
+        user = getattr(request, "user", None) or AnonymousUser()
+        request.frappe_user = user.username if user.is_authenticated else "Guest"
+        return self.get_response(request)

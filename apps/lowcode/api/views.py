@@ -1,0 +1,175 @@
+"""REST v1 in Frappe's contract: parse, call the library or an action, render.
+
+``/api/resource/<DocType>[/<name>]`` and ``/api/method/<dotted.name>``;
+answers ``{"data": …}`` and ``{"message": …}``; errors per ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from lowcode.api.errors import error_response
+from lowcode.documents import actions
+from lowcode.exceptions import AuthenticationError, DataError, FrappeError, RequestTooLargeError
+from lowcode.hooks_loader import get_hooks, resolve
+from lowcode.i18n import _
+from lowcode.meta.registry import DoesNotExist
+from lowcode.query import reads
+
+MAX_JSON_DEPTH = 20
+
+
+def ok(payload: Any, key: str = "data", status: int = 200) -> JsonResponse:
+    return JsonResponse({key: payload}, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    stack, deepest = [(value, 1)], 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def request_params(request: HttpRequest) -> dict[str, Any]:
+    """Merge query string, form fields and a JSON body, as Frappe's form_dict does."""
+    params: dict[str, Any] = {key: request.GET.get(key) for key in request.GET if not key.startswith("_")}
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        content_type = request.content_type or ""
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise RequestTooLargeError(_("Request body too large")) from None
+        if "json" in content_type or (body[:1] in (b"{", b"[") and "form" not in content_type):
+            if body.strip():
+                try:
+                    data = json.loads(body)
+                except (ValueError, UnicodeDecodeError):
+                    raise DataError(_("Request body is not valid JSON")) from None
+                if not isinstance(data, dict):
+                    raise DataError(_("Request body must be a JSON object"))
+                if _depth(data) > MAX_JSON_DEPTH:
+                    raise DataError(_("Request body is nested too deeply"))
+                params.update(data)
+        else:
+            params.update({key: request.POST.get(key) for key in request.POST})
+    return params
+
+
+def _document_payload(params: dict) -> dict:
+    """Frappe accepts the document as the body or as a JSON string in ``data``."""
+    data = params.get("data", params)
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise DataError(_("data must be a JSON object")) from None
+    if not isinstance(data, dict):
+        raise DataError(_("data must be a JSON object"))
+    return data
+
+
+def handle_errors(view):
+    """Turn engine errors into Frappe-shaped responses; roll back on any of them."""
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except FrappeError as exc:
+            return error_response(exc)
+        except DoesNotExist as exc:
+            from lowcode.exceptions import DoesNotExistError
+
+            return error_response(DoesNotExistError(_("DocType {doctype} not found", doctype=str(exc))))
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def require_login(request: HttpRequest) -> str:
+    user = request.frappe_user
+    if user == "Guest":
+        raise AuthenticationError(_("Not logged in"))
+    return user
+
+
+@handle_errors
+def resource_list(request: HttpRequest, doctype: str):
+    user = require_login(request)
+    if request.method == "GET":
+        params = request_params(request)
+        as_dict = str(params.get("as_dict", "1")).lower() not in ("0", "false")
+        rows = reads.get_list(
+            user, doctype, fields=params.get("fields"), filters=params.get("filters"),
+            or_filters=params.get("or_filters"), order_by=params.get("order_by"),
+            limit_start=params.get("limit_start"),
+            limit=params.get("limit_page_length", params.get("limit")), as_list=not as_dict,
+        )
+        return ok(rows)
+    if request.method == "POST":
+        data = _document_payload(request_params(request))
+        doc = actions.do_insert_doc(user, doctype, data)
+        return ok(reads.doc_to_dict(user, doc))
+    return error_response(DataError(_("Method {method} not allowed", method=request.method)))
+
+
+@handle_errors
+def resource_doc(request: HttpRequest, doctype: str, name: str):
+    user = require_login(request)
+    if request.method == "GET":
+        return ok(reads.get_doc(user, doctype, name))
+    if request.method == "PUT":
+        data = _document_payload(request_params(request))
+        doc = actions.do_save_doc(user, doctype, name, data)
+        return ok(reads.doc_to_dict(user, doc))
+    if request.method == "DELETE":
+        actions.do_delete_doc(user, doctype, name)
+        return ok("ok", key="message", status=202)
+    return error_response(DataError(_("Method {method} not allowed", method=request.method)))
+
+
+@csrf_exempt
+@handle_errors
+def method(request: HttpRequest, method_name: str):
+    """Call a whitelisted method; CSRF applies to cookie-session writes except login."""
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    methods = get_hooks("whitelisted_methods") or {}
+    path = methods.get(method_name)
+    if path is None:
+        from lowcode.exceptions import DoesNotExistError
+
+        raise DoesNotExistError(_("Method {method} not found", method=method_name))
+    function = resolve(path)
+    public = getattr(function, "allow_guest", False)
+    if request.method not in ("GET", "HEAD") and not public and not getattr(request, "token_auth", False):
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, method, (), {})
+        if rejected is not None:
+            return rejected
+    user = request.frappe_user
+    if user == "Guest" and not public:
+        raise AuthenticationError(_("Not logged in"))
+    params = request_params(request)
+    params.pop("cmd", None)
+    if getattr(function, "writes", False) and request.method == "GET":
+        raise DataError(_("{method} must be called with POST", method=method_name))
+    try:
+        with transaction.atomic():
+            result = function(request, user, **params)
+    except TypeError as exc:
+        if "argument" not in str(exc):
+            raise
+        raise DataError(_("Bad arguments for {method}: {error}", method=method_name, error=str(exc).split(")", 1)[-1].strip())) from None
+    if isinstance(result, JsonResponse):
+        return result
+    return ok(result, key="message")

@@ -1,0 +1,159 @@
+"""Django settings built from the active site's ``site_config.json``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from lowcode.conf.site import REPO_DIR, read_site_config, site_name, site_path
+
+SITE_NAME = site_name()
+SITE_DIR = site_path()
+SITE_CONFIG = read_site_config()
+
+# A missing site (e.g. `kuaicrm new-site` itself) still needs a key to boot;
+# a random one per process is safe because nothing signed outlives it.
+SECRET_KEY = SITE_CONFIG.get("secret_key") or secrets.token_urlsafe(50)
+DEBUG = bool(SITE_CONFIG.get("developer_mode", False))
+ALLOWED_HOSTS = SITE_CONFIG.get("allowed_hosts", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+
+# Apps whose doctype/ folders, hooks.py and translations the engine loads, in order.
+LOWCODE_APPS = ["lowcode", "kuaicrm"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django_rq",
+    "lowcode.apps.LowcodeConfig",
+    "kuaicrm.apps.KuaicrmConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "lowcode.api.middleware.RequestSizeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "lowcode.api.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After AuthenticationMiddleware so a token's user is not replaced by the
+    # session's; CSRF is checked later (process_view), so the exemption holds.
+    "lowcode.api.middleware.TokenAuthMiddleware",
+    "lowcode.api.middleware.MetaFreshnessMiddleware",
+]
+
+ROOT_URLCONF = "lowcode.conf.urls"
+WSGI_APPLICATION = "lowcode.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+
+def _database() -> dict:
+    db_type = SITE_CONFIG.get("db_type", "sqlite")
+    if db_type == "mariadb":
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": SITE_CONFIG.get("db_name", "kuaicrm"),
+            "USER": SITE_CONFIG.get("db_user", "kuaicrm"),
+            "PASSWORD": SITE_CONFIG.get("db_password", ""),
+            "HOST": SITE_CONFIG.get("db_host", "127.0.0.1"),
+            "PORT": str(SITE_CONFIG.get("db_port", 3306)),
+            "OPTIONS": {
+                "charset": "utf8mb4",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+                "isolation_level": "read committed",
+            },
+            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        }
+    if db_type != "sqlite":
+        raise ValueError(f"site_config.json: unknown db_type {db_type!r} (sqlite or mariadb)")
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(SITE_DIR / "db.sqlite3"),
+        "OPTIONS": {
+            # WAL lets readers run beside the single writer; IMMEDIATE takes the
+            # write lock at BEGIN so two writers queue instead of deadlocking.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+        "TEST": {"NAME": SITE_CONFIG.get("test_db_name") or None},
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = SITE_CONFIG.get("redis_url") or ""
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"kuaicrm:{SITE_NAME}",
+        }
+    }
+else:
+    # The database cache is shared by every process of the site, which rate
+    # limiting needs; a per-process memory cache would let each worker count alone.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "lowcode_cache",
+        }
+    }
+
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}
+    for name in ("default", "short", "long")
+}
+LOWCODE_JOBS_INLINE = not REDIS_URL
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+SESSION_COOKIE_NAME = "sid"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Frappe clients send the CSRF token in this header.
+CSRF_HEADER_NAME = "HTTP_X_FRAPPE_CSRF_TOKEN"
+CSRF_FAILURE_VIEW = "lowcode.api.errors.csrf_failure"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = SITE_CONFIG.get("time_zone", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/assets/"
+FILES_PATH = Path(SITE_CONFIG.get("files_path") or SITE_DIR / "files")
+
+# Bodies over this size are refused with 413 before any parsing.
+LOWCODE_MAX_BODY_BYTES = int(SITE_CONFIG.get("max_body_bytes", 5 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = LOWCODE_MAX_BODY_BYTES
+LOWCODE_MAX_PAGE_LENGTH = 1000
+LOWCODE_COUNT_CAP = int(SITE_CONFIG.get("count_cap", 100_000))
+LOWCODE_LOGIN_LIMITS = {
+    "account": (5, 15 * 60),  # failed attempts per account per window (s)
+    "ip": (30, 60),  # attempts per IP per window (s)
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": SITE_CONFIG.get("log_level", "WARNING")},
+}
+
+BASE_DIR: Path = REPO_DIR

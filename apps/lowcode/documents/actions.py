@@ -1,0 +1,434 @@
+"""Every document write: insert, save, submit, cancel, delete.
+
+Each action runs in one transaction: a failure anywhere (validation, a
+controller, a hook) rolls back everything, so nothing is half-written.
+Lifecycle: ``before_insert → validate → before_save → write → after_insert
+→ on_update``; controller methods run first, then ``hooks.py`` doc_events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lowcode.documents.factory import get_model
+from lowcode.documents.naming import make_name
+from lowcode.documents.validation import (
+    CoercionError,
+    check_value,
+    coerce,
+    label_of,
+    resolve_default,
+    type_error,
+    values_of,
+)
+from lowcode.exceptions import (
+    DataError,
+    DocstatusTransitionError,
+    DuplicateEntryError,
+    FieldError,
+    PermissionError,
+    TimestampMismatchError,
+    ValidationError,
+)
+from lowcode.hooks_loader import doc_event_handlers
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.meta.doctype import DocTypeMeta
+from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_levels
+from lowcode.query.serialize import to_json
+
+# Keys a client may send back unchanged; they are never written from input.
+IGNORED_KEYS = frozenset(
+    {"doctype", "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
+     "parent", "parentfield", "parenttype", "_custom"}
+)
+
+
+def run_event(doc, event: str) -> None:
+    """Run the controller method, then every doc_events hook for ``event``."""
+    getattr(doc, event)()
+    for handler in doc_event_handlers(doc.doctype, event):
+        handler(doc, event)
+
+
+def _apply_input(doc, meta: DocTypeMeta, data: dict, user: str, *, is_new: bool, check_levels: bool) -> list[FieldError]:
+    """Set typed values from client input; return type errors (never half-applied: caller aborts)."""
+    errors: list[FieldError] = []
+    writable = permitted_levels(user, meta.name, "write") | (
+        permitted_levels(user, meta.name, "create") if is_new else frozenset()
+    )
+    unknown = [k for k in data if k not in IGNORED_KEYS and not k.startswith("__") and not meta.has_field(k)]
+    if unknown:
+        raise DataError(_("Unknown field(s) for {doctype}: {fields}", doctype=_(meta.name), fields=", ".join(sorted(unknown)[:20])))
+    for key, raw in data.items():
+        field = meta.get_field(key)
+        if field is None or not (field.holds_value or field.is_table):
+            continue
+        if check_levels and field.permlevel not in writable:
+            if _differs(doc.get(key), raw, field):
+                raise PermissionError(_("No permission to change {label}", label=label_of(field)))
+            continue
+        if not is_new and field.set_only_once and doc.get(key) not in (None, "") and _differs(doc.get(key), raw, field):
+            errors.append(FieldError(key, "set_only_once", _("{label} cannot be changed once set", label=label_of(field))))
+            continue
+        if field.is_table:
+            if not isinstance(raw, list):
+                errors.append(FieldError(key, "table", _("{label} must be a list of rows", label=label_of(field))))
+                continue
+            errors += _apply_children(doc, field, raw, user)
+            continue
+        try:
+            doc.set(key, coerce(field, raw, user))
+        except CoercionError as exc:
+            errors.append(type_error(field, str(exc)))
+    return errors
+
+
+def _differs(current: Any, raw: Any, field) -> bool:
+    if field.is_table:
+        return bool(raw)
+    try:
+        return coerce(field, raw) != current
+    except CoercionError:
+        return True
+
+
+def _apply_children(doc, field, rows: list, user: str) -> list[FieldError]:
+    child_meta = registry.get_meta(field.options or "")
+    model = get_model(child_meta.name)
+    existing = {row.name: row for row in doc.get_children(field.fieldname)} if not doc.is_new else {}
+    children, errors = [], []
+    for idx, raw in enumerate(rows, start=1):
+        if not isinstance(raw, dict):
+            errors.append(FieldError(field.fieldname, "table", _("Row {row} of {label} must be an object", row=idx, label=label_of(field)), row=idx, table=field.fieldname))
+            continue
+        row = existing.get(raw.get("name")) or model()
+        unknown = [k for k in raw if k not in IGNORED_KEYS and not k.startswith("__") and not child_meta.has_field(k)]
+        if unknown:
+            raise DataError(_("Unknown field(s) for {doctype}: {fields}", doctype=_(child_meta.name), fields=", ".join(sorted(unknown)[:20])))
+        if row._state.adding:
+            for child_field in child_meta.data_fields:
+                default = resolve_default(child_field, user)
+                if default is not None:
+                    row.set(child_field.fieldname, default)
+        for key, value in raw.items():
+            child_field = child_meta.get_field(key)
+            if child_field is None or not child_field.holds_value:
+                continue
+            try:
+                row.set(key, coerce(child_field, value, user))
+            except CoercionError as exc:
+                error = type_error(child_field, str(exc))
+                errors.append(FieldError(error.fieldname, error.rule, _("Row {row}: {message}", row=idx, message=error.message), row=idx, table=field.fieldname))
+        row.idx = idx
+        children.append(row)
+    doc.set_children(field.fieldname, children)
+    return errors
+
+
+def _user_info(user: str) -> dict:
+    from lowcode.permissions.core import get_roles
+
+    return {"name": user, "roles": sorted(get_roles(user))}
+
+
+def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | None = None) -> None:
+    """Check every field of the document and its rows; raise with all failures at once.
+
+    ``prior`` are type errors from parsing input: their fields are not checked again.
+    """
+    values = values_of(doc, meta)
+    info = _user_info(user)
+    errors: list[FieldError] = list(prior or [])
+    skip = {(e.table, e.fieldname) for e in errors}
+    for field in meta.fields:
+        if field.is_table:
+            rows = doc.get_children(field.fieldname)
+            if field.reqd and not rows:
+                errors.append(FieldError(field.fieldname, "reqd", _("{label} is required", label=label_of(field))))
+            child_meta = registry.get_meta(field.options or "")
+            for idx, row in enumerate(rows, start=1):
+                row_values = values_of(row, child_meta)
+                for child_field in child_meta.data_fields:
+                    if (field.fieldname, child_field.fieldname) in skip:
+                        continue
+                    for error in check_value(child_field, row.get(child_field.fieldname), row_values, info):
+                        errors.append(FieldError(error.fieldname, error.rule, _("{table} row {row}: {message}", table=label_of(field), row=idx, message=error.message), row=idx, table=field.fieldname))
+                errors += _link_errors(child_meta, row, prefix=(field, idx))
+        elif field.holds_value and (None, field.fieldname) not in skip:
+            errors += check_value(field, doc.get(field.fieldname), values, info)
+    errors += _link_errors(meta, doc)
+    unique_errors = _unique_errors(meta, doc)
+    if errors or unique_errors:
+        all_errors = errors + unique_errors
+        summary = "; ".join(e.message for e in all_errors[:5])
+        if errors:
+            raise ValidationError(summary, all_errors)
+        raise DuplicateEntryError(summary, all_errors)
+
+
+def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[FieldError]:
+    errors = []
+    for field in meta.data_fields:
+        if field.fieldtype not in ("Link", "Dynamic Link"):
+            continue
+        value = doc.get(field.fieldname)
+        if value in (None, ""):
+            continue
+        target = field.options if field.fieldtype == "Link" else doc.get(field.options or "")
+        if not target or not link_exists(str(target), str(value)):
+            message = _("{label}: {doctype} {value} does not exist", label=label_of(field), doctype=_(str(target or "?")), value=value)
+            if prefix:
+                table_field, row = prefix
+                errors.append(FieldError(field.fieldname, "link", _("{table} row {row}: {message}", table=label_of(table_field), row=row, message=message), row=row, table=table_field.fieldname))
+            else:
+                errors.append(FieldError(field.fieldname, "link", message))
+    return errors
+
+
+def link_exists(target: str, value: str) -> bool:
+    if target == "User":
+        return get_user_model().objects.filter(username=value).exists()
+    if target == "DocType":
+        return registry.exists(value)
+    if not registry.exists(target):
+        return False
+    return get_model(target).objects.filter(name=value).exists()
+
+
+def _unique_errors(meta: DocTypeMeta, doc) -> list[FieldError]:
+    errors = []
+    model = type(doc)
+    for field in meta.data_fields:
+        if not field.unique:
+            continue
+        value = doc.get(field.fieldname)
+        if value in (None, ""):
+            continue
+        lookup = f"_custom__{field.fieldname}" if field.is_custom else field.fieldname
+        if model.objects.filter(**{lookup: value}).exclude(name=doc.name).exists():
+            errors.append(FieldError(field.fieldname, "unique", _("{label} {value} already exists", label=label_of(field), value=value)))
+    return errors
+
+
+def _snapshot(doc, meta: DocTypeMeta) -> dict:
+    data = {f.fieldname: to_json(doc.get(f.fieldname)) for f in meta.data_fields}
+    for field in meta.table_fields:
+        child_meta = registry.get_meta(field.options or "")
+        data[field.fieldname] = [
+            {"name": row.name, **{f.fieldname: to_json(row.get(f.fieldname)) for f in child_meta.data_fields}}
+            for row in doc.get_children(field.fieldname)
+        ]
+    return data
+
+
+def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
+    """Frappe's Version shape: changed, added, removed, row_changed."""
+    changed, added, removed, row_changed = [], [], [], []
+    table_names = {f.fieldname for f in meta.table_fields}
+    for key, new in after.items():
+        old = before.get(key)
+        if key in table_names:
+            old_rows = {r["name"]: r for r in old or []}
+            new_rows = {r["name"]: r for r in new or []}
+            added += [[key, r] for n, r in new_rows.items() if n not in old_rows]
+            removed += [[key, r] for n, r in old_rows.items() if n not in new_rows]
+            for n, r in new_rows.items():
+                if n in old_rows:
+                    diffs = [[k, old_rows[n].get(k), v] for k, v in r.items() if old_rows[n].get(k) != v]
+                    if diffs:
+                        row_changed.append([key, r.get("idx", 0), n, diffs])
+        elif old != new:
+            changed.append([key, old, new])
+    return {"changed": changed, "added": added, "removed": removed, "row_changed": row_changed}
+
+
+def _write_version(doc, user: str, data: dict) -> None:
+    from lowcode.models import Version
+
+    Version.objects.create(ref_doctype=doc.doctype, docname=doc.name, owner=user, creation=doc.modified, data=data)
+
+
+def _save_children(doc, meta: DocTypeMeta, user: str) -> None:
+    """Whole-table replacement: rows not sent are deleted; sent rows keep their names."""
+    for field in meta.table_fields:
+        if "_children" not in doc.__dict__ or field.fieldname not in doc.__dict__["_children"]:
+            continue
+        model = get_model(field.options or "")
+        rows = doc.get_children(field.fieldname)
+        keep = [row.name for row in rows if not row._state.adding]
+        model.objects.filter(parent=doc.name, parenttype=doc.doctype, parentfield=field.fieldname).exclude(name__in=keep).delete()
+        for row in rows:
+            row.parent, row.parenttype, row.parentfield = doc.name, doc.doctype, field.fieldname
+            row.modified, row.modified_by = doc.modified, user
+            row.docstatus = doc.docstatus
+            if row._state.adding:
+                row.name = make_name(row)
+                row.owner, row.creation = user, doc.modified
+                row.save(force_insert=True)
+            else:
+                row.save(force_update=True)
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _write(doc, meta: DocTypeMeta, user: str, *, insert: bool) -> None:
+    try:
+        with transaction.atomic():
+            doc.save(force_insert=insert, force_update=not insert)
+            _save_children(doc, meta, user)
+    except IntegrityError as exc:
+        raise DuplicateEntryError(_("{doctype} {name} already exists or conflicts with another record", doctype=_(meta.name), name=doc.name)) from exc
+
+
+@transaction.atomic
+def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bool = False):
+    """Create a document from client data and return it."""
+    meta = registry.get_meta(doctype)
+    if meta.istable:
+        raise PermissionError(_("{doctype} rows are created through their parent document", doctype=_(doctype)))
+    if not ignore_permissions and not has_doctype_permission(user, doctype, "create"):
+        raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
+    doc = get_model(doctype)()
+    now = _now()
+    doc.owner, doc.modified_by, doc.creation, doc.modified, doc.docstatus = user, user, now, now, 0
+    for field in meta.data_fields:
+        default = resolve_default(field, user)
+        if default is not None:
+            doc.set(field.fieldname, default)
+    errors = _apply_input(doc, meta, data, user, is_new=True, check_levels=not ignore_permissions)
+    if errors:
+        validate_doc(doc, meta, user, errors)  # report every field's problem together
+    run_event(doc, "before_insert")
+    doc.name = make_name(doc, requested=data.get("name") if isinstance(data.get("name"), str) else None)
+    if len(doc.name) > 140:
+        raise ValidationError(_("Name is too long: at most 140 characters"))
+    run_event(doc, "validate")
+    validate_doc(doc, meta, user)
+    run_event(doc, "before_save")
+    if type(doc).objects.filter(name=doc.name).exists():
+        raise DuplicateEntryError(_("{doctype} {name} already exists", doctype=_(doctype), name=doc.name))
+    _write(doc, meta, user, insert=True)
+    if meta.track_changes:
+        _write_version(doc, user, {"created": True, **_version_data(meta, {}, _snapshot(doc, meta))})
+    run_event(doc, "after_insert")
+    run_event(doc, "on_update")
+    doc._state.adding = False
+    return doc
+
+
+def check_not_stale(doc, expected_modified: Any) -> None:
+    """Raise TimestampMismatchError when the client's copy is older than the stored one."""
+    if expected_modified in (None, ""):
+        return
+    if str(expected_modified) != to_json(doc.modified):
+        raise TimestampMismatchError(_(
+            "{doctype} {name} was changed by {user} at {when} after you opened it. Reload to see the changes, then save again.",
+            doctype=_(doc.doctype), name=doc.name, user=doc.modified_by, when=to_json(doc.modified)[:19]))
+
+
+@transaction.atomic
+def do_save_doc(user: str, doctype: str, name: str, data: dict, *, ignore_permissions: bool = False):
+    """Update a document from client data; stale ``modified`` answers 409."""
+    meta = registry.get_meta(doctype)
+    if ignore_permissions:
+        doc = get_model(doctype).objects.select_for_update().get(name=name)
+    else:
+        doc = access_doc(user, doctype, name, "write", for_update=True)
+    check_not_stale(doc, data.get("modified"))
+    if doc.docstatus == 2:
+        raise DocstatusTransitionError(_("Cancelled documents cannot be changed"))
+    before = _snapshot(doc, meta)
+    if doc.docstatus == 1:
+        locked = [k for k in data if meta.get_field(k) and not meta.get_field(k).allow_on_submit and _differs(doc.get(k), data[k], meta.get_field(k))]
+        if locked:
+            raise DocstatusTransitionError(_("Submitted documents cannot be changed: {fields}", fields=", ".join(locked)))
+    errors = _apply_input(doc, meta, data, user, is_new=False, check_levels=not ignore_permissions)
+    if errors:
+        validate_doc(doc, meta, user, errors)
+    doc.modified, doc.modified_by = _now(), user
+    doc._doc_before_save = before
+    event = "before_update_after_submit" if doc.docstatus == 1 else "validate"
+    run_event(doc, event)
+    validate_doc(doc, meta, user)
+    if doc.docstatus == 0:
+        run_event(doc, "before_save")
+    _write(doc, meta, user, insert=False)
+    after = _snapshot(doc, meta)
+    if meta.track_changes:
+        diff = _version_data(meta, before, after)
+        if any(diff.values()):
+            _write_version(doc, user, diff)
+    run_event(doc, "on_update_after_submit" if doc.docstatus == 1 else "on_update")
+    return doc
+
+
+def _transition(user: str, doctype: str, name: str, verb: str, expected_modified: Any, source: int, target: int):
+    meta = registry.get_meta(doctype)
+    if not meta.is_submittable:
+        raise DocstatusTransitionError(_("{doctype} cannot be submitted or cancelled", doctype=_(doctype)))
+    doc = access_doc(user, doctype, name, verb, for_update=True)
+    check_not_stale(doc, expected_modified)
+    if doc.docstatus != source:
+        raise DocstatusTransitionError(_("Cannot {verb} {doctype} {name} in its current state", verb=_(verb), doctype=_(doctype), name=name))
+    before_status = doc.docstatus
+    doc.docstatus = target
+    doc.modified, doc.modified_by = _now(), user
+    run_event(doc, f"before_{verb}")
+    if verb == "submit":
+        run_event(doc, "validate")
+        validate_doc(doc, meta, user)
+    _write(doc, meta, user, insert=False)
+    if meta.track_changes:
+        _write_version(doc, user, {"changed": [["docstatus", before_status, target]], "added": [], "removed": [], "row_changed": []})
+    run_event(doc, f"on_{verb}")
+    return doc
+
+
+@transaction.atomic
+def do_submit_doc(user: str, doctype: str, name: str, expected_modified: Any = None):
+    return _transition(user, doctype, name, "submit", expected_modified, 0, 1)
+
+
+@transaction.atomic
+def do_cancel_doc(user: str, doctype: str, name: str, expected_modified: Any = None):
+    return _transition(user, doctype, name, "cancel", expected_modified, 1, 2)
+
+
+@transaction.atomic
+def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: bool = False) -> None:
+    from lowcode.models import Assignment
+
+    meta = registry.get_meta(doctype)
+    if ignore_permissions:
+        doc = get_model(doctype).objects.get(name=name)
+    else:
+        doc = access_doc(user, doctype, name, "delete", for_update=True)
+    if doc.docstatus == 1:
+        raise DocstatusTransitionError(_("Submitted documents must be cancelled before deletion"))
+    run_event(doc, "on_trash")
+    for field in meta.table_fields:
+        get_model(field.options or "").objects.filter(parent=name, parenttype=doctype).delete()
+    Assignment.objects.filter(ref_doctype=doctype, docname=name).delete()
+    type(doc).objects.filter(name=name).delete()
+    if meta.track_changes:
+        _write_version(doc, user, {"deleted": True, "changed": [], "added": [], "removed": [], "row_changed": []})
+    run_event(doc, "after_delete")
+
+
+@transaction.atomic
+def do_assign_doc(user: str, doctype: str, name: str, assignee: str) -> None:
+    """Assign a document to a user (who then sees it under the 'own' scope)."""
+    from lowcode.models import Assignment
+
+    access_doc(user, doctype, name, "write")
+    if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
+        raise ValidationError(_("User {user} does not exist", user=assignee))
+    Assignment.objects.get_or_create(ref_doctype=doctype, docname=name, user=assignee)

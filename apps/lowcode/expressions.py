@@ -1,0 +1,80 @@
+"""Safe conditions over a document, as in ``depends_on: "eval:doc.status=='Open'"``.
+
+Frappe writes these in JavaScript; we accept the common subset (``==``,
+``!=``, ``&&``, ``||``, ``!``, comparisons, ``in`` over literals) and
+evaluate it with a whitelist of Python AST nodes: no calls, no attribute
+access except ``doc.<field>`` and ``user.<attr>``, no subscripts of objects.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from typing import Any
+
+_ALLOWED = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Compare,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.Name, ast.Load, ast.Attribute, ast.Constant, ast.List, ast.Tuple, ast.BinOp, ast.Add,
+    ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.IfExp,
+)
+_ROOTS = frozenset({"doc", "user"})
+
+
+class ExpressionError(ValueError):
+    """The expression does not parse or uses something not allowed."""
+
+
+def _to_python(source: str) -> str:
+    text = source.strip()
+    if text.startswith("eval:"):
+        text = text[5:]
+    text = text.replace("===", "==").replace("!==", "!=")
+    text = re.sub(r"&&", " and ", text)
+    text = re.sub(r"\|\|", " or ", text)
+    text = re.sub(r"!(?!=)", " not ", text)
+    text = re.sub(r"\btrue\b", "True", text)
+    text = re.sub(r"\bfalse\b", "False", text)
+    text = re.sub(r"\bnull\b|\bundefined\b", "None", text)
+    return text
+
+
+@functools.lru_cache(maxsize=2048)
+def compile_condition(source: str):
+    """Parse ``source`` once; raise ExpressionError if it is not allowed."""
+    stripped = source.strip()
+    if not stripped.startswith("eval:") and re.fullmatch(r"[a-z_][a-z0-9_]*", stripped):
+        stripped = f"doc.{stripped}"  # Frappe's shorthand: a bare fieldname means "is set"
+    try:
+        tree = ast.parse(_to_python(stripped), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"{source!r} does not parse: {exc.msg}") from exc
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise ExpressionError(f"{source!r} uses {type(node).__name__}, which is not allowed")
+        if isinstance(node, ast.Name) and node.id not in _ROOTS and node.id not in ("True", "False", "None"):
+            raise ExpressionError(f"{source!r} names {node.id!r}; use doc.<field> or user.<attr>")
+        if isinstance(node, ast.Attribute):
+            if not isinstance(node.value, ast.Name) or node.attr.startswith("_"):
+                raise ExpressionError(f"{source!r}: only doc.<field> and user.<attr> may be read")
+    return compile(tree, "<condition>", "eval")
+
+
+class _Fields:
+    """Attribute view over a mapping; missing names read as None."""
+
+    def __init__(self, data: dict[str, Any]):
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        return self._data.get(name)
+
+
+def evaluate(source: str, doc: dict[str, Any], user: dict[str, Any] | None = None) -> bool:
+    """Return the truth of ``source`` for a document given as a dict."""
+    code = compile_condition(source)
+    try:
+        return bool(eval(code, {"__builtins__": {}}, {"doc": _Fields(doc), "user": _Fields(user or {})}))  # noqa: S307 - AST whitelisted above
+    except (TypeError, ZeroDivisionError):
+        return False

@@ -1,0 +1,25 @@
+"""The engine's wiring: the methods it serves under /api/method/."""
+
+_M = "lowcode.api.methods"
+
+whitelisted_methods = {
+    "login": f"{_M}.login_view",
+    "logout": f"{_M}.logout",
+    "ping": f"{_M}.ping",
+    "frappe.auth.get_logged_user": f"{_M}.get_logged_user",
+    "frappe.client.get_list": f"{_M}.get_list",
+    "frappe.client.get_count": f"{_M}.get_count",
+    "frappe.client.get": f"{_M}.get",
+    "frappe.client.get_value": f"{_M}.get_value",
+    "frappe.client.insert": f"{_M}.insert",
+    "frappe.client.save": f"{_M}.save",
+    "frappe.client.set_value": f"{_M}.set_value",
+    "frappe.client.delete": f"{_M}.delete",
+    "frappe.client.submit": f"{_M}.submit",
+    "frappe.client.cancel": f"{_M}.cancel",
+    "frappe.desk.form.assign_to.add": f"{_M}.assign_to",
+    "frappe.core.doctype.user.user.generate_keys": f"{_M}.generate_keys",
+    "lowcode.api.get_meta": f"{_M}.get_doctype_meta",
+    "lowcode.api.get_versions": f"{_M}.get_versions",
+    "lowcode.api.revoke_keys": f"{_M}.revoke_keys",
+}

@@ -1,0 +1,73 @@
+"""Read every app's ``hooks.py`` (the single wiring file of an app).
+
+Recognised hooks: ``doc_events`` ({doctype or "*": {event: [dotted paths]}}),
+``scheduler_events`` ({"all"|"hourly"|"daily"|"weekly"|"monthly": [...],
+"cron": {"*/5 * * * *": [...]}}), ``whitelisted_methods`` ([dotted paths]),
+``department_doctype`` / ``department_parent_field``, ``demo_loader``.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@functools.cache
+def app_hooks() -> list[tuple[str, Any]]:
+    modules = []
+    for app in settings.LOWCODE_APPS:
+        try:
+            modules.append((app, import_module(f"{app}.hooks")))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.hooks":
+                raise
+    return modules
+
+
+def get_hooks(key: str) -> Any:
+    """Merge one hook across apps: lists concatenate, dicts merge (their lists concatenate)."""
+    merged: Any = None
+    for _app, module in app_hooks():
+        value = getattr(module, key, None)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            merged = merged if isinstance(merged, dict) else {}
+            _merge_dict(merged, value)
+        elif isinstance(value, list):
+            merged = (merged or []) + list(value)
+        else:
+            merged = value
+    return merged
+
+
+def _merge_dict(into: dict, value: dict) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict):
+            into.setdefault(key, {})
+            _merge_dict(into[key], item)
+        elif isinstance(item, list) or isinstance(into.get(key), list):
+            existing = into.get(key, [])
+            existing = [existing] if isinstance(existing, str) else list(existing)
+            into[key] = existing + (list(item) if isinstance(item, list) else [item])
+        else:
+            into[key] = item
+
+
+@functools.cache
+def resolve(path: str):
+    """Import a dotted path once."""
+    return import_string(path)
+
+
+def doc_event_handlers(doctype: str, event: str) -> list:
+    events = get_hooks("doc_events") or {}
+    paths = []
+    for key in ("*", doctype):
+        found = events.get(key, {}).get(event, [])
+        paths += [found] if isinstance(found, str) else list(found)
+    return [resolve(path) for path in paths]

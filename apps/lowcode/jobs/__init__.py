@@ -1,0 +1,38 @@
+"""Background jobs: RQ through django-rq, or inline when the site has no Redis.
+
+``enqueue`` takes a dotted path (never a callable) so a job is always
+something declared in code, and runs after the caller's transaction
+commits, so the job sees what the caller wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from lowcode import context
+
+
+def run_job(path: str, kwargs: dict[str, Any]) -> Any:
+    """Execute one job (what the RQ worker calls)."""
+    from lowcode.hooks_loader import resolve
+    from lowcode.meta import registry
+
+    context.reset()
+    registry.refresh()
+    return resolve(path)(**kwargs)
+
+
+def enqueue(path: str, *, queue: str = "default", **kwargs: Any) -> None:
+    """Run ``path(**kwargs)`` in the background after the current transaction commits."""
+    def submit() -> None:
+        if settings.LOWCODE_JOBS_INLINE:
+            run_job(path, kwargs)
+            return
+        import django_rq
+
+        django_rq.get_queue(queue).enqueue(run_job, path, kwargs)
+
+    transaction.on_commit(submit)

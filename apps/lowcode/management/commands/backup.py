@@ -1,0 +1,34 @@
+"""Write a backup archive: every table's rows as JSON plus the files folder."""
+
+import gzip
+import io
+import tarfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+EXCLUDE = ["contenttypes", "auth.permission", "sessions"]
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", help="archive path (default sites/<site>/backups/<time>.tar.gz)")
+
+    def handle(self, *args, **o):
+        target = Path(o["output"] or settings.SITE_DIR / "backups" / f"{timezone.now():%Y%m%d-%H%M%S}.tar.gz")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.StringIO()
+        call_command("dumpdata", exclude=EXCLUDE, natural_foreign=True, stdout=buffer, verbosity=0)
+        data = gzip.compress(buffer.getvalue().encode())
+        with tarfile.open(target, "w:gz") as archive:
+            info = tarfile.TarInfo("data.json.gz")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+            if settings.FILES_PATH.exists():
+                archive.add(settings.FILES_PATH, arcname="files")
+        self.stdout.write(str(target))

@@ -1,0 +1,39 @@
+"""Replace the site's data (and files) with a backup archive, in one transaction."""
+
+import gzip
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lowcode.meta import registry
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("archive")
+
+    def handle(self, *args, **o):
+        path = Path(o["archive"])
+        if not path.exists():
+            raise CommandError(f"No such backup: {path}")
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as archive:
+            archive.extractall(tmp, filter="data")
+            dump = Path(tmp) / "data.json"
+            dump.write_bytes(gzip.decompress((Path(tmp) / "data.json.gz").read_bytes()))
+            with transaction.atomic():
+                call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+                call_command("loaddata", str(dump), verbosity=0)
+            files = Path(tmp) / "files"
+            if files.exists():
+                shutil.rmtree(settings.FILES_PATH, ignore_errors=True)
+                shutil.copytree(files, settings.FILES_PATH)
+        registry.clear_local_cache()
+        self.stdout.write(f"Restored {path}")

@@ -1,0 +1,190 @@
+"""Merged metadata: JSON definitions + Custom Fields + Property Setters + Custom DocPerms.
+
+Customisations live in the database. Each process caches merged metadata
+under a generation number stored in the database; a customisation bumps the
+number, and every process sees the bump on its next request (one indexed
+read per request), so changes are live everywhere without a restart.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+
+from django.apps import apps
+from django.db import DatabaseError
+
+from lowcode.meta.doctype import DocPerm, DocTypeMeta, docfield_from_dict
+from lowcode.meta.loader import base_definitions
+
+# Properties an admin may change through a Property Setter.
+FIELD_PROPERTIES = {
+    "label": str, "options": str, "reqd": int, "hidden": int, "read_only": int, "default": str,
+    "in_list_view": int, "in_standard_filter": int, "permlevel": int, "description": str,
+    "depends_on": str, "mandatory_depends_on": str, "read_only_depends_on": str, "unique": int,
+    "bold": int, "length": int, "set_only_once": int, "non_negative": int,
+}
+DOCTYPE_PROPERTIES = {
+    "title_field": str, "search_fields": str, "sort_field": str, "sort_order": str,
+    "track_changes": int, "label": str, "description": str,
+}
+
+# Custom DocPerm columns whose Frappe name would shadow a Python or Django name.
+PERM_COLUMNS = {"delete": "allow_delete", "import": "allow_import"}
+_lock = threading.Lock()
+_cache: dict[str, DocTypeMeta] = {}
+_cache_generation = -1
+
+
+class DoesNotExist(LookupError):
+    """No DocType of that name."""
+
+
+def current_generation() -> int:
+    """Read the customisation generation from the database (0 before migration)."""
+    MetaGeneration = apps.get_model("lowcode", "MetaGeneration")
+    try:
+        row = MetaGeneration.objects.filter(pk=1).values_list("generation", flat=True).first()
+    except DatabaseError:
+        return 0
+    return row or 0
+
+
+def refresh() -> None:
+    """Drop this process's cache if another process changed customisations."""
+    global _cache_generation
+    generation = current_generation()
+    if generation != _cache_generation:
+        with _lock:
+            _cache.clear()
+            _cache_generation = generation
+
+
+def bump_generation() -> None:
+    """Mark customisations as changed for every process (call inside the write's transaction)."""
+    from django.db.models import F
+
+    MetaGeneration = apps.get_model("lowcode", "MetaGeneration")
+    updated = MetaGeneration.objects.filter(pk=1).update(generation=F("generation") + 1)
+    if not updated:
+        MetaGeneration.objects.create(pk=1, generation=1)
+    with _lock:
+        _cache.clear()
+
+
+def clear_local_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def doctype_names() -> list[str]:
+    return sorted(base_definitions())
+
+
+def exists(doctype: str) -> bool:
+    return doctype in base_definitions()
+
+
+def get_meta(doctype: str) -> DocTypeMeta:
+    """Return the merged metadata of ``doctype`` or raise DoesNotExist."""
+    cached = _cache.get(doctype)
+    if cached is not None:
+        return cached
+    base = base_definitions().get(doctype)
+    if base is None:
+        raise DoesNotExist(doctype)
+    merged = _merge(base)
+    with _lock:
+        _cache[doctype] = merged
+    return merged
+
+
+def _merge(base: DocTypeMeta) -> DocTypeMeta:
+    if not base.allow_customize:
+        return base
+    meta = copy.deepcopy(base)
+    fields = list(meta.fields)
+    for custom in _custom_fields(meta.name):
+        position = next(
+            (i + 1 for i, f in enumerate(fields) if f.fieldname == custom.raw.get("insert_after")),
+            len(fields),
+        )
+        fields.insert(position, custom)
+    by_name = {f.fieldname: f for f in fields}
+    for setter in _property_setters(meta.name):
+        _apply_property(meta, by_name, setter)
+    for idx, f in enumerate(fields, start=1):
+        f.idx = idx
+    perms = _custom_docperms(meta.name)
+    return dataclasses.replace(meta, fields=fields, permissions=perms or meta.permissions)
+
+
+def _custom_fields(doctype: str) -> list:
+    CustomField = apps.get_model("lowcode", "CustomField")
+    rows = CustomField.objects.filter(dt=doctype).order_by("idx", "creation")
+    result = []
+    for row in rows:
+        raw = {
+            key: getattr(row, key)
+            for key in (
+                "fieldname", "fieldtype", "label", "options", "reqd", "unique", "default",
+                "in_list_view", "in_standard_filter", "read_only", "hidden", "permlevel",
+                "length", "description", "insert_after", "depends_on", "mandatory_depends_on",
+                "read_only_depends_on", "non_negative",
+            )
+        }
+        result.append(docfield_from_dict(raw, is_custom=True))
+    return result
+
+
+def _property_setters(doctype: str) -> list:
+    PropertySetter = apps.get_model("lowcode", "PropertySetter")
+    return list(PropertySetter.objects.filter(doc_type=doctype).order_by("creation"))
+
+
+def _apply_property(meta: DocTypeMeta, by_name: dict, setter) -> None:
+    prop, value = setter.property, setter.value
+    if setter.field_name:
+        target = by_name.get(setter.field_name)
+        cast = FIELD_PROPERTIES.get(prop)
+        if target is None or cast is None:
+            return  # reported by the check meta.E016
+        converted = _cast(cast, value)
+        setattr(target, prop, bool(converted) if isinstance(getattr(target, prop), bool) else converted)
+        target.raw = {**target.raw, prop: converted}
+    else:
+        cast = DOCTYPE_PROPERTIES.get(prop)
+        if cast is None:
+            return
+        converted = _cast(cast, value)
+        if prop == "search_fields":
+            meta.search_fields = [s.strip() for s in str(converted).split(",") if s.strip()]
+        elif prop == "track_changes":
+            meta.track_changes = bool(converted)
+        elif prop == "sort_order":
+            meta.sort_order = str(converted).lower()
+        elif hasattr(meta, prop):
+            setattr(meta, prop, converted or None)
+        meta.raw = {**meta.raw, prop: converted}
+
+
+def _cast(cast: type, value: str | None):
+    if cast is int:
+        try:
+            return int(value or 0)
+        except ValueError:
+            return 0
+    return value if value not in ("",) else None
+
+
+def _custom_docperms(doctype: str) -> list[DocPerm]:
+    CustomDocPerm = apps.get_model("lowcode", "CustomDocPerm")
+    rows = CustomDocPerm.objects.filter(parent_doctype=doctype).order_by("idx", "creation")
+    return [
+        DocPerm.from_dict({"role": r.role, "permlevel": r.permlevel, "scope": r.scope,
+                           **{v: getattr(r, PERM_COLUMNS.get(v, v)) for v in (
+                               "read", "write", "create", "delete", "submit", "cancel",
+                               "export", "import", "report")}})
+        for r in rows
+    ]

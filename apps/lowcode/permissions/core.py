@@ -1,0 +1,191 @@
+"""The one permission layer.
+
+``permitted_queryset`` is the filter every read path uses (list, search,
+report, export, count, API); ``access_doc`` fetches one document and answers
+"not found" alike for forbidden and missing ones. Rules come from the
+DocType JSON, or from Custom DocPerm records when an admin has set any.
+
+Data scope per rule: ``own`` (owner or assignee), ``department`` (owned by
+or assigned to someone in the user's department or its sub-departments),
+``all``. A user holding several roles gets the widest scope any of them
+grants for the verb.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from lowcode import context
+from lowcode.exceptions import DoesNotExistError, PermissionError
+from lowcode.hooks_loader import get_hooks
+from lowcode.i18n import _
+from lowcode.meta.doctype import SCOPE_RANK, DocTypeMeta
+from lowcode.meta.registry import DoesNotExist, get_meta
+
+ADMINISTRATOR = "Administrator"
+GUEST = "Guest"
+ALL_ROLE = "All"
+
+
+def get_roles(user: str) -> frozenset[str]:
+    """Return the user's roles (Administrator implicitly holds every role)."""
+    def compute() -> frozenset[str]:
+        from lowcode.models import HasRole
+
+        if user == GUEST or not user:
+            return frozenset({GUEST})
+        roles = set(HasRole.objects.filter(user__username=user).values_list("role", flat=True))
+        roles |= {ALL_ROLE, GUEST}
+        if user == ADMINISTRATOR:
+            roles.add(ADMINISTRATOR)
+        return frozenset(roles)
+
+    return context.cached(("roles", user), compute)
+
+
+def is_administrator(user: str) -> bool:
+    return user == ADMINISTRATOR
+
+
+def _rules(user: str, meta: DocTypeMeta, ptype: str, permlevel: int = 0) -> list:
+    roles = get_roles(user)
+    return [p for p in meta.permissions if p.role in roles and p.permlevel == permlevel and ptype in p.verbs]
+
+
+def scope_for(user: str, doctype: str, ptype: str) -> str | None:
+    """Return the widest data scope the user has for ``ptype`` on ``doctype``, or None."""
+    if is_administrator(user):
+        return "all"
+    meta = get_meta(doctype)
+    rules = _rules(user, meta, ptype)
+    if not rules:
+        return None
+    return max((r.scope for r in rules), key=SCOPE_RANK.__getitem__)
+
+
+def has_doctype_permission(user: str, doctype: str, ptype: str = "read") -> bool:
+    return scope_for(user, doctype, ptype) is not None
+
+
+def permitted_levels(user: str, doctype: str, ptype: str = "read") -> frozenset[int]:
+    """Return the permlevels whose fields the user may read (or write)."""
+    meta = get_meta(doctype)
+    if is_administrator(user):
+        return frozenset(f.permlevel for f in meta.fields) | {0}
+    roles = get_roles(user)
+    return frozenset(p.permlevel for p in meta.permissions if p.role in roles and ptype in p.verbs)
+
+
+def department_subtree(department: str) -> list[str]:
+    """Return the department and all its descendants."""
+    def compute() -> list[str]:
+        from lowcode.documents.factory import get_model
+
+        doctype = get_hooks("department_doctype")
+        parent_field = get_hooks("department_parent_field") or "parent_department"
+        if not doctype or not department:
+            return [department] if department else []
+        rows = get_model(doctype).objects.values_list("name", parent_field)
+        children: dict[str, list[str]] = {}
+        for name, parent in rows:
+            children.setdefault(parent or "", []).append(name)
+        found, stack = [], [department]
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.append(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    return context.cached(("department_subtree", department), compute)
+
+
+def user_department(user: str) -> str:
+    def compute() -> str:
+        from lowcode.models import UserProfile
+
+        return UserProfile.objects.filter(user__username=user).values_list("department", flat=True).first() or ""
+
+    return context.cached(("user_department", user), compute)
+
+
+def scope_filter(user: str, doctype: str, scope: str) -> Q:
+    """Return the row filter of one data scope (empty Q for ``all``)."""
+    from lowcode.models import Assignment, UserProfile
+
+    if scope == "all":
+        return Q()
+    if scope == "department":
+        department = user_department(user)
+        if department:
+            members = UserProfile.objects.filter(department__in=department_subtree(department)).values(
+                "user__username"
+            )
+            assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members).values("docname")
+            return Q(owner__in=members) | Q(owner=user) | Q(name__in=assigned)
+    assigned = Assignment.objects.filter(ref_doctype=doctype, user=user).values("docname")
+    return Q(owner=user) | Q(name__in=assigned)
+
+
+def permitted_queryset(user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None) -> QuerySet:
+    """Return the documents of ``doctype`` the user may ``ptype``; raise PermissionError if none may be."""
+    from lowcode.documents.factory import get_model
+
+    meta = _meta_or_404(doctype)
+    if meta.istable:
+        raise PermissionError(_("{doctype} rows are read through their parent document", doctype=_(doctype)))
+    scope = scope_for(user, doctype, ptype)
+    if scope is None:
+        raise PermissionError(_("No permission to {ptype} {doctype}", ptype=_(ptype), doctype=_(doctype)))
+    base = queryset if queryset is not None else get_model(doctype).objects.all()
+    condition = scope_filter(user, doctype, scope)
+    return base.filter(condition) if condition else base
+
+
+def has_permission(user: str, doc, ptype: str = "read") -> bool:
+    """Return whether the user may ``ptype`` this document (scope included)."""
+    scope = scope_for(user, doc.doctype, ptype)
+    if scope is None:
+        return False
+    if scope == "all" or (ptype == "create" and doc.is_new):
+        return True
+    if doc.owner == user or doc.is_new and ptype == "create":
+        return True
+    condition = scope_filter(user, doc.doctype, scope)
+    return type(doc).objects.filter(condition, name=doc.name).exists()
+
+
+def _meta_or_404(doctype: str) -> DocTypeMeta:
+    try:
+        return get_meta(doctype)
+    except DoesNotExist as exc:
+        raise DoesNotExistError(_("DocType {doctype} not found", doctype=doctype)) from exc
+
+
+def not_found(doctype: str, name: str) -> DoesNotExistError:
+    return DoesNotExistError(_("{doctype} {name} not found", doctype=_(doctype), name=name))
+
+
+def access_doc(user: str, doctype: str, name: str, ptype: str = "read", for_update: bool = False):
+    """Fetch a document the user may read and ``ptype``.
+
+    Forbidden-to-read and missing documents raise the same DoesNotExistError;
+    a readable document the user may not ``ptype`` raises PermissionError.
+    """
+    meta = _meta_or_404(doctype)
+    if meta.istable:
+        raise not_found(doctype, name)
+    try:
+        readable = permitted_queryset(user, doctype, "read")
+    except PermissionError:
+        raise not_found(doctype, name) from None
+    if for_update:
+        readable = readable.select_for_update()
+    doc = readable.filter(name=name).first()
+    if doc is None:
+        raise not_found(doctype, name)
+    if ptype != "read" and not has_permission(user, doc, ptype):
+        raise PermissionError(_("No permission to {ptype} {doctype} {name}", ptype=_(ptype),
+                                doctype=_(doctype), name=name))
+    return doc

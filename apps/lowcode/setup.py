@@ -1,0 +1,56 @@
+"""Idempotent site set-up: roles from fixtures, the Administrator account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from lowcode.meta.loader import app_dir
+
+ENGINE_ROLES = ("System Manager", "All", "Guest")
+
+
+@transaction.atomic
+def sync_roles() -> int:
+    """Create roles named by the engine and by each app's ``fixtures/roles.json``."""
+    from lowcode.models import Role
+
+    names = list(ENGINE_ROLES)
+    for app in settings.LOWCODE_APPS:
+        path: Path = app_dir(app) / "fixtures" / "roles.json"
+        if path.exists():
+            names += [row["role_name"] for row in json.loads(path.read_text(encoding="utf-8"))]
+    created = 0
+    from django.utils import timezone
+
+    now = timezone.now()
+    for name in names:
+        _role, made = Role.objects.get_or_create(
+            name=name,
+            defaults={"role_name": name, "desk_access": True, "owner": "Administrator", "modified_by": "Administrator", "creation": now, "modified": now},
+        )
+        created += made
+    return created
+
+
+@transaction.atomic
+def ensure_administrator(password: str | None) -> bool:
+    """Create Administrator if missing; set the password from the environment or site config."""
+    from lowcode.users import do_add_roles, do_create_user
+
+    User = get_user_model()
+    exists = User.objects.filter(username="Administrator").exists()
+    wanted = password or settings.SITE_CONFIG.get("admin_password")
+    if not exists:
+        do_create_user("Administrator", wanted, full_name="Administrator", is_superuser=True, roles=["System Manager"])
+        return True
+    if password:
+        user = User.objects.get(username="Administrator")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    do_add_roles("Administrator", ["System Manager"])
+    return False

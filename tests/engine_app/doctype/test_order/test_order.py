@@ -1,0 +1,61 @@
+"""Controller of the test-only Test Order: records lifecycle calls in order."""
+
+from __future__ import annotations
+
+from lowcode.documents.document import Document
+from lowcode.exceptions import ValidationError
+
+EVENTS: list[str] = []
+SCHEDULED: list[str] = []
+
+
+class TestOrder(Document):
+    def _record(self, event: str) -> None:
+        EVENTS.append(f"controller:{event}")
+
+    def before_insert(self) -> None:
+        self._record("before_insert")
+
+    def validate(self) -> None:
+        self._record("validate")
+        if self.title == "explode in validate":
+            raise ValidationError("controller refused")
+
+    def before_save(self) -> None:
+        self._record("before_save")
+
+    def after_insert(self) -> None:
+        self._record("after_insert")
+        if self.title == "explode after insert":
+            raise ValidationError("after_insert refused")
+
+    def on_update(self) -> None:
+        self._record("on_update")
+
+    def before_submit(self) -> None:
+        self._record("before_submit")
+
+    def on_submit(self) -> None:
+        self._record("on_submit")
+
+    def on_cancel(self) -> None:
+        self._record("on_cancel")
+
+    def on_trash(self) -> None:
+        self._record("on_trash")
+
+
+def record_hook(doc, event: str) -> None:
+    EVENTS.append(f"hook:{event}")
+
+
+def echo(request, user, **params):
+    return {"user": user, "params": params}
+
+
+def scheduled_hourly() -> None:
+    SCHEDULED.append("hourly")
+
+
+def scheduled_quarter() -> None:
+    SCHEDULED.append("quarter")

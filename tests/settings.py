@@ -1,0 +1,9 @@
+"""Test settings: the real settings plus a test-only app with engine-exercising DocTypes."""
+
+from lowcode.conf.settings import *  # noqa: F403
+from lowcode.conf.settings import INSTALLED_APPS, LOWCODE_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.engine_app.apps.EngineAppConfig"]
+LOWCODE_APPS = [*LOWCODE_APPS, "tests.engine_app"]
+# Fast hashing: tests create many users; production keeps Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
