@@ -7,6 +7,8 @@ from django.utils import timezone
 
 def mark_overdue_first_contact() -> int:
     """Return how many open leads missed their first-contact deadline (alerts come with the SLA rules)."""
-    from kuaicrm.models import Lead
+    from lowcode.documents.factory import get_model
+
+    Lead = get_model("Lead")
 
     return Lead.objects.filter(status="Open", first_contact_due__lt=timezone.now()).count()

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("lowcode_request_cache", default=None)
+_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "lowcode_request_cache", default=None
+)
 
 
 def reset() -> None:

@@ -54,7 +54,7 @@ class DataError(FrappeError):
     exc_type = "DataError"
 
 
-class PermissionError(FrappeError):  # noqa: A001 - Frappe's name, kept for clients
+class PermissionError(FrappeError):
     http_status = 403
     exc_type = "PermissionError"
 

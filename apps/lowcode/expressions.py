@@ -14,10 +14,37 @@ import re
 from typing import Any
 
 _ALLOWED = (
-    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Compare,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
-    ast.Name, ast.Load, ast.Attribute, ast.Constant, ast.List, ast.Tuple, ast.BinOp, ast.Add,
-    ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.IfExp,
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Mod,
+    ast.IfExp,
 )
 _ROOTS = frozenset({"doc", "user"})
 
@@ -53,11 +80,16 @@ def compile_condition(source: str):
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ExpressionError(f"{source!r} uses {type(node).__name__}, which is not allowed")
-        if isinstance(node, ast.Name) and node.id not in _ROOTS and node.id not in ("True", "False", "None"):
+        if (
+            isinstance(node, ast.Name)
+            and node.id not in _ROOTS
+            and node.id not in ("True", "False", "None")
+        ):
             raise ExpressionError(f"{source!r} names {node.id!r}; use doc.<field> or user.<attr>")
-        if isinstance(node, ast.Attribute):
-            if not isinstance(node.value, ast.Name) or node.attr.startswith("_"):
-                raise ExpressionError(f"{source!r}: only doc.<field> and user.<attr> may be read")
+        if isinstance(node, ast.Attribute) and (
+            not isinstance(node.value, ast.Name) or node.attr.startswith("_")
+        ):
+            raise ExpressionError(f"{source!r}: only doc.<field> and user.<attr> may be read")
     return compile(tree, "<condition>", "eval")
 
 
@@ -75,6 +107,7 @@ def evaluate(source: str, doc: dict[str, Any], user: dict[str, Any] | None = Non
     """Return the truth of ``source`` for a document given as a dict."""
     code = compile_condition(source)
     try:
-        return bool(eval(code, {"__builtins__": {}}, {"doc": _Fields(doc), "user": _Fields(user or {})}))  # noqa: S307 - AST whitelisted above
+        scope = {"doc": _Fields(doc), "user": _Fields(user or {})}
+        return bool(eval(code, {"__builtins__": {}}, scope))  # noqa: S307 - AST whitelisted above
     except (TypeError, ZeroDivisionError):
         return False

@@ -20,11 +20,16 @@ class MetaGeneration(models.Model):
     class Meta:
         db_table = "lowcode_meta_generation"
 
+    def __str__(self) -> str:
+        return f"generation {self.generation}"
+
 
 class UserProfile(models.Model):
     """What the engine knows about a user beyond Django's auth table."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     full_name = models.CharField(max_length=140, blank=True, default="")
     department = models.CharField(max_length=140, blank=True, default="", db_index=True)
     language = models.CharField(max_length=10, blank=True, default="")
@@ -32,22 +37,32 @@ class UserProfile(models.Model):
     class Meta:
         db_table = "lowcode_user_profile"
 
+    def __str__(self) -> str:
+        return self.user.username
+
 
 class HasRole(models.Model):
     """A role granted to a user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="has_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="has_roles"
+    )
     role = models.CharField(max_length=140, db_index=True)
 
     class Meta:
         db_table = "lowcode_has_role"
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="uniq_user_role")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.role}"
+
 
 class ApiKey(models.Model):
     """An API key pair; only a SHA-256 of the secret is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
     api_key = models.CharField(max_length=40, unique=True)
     secret_hash = models.CharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True)
@@ -55,6 +70,9 @@ class ApiKey(models.Model):
 
     class Meta:
         db_table = "lowcode_api_key"
+
+    def __str__(self) -> str:
+        return self.api_key
 
 
 class NamingSeriesCounter(models.Model):
@@ -65,6 +83,9 @@ class NamingSeriesCounter(models.Model):
 
     class Meta:
         db_table = "lowcode_naming_series"
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.current}"
 
 
 class Version(models.Model):
@@ -78,7 +99,12 @@ class Version(models.Model):
 
     class Meta:
         db_table = "lowcode_version"
-        indexes = [models.Index(fields=["ref_doctype", "docname", "creation"], name="ix_version_ref")]
+        indexes = [
+            models.Index(fields=["ref_doctype", "docname", "creation"], name="ix_version_ref")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref_doctype} {self.docname} {self.creation}"
 
 
 class Assignment(models.Model):
@@ -96,8 +122,13 @@ class Assignment(models.Model):
             models.Index(fields=["ref_doctype", "docname"], name="ix_assign_doc"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["ref_doctype", "docname", "user"], name="uniq_assignment")
+            models.UniqueConstraint(
+                fields=["ref_doctype", "docname", "user"], name="uniq_assignment"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.ref_doctype} {self.docname} → {self.user}"
 
 
 class SchedulerRun(models.Model):
@@ -108,3 +139,6 @@ class SchedulerRun(models.Model):
 
     class Meta:
         db_table = "lowcode_scheduler_run"
+
+    def __str__(self) -> str:
+        return self.event

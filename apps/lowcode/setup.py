@@ -17,7 +17,9 @@ ENGINE_ROLES = ("System Manager", "All", "Guest")
 @transaction.atomic
 def sync_roles() -> int:
     """Create roles named by the engine and by each app's ``fixtures/roles.json``."""
-    from lowcode.models import Role
+    from lowcode.documents.factory import get_model
+
+    Role = get_model("Role")
 
     names = list(ENGINE_ROLES)
     for app in settings.LOWCODE_APPS:
@@ -31,7 +33,14 @@ def sync_roles() -> int:
     for name in names:
         _role, made = Role.objects.get_or_create(
             name=name,
-            defaults={"role_name": name, "desk_access": True, "owner": "Administrator", "modified_by": "Administrator", "creation": now, "modified": now},
+            defaults={
+                "role_name": name,
+                "desk_access": True,
+                "owner": "Administrator",
+                "modified_by": "Administrator",
+                "creation": now,
+                "modified": now,
+            },
         )
         created += made
     return created
@@ -46,7 +55,13 @@ def ensure_administrator(password: str | None) -> bool:
     exists = User.objects.filter(username="Administrator").exists()
     wanted = password or settings.SITE_CONFIG.get("admin_password")
     if not exists:
-        do_create_user("Administrator", wanted, full_name="Administrator", is_superuser=True, roles=["System Manager"])
+        do_create_user(
+            "Administrator",
+            wanted,
+            full_name="Administrator",
+            is_superuser=True,
+            roles=["System Manager"],
+        )
         return True
     if password:
         user = User.objects.get(username="Administrator")

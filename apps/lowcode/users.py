@@ -47,7 +47,9 @@ def do_create_user(
     user.is_superuser = user.is_superuser or is_superuser
     user.is_active = True
     user.save()
-    UserProfile.objects.update_or_create(user=user, defaults={"full_name": full_name or username, "department": department})
+    UserProfile.objects.update_or_create(
+        user=user, defaults={"full_name": full_name or username, "department": department}
+    )
     do_add_roles(username, roles)
     return user
 
@@ -86,7 +88,9 @@ def do_generate_api_key(username: str) -> tuple[str, str]:
 def do_revoke_api_keys(username: str) -> int:
     from lowcode.models import ApiKey
 
-    return ApiKey.objects.filter(user__username=username, revoked__isnull=True).update(revoked=timezone.now())
+    return ApiKey.objects.filter(user__username=username, revoked__isnull=True).update(
+        revoked=timezone.now()
+    )
 
 
 def user_for_token(key: str, secret: str):

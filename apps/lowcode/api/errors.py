@@ -12,9 +12,11 @@ from lowcode.i18n import _
 
 def error_response(exc: FrappeError) -> JsonResponse:
     message = exc.message or _(exc.exc_type)
-    server_message = json.dumps({"message": message, "title": _("Message"), "indicator": "red",
-                                 "raise_exception": 1}, ensure_ascii=False)
-    body = {
+    server_message = json.dumps(
+        {"message": message, "title": _("Message"), "indicator": "red", "raise_exception": 1},
+        ensure_ascii=False,
+    )
+    body: dict[str, object] = {
         "exc_type": exc.exc_type,
         "exception": f"frappe.exceptions.{exc.exc_type}: {message}",
         "_server_messages": json.dumps([server_message], ensure_ascii=False),
@@ -30,4 +32,8 @@ def error_response(exc: FrappeError) -> JsonResponse:
 
 def csrf_failure(request, reason: str = "") -> JsonResponse:
     """Answer a missing or wrong CSRF token on a cookie session with a clear 400."""
-    return error_response(CSRFTokenError(_("Invalid or missing CSRF token; send it in the X-Frappe-CSRF-Token header")))
+    return error_response(
+        CSRFTokenError(
+            _("Invalid or missing CSRF token; send it in the X-Frappe-CSRF-Token header")
+        )
+    )

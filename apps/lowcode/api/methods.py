@@ -9,7 +9,9 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login as django_login, logout as django_logout
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
 
 from lowcode.api import ratelimit
@@ -42,9 +44,13 @@ def login(request, user, usr: str = "", pwd: str = "", **_ignored) -> Any:
     account_limit, account_window = settings.LOWCODE_LOGIN_LIMITS["account"]
     ip_limit, ip_window = settings.LOWCODE_LOGIN_LIMITS["ip"]
     ip_key, account_key = f"login-ip:{_client_ip(request)}", f"login-user:{usr.lower()}"
-    wait = ratelimit.retry_after(account_key, account_limit, account_window) or ratelimit.retry_after(ip_key, ip_limit, ip_window)
+    wait = ratelimit.retry_after(
+        account_key, account_limit, account_window
+    ) or ratelimit.retry_after(ip_key, ip_limit, ip_window)
     if wait:
-        raise TooManyRequestsError(_("Too many login attempts; try again in {seconds} seconds", seconds=wait), wait)
+        raise TooManyRequestsError(
+            _("Too many login attempts; try again in {seconds} seconds", seconds=wait), wait
+        )
     ratelimit.hit(ip_key, ip_window)
     account = authenticate(request, username=usr, password=pwd) if usr and pwd else None
     if account is None or not account.is_active:
@@ -82,18 +88,49 @@ def get_logged_user(request, user, **_ignored) -> str:
     return user
 
 
-def get_list(request, user, doctype: str, fields=None, filters=None, order_by=None, limit_start=None,
-             limit_page_length=20, parent=None, debug=False, as_dict=True, or_filters=None, limit=None,
-             group_by=None, **_ignored):
+def get_list(
+    request,
+    user,
+    doctype: str,
+    fields=None,
+    filters=None,
+    order_by=None,
+    limit_start=None,
+    limit_page_length=20,
+    parent=None,
+    debug=False,
+    as_dict=True,
+    or_filters=None,
+    limit=None,
+    group_by=None,
+    **_ignored,
+):
     if group_by:
         raise DataError(_("group_by is not supported on this endpoint"))
-    return reads.get_list(user, doctype, fields=fields, filters=filters, or_filters=or_filters,
-                          order_by=order_by, limit_start=limit_start,
-                          limit=limit if limit is not None else limit_page_length,
-                          as_list=str(as_dict).lower() in ("0", "false"))
+    return reads.get_list(
+        user,
+        doctype,
+        fields=fields,
+        filters=filters,
+        or_filters=or_filters,
+        order_by=order_by,
+        limit_start=limit_start,
+        limit=limit if limit is not None else limit_page_length,
+        as_list=str(as_dict).lower() in ("0", "false"),
+    )
 
 
-def get_count(request, user, doctype: str, filters=None, debug=False, cache=False, or_filters=None, cap=None, **_ignored) -> int:
+def get_count(
+    request,
+    user,
+    doctype: str,
+    filters=None,
+    debug=False,
+    cache=False,
+    or_filters=None,
+    cap=None,
+    **_ignored,
+) -> int:
     try:
         cap_value = int(cap) if cap not in (None, "") else None
     except ValueError:
@@ -101,12 +138,14 @@ def get_count(request, user, doctype: str, filters=None, debug=False, cache=Fals
     return reads.get_count(user, doctype, filters=filters, or_filters=or_filters, cap=cap_value)
 
 
-def get(request, user, doctype: str, name: str | None = None, filters=None, parent=None, **_ignored):
+def get(
+    request, user, doctype: str, name: str | None = None, filters=None, parent=None, **_ignored
+):
     if not name and filters:
         row = reads.get_value(user, doctype, ["name"], filters)
         if row is None:
             raise_missing(doctype, str(filters))
-        name = row["name"]
+        name = (row or {})["name"]
     return reads.get_doc(user, doctype, str(name))
 
 
@@ -116,7 +155,17 @@ def raise_missing(doctype: str, name: str):
     raise not_found(doctype, name)
 
 
-def get_value(request, user, doctype: str, fieldname: Any = "name", filters=None, as_dict=True, debug=False, parent=None, **_ignored):
+def get_value(
+    request,
+    user,
+    doctype: str,
+    fieldname: Any = "name",
+    filters=None,
+    as_dict=True,
+    debug=False,
+    parent=None,
+    **_ignored,
+):
     if isinstance(fieldname, str) and fieldname.startswith("["):
         fieldname = json.loads(fieldname)
     fields = fieldname if isinstance(fieldname, list) else [fieldname]
@@ -156,7 +205,9 @@ def save(request, user, doc=None, **_ignored):
 
 
 @_writes
-def set_value(request, user, doctype: str, name: str, fieldname: Any, value: Any = None, **_ignored):
+def set_value(
+    request, user, doctype: str, name: str, fieldname: Any, value: Any = None, **_ignored
+):
     if isinstance(fieldname, str) and fieldname.startswith("{"):
         fieldname = json.loads(fieldname)
     data = fieldname if isinstance(fieldname, dict) else {fieldname: value}
@@ -173,7 +224,9 @@ def delete(request, user, doctype: str, name: str, **_ignored) -> None:
 @_writes
 def submit(request, user, doc=None, **_ignored):
     data = _doc_arg(doc)
-    submitted = actions.do_submit_doc(user, data["doctype"], data.get("name", ""), data.get("modified"))
+    submitted = actions.do_submit_doc(
+        user, data["doctype"], data.get("name", ""), data.get("modified")
+    )
     return reads.doc_to_dict(user, submitted)
 
 
@@ -198,7 +251,9 @@ def get_versions(request, user, doctype: str, name: str, **_ignored) -> list:
     access_doc(user, doctype, name, "read")
     return [
         {"owner": v.owner, "creation": to_json(v.creation), "data": v.data}
-        for v in Version.objects.filter(ref_doctype=doctype, docname=name).order_by("-creation", "-id")
+        for v in Version.objects.filter(ref_doctype=doctype, docname=name).order_by(
+            "-creation", "-id"
+        )
     ]
 
 

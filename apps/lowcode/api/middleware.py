@@ -29,7 +29,14 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0
         if length > settings.LOWCODE_MAX_BODY_BYTES:
-            return error_response(RequestTooLargeError(_("Request body too large: at most {limit} bytes", limit=settings.LOWCODE_MAX_BODY_BYTES)))
+            return error_response(
+                RequestTooLargeError(
+                    _(
+                        "Request body too large: at most {limit} bytes",
+                        limit=settings.LOWCODE_MAX_BODY_BYTES,
+                    )
+                )
+            )
         return self.get_response(request)
 
 
@@ -40,7 +47,11 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        wanted = request.GET.get("_lang") or request.headers.get("X-Language") or request.headers.get("Accept-Language", "")
+        wanted = (
+            request.GET.get("_lang")
+            or request.headers.get("X-Language")
+            or request.headers.get("Accept-Language", "")
+        )
         language = "en" if wanted.lower().startswith("en") else "zh-hans"
         translation.activate(language)
         request.LANGUAGE_CODE = language

@@ -44,8 +44,20 @@ from lowcode.query.serialize import to_json
 
 # Keys a client may send back unchanged; they are never written from input.
 IGNORED_KEYS = frozenset(
-    {"doctype", "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
-     "parent", "parentfield", "parenttype", "_custom"}
+    {
+        "doctype",
+        "name",
+        "owner",
+        "creation",
+        "modified",
+        "modified_by",
+        "docstatus",
+        "idx",
+        "parent",
+        "parentfield",
+        "parenttype",
+        "_custom",
+    }
 )
 
 
@@ -56,15 +68,27 @@ def run_event(doc, event: str) -> None:
         handler(doc, event)
 
 
-def _apply_input(doc, meta: DocTypeMeta, data: dict, user: str, *, is_new: bool, check_levels: bool) -> list[FieldError]:
+def _apply_input(
+    doc, meta: DocTypeMeta, data: dict, user: str, *, is_new: bool, check_levels: bool
+) -> list[FieldError]:
     """Set typed values from client input; return type errors (never half-applied: caller aborts)."""
     errors: list[FieldError] = []
     writable = permitted_levels(user, meta.name, "write") | (
         permitted_levels(user, meta.name, "create") if is_new else frozenset()
     )
-    unknown = [k for k in data if k not in IGNORED_KEYS and not k.startswith("__") and not meta.has_field(k)]
+    unknown = [
+        k
+        for k in data
+        if k not in IGNORED_KEYS and not k.startswith("__") and not meta.has_field(k)
+    ]
     if unknown:
-        raise DataError(_("Unknown field(s) for {doctype}: {fields}", doctype=_(meta.name), fields=", ".join(sorted(unknown)[:20])))
+        raise DataError(
+            _(
+                "Unknown field(s) for {doctype}: {fields}",
+                doctype=_(meta.name),
+                fields=", ".join(sorted(unknown)[:20]),
+            )
+        )
     for key, raw in data.items():
         field = meta.get_field(key)
         if field is None or not (field.holds_value or field.is_table):
@@ -73,12 +97,27 @@ def _apply_input(doc, meta: DocTypeMeta, data: dict, user: str, *, is_new: bool,
             if _differs(doc.get(key), raw, field):
                 raise PermissionError(_("No permission to change {label}", label=label_of(field)))
             continue
-        if not is_new and field.set_only_once and doc.get(key) not in (None, "") and _differs(doc.get(key), raw, field):
-            errors.append(FieldError(key, "set_only_once", _("{label} cannot be changed once set", label=label_of(field))))
+        if (
+            not is_new
+            and field.set_only_once
+            and doc.get(key) not in (None, "")
+            and _differs(doc.get(key), raw, field)
+        ):
+            errors.append(
+                FieldError(
+                    key,
+                    "set_only_once",
+                    _("{label} cannot be changed once set", label=label_of(field)),
+                )
+            )
             continue
         if field.is_table:
             if not isinstance(raw, list):
-                errors.append(FieldError(key, "table", _("{label} must be a list of rows", label=label_of(field))))
+                errors.append(
+                    FieldError(
+                        key, "table", _("{label} must be a list of rows", label=label_of(field))
+                    )
+                )
                 continue
             errors += _apply_children(doc, field, raw, user)
             continue
@@ -101,30 +140,58 @@ def _differs(current: Any, raw: Any, field) -> bool:
 def _apply_children(doc, field, rows: list, user: str) -> list[FieldError]:
     child_meta = registry.get_meta(field.options or "")
     model = get_model(child_meta.name)
-    existing = {row.name: row for row in doc.get_children(field.fieldname)} if not doc.is_new else {}
+    existing = (
+        {row.name: row for row in doc.get_children(field.fieldname)} if not doc.is_new else {}
+    )
     children, errors = [], []
     for idx, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
-            errors.append(FieldError(field.fieldname, "table", _("Row {row} of {label} must be an object", row=idx, label=label_of(field)), row=idx, table=field.fieldname))
+            errors.append(
+                FieldError(
+                    field.fieldname,
+                    "table",
+                    _("Row {row} of {label} must be an object", row=idx, label=label_of(field)),
+                    row=idx,
+                    table=field.fieldname,
+                )
+            )
             continue
         row = existing.get(raw.get("name")) or model()
-        unknown = [k for k in raw if k not in IGNORED_KEYS and not k.startswith("__") and not child_meta.has_field(k)]
+        unknown = [
+            k
+            for k in raw
+            if k not in IGNORED_KEYS and not k.startswith("__") and not child_meta.has_field(k)
+        ]
         if unknown:
-            raise DataError(_("Unknown field(s) for {doctype}: {fields}", doctype=_(child_meta.name), fields=", ".join(sorted(unknown)[:20])))
+            raise DataError(
+                _(
+                    "Unknown field(s) for {doctype}: {fields}",
+                    doctype=_(child_meta.name),
+                    fields=", ".join(sorted(unknown)[:20]),
+                )
+            )
         if row._state.adding:
             for child_field in child_meta.data_fields:
                 default = resolve_default(child_field, user)
                 if default is not None:
                     row.set(child_field.fieldname, default)
         for key, value in raw.items():
-            child_field = child_meta.get_field(key)
-            if child_field is None or not child_field.holds_value:
+            row_field = child_meta.get_field(key)
+            if row_field is None or not row_field.holds_value:
                 continue
             try:
-                row.set(key, coerce(child_field, value, user))
+                row.set(key, coerce(row_field, value, user))
             except CoercionError as exc:
-                error = type_error(child_field, str(exc))
-                errors.append(FieldError(error.fieldname, error.rule, _("Row {row}: {message}", row=idx, message=error.message), row=idx, table=field.fieldname))
+                error = type_error(row_field, str(exc))
+                errors.append(
+                    FieldError(
+                        error.fieldname,
+                        error.rule,
+                        _("Row {row}: {message}", row=idx, message=error.message),
+                        row=idx,
+                        table=field.fieldname,
+                    )
+                )
         row.idx = idx
         children.append(row)
     doc.set_children(field.fieldname, children)
@@ -150,15 +217,34 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
         if field.is_table:
             rows = doc.get_children(field.fieldname)
             if field.reqd and not rows:
-                errors.append(FieldError(field.fieldname, "reqd", _("{label} is required", label=label_of(field))))
+                errors.append(
+                    FieldError(
+                        field.fieldname, "reqd", _("{label} is required", label=label_of(field))
+                    )
+                )
             child_meta = registry.get_meta(field.options or "")
             for idx, row in enumerate(rows, start=1):
                 row_values = values_of(row, child_meta)
                 for child_field in child_meta.data_fields:
                     if (field.fieldname, child_field.fieldname) in skip:
                         continue
-                    for error in check_value(child_field, row.get(child_field.fieldname), row_values, info):
-                        errors.append(FieldError(error.fieldname, error.rule, _("{table} row {row}: {message}", table=label_of(field), row=idx, message=error.message), row=idx, table=field.fieldname))
+                    for error in check_value(
+                        child_field, row.get(child_field.fieldname), row_values, info
+                    ):
+                        errors.append(
+                            FieldError(
+                                error.fieldname,
+                                error.rule,
+                                _(
+                                    "{table} row {row}: {message}",
+                                    table=label_of(field),
+                                    row=idx,
+                                    message=error.message,
+                                ),
+                                row=idx,
+                                table=field.fieldname,
+                            )
+                        )
                 errors += _link_errors(child_meta, row, prefix=(field, idx))
         elif field.holds_value and (None, field.fieldname) not in skip:
             errors += check_value(field, doc.get(field.fieldname), values, info)
@@ -182,10 +268,28 @@ def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[Fi
             continue
         target = field.options if field.fieldtype == "Link" else doc.get(field.options or "")
         if not target or not link_exists(str(target), str(value)):
-            message = _("{label}: {doctype} {value} does not exist", label=label_of(field), doctype=_(str(target or "?")), value=value)
+            message = _(
+                "{label}: {doctype} {value} does not exist",
+                label=label_of(field),
+                doctype=_(str(target or "?")),
+                value=value,
+            )
             if prefix:
                 table_field, row = prefix
-                errors.append(FieldError(field.fieldname, "link", _("{table} row {row}: {message}", table=label_of(table_field), row=row, message=message), row=row, table=table_field.fieldname))
+                errors.append(
+                    FieldError(
+                        field.fieldname,
+                        "link",
+                        _(
+                            "{table} row {row}: {message}",
+                            table=label_of(table_field),
+                            row=row,
+                            message=message,
+                        ),
+                        row=row,
+                        table=table_field.fieldname,
+                    )
+                )
             else:
                 errors.append(FieldError(field.fieldname, "link", message))
     return errors
@@ -212,7 +316,13 @@ def _unique_errors(meta: DocTypeMeta, doc) -> list[FieldError]:
             continue
         lookup = f"_custom__{field.fieldname}" if field.is_custom else field.fieldname
         if model.objects.filter(**{lookup: value}).exclude(name=doc.name).exists():
-            errors.append(FieldError(field.fieldname, "unique", _("{label} {value} already exists", label=label_of(field), value=value)))
+            errors.append(
+                FieldError(
+                    field.fieldname,
+                    "unique",
+                    _("{label} {value} already exists", label=label_of(field), value=value),
+                )
+            )
     return errors
 
 
@@ -221,7 +331,10 @@ def _snapshot(doc, meta: DocTypeMeta) -> dict:
     for field in meta.table_fields:
         child_meta = registry.get_meta(field.options or "")
         data[field.fieldname] = [
-            {"name": row.name, **{f.fieldname: to_json(row.get(f.fieldname)) for f in child_meta.data_fields}}
+            {
+                "name": row.name,
+                **{f.fieldname: to_json(row.get(f.fieldname)) for f in child_meta.data_fields},
+            }
             for row in doc.get_children(field.fieldname)
         ]
     return data
@@ -240,7 +353,9 @@ def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
             removed += [[key, r] for n, r in old_rows.items() if n not in new_rows]
             for n, r in new_rows.items():
                 if n in old_rows:
-                    diffs = [[k, old_rows[n].get(k), v] for k, v in r.items() if old_rows[n].get(k) != v]
+                    diffs = [
+                        [k, old_rows[n].get(k), v] for k, v in r.items() if old_rows[n].get(k) != v
+                    ]
                     if diffs:
                         row_changed.append([key, r.get("idx", 0), n, diffs])
         elif old != new:
@@ -251,7 +366,9 @@ def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
 def _write_version(doc, user: str, data: dict) -> None:
     from lowcode.models import Version
 
-    Version.objects.create(ref_doctype=doc.doctype, docname=doc.name, owner=user, creation=doc.modified, data=data)
+    Version.objects.create(
+        ref_doctype=doc.doctype, docname=doc.name, owner=user, creation=doc.modified, data=data
+    )
 
 
 def _save_children(doc, meta: DocTypeMeta, user: str) -> None:
@@ -262,7 +379,9 @@ def _save_children(doc, meta: DocTypeMeta, user: str) -> None:
         model = get_model(field.options or "")
         rows = doc.get_children(field.fieldname)
         keep = [row.name for row in rows if not row._state.adding]
-        model.objects.filter(parent=doc.name, parenttype=doc.doctype, parentfield=field.fieldname).exclude(name__in=keep).delete()
+        model.objects.filter(
+            parent=doc.name, parenttype=doc.doctype, parentfield=field.fieldname
+        ).exclude(name__in=keep).delete()
         for row in rows:
             row.parent, row.parenttype, row.parentfield = doc.name, doc.doctype, field.fieldname
             row.modified, row.modified_by = doc.modified, user
@@ -285,7 +404,13 @@ def _write(doc, meta: DocTypeMeta, user: str, *, insert: bool) -> None:
             doc.save(force_insert=insert, force_update=not insert)
             _save_children(doc, meta, user)
     except IntegrityError as exc:
-        raise DuplicateEntryError(_("{doctype} {name} already exists or conflicts with another record", doctype=_(meta.name), name=doc.name)) from exc
+        raise DuplicateEntryError(
+            _(
+                "{doctype} {name} already exists or conflicts with another record",
+                doctype=_(meta.name),
+                name=doc.name,
+            )
+        ) from exc
 
 
 @transaction.atomic
@@ -293,7 +418,9 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
     """Create a document from client data and return it."""
     meta = registry.get_meta(doctype)
     if meta.istable:
-        raise PermissionError(_("{doctype} rows are created through their parent document", doctype=_(doctype)))
+        raise PermissionError(
+            _("{doctype} rows are created through their parent document", doctype=_(doctype))
+        )
     if not ignore_permissions and not has_doctype_permission(user, doctype, "create"):
         raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
     doc = get_model(doctype)()
@@ -307,17 +434,23 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
     if errors:
         validate_doc(doc, meta, user, errors)  # report every field's problem together
     run_event(doc, "before_insert")
-    doc.name = make_name(doc, requested=data.get("name") if isinstance(data.get("name"), str) else None)
+    doc.name = make_name(
+        doc, requested=data.get("name") if isinstance(data.get("name"), str) else None
+    )
     if len(doc.name) > 140:
         raise ValidationError(_("Name is too long: at most 140 characters"))
     run_event(doc, "validate")
     validate_doc(doc, meta, user)
     run_event(doc, "before_save")
     if type(doc).objects.filter(name=doc.name).exists():
-        raise DuplicateEntryError(_("{doctype} {name} already exists", doctype=_(doctype), name=doc.name))
+        raise DuplicateEntryError(
+            _("{doctype} {name} already exists", doctype=_(doctype), name=doc.name)
+        )
     _write(doc, meta, user, insert=True)
     if meta.track_changes:
-        _write_version(doc, user, {"created": True, **_version_data(meta, {}, _snapshot(doc, meta))})
+        _write_version(
+            doc, user, {"created": True, **_version_data(meta, {}, _snapshot(doc, meta))}
+        )
     run_event(doc, "after_insert")
     run_event(doc, "on_update")
     doc._state.adding = False
@@ -329,13 +462,21 @@ def check_not_stale(doc, expected_modified: Any) -> None:
     if expected_modified in (None, ""):
         return
     if str(expected_modified) != to_json(doc.modified):
-        raise TimestampMismatchError(_(
-            "{doctype} {name} was changed by {user} at {when} after you opened it. Reload to see the changes, then save again.",
-            doctype=_(doc.doctype), name=doc.name, user=doc.modified_by, when=to_json(doc.modified)[:19]))
+        raise TimestampMismatchError(
+            _(
+                "{doctype} {name} was changed by {user} at {when} after you opened it. Reload to see the changes, then save again.",
+                doctype=_(doc.doctype),
+                name=doc.name,
+                user=doc.modified_by,
+                when=to_json(doc.modified)[:19],
+            )
+        )
 
 
 @transaction.atomic
-def do_save_doc(user: str, doctype: str, name: str, data: dict, *, ignore_permissions: bool = False):
+def do_save_doc(
+    user: str, doctype: str, name: str, data: dict, *, ignore_permissions: bool = False
+):
     """Update a document from client data; stale ``modified`` answers 409."""
     meta = registry.get_meta(doctype)
     if ignore_permissions:
@@ -347,9 +488,18 @@ def do_save_doc(user: str, doctype: str, name: str, data: dict, *, ignore_permis
         raise DocstatusTransitionError(_("Cancelled documents cannot be changed"))
     before = _snapshot(doc, meta)
     if doc.docstatus == 1:
-        locked = [k for k in data if meta.get_field(k) and not meta.get_field(k).allow_on_submit and _differs(doc.get(k), data[k], meta.get_field(k))]
+        fields = {k: meta.get_field(k) for k in data}
+        locked = [
+            k
+            for k, field in fields.items()
+            if field is not None
+            and not field.allow_on_submit
+            and _differs(doc.get(k), data[k], field)
+        ]
         if locked:
-            raise DocstatusTransitionError(_("Submitted documents cannot be changed: {fields}", fields=", ".join(locked)))
+            raise DocstatusTransitionError(
+                _("Submitted documents cannot be changed: {fields}", fields=", ".join(locked))
+            )
     errors = _apply_input(doc, meta, data, user, is_new=False, check_levels=not ignore_permissions)
     if errors:
         validate_doc(doc, meta, user, errors)
@@ -370,14 +520,25 @@ def do_save_doc(user: str, doctype: str, name: str, data: dict, *, ignore_permis
     return doc
 
 
-def _transition(user: str, doctype: str, name: str, verb: str, expected_modified: Any, source: int, target: int):
+def _transition(
+    user: str, doctype: str, name: str, verb: str, expected_modified: Any, source: int, target: int
+):
     meta = registry.get_meta(doctype)
     if not meta.is_submittable:
-        raise DocstatusTransitionError(_("{doctype} cannot be submitted or cancelled", doctype=_(doctype)))
+        raise DocstatusTransitionError(
+            _("{doctype} cannot be submitted or cancelled", doctype=_(doctype))
+        )
     doc = access_doc(user, doctype, name, verb, for_update=True)
     check_not_stale(doc, expected_modified)
     if doc.docstatus != source:
-        raise DocstatusTransitionError(_("Cannot {verb} {doctype} {name} in its current state", verb=_(verb), doctype=_(doctype), name=name))
+        raise DocstatusTransitionError(
+            _(
+                "Cannot {verb} {doctype} {name} in its current state",
+                verb=_(verb),
+                doctype=_(doctype),
+                name=name,
+            )
+        )
     before_status = doc.docstatus
     doc.docstatus = target
     doc.modified, doc.modified_by = _now(), user
@@ -387,7 +548,16 @@ def _transition(user: str, doctype: str, name: str, verb: str, expected_modified
         validate_doc(doc, meta, user)
     _write(doc, meta, user, insert=False)
     if meta.track_changes:
-        _write_version(doc, user, {"changed": [["docstatus", before_status, target]], "added": [], "removed": [], "row_changed": []})
+        _write_version(
+            doc,
+            user,
+            {
+                "changed": [["docstatus", before_status, target]],
+                "added": [],
+                "removed": [],
+                "row_changed": [],
+            },
+        )
     run_event(doc, f"on_{verb}")
     return doc
 
@@ -419,7 +589,11 @@ def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: boo
     Assignment.objects.filter(ref_doctype=doctype, docname=name).delete()
     type(doc).objects.filter(name=name).delete()
     if meta.track_changes:
-        _write_version(doc, user, {"deleted": True, "changed": [], "added": [], "removed": [], "row_changed": []})
+        _write_version(
+            doc,
+            user,
+            {"deleted": True, "changed": [], "added": [], "removed": [], "row_changed": []},
+        )
     run_event(doc, "after_delete")
 
 

@@ -12,9 +12,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 LIFECYCLE_METHODS = (
-    "before_insert", "validate", "before_save", "after_insert", "on_update",
-    "before_submit", "on_submit", "before_cancel", "on_cancel", "on_trash", "after_delete",
-    "before_update_after_submit", "on_update_after_submit",
+    "before_insert",
+    "validate",
+    "before_save",
+    "after_insert",
+    "on_update",
+    "before_submit",
+    "on_submit",
+    "before_cancel",
+    "on_cancel",
+    "on_trash",
+    "after_delete",
+    "before_update_after_submit",
+    "on_update_after_submit",
 )
 
 
@@ -22,6 +32,16 @@ class Document:
     """Field access, child rows and no-op lifecycle hooks for every DocType."""
 
     doctype: ClassVar[str] = ""
+    # Standard columns, declared for type checkers; the model defines them.
+    name: str
+    owner: str
+    creation: Any
+    modified: Any
+    modified_by: str
+    docstatus: int
+    idx: int
+    _custom: dict[str, Any]
+    _state: Any
     # Set by actions while a lifecycle runs: the saved state before this save.
     _doc_before_save: Document | None = None
 
@@ -33,7 +53,7 @@ class Document:
 
     @property
     def is_new(self) -> bool:
-        return bool(getattr(self, "_state").adding)
+        return bool(self._state.adding)
 
     def get(self, fieldname: str, default: Any = None) -> Any:
         """Return a standard, JSON-defined or custom field's value."""
@@ -41,7 +61,7 @@ class Document:
         if field is not None and field.is_table:
             return self.get_children(fieldname)
         if field is not None and field.is_custom:
-            return (getattr(self, "_custom") or {}).get(fieldname, default)
+            return (self._custom or {}).get(fieldname, default)
         value = getattr(self, fieldname, default)
         return default if value is None else value
 
@@ -50,7 +70,7 @@ class Document:
         if field is not None and field.is_table:
             self.set_children(fieldname, value)
         elif field is not None and field.is_custom:
-            custom = dict(getattr(self, "_custom") or {})
+            custom = dict(self._custom or {})
             custom[fieldname] = value
             self._custom = custom
         else:
@@ -66,7 +86,7 @@ class Document:
             if field is None or self.is_new:
                 cache[fieldname] = []
             else:
-                model = get_model(field.options or "")
+                model: Any = get_model(field.options or "")
                 cache[fieldname] = list(
                     model.objects.filter(
                         parent=self.name, parenttype=self.doctype, parentfield=fieldname

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from importlib import import_module
+from typing import cast
 
 from django.apps import apps
 from django.db import models
@@ -32,6 +33,8 @@ class BaseDocument(Document, models.Model):
     docstatus = models.SmallIntegerField(default=0)
     idx = models.IntegerField(default=0)
     _custom = models.JSONField(default=dict, blank=True, db_column="_custom")
+
+    objects: models.Manager = models.Manager()
 
     class Meta:
         abstract = True
@@ -85,7 +88,9 @@ def app_label(app: str) -> str:
 
 
 def _index_name(table: str, fields: list[str]) -> str:
-    digest = hashlib.sha1(f"{table}:{','.join(fields)}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(  # noqa: S324 - a stable short name, not security
+        f"{table}:{','.join(fields)}".encode()
+    ).hexdigest()[:10]
     return f"ix_{snake_name(table)[:14]}_{digest}"[:30]
 
 
@@ -114,7 +119,12 @@ def make_model(meta: DocTypeMeta, module_name: str) -> type[models.Model]:
     attrs["Meta"] = type(
         "Meta",
         (),
-        {"db_table": table, "indexes": indexes, "verbose_name": meta.name, "app_label": app_label(meta.app)},
+        {
+            "db_table": table,
+            "indexes": indexes,
+            "verbose_name": meta.name,
+            "app_label": app_label(meta.app),
+        },
     )
     base = BaseChildDocument if meta.istable else BaseDocument
     controller = controller_class(meta)
@@ -127,11 +137,11 @@ def build_models(app: str, module_name: str) -> dict[str, type[models.Model]]:
     return {class_name(meta.name): make_model(meta, module_name) for meta in app_definitions(app)}
 
 
-def get_model(doctype: str) -> type[models.Model]:
+def get_model(doctype: str) -> type[BaseDocument]:
     """Return the model of a DocType by its name (e.g. 'Sales Order')."""
     from lowcode.meta.registry import DoesNotExist, base_definitions
 
     meta = base_definitions().get(doctype)
     if meta is None:
         raise DoesNotExist(doctype)
-    return apps.get_model(app_label(meta.app), class_name(doctype))
+    return cast(type[BaseDocument], apps.get_model(app_label(meta.app), class_name(doctype)))

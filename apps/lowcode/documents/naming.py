@@ -27,7 +27,7 @@ def next_number(prefix: str) -> int:
 
     updated = NamingSeriesCounter.objects.filter(prefix=prefix).update(current=F("current") + 1)
     if not updated:
-        counter, created = NamingSeriesCounter.objects.select_for_update().get_or_create(
+        _counter, created = NamingSeriesCounter.objects.select_for_update().get_or_create(
             prefix=prefix, defaults={"current": 1}
         )
         if created:
@@ -39,7 +39,10 @@ def next_number(prefix: str) -> int:
 def _date_part(token: str) -> str | None:
     now = timezone.localtime()
     return {
-        "YYYY": f"{now:%Y}", "YY": f"{now:%y}", "MM": f"{now:%m}", "DD": f"{now:%d}",
+        "YYYY": f"{now:%Y}",
+        "YY": f"{now:%y}",
+        "MM": f"{now:%m}",
+        "DD": f"{now:%d}",
         "FY": f"{now:%Y}",
     }.get(token)
 

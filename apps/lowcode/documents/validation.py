@@ -175,28 +175,59 @@ def check_value(field: DocField, value: Any, doc_values: dict, user: dict) -> li
     )
     if missing:
         if required and field.fieldtype != "Check":
-            errors.append(FieldError(field.fieldname, "reqd", _("{label} is required", label=label)))
+            errors.append(
+                FieldError(field.fieldname, "reqd", _("{label} is required", label=label))
+            )
         return errors
-    if field.fieldtype == "Select" and field.select_options and str(value) not in field.select_options:
+    if (
+        field.fieldtype == "Select"
+        and field.select_options
+        and str(value) not in field.select_options
+    ):
         options = " / ".join(_(o) for o in field.select_options if o)
-        errors.append(FieldError(field.fieldname, "options",
-                                 _("{label} must be one of: {options}", label=label, options=options)))
+        errors.append(
+            FieldError(
+                field.fieldname,
+                "options",
+                _("{label} must be one of: {options}", label=label, options=options),
+            )
+        )
     if isinstance(value, str) and field.max_length and len(value) > field.max_length:
-        errors.append(FieldError(field.fieldname, "length", _(
-            "{label} is too long: {length} characters, at most {max}",
-            label=label, length=len(value), max=field.max_length)))
+        errors.append(
+            FieldError(
+                field.fieldname,
+                "length",
+                _(
+                    "{label} is too long: {length} characters, at most {max}",
+                    label=label,
+                    length=len(value),
+                    max=field.max_length,
+                ),
+            )
+        )
     if field.fieldtype == "Data" and field.options == "Email":
         try:
             validate_email(value)
         except DjangoValidationError:
-            errors.append(FieldError(field.fieldname, "email",
-                                     _("{label} is not a valid email address", label=label)))
-    if (field.fieldtype == "Phone" or (field.fieldtype == "Data" and field.options == "Phone")) and not is_phone(value):
-        errors.append(FieldError(field.fieldname, "phone",
-                                 _("{label} is not a valid phone number", label=label)))
+            errors.append(
+                FieldError(
+                    field.fieldname, "email", _("{label} is not a valid email address", label=label)
+                )
+            )
+    if (
+        field.fieldtype == "Phone" or (field.fieldtype == "Data" and field.options == "Phone")
+    ) and not is_phone(value):
+        errors.append(
+            FieldError(
+                field.fieldname, "phone", _("{label} is not a valid phone number", label=label)
+            )
+        )
     if field.non_negative and isinstance(value, (int, float, Decimal)) and value < 0:
-        errors.append(FieldError(field.fieldname, "non_negative",
-                                 _("{label} cannot be negative", label=label)))
+        errors.append(
+            FieldError(
+                field.fieldname, "non_negative", _("{label} cannot be negative", label=label)
+            )
+        )
     return errors
 
 
@@ -209,5 +240,7 @@ def _condition(source: str, doc_values: dict, user: dict) -> bool:
 
 def values_of(doc, meta: DocTypeMeta) -> dict:
     return {f.fieldname: doc.get(f.fieldname) for f in meta.data_fields} | {
-        "name": doc.name, "owner": doc.owner, "docstatus": doc.docstatus,
+        "name": doc.name,
+        "owner": doc.owner,
+        "docstatus": doc.docstatus,
     }

@@ -27,6 +27,7 @@ def run_job(path: str, kwargs: dict[str, Any]) -> Any:
 
 def enqueue(path: str, *, queue: str = "default", **kwargs: Any) -> None:
     """Run ``path(**kwargs)`` in the background after the current transaction commits."""
+
     def submit() -> None:
         if settings.LOWCODE_JOBS_INLINE:
             run_job(path, kwargs)

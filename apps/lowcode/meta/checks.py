@@ -57,7 +57,11 @@ def reserved_fieldnames() -> frozenset[str]:
     attributes = {n for n in dir(models.Model) if not n.startswith("__")} | {
         n for n in dir(Document) if not n.startswith("__")
     }
-    return frozenset(STANDARD_FIELDS + CHILD_STANDARD_FIELDS) | attributes | {"objects", "doctype", "_custom"}
+    return (
+        frozenset(STANDARD_FIELDS + CHILD_STANDARD_FIELDS)
+        | attributes
+        | {"objects", "doctype", "_custom"}
+    )
 
 
 def _error(cid: str, msg: str, hint: str, obj: str) -> Error:
@@ -81,13 +85,24 @@ def check_file(app: str, path, raw: dict | None, parse_error: str | None, names:
     meta = doctype_from_dict(raw, app)
     errors: list[CheckMessage] = []
     for key in sorted(set(raw) - DOCTYPE_KEYS):
-        errors.append(Warning(f"{name}: unknown key '{key}' ignored.", hint="Remove it or check the spelling.",
-                              obj=name, id="meta.W001"))
+        errors.append(
+            Warning(
+                f"{name}: unknown key '{key}' ignored.",
+                hint="Remove it or check the spelling.",
+                obj=name,
+                id="meta.W001",
+            )
+        )
     for raw_field in raw.get("fields") or []:
         for key in sorted(set(raw_field) - DOCFIELD_KEYS):
-            errors.append(Warning(
-                f"{name}.{raw_field.get('fieldname')}: unknown key '{key}' ignored.",
-                hint="Remove it or check the spelling.", obj=name, id="meta.W001"))
+            errors.append(
+                Warning(
+                    f"{name}.{raw_field.get('fieldname')}: unknown key '{key}' ignored.",
+                    hint="Remove it or check the spelling.",
+                    obj=name,
+                    id="meta.W001",
+                )
+            )
     errors += check_fields(meta, names)
     errors += check_doctype_options(meta)
     return errors
@@ -104,34 +119,62 @@ def check_fields(meta: DocTypeMeta, names: set[str], custom_only: bool = False) 
             continue
         cid = "E015" if field.is_custom else None
         where = f"{meta.name}.{field.fieldname or '?'}"
-        def err(code: str, msg: str, hint: str) -> None:  # noqa: E306
+
+        def err(code: str, msg: str, hint: str, cid=cid, where=where) -> None:
             errors.append(_error(cid or code, msg, hint, where))
+
         if field.fieldtype not in fieldtypes.ALL_TYPES:
-            err("E003", f"Field '{field.fieldname}' of '{meta.name}' has unknown type '{field.fieldtype}'.",
-                "Use one of Frappe's field types, e.g. Data, Int, Select, Link, Table.")
+            err(
+                "E003",
+                f"Field '{field.fieldname}' of '{meta.name}' has unknown type '{field.fieldtype}'.",
+                "Use one of Frappe's field types, e.g. Data, Int, Select, Link, Table.",
+            )
         if not FIELDNAME_RE.match(field.fieldname) or keyword.iskeyword(field.fieldname):
-            err("E004", f"Field name {field.fieldname!r} of '{meta.name}' is not a lower-case identifier.",
-                "Use letters, digits and underscores, starting with a letter, e.g. 'company_name'.")
+            err(
+                "E004",
+                f"Field name {field.fieldname!r} of '{meta.name}' is not a lower-case identifier.",
+                "Use letters, digits and underscores, starting with a letter, e.g. 'company_name'.",
+            )
             continue
         if field.fieldname in seen:
-            err("E005", f"Field '{field.fieldname}' appears twice in '{meta.name}'.",
-                "Rename or remove one of them.")
+            err(
+                "E005",
+                f"Field '{field.fieldname}' appears twice in '{meta.name}'.",
+                "Rename or remove one of them.",
+            )
         seen.add(field.fieldname)
         if field.fieldname in reserved:
-            err("E006", f"Field name '{field.fieldname}' of '{meta.name}' is reserved.",
-                "Standard columns and engine attributes cannot be redefined; choose another name.")
+            err(
+                "E006",
+                f"Field name '{field.fieldname}' of '{meta.name}' is reserved.",
+                "Standard columns and engine attributes cannot be redefined; choose another name.",
+            )
         if field.fieldtype in ("Link", "Table", "Table MultiSelect"):
             target = field.options or ""
             if target not in names and target not in BUILTIN_LINK_TARGETS:
-                err("E007", f"Field '{field.fieldname}' of '{meta.name}' links to unknown DocType '{target}'.",
-                    "Set options to the name of an existing DocType.")
+                err(
+                    "E007",
+                    f"Field '{field.fieldname}' of '{meta.name}' links to unknown DocType '{target}'.",
+                    "Set options to the name of an existing DocType.",
+                )
             elif field.is_table and target not in children:
-                err("E008", f"Table field '{field.fieldname}' of '{meta.name}' uses '{target}', "
-                    "which is not a child table.", f"Set \"istable\": 1 on '{target}'.")
-        if field.fieldtype == "Select" and field.default not in (None, ""):
-            if str(field.default) not in field.select_options:
-                err("E009", f"Default {field.default!r} of Select '{field.fieldname}' in '{meta.name}' "
-                    "is not one of its options.", "Add it to options or change the default.")
+                err(
+                    "E008",
+                    f"Table field '{field.fieldname}' of '{meta.name}' uses '{target}', "
+                    "which is not a child table.",
+                    f"Set \"istable\": 1 on '{target}'.",
+                )
+        if (
+            field.fieldtype == "Select"
+            and field.default not in (None, "")
+            and str(field.default) not in field.select_options
+        ):
+            err(
+                "E009",
+                f"Default {field.default!r} of Select '{field.fieldname}' in '{meta.name}' "
+                "is not one of its options.",
+                "Add it to options or change the default.",
+            )
     return errors
 
 
@@ -154,30 +197,63 @@ def check_doctype_options(meta: DocTypeMeta) -> list:
     elif autoname.lower() not in AUTONAME_SIMPLE and "#" not in autoname:
         bad_autoname = "is not a known rule"
     if bad_autoname:
-        errors.append(_error("E010", f"autoname '{autoname}' of '{meta.name}' {bad_autoname}.",
-                             "Use field:<fieldname>, naming_series:, format:PREFIX-{####}, a pattern "
-                             "such as LEAD-.YYYY.-.#####, hash, autoincrement or prompt.", meta.name))
+        errors.append(
+            _error(
+                "E010",
+                f"autoname '{autoname}' of '{meta.name}' {bad_autoname}.",
+                "Use field:<fieldname>, naming_series:, format:PREFIX-{####}, a pattern "
+                "such as LEAD-.YYYY.-.#####, hash, autoincrement or prompt.",
+                meta.name,
+            )
+        )
     for perm in meta.permissions:
         if not perm.role or perm.scope not in SCOPES:
-            errors.append(_error("E011", f"Permission rule {perm.to_dict()} of '{meta.name}' is invalid.",
-                                 f"Every rule needs a role and a scope among {', '.join(SCOPES)}.", meta.name))
-    for key, value in (("title_field", [meta.title_field] if meta.title_field else []),
-                       ("search_fields", meta.search_fields),
-                       ("sort_field", [meta.sort_field])):
+            errors.append(
+                _error(
+                    "E011",
+                    f"Permission rule {perm.to_dict()} of '{meta.name}' is invalid.",
+                    f"Every rule needs a role and a scope among {', '.join(SCOPES)}.",
+                    meta.name,
+                )
+            )
+    for key, value in (
+        ("title_field", [meta.title_field] if meta.title_field else []),
+        ("search_fields", meta.search_fields),
+        ("sort_field", [meta.sort_field]),
+    ):
         for ref in value:
             if ref not in names:
-                errors.append(_error("E012", f"{key} of '{meta.name}' names unknown field '{ref}'.",
-                                     "Name a field of this DocType.", meta.name))
+                errors.append(
+                    _error(
+                        "E012",
+                        f"{key} of '{meta.name}' names unknown field '{ref}'.",
+                        "Name a field of this DocType.",
+                        meta.name,
+                    )
+                )
     if meta.istable and (meta.is_submittable or meta.permissions):
-        errors.append(_error("E013", f"Child table '{meta.name}' cannot be submittable or carry permissions.",
-                             "Child rows follow their parent; move permissions to the parent DocType.",
-                             meta.name))
+        errors.append(
+            _error(
+                "E013",
+                f"Child table '{meta.name}' cannot be submittable or carry permissions.",
+                "Child rows follow their parent; move permissions to the parent DocType.",
+                meta.name,
+            )
+        )
     for index in meta.indexes:
         for ref in index:
             field = meta.get_field(ref)
-            if ref not in STANDARD_FIELDS and (field is None or not field.holds_value or field.is_custom):
-                errors.append(_error("E014", f"Index {index} of '{meta.name}' names unknown field '{ref}'.",
-                                     "Index only standard columns or fields defined in the JSON.", meta.name))
+            if ref not in STANDARD_FIELDS and (
+                field is None or not field.holds_value or field.is_custom
+            ):
+                errors.append(
+                    _error(
+                        "E014",
+                        f"Index {index} of '{meta.name}' names unknown field '{ref}'.",
+                        "Index only standard columns or fields defined in the JSON.",
+                        meta.name,
+                    )
+                )
     return errors
 
 
@@ -201,8 +277,14 @@ def check_customisations(names: set[str]) -> list:
         return []  # not migrated yet: nothing stored to check
     for dt in sorted(custom_dts):
         if dt not in names:
-            errors.append(_error("E015", f"Custom Field for unknown DocType '{dt}'.",
-                                 "Delete the Custom Field or restore the DocType.", dt))
+            errors.append(
+                _error(
+                    "E015",
+                    f"Custom Field for unknown DocType '{dt}'.",
+                    "Delete the Custom Field or restore the DocType.",
+                    dt,
+                )
+            )
             continue
         errors += check_fields(get_meta(dt), names, custom_only=True)
     for setter in setters:
@@ -218,8 +300,14 @@ def check_customisations(names: set[str]) -> list:
         elif setter.property not in DOCTYPE_PROPERTIES:
             problem = f"sets unsupported DocType property '{setter.property}'"
         if problem:
-            errors.append(_error("E016", f"{where} {problem}.",
-                                 "Delete it or correct the DocType, field or property.", where))
+            errors.append(
+                _error(
+                    "E016",
+                    f"{where} {problem}.",
+                    "Delete it or correct the DocType, field or property.",
+                    where,
+                )
+            )
     return errors
 
 
@@ -245,6 +333,10 @@ def run_checks_with_db(app_configs: Iterable | None = None, databases=None, **kw
 
     if not databases:
         return []
-    names = {item.raw["name"] for app in settings.LOWCODE_APPS for item in definition_files(app)
-             if item.raw and item.raw.get("name")}
+    names = {
+        item.raw["name"]
+        for app in settings.LOWCODE_APPS
+        for item in definition_files(app)
+        if item.raw and item.raw.get("name")
+    }
     return check_customisations(names)

@@ -14,28 +14,103 @@ CHILD_STANDARD_FIELDS = ("parent", "parentfield", "parenttype")
 
 DOCFIELD_KEYS = frozenset(
     {
-        "fieldname", "fieldtype", "label", "options", "reqd", "unique", "default", "in_list_view",
-        "in_standard_filter", "depends_on", "mandatory_depends_on", "read_only_depends_on",
-        "read_only", "hidden", "permlevel", "length", "description", "search_index", "bold",
-        "in_global_search", "no_copy", "allow_on_submit", "fetch_from", "fetch_if_empty",
-        "collapsible", "columns", "precision", "non_negative", "translatable", "ignore_user_permissions",
-        "print_hide", "report_hide", "sort_options", "set_only_once", "insert_after", "is_custom_field",
-        "link_filters", "placeholder", "in_preview",
+        "fieldname",
+        "fieldtype",
+        "label",
+        "options",
+        "reqd",
+        "unique",
+        "default",
+        "in_list_view",
+        "in_standard_filter",
+        "depends_on",
+        "mandatory_depends_on",
+        "read_only_depends_on",
+        "read_only",
+        "hidden",
+        "permlevel",
+        "length",
+        "description",
+        "search_index",
+        "bold",
+        "in_global_search",
+        "no_copy",
+        "allow_on_submit",
+        "fetch_from",
+        "fetch_if_empty",
+        "collapsible",
+        "columns",
+        "precision",
+        "non_negative",
+        "translatable",
+        "ignore_user_permissions",
+        "print_hide",
+        "report_hide",
+        "sort_options",
+        "set_only_once",
+        "insert_after",
+        "is_custom_field",
+        "link_filters",
+        "placeholder",
+        "in_preview",
     }
 )
 DOCTYPE_KEYS = frozenset(
     {
-        "name", "doctype", "module", "autoname", "naming_rule", "fields", "permissions", "istable",
-        "is_submittable", "track_changes", "title_field", "search_fields", "sort_field", "sort_order",
-        "description", "issingle", "is_tree", "editable_grid", "quick_entry", "image_field",
-        "show_name_in_global_search", "allow_rename", "allow_import", "engine", "custom", "icon",
-        "label", "indexes", "document_type", "creation", "modified", "modified_by", "owner",
-        "links", "actions", "states", "track_seen", "in_create", "read_only", "beta", "nsm_parent_field",
+        "name",
+        "doctype",
+        "module",
+        "autoname",
+        "naming_rule",
+        "fields",
+        "permissions",
+        "istable",
+        "is_submittable",
+        "track_changes",
+        "title_field",
+        "search_fields",
+        "sort_field",
+        "sort_order",
+        "description",
+        "issingle",
+        "is_tree",
+        "editable_grid",
+        "quick_entry",
+        "image_field",
+        "show_name_in_global_search",
+        "allow_rename",
+        "allow_import",
+        "engine",
+        "custom",
+        "icon",
+        "label",
+        "indexes",
+        "document_type",
+        "creation",
+        "modified",
+        "modified_by",
+        "owner",
+        "links",
+        "actions",
+        "states",
+        "track_seen",
+        "in_create",
+        "read_only",
+        "beta",
+        "nsm_parent_field",
         "allow_customize",
     }
 )
 PERM_VERBS = (
-    "read", "write", "create", "delete", "submit", "cancel", "export", "import", "report",
+    "read",
+    "write",
+    "create",
+    "delete",
+    "submit",
+    "cancel",
+    "export",
+    "import",
+    "report",
 )
 SCOPES = ("own", "department", "all")
 SCOPE_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
@@ -100,18 +175,33 @@ class DocField:
     def select_options(self) -> list[str]:
         if self.fieldtype != "Select" or not self.options:
             return []
-        return [opt for opt in self.options.split("\n")]
+        return self.options.split("\n")
 
     def to_dict(self) -> dict:
         data = dict(self.raw)
         for key in (
-            "fieldname", "fieldtype", "label", "options", "default", "depends_on", "description",
-            "mandatory_depends_on", "read_only_depends_on",
+            "fieldname",
+            "fieldtype",
+            "label",
+            "options",
+            "default",
+            "depends_on",
+            "description",
+            "mandatory_depends_on",
+            "read_only_depends_on",
         ):
             data[key] = getattr(self, key)
         for key in (
-            "reqd", "unique", "in_list_view", "in_standard_filter", "read_only", "hidden",
-            "set_only_once", "allow_on_submit", "non_negative", "search_index",
+            "reqd",
+            "unique",
+            "in_list_view",
+            "in_standard_filter",
+            "read_only",
+            "hidden",
+            "set_only_once",
+            "allow_on_submit",
+            "non_negative",
+            "search_index",
         ):
             data[key] = int(getattr(self, key))
         data["permlevel"] = self.permlevel
@@ -166,8 +256,12 @@ class DocPerm:
     def from_dict(cls, raw: dict) -> DocPerm:
         scope = raw.get("scope") or ("own" if int(raw.get("if_owner") or 0) else "all")
         verbs = frozenset(v for v in PERM_VERBS if int(raw.get(v) or 0))
-        return cls(role=str(raw.get("role") or ""), permlevel=int(raw.get("permlevel") or 0),
-                   scope=str(scope), verbs=verbs)
+        return cls(
+            role=str(raw.get("role") or ""),
+            permlevel=int(raw.get("permlevel") or 0),
+            scope=str(scope),
+            verbs=verbs,
+        )
 
     def to_dict(self) -> dict:
         data: dict[str, Any] = {"role": self.role, "permlevel": self.permlevel, "scope": self.scope}
@@ -223,7 +317,9 @@ class DocTypeMeta:
 
     def to_dict(self) -> dict:
         """Return the merged metadata in Frappe's JSON shape."""
-        data = {key: value for key, value in self.raw.items() if key not in ("fields", "permissions")}
+        data = {
+            key: value for key, value in self.raw.items() if key not in ("fields", "permissions")
+        }
         data.update(
             {
                 "name": self.name,

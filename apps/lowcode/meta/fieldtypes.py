@@ -10,7 +10,17 @@ LAYOUT_TYPES = frozenset(
 TABLE_TYPES = frozenset({"Table", "Table MultiSelect"})
 
 SHORT_TEXT_TYPES = frozenset(
-    {"Data", "Select", "Link", "Dynamic Link", "Phone", "Color", "Barcode", "Autocomplete", "Read Only"}
+    {
+        "Data",
+        "Select",
+        "Link",
+        "Dynamic Link",
+        "Phone",
+        "Color",
+        "Barcode",
+        "Autocomplete",
+        "Read Only",
+    }
 )
 LONG_TEXT_TYPES = frozenset(
     {
@@ -33,7 +43,13 @@ FLOAT_TYPES = frozenset({"Rating"})
 DATE_TYPES = frozenset({"Date", "Datetime", "Time"})
 
 DATA_TYPES = (
-    SHORT_TEXT_TYPES | LONG_TEXT_TYPES | INT_TYPES | DECIMAL_TYPES | FLOAT_TYPES | DATE_TYPES | {"JSON"}
+    SHORT_TEXT_TYPES
+    | LONG_TEXT_TYPES
+    | INT_TYPES
+    | DECIMAL_TYPES
+    | FLOAT_TYPES
+    | DATE_TYPES
+    | {"JSON"}
 )
 ALL_TYPES = DATA_TYPES | LAYOUT_TYPES | TABLE_TYPES
 

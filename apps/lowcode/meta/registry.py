@@ -20,14 +20,33 @@ from lowcode.meta.loader import base_definitions
 
 # Properties an admin may change through a Property Setter.
 FIELD_PROPERTIES = {
-    "label": str, "options": str, "reqd": int, "hidden": int, "read_only": int, "default": str,
-    "in_list_view": int, "in_standard_filter": int, "permlevel": int, "description": str,
-    "depends_on": str, "mandatory_depends_on": str, "read_only_depends_on": str, "unique": int,
-    "bold": int, "length": int, "set_only_once": int, "non_negative": int,
+    "label": str,
+    "options": str,
+    "reqd": int,
+    "hidden": int,
+    "read_only": int,
+    "default": str,
+    "in_list_view": int,
+    "in_standard_filter": int,
+    "permlevel": int,
+    "description": str,
+    "depends_on": str,
+    "mandatory_depends_on": str,
+    "read_only_depends_on": str,
+    "unique": int,
+    "bold": int,
+    "length": int,
+    "set_only_once": int,
+    "non_negative": int,
 }
 DOCTYPE_PROPERTIES = {
-    "title_field": str, "search_fields": str, "sort_field": str, "sort_order": str,
-    "track_changes": int, "label": str, "description": str,
+    "title_field": str,
+    "search_fields": str,
+    "sort_field": str,
+    "sort_order": str,
+    "track_changes": int,
+    "label": str,
+    "description": str,
 }
 
 # Custom DocPerm columns whose Frappe name would shadow a Python or Django name.
@@ -128,10 +147,25 @@ def _custom_fields(doctype: str) -> list:
         raw = {
             key: getattr(row, key)
             for key in (
-                "fieldname", "fieldtype", "label", "options", "reqd", "unique", "default",
-                "in_list_view", "in_standard_filter", "read_only", "hidden", "permlevel",
-                "length", "description", "insert_after", "depends_on", "mandatory_depends_on",
-                "read_only_depends_on", "non_negative",
+                "fieldname",
+                "fieldtype",
+                "label",
+                "options",
+                "reqd",
+                "unique",
+                "default",
+                "in_list_view",
+                "in_standard_filter",
+                "read_only",
+                "hidden",
+                "permlevel",
+                "length",
+                "description",
+                "insert_after",
+                "depends_on",
+                "mandatory_depends_on",
+                "read_only_depends_on",
+                "non_negative",
             )
         }
         result.append(docfield_from_dict(raw, is_custom=True))
@@ -151,7 +185,9 @@ def _apply_property(meta: DocTypeMeta, by_name: dict, setter) -> None:
         if target is None or cast is None:
             return  # reported by the check meta.E016
         converted = _cast(cast, value)
-        setattr(target, prop, bool(converted) if isinstance(getattr(target, prop), bool) else converted)
+        setattr(
+            target, prop, bool(converted) if isinstance(getattr(target, prop), bool) else converted
+        )
         target.raw = {**target.raw, prop: converted}
     else:
         cast = DOCTYPE_PROPERTIES.get(prop)
@@ -182,9 +218,26 @@ def _custom_docperms(doctype: str) -> list[DocPerm]:
     CustomDocPerm = apps.get_model("lowcode", "CustomDocPerm")
     rows = CustomDocPerm.objects.filter(parent_doctype=doctype).order_by("idx", "creation")
     return [
-        DocPerm.from_dict({"role": r.role, "permlevel": r.permlevel, "scope": r.scope,
-                           **{v: getattr(r, PERM_COLUMNS.get(v, v)) for v in (
-                               "read", "write", "create", "delete", "submit", "cancel",
-                               "export", "import", "report")}})
+        DocPerm.from_dict(
+            {
+                "role": r.role,
+                "permlevel": r.permlevel,
+                "scope": r.scope,
+                **{
+                    v: getattr(r, PERM_COLUMNS.get(v, v))
+                    for v in (
+                        "read",
+                        "write",
+                        "create",
+                        "delete",
+                        "submit",
+                        "cancel",
+                        "export",
+                        "import",
+                        "report",
+                    )
+                },
+            }
+        )
         for r in rows
     ]

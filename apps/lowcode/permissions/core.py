@@ -29,6 +29,7 @@ ALL_ROLE = "All"
 
 def get_roles(user: str) -> frozenset[str]:
     """Return the user's roles (Administrator implicitly holds every role)."""
+
     def compute() -> frozenset[str]:
         from lowcode.models import HasRole
 
@@ -49,7 +50,11 @@ def is_administrator(user: str) -> bool:
 
 def _rules(user: str, meta: DocTypeMeta, ptype: str, permlevel: int = 0) -> list:
     roles = get_roles(user)
-    return [p for p in meta.permissions if p.role in roles and p.permlevel == permlevel and ptype in p.verbs]
+    return [
+        p
+        for p in meta.permissions
+        if p.role in roles and p.permlevel == permlevel and ptype in p.verbs
+    ]
 
 
 def scope_for(user: str, doctype: str, ptype: str) -> str | None:
@@ -78,6 +83,7 @@ def permitted_levels(user: str, doctype: str, ptype: str = "read") -> frozenset[
 
 def department_subtree(department: str) -> list[str]:
     """Return the department and all its descendants."""
+
     def compute() -> list[str]:
         from lowcode.documents.factory import get_model
 
@@ -105,7 +111,12 @@ def user_department(user: str) -> str:
     def compute() -> str:
         from lowcode.models import UserProfile
 
-        return UserProfile.objects.filter(user__username=user).values_list("department", flat=True).first() or ""
+        return (
+            UserProfile.objects.filter(user__username=user)
+            .values_list("department", flat=True)
+            .first()
+            or ""
+        )
 
     return context.cached(("user_department", user), compute)
 
@@ -119,25 +130,33 @@ def scope_filter(user: str, doctype: str, scope: str) -> Q:
     if scope == "department":
         department = user_department(user)
         if department:
-            members = UserProfile.objects.filter(department__in=department_subtree(department)).values(
-                "user__username"
+            members = UserProfile.objects.filter(
+                department__in=department_subtree(department)
+            ).values("user__username")
+            assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members).values(
+                "docname"
             )
-            assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members).values("docname")
             return Q(owner__in=members) | Q(owner=user) | Q(name__in=assigned)
     assigned = Assignment.objects.filter(ref_doctype=doctype, user=user).values("docname")
     return Q(owner=user) | Q(name__in=assigned)
 
 
-def permitted_queryset(user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None) -> QuerySet:
+def permitted_queryset(
+    user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None
+) -> QuerySet:
     """Return the documents of ``doctype`` the user may ``ptype``; raise PermissionError if none may be."""
     from lowcode.documents.factory import get_model
 
     meta = _meta_or_404(doctype)
     if meta.istable:
-        raise PermissionError(_("{doctype} rows are read through their parent document", doctype=_(doctype)))
+        raise PermissionError(
+            _("{doctype} rows are read through their parent document", doctype=_(doctype))
+        )
     scope = scope_for(user, doctype, ptype)
     if scope is None:
-        raise PermissionError(_("No permission to {ptype} {doctype}", ptype=_(ptype), doctype=_(doctype)))
+        raise PermissionError(
+            _("No permission to {ptype} {doctype}", ptype=_(ptype), doctype=_(doctype))
+        )
     base = queryset if queryset is not None else get_model(doctype).objects.all()
     condition = scope_filter(user, doctype, scope)
     return base.filter(condition) if condition else base
@@ -150,7 +169,7 @@ def has_permission(user: str, doc, ptype: str = "read") -> bool:
         return False
     if scope == "all" or (ptype == "create" and doc.is_new):
         return True
-    if doc.owner == user or doc.is_new and ptype == "create":
+    if doc.owner == user or (doc.is_new and ptype == "create"):
         return True
     condition = scope_filter(user, doc.doctype, scope)
     return type(doc).objects.filter(condition, name=doc.name).exists()
@@ -186,6 +205,12 @@ def access_doc(user: str, doctype: str, name: str, ptype: str = "read", for_upda
     if doc is None:
         raise not_found(doctype, name)
     if ptype != "read" and not has_permission(user, doc, ptype):
-        raise PermissionError(_("No permission to {ptype} {doctype} {name}", ptype=_(ptype),
-                                doctype=_(doctype), name=name))
+        raise PermissionError(
+            _(
+                "No permission to {ptype} {doctype} {name}",
+                ptype=_(ptype),
+                doctype=_(doctype),
+                name=name,
+            )
+        )
     return doc

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.db.models.fields.json import KT
 
 from lowcode.documents.validation import CoercionError, coerce
@@ -25,18 +25,41 @@ from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.permissions.core import permitted_levels
 
 OPERATORS = frozenset(
-    {"=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between",
-     "timespan"}
+    {
+        "=",
+        "!=",
+        ">",
+        "<",
+        ">=",
+        "<=",
+        "like",
+        "not like",
+        "in",
+        "not in",
+        "is",
+        "between",
+        "timespan",
+    }
 )
 STANDARD_TYPES = {
-    "name": "Data", "owner": "Data", "modified_by": "Data", "creation": "Datetime",
-    "modified": "Datetime", "docstatus": "Int", "idx": "Int", "parent": "Data",
-    "parentfield": "Data", "parenttype": "Data",
+    "name": "Data",
+    "owner": "Data",
+    "modified_by": "Data",
+    "creation": "Datetime",
+    "modified": "Datetime",
+    "docstatus": "Int",
+    "idx": "Int",
+    "parent": "Data",
+    "parentfield": "Data",
+    "parenttype": "Data",
 }
 # `tabLead`.`status` , `status`, tabLead.status, status
-_FIELD_RE = re.compile(r"^\s*(?:`?tab(?P<table>[\w ]+?)`?\.)?`?(?P<field>[a-z_][a-z0-9_]*)`?\s*$", re.I)
+_FIELD_RE = re.compile(
+    r"^\s*(?:`?tab(?P<table>[\w ]+?)`?\.)?`?(?P<field>[a-z_][a-z0-9_]*)`?\s*$", re.I
+)
 _ORDER_RE = re.compile(
-    r"^\s*(?:`?tab(?P<table>[\w ]+?)`?\.)?`?(?P<field>[a-z_][a-z0-9_]*)`?(?:\s+(?P<dir>asc|desc))?\s*$", re.I
+    r"^\s*(?:`?tab(?P<table>[\w ]+?)`?\.)?`?(?P<field>[a-z_][a-z0-9_]*)`?(?:\s+(?P<dir>asc|desc))?\s*$",
+    re.I,
 )
 
 
@@ -72,7 +95,9 @@ class ColumnSet:
         levels = permitted_levels(user, meta.name, "read")
         self.columns: dict[str, Column] = {}
         for name in meta.standard_field_names:
-            self.columns[name] = Column(name, DocField(fieldname=name, fieldtype=STANDARD_TYPES[name]))
+            self.columns[name] = Column(
+                name, DocField(fieldname=name, fieldtype=STANDARD_TYPES[name])
+            )
         for field in meta.data_fields:
             if field.permlevel in levels:
                 self.columns[field.fieldname] = Column(field.fieldname, field)
@@ -80,11 +105,19 @@ class ColumnSet:
     def get(self, raw: str, purpose: str) -> Column:
         match = _FIELD_RE.match(raw) if isinstance(raw, str) else None
         if not match or (match.group("table") and match.group("table") != self.meta.name):
-            raise bad(_("Invalid field {field} in {purpose}", field=repr(raw)[:80], purpose=purpose))
+            raise bad(
+                _("Invalid field {field} in {purpose}", field=repr(raw)[:80], purpose=purpose)
+            )
         column = self.columns.get(match.group("field"))
         if column is None:
-            raise bad(_("Unknown field {field} for {doctype} in {purpose}",
-                        field=match.group("field"), doctype=self.meta.name, purpose=purpose))
+            raise bad(
+                _(
+                    "Unknown field {field} for {doctype} in {purpose}",
+                    field=match.group("field"),
+                    doctype=self.meta.name,
+                    purpose=purpose,
+                )
+            )
         return column
 
 
@@ -108,7 +141,12 @@ def normalise_filters(raw: Any, doctype: str, param: str) -> list[tuple[str, str
     items: list[tuple[str, str, Any]] = []
     if isinstance(raw, dict):
         for field, value in raw.items():
-            if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and value[0].lower() in OPERATORS:
+            if (
+                isinstance(value, list)
+                and len(value) == 2
+                and isinstance(value[0], str)
+                and value[0].lower() in OPERATORS
+            ):
                 items.append((field, value[0], value[1]))
             else:
                 items.append((field, "=", value))
@@ -117,10 +155,14 @@ def normalise_filters(raw: Any, doctype: str, param: str) -> list[tuple[str, str
         raise bad(_("{param} must be a list or an object", param=param))
     for item in raw:
         if not isinstance(item, list) or len(item) not in (2, 3, 4):
-            raise bad(_("Each filter must be [field, operator, value]: {item}", item=repr(item)[:80]))
+            raise bad(
+                _("Each filter must be [field, operator, value]: {item}", item=repr(item)[:80])
+            )
         if len(item) == 4:
             if item[0] != doctype:
-                raise bad(_("Filters on other DocTypes are not supported: {item}", item=repr(item)[:80]))
+                raise bad(
+                    _("Filters on other DocTypes are not supported: {item}", item=repr(item)[:80])
+                )
             item = item[1:]
         if len(item) == 2:
             item = [item[0], "=", item[1]]
@@ -133,11 +175,19 @@ def _coerce(column: Column, value: Any) -> Any:
         return None
     field = column.field
     if field.fieldtype in ("Check",):
-        value = 1 if value in (1, True, "1", "true") else 0 if value in (0, False, "0", "false") else value
+        value = (
+            1
+            if value in (1, True, "1", "true")
+            else 0
+            if value in (0, False, "0", "false")
+            else value
+        )
     try:
         typed = coerce(field, value)
     except CoercionError:
-        raise bad(_("Invalid value {value} for {field}", value=repr(value)[:60], field=column.fieldname)) from None
+        raise bad(
+            _("Invalid value {value} for {field}", value=repr(value)[:60], field=column.fieldname)
+        ) from None
     if column.is_custom:
         return typed if isinstance(typed, (int, float, bool, str)) or typed is None else str(typed)
     return typed
@@ -161,7 +211,9 @@ def condition(column: Column, operator: str, value: Any) -> Q:
         return ~q if op == "!=" else q
     if op in (">", "<", ">=", "<="):
         if not orderable:
-            raise bad(_("Field {field} cannot be compared with {op}", field=column.fieldname, op=op))
+            raise bad(
+                _("Field {field} cannot be compared with {op}", field=column.fieldname, op=op)
+            )
         lookup = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}[op]
         return Q(**{f"{target}__{lookup}": _coerce(column, value)})
     if op in ("like", "not like"):
@@ -182,7 +234,9 @@ def condition(column: Column, operator: str, value: Any) -> Q:
     if op in ("in", "not in"):
         values = value.split(",") if isinstance(value, str) else value
         if not isinstance(values, (list, tuple)) or len(values) > 1000:
-            raise bad(_("in needs a list of at most 1000 values for {field}", field=column.fieldname))
+            raise bad(
+                _("in needs a list of at most 1000 values for {field}", field=column.fieldname)
+            )
         typed = [_coerce(column, v) for v in values]
         q = Q(**{f"{target}__in": [v for v in typed if v is not None]})
         if None in typed:
@@ -192,7 +246,10 @@ def condition(column: Column, operator: str, value: Any) -> Q:
         if value not in ("set", "not set"):
             raise bad(_("is needs 'set' or 'not set' for {field}", field=column.fieldname))
         empty = Q(**{f"{target}__isnull": True})
-        if ftype in fieldtypes.SHORT_TEXT_TYPES | fieldtypes.LONG_TEXT_TYPES and not column.is_custom:
+        if (
+            ftype in fieldtypes.SHORT_TEXT_TYPES | fieldtypes.LONG_TEXT_TYPES
+            and not column.is_custom
+        ):
             empty |= Q(**{target: ""})
         return ~empty if value == "set" else empty
     if op == "between":
@@ -248,7 +305,9 @@ def parse_fields(columns: ColumnSet, fields: Any) -> list[Column]:
         raise bad(_("fields must be a list of field names"))
     result: list[Column] = []
     for raw in fields:
-        if raw in ("*", "`*`") or (isinstance(raw, str) and re.fullmatch(r"`?tab[\w ]+`?\.\*", raw)):
+        if raw in ("*", "`*`") or (
+            isinstance(raw, str) and re.fullmatch(r"`?tab[\w ]+`?\.\*", raw)
+        ):
             result.extend(columns.columns.values())
             continue
         result.append(columns.get(raw, "fields"))

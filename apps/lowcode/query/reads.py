@@ -13,7 +13,9 @@ from lowcode.query.builder import ColumnSet, build_filter, page_bounds, parse_fi
 from lowcode.query.serialize import to_json
 
 
-def filtered_queryset(user: str, doctype: str, filters: Any = None, or_filters: Any = None, ptype: str = "read"):
+def filtered_queryset(
+    user: str, doctype: str, filters: Any = None, or_filters: Any = None, ptype: str = "read"
+):
     """Return the permitted, filtered queryset and the user's readable columns."""
     queryset = permitted_queryset(user, doctype, ptype)
     columns = ColumnSet(get_meta(doctype), user)
@@ -52,7 +54,9 @@ def get_list(
     return result
 
 
-def get_count(user: str, doctype: str, filters: Any = None, or_filters: Any = None, cap: int | None = None) -> int:
+def get_count(
+    user: str, doctype: str, filters: Any = None, or_filters: Any = None, cap: int | None = None
+) -> int:
     """Count permitted documents; with ``cap`` stop counting at cap (cheap on big tables)."""
     queryset, _columns = filtered_queryset(user, doctype, filters, or_filters)
     if cap:

@@ -13,6 +13,10 @@ FIRST_CONTACT_HOURS = 24
 
 
 class Lead(Document):
+    first_contact_due: dt.datetime | None
+    mobile_no: str | None
+    email_id: str | None
+
     def validate(self) -> None:
         self.set_first_contact_due()
 

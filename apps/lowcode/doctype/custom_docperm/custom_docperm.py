@@ -9,6 +9,8 @@ from lowcode.meta import registry
 
 
 class CustomDocPerm(Document):
+    parent_doctype: str
+
     def validate(self) -> None:
         if not registry.exists(self.parent_doctype):
             message = _("DocType {doctype} does not exist", doctype=self.parent_doctype)

@@ -9,22 +9,54 @@ from lowcode.meta import registry
 
 
 class PropertySetter(Document):
+    doc_type: str
+    field_name: str | None
+    property: str
+    value: str | None
+
     def validate(self) -> None:
         self.check_target()
 
     def check_target(self) -> None:
         allowed = registry.FIELD_PROPERTIES if self.field_name else registry.DOCTYPE_PROPERTIES
         problem = None
-        if not registry.exists(self.doc_type) or not registry.base_definitions()[self.doc_type].allow_customize:
-            problem = FieldError("doc_type", "customizable", _("DocType {doctype} cannot be customised", doctype=self.doc_type))
-        elif self.field_name and registry.get_meta(self.doc_type).get_field(self.field_name) is None:
-            problem = FieldError("field_name", "exists", _("Field {field} does not exist in {doctype}", field=self.field_name, doctype=self.doc_type))
+        if (
+            not registry.exists(self.doc_type)
+            or not registry.base_definitions()[self.doc_type].allow_customize
+        ):
+            problem = FieldError(
+                "doc_type",
+                "customizable",
+                _("DocType {doctype} cannot be customised", doctype=self.doc_type),
+            )
+        elif (
+            self.field_name and registry.get_meta(self.doc_type).get_field(self.field_name) is None
+        ):
+            problem = FieldError(
+                "field_name",
+                "exists",
+                _(
+                    "Field {field} does not exist in {doctype}",
+                    field=self.field_name,
+                    doctype=self.doc_type,
+                ),
+            )
         elif self.property not in allowed:
-            problem = FieldError("property", "options", _("Property {property} cannot be changed; allowed: {allowed}", property=self.property, allowed=", ".join(sorted(allowed))))
+            problem = FieldError(
+                "property",
+                "options",
+                _(
+                    "Property {property} cannot be changed; allowed: {allowed}",
+                    property=self.property,
+                    allowed=", ".join(sorted(allowed)),
+                ),
+            )
         elif self.property == "options" and self.field_name:
             field = registry.get_meta(self.doc_type).get_field(self.field_name)
             if field and field.fieldtype == "Link" and not registry.exists(self.value or ""):
-                problem = FieldError("value", "link", _("DocType {doctype} does not exist", doctype=self.value))
+                problem = FieldError(
+                    "value", "link", _("DocType {doctype} does not exist", doctype=self.value)
+                )
         if problem:
             raise ValidationError(problem.message, [problem])
 

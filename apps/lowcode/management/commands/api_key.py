@@ -17,4 +17,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Revoked {do_revoke_api_keys(o['username'])} key(s).")
             return
         key, secret = do_generate_api_key(o["username"])
-        self.stdout.write(f"api_key={key}\napi_secret={secret}\nAuthorization: token {key}:{secret}")
+        self.stdout.write(
+            f"api_key={key}\napi_secret={secret}\nAuthorization: token {key}:{secret}"
+        )

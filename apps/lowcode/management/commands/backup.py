@@ -17,10 +17,14 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", help="archive path (default sites/<site>/backups/<time>.tar.gz)")
+        parser.add_argument(
+            "--output", help="archive path (default sites/<site>/backups/<time>.tar.gz)"
+        )
 
     def handle(self, *args, **o):
-        target = Path(o["output"] or settings.SITE_DIR / "backups" / f"{timezone.now():%Y%m%d-%H%M%S}.tar.gz")
+        target = Path(
+            o["output"] or settings.SITE_DIR / "backups" / f"{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.StringIO()
         call_command("dumpdata", exclude=EXCLUDE, natural_foreign=True, stdout=buffer, verbosity=0)

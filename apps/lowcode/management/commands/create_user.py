@@ -18,5 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         roles = [r.strip() for r in o["roles"].split(",") if r.strip()]
-        do_create_user(o["username"], o["password"], full_name=o["full_name"], email=o["email"], roles=roles, department=o["department"])
+        do_create_user(
+            o["username"],
+            o["password"],
+            full_name=o["full_name"],
+            email=o["email"],
+            roles=roles,
+            department=o["department"],
+        )
         self.stdout.write(f"User {o['username']} ready with roles: {', '.join(roles) or '-'}")

@@ -23,5 +23,7 @@ class Command(BaseCommand):
         if stored and admin.check_password(stored):
             self.stdout.write(f"  password: {stored}")
         else:
-            self.stdout.write("  password: the value of KUAICRM_ADMIN_PASSWORD (or changed since set-up)")
+            self.stdout.write(
+                "  password: the value of KUAICRM_ADMIN_PASSWORD (or changed since set-up)"
+            )
         self.stdout.write("=" * 60)

@@ -16,8 +16,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"KuaiCRM serving http://{bind}/ (site {os.environ.get('KUAICRM_SITE', 'default')})")
+        self.stdout.write(
+            f"KuaiCRM serving http://{bind}/ (site {os.environ.get('KUAICRM_SITE', 'default')})"
+        )
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        os.execv(gunicorn, [gunicorn, "lowcode.conf.wsgi:application", "--bind", bind,
-                            "--workers", str(options["workers"]), "--threads", "4",
-                            "--access-logfile", "-", "--timeout", "120"])
+        os.execv(  # noqa: S606 - replace this process with gunicorn, fixed argv
+            gunicorn,
+            [
+                gunicorn,
+                "lowcode.conf.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
+            ],
+        )
