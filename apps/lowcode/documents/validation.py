@@ -184,7 +184,8 @@ def check_value(field: DocField, value: Any, doc_values: dict, user: dict) -> li
         and field.select_options
         and str(value) not in field.select_options
     ):
-        options = " / ".join(_(o) for o in field.select_options if o)
+        # Show the stored value beside its translation: API clients must send the value.
+        options = " / ".join(o if _(o) == o else f"{_(o)} ({o})" for o in field.select_options if o)
         errors.append(
             FieldError(
                 field.fieldname,
