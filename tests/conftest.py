@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from lowcode import context
@@ -22,6 +23,7 @@ def fresh_caches():
     """Each test starts like a new request: no cached roles or metadata."""
     context.reset()
     registry.clear_local_cache()
+    cache.clear()
     yield
     context.reset()
     registry.clear_local_cache()
@@ -38,8 +40,15 @@ def site(db):
 @pytest.fixture
 def departments(site):
     """销售中心 → 华东销售部 → 苏州组, and a separate 华南销售部."""
-    for name, parent in (("销售中心", None), ("华东销售部", "销售中心"), ("苏州组", "华东销售部"), ("华南销售部", "销售中心")):
-        do_insert_doc("Administrator", "Department", {"department_name": name, "parent_department": parent})
+    for name, parent in (
+        ("销售中心", None),
+        ("华东销售部", "销售中心"),
+        ("苏州组", "华东销售部"),
+        ("华南销售部", "销售中心"),
+    ):
+        do_insert_doc(
+            "Administrator", "Department", {"department_name": name, "parent_department": parent}
+        )
     return ["销售中心", "华东销售部", "苏州组", "华南销售部"]
 
 
@@ -74,7 +83,9 @@ class ApiClient:
         if data is not None and method != "get":
             kwargs.update(data=json.dumps(data), content_type="application/json")
         elif data is not None:
-            kwargs["data"] = {k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in data.items()}
+            kwargs["data"] = {
+                k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in data.items()
+            }
         return getattr(self.client, method)(path, **kwargs)
 
     def get(self, path, data=None, **extra):
@@ -93,6 +104,7 @@ class ApiClient:
 @pytest.fixture
 def api(users):
     """``api("rep")`` returns a token-authenticated client for that user."""
+
     def make(username: str = "Administrator") -> ApiClient:
         key, secret = do_generate_api_key(username)
         return ApiClient(Client(), username, f"token {key}:{secret}")

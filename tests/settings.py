@@ -7,3 +7,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.engine_app.apps.EngineAppConfig"]
 LOWCODE_APPS = [*LOWCODE_APPS, "tests.engine_app"]
 # Fast hashing: tests create many users; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each pytest process gets its own cache, so rate-limit counters of one test (or of
+# another xdist worker sharing the site's Redis) never leak into another test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -26,7 +26,8 @@ COMMANDS = {
 }
 
 
-def _new_site(argv: list[str]) -> str:
+def _new_site(argv: list[str]) -> str | None:
+    """Create the site's config and return its name, or None if the site exists."""
     from lowcode.conf.site import read_site_config, write_site_config
 
     parser = argparse.ArgumentParser(prog="kuaicrm new-site")
@@ -37,7 +38,7 @@ def _new_site(argv: list[str]) -> str:
     args = parser.parse_args(argv)
     if read_site_config(args.name):
         print(f"Site {args.name} already exists; nothing to do.")
-        return args.name
+        return None
     config: dict = {"db_type": args.db_type}
     for key in ("db_name", "db_host", "db_port", "db_user", "db_password", "redis_url"):
         value = getattr(args, key)
@@ -67,7 +68,11 @@ def main(argv: list[str] | None = None) -> None:
     command, rest = argv[0], argv[1:]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lowcode.conf.settings")
     if command == "new-site":
-        os.environ["KUAICRM_SITE"] = _new_site(rest)
+        site = _new_site(rest)
+        if site is None:
+            # idempotent: an existing site (and its Administrator password) is left alone
+            return
+        os.environ["KUAICRM_SITE"] = site
         command, rest = "setup_site", []
     elif command == "migrate":
         command = "setup_site"

@@ -6,7 +6,12 @@ import json
 
 from django.http import JsonResponse
 
-from lowcode.exceptions import CSRFTokenError, FrappeError, TooManyRequestsError
+from lowcode.exceptions import (
+    CSRFTokenError,
+    DoesNotExistError,
+    FrappeError,
+    TooManyRequestsError,
+)
 from lowcode.i18n import _
 
 
@@ -37,3 +42,13 @@ def csrf_failure(request, reason: str = "") -> JsonResponse:
             _("Invalid or missing CSRF token; send it in the X-Frappe-CSRF-Token header")
         )
     )
+
+
+def page_not_found(request, exception=None):
+    """Answer unknown URLs under /api/ in the API's JSON shape; others as Django does."""
+    if request.path.startswith("/api/"):
+        message = _("No API endpoint at {path}", path=request.path[:200])
+        return error_response(DoesNotExistError(message))
+    from django.views.defaults import page_not_found as default_page_not_found
+
+    return default_page_not_found(request, exception)

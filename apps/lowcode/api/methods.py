@@ -5,22 +5,31 @@ Each takes ``(request, user, **params)``; ``writes`` marks methods that need POS
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
 
 from lowcode.api import ratelimit
+from lowcode.api.errors import error_response
 from lowcode.documents import actions
-from lowcode.exceptions import AuthenticationError, DataError, PermissionError, TooManyRequestsError
+from lowcode.exceptions import (
+    AuthenticationError,
+    DataError,
+    DoesNotExistError,
+    PermissionError,
+    TooManyRequestsError,
+)
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc, get_roles, has_doctype_permission
 from lowcode.query import reads
+from lowcode.query.builder import parse_json_param
 
 
 def _writes(function):
@@ -43,7 +52,10 @@ def login(request, user, usr: str = "", pwd: str = "", **_ignored) -> Any:
     """Log in with a cookie session; rate limited per account and per IP."""
     account_limit, account_window = settings.LOWCODE_LOGIN_LIMITS["account"]
     ip_limit, ip_window = settings.LOWCODE_LOGIN_LIMITS["ip"]
-    ip_key, account_key = f"login-ip:{_client_ip(request)}", f"login-user:{usr.lower()}"
+    usr, pwd = str(usr or ""), str(pwd or "")  # a JSON body may send any type
+    # Hashed: any text may arrive as a user name, and cache keys have length and charset limits.
+    account_digest = hashlib.sha256(usr.lower().encode()).hexdigest()
+    ip_key, account_key = f"login-ip:{_client_ip(request)}", f"login-user:{account_digest}"
     wait = ratelimit.retry_after(
         account_key, account_limit, account_window
     ) or ratelimit.retry_after(ip_key, ip_limit, ip_window)
@@ -71,7 +83,12 @@ def _respond_login(result: dict):
 
 
 def login_view(request, user, **params):
-    return _respond_login(login(request, user, **params))
+    # A refusal is returned, not raised: raising rolls back the method's transaction and,
+    # with the database cache, the failure counters with it.
+    try:
+        return _respond_login(login(request, user, **params))
+    except AuthenticationError as exc:
+        return error_response(exc)
 
 
 login_view.allow_guest = True  # type: ignore[attr-defined]
@@ -167,7 +184,7 @@ def get_value(
     **_ignored,
 ):
     if isinstance(fieldname, str) and fieldname.startswith("["):
-        fieldname = json.loads(fieldname)
+        fieldname = parse_json_param(fieldname, "fieldname")
     fields = fieldname if isinstance(fieldname, list) else [fieldname]
     row = reads.get_value(user, doctype, fields, filters)
     if row is None:
@@ -209,7 +226,7 @@ def set_value(
     request, user, doctype: str, name: str, fieldname: Any, value: Any = None, **_ignored
 ):
     if isinstance(fieldname, str) and fieldname.startswith("{"):
-        fieldname = json.loads(fieldname)
+        fieldname = parse_json_param(fieldname, "fieldname")
     data = fieldname if isinstance(fieldname, dict) else {fieldname: value}
     saved = actions.do_save_doc(user, doctype, name, data)
     return reads.doc_to_dict(user, saved)
@@ -260,7 +277,7 @@ def get_versions(request, user, doctype: str, name: str, **_ignored) -> list:
 @_writes
 def assign_to(request, user, doctype: str, name: str, assign_to: Any = None, **_ignored) -> list:
     if isinstance(assign_to, str) and assign_to.startswith("["):
-        assign_to = json.loads(assign_to)
+        assign_to = parse_json_param(assign_to, "assign_to")
     users = assign_to if isinstance(assign_to, list) else [assign_to]
     for assignee in users:
         actions.do_assign_doc(user, doctype, name, str(assignee))
@@ -275,6 +292,8 @@ def generate_keys(request, user, user_name: str | None = None, **params) -> dict
     target = user_name or params.get("user") or user
     if target != user and "System Manager" not in get_roles(user) and user != "Administrator":
         raise PermissionError(_("Only a System Manager may issue keys for other users"))
+    if not get_user_model().objects.filter(username=target).exists():
+        raise DoesNotExistError(_("User {user} not found", user=target))
     key, secret = do_generate_api_key(target)
     return {"api_key": key, "api_secret": secret}
 

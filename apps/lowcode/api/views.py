@@ -62,6 +62,8 @@ def request_params(request: HttpRequest) -> dict[str, Any]:
                     data = json.loads(body)
                 except (ValueError, UnicodeDecodeError):
                     raise DataError(_("Request body is not valid JSON")) from None
+                except RecursionError:  # thousands of brackets exhaust the decoder's stack
+                    raise DataError(_("Request body is nested too deeply")) from None
                 if not isinstance(data, dict):
                     raise DataError(_("Request body must be a JSON object"))
                 if _depth(data) > MAX_JSON_DEPTH:
@@ -78,7 +80,7 @@ def _document_payload(params: dict) -> dict:
     if isinstance(data, str):
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise DataError(_("data must be a JSON object")) from None
     if not isinstance(data, dict):
         raise DataError(_("data must be a JSON object"))
@@ -174,7 +176,9 @@ def method(request: HttpRequest, method_name: str):
         and not public
         and not getattr(request, "token_auth", False)
     ):
-        rejected = CsrfViewMiddleware(_no_response).process_view(request, method, (), {})
+        # Check against a non-exempt callback: ``method`` itself is csrf_exempt, and
+        # process_view would wave every request through.
+        rejected = CsrfViewMiddleware(_no_response).process_view(request, _no_response, (), {})
         if rejected is not None:
             return rejected
     user = getattr(request, "frappe_user", "Guest")
@@ -182,6 +186,10 @@ def method(request: HttpRequest, method_name: str):
         raise AuthenticationError(_("Not logged in"))
     params = request_params(request)
     params.pop("cmd", None)
+    if "user" in params:
+        # Frappe methods take a ``user`` argument (generate_keys(user)); ours receive the
+        # caller as ``user``, so the client's value arrives as ``user_name``.
+        params.setdefault("user_name", params.pop("user"))
     if getattr(function, "writes", False) and request.method == "GET":
         raise DataError(_("{method} must be called with POST", method=method_name))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -58,10 +59,14 @@ TEMPLATES = [
 
 def _database() -> dict:
     db_type = SITE_CONFIG.get("db_type", "sqlite")
+    # KUAICRM_DB_NAME points a process at another database of the same server
+    # (for SQLite: another file); tests use it to run a real RQ worker on the
+    # test database. Unset in normal use.
+    db_name_override = os.environ.get("KUAICRM_DB_NAME")
     if db_type == "mariadb":
         return {
             "ENGINE": "django.db.backends.mysql",
-            "NAME": SITE_CONFIG.get("db_name", "kuaicrm"),
+            "NAME": db_name_override or SITE_CONFIG.get("db_name", "kuaicrm"),
             "USER": SITE_CONFIG.get("db_user", "kuaicrm"),
             "PASSWORD": SITE_CONFIG.get("db_password", ""),
             "HOST": SITE_CONFIG.get("db_host", "127.0.0.1"),
@@ -77,7 +82,7 @@ def _database() -> dict:
         raise ValueError(f"site_config.json: unknown db_type {db_type!r} (sqlite or mariadb)")
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(SITE_DIR / "db.sqlite3"),
+        "NAME": db_name_override or str(SITE_DIR / "db.sqlite3"),
         "OPTIONS": {
             # WAL lets readers run beside the single writer; IMMEDIATE takes the
             # write lock at BEGIN so two writers queue instead of deadlocking.

@@ -3,3 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [path("api/", include("lowcode.api.urls"))]
+
+# Unknown /api/ URLs answer JSON like every other API error.
+handler404 = "lowcode.api.errors.page_not_found"

@@ -351,13 +351,14 @@ def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
             new_rows = {r["name"]: r for r in new or []}
             added += [[key, r] for n, r in new_rows.items() if n not in old_rows]
             removed += [[key, r] for n, r in old_rows.items() if n not in new_rows]
-            for n, r in new_rows.items():
+            # Frappe's row_changed holds the row's position in the new table.
+            for position, (n, r) in enumerate(new_rows.items()):
                 if n in old_rows:
                     diffs = [
                         [k, old_rows[n].get(k), v] for k, v in r.items() if old_rows[n].get(k) != v
                     ]
                     if diffs:
-                        row_changed.append([key, r.get("idx", 0), n, diffs])
+                        row_changed.append([key, position, n, diffs])
         elif old != new:
             changed.append([key, old, new])
     return {"changed": changed, "added": added, "removed": removed, "row_changed": row_changed}
@@ -542,10 +543,11 @@ def _transition(
     before_status = doc.docstatus
     doc.docstatus = target
     doc.modified, doc.modified_by = _now(), user
-    run_event(doc, f"before_{verb}")
     if verb == "submit":
+        # Frappe's order: validate, then before_submit (which may rely on a valid document).
         run_event(doc, "validate")
         validate_doc(doc, meta, user)
+    run_event(doc, f"before_{verb}")
     _write(doc, meta, user, insert=False)
     if meta.track_changes:
         _write_version(

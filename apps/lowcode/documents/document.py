@@ -70,8 +70,11 @@ class Document:
         if field is not None and field.is_table:
             self.set_children(fieldname, value)
         elif field is not None and field.is_custom:
+            from lowcode.query.serialize import to_json
+
             custom = dict(self._custom or {})
-            custom[fieldname] = value
+            # A JSON column cannot hold Decimal or dates: store them as the API shows them.
+            custom[fieldname] = value if isinstance(value, bool) else to_json(value)
             self._custom = custom
         else:
             setattr(self, fieldname, value)

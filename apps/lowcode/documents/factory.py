@@ -103,7 +103,10 @@ def controller_class(meta: DocTypeMeta) -> type:
         if exc.name and exc.name.startswith(f"{meta.app}.doctype.{snake}"):
             return Document
         raise
-    return getattr(module, class_name(meta.name), Document)
+    # Frappe names controllers by dropping spaces ("Custom DocPerm" → CustomDocPerm);
+    # class_name() would give CustomDocperm and silently skip the controller.
+    frappe_name = meta.name.replace(" ", "").replace("-", "")
+    return getattr(module, frappe_name, None) or getattr(module, class_name(meta.name), Document)
 
 
 def make_model(meta: DocTypeMeta, module_name: str) -> type[models.Model]:

@@ -19,8 +19,8 @@ from lowcode.jobs import enqueue
 
 def _cron_field_matches(spec: str, value: int, low: int, high: int) -> bool:
     for part in spec.split(","):
-        step = 1
-        if "/" in part:
+        step, step_given = 1, "/" in part
+        if step_given:
             part, step_text = part.split("/", 1)
             step = int(step_text)
         if part in ("*", ""):
@@ -29,7 +29,8 @@ def _cron_field_matches(spec: str, value: int, low: int, high: int) -> bool:
             a, b = part.split("-", 1)
             start, end = int(a), int(b)
         else:
-            start = end = int(part)
+            # "5/20" means 5-59/20 in cron, a bare number only itself
+            start, end = int(part), (high if step_given else int(part))
         if start <= value <= end and (value - start) % step == 0:
             return True
     return False
@@ -43,7 +44,11 @@ def cron_matches(expression: str, moment: dt.datetime) -> bool:
         and _cron_field_matches(hour, moment.hour, 0, 23)
         and _cron_field_matches(day, moment.day, 1, 31)
         and _cron_field_matches(month, moment.month, 1, 12)
-        and _cron_field_matches(weekday, (moment.isoweekday() % 7), 0, 6)
+        # Sunday is 0 or 7, as in cron
+        and (
+            _cron_field_matches(weekday, moment.isoweekday() % 7, 0, 7)
+            or (moment.isoweekday() == 7 and _cron_field_matches(weekday, 7, 0, 7))
+        )
     )
 
 

@@ -133,12 +133,22 @@ def scope_filter(user: str, doctype: str, scope: str) -> Q:
             members = UserProfile.objects.filter(
                 department__in=department_subtree(department)
             ).values("user__username")
-            assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members).values(
-                "docname"
-            )
-            return Q(owner__in=members) | Q(owner=user) | Q(name__in=assigned)
-    assigned = Assignment.objects.filter(ref_doctype=doctype, user=user).values("docname")
-    return Q(owner=user) | Q(name__in=assigned)
+            assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members)
+            owned = Q(owner__in=members) | Q(owner=user)
+            return _or_assigned(owned, assigned)
+    return _or_assigned(Q(owner=user), Assignment.objects.filter(ref_doctype=doctype, user=user))
+
+
+def _or_assigned(owned: Q, assigned: QuerySet) -> Q:
+    """``owned`` or assigned; the OR is left out when nothing is assigned (the common case).
+
+    ``owner = u OR name IN (…)`` keeps the database from reading the (owner, status, modified)
+    index in order: SQLite reads and sorts every matching row (90 ms for one rep's 8,000 open
+    Leads of 1M) where the plain filter reads 20 index entries (0.1 ms). bench/README.md.
+    """
+    if not assigned.exists():
+        return owned
+    return owned | Q(name__in=assigned.values("docname"))
 
 
 def permitted_queryset(

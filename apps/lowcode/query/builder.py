@@ -23,6 +23,7 @@ from lowcode.i18n import _
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.permissions.core import permitted_levels
+from lowcode.query.serialize import to_json
 
 OPERATORS = frozenset(
     {
@@ -128,7 +129,7 @@ def parse_json_param(value: Any, name: str) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting exhausts the decoder's stack
             raise bad(_("{param} must be JSON", param=name)) from None
     return value
 
@@ -189,7 +190,10 @@ def _coerce(column: Column, value: Any) -> Any:
             _("Invalid value {value} for {field}", value=repr(value)[:60], field=column.fieldname)
         ) from None
     if column.is_custom:
-        return typed if isinstance(typed, (int, float, bool, str)) or typed is None else str(typed)
+        # Compare with the stored form: custom values are stored as ``to_json`` gives them.
+        return (
+            typed if isinstance(typed, (int, float, bool, str)) or typed is None else to_json(typed)
+        )
     return typed
 
 

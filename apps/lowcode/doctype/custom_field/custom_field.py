@@ -18,7 +18,16 @@ class CustomField(Document):
 
     def validate(self) -> None:
         self.check_target_doctype()
+        self.check_fieldtype()
         self.check_definition()
+
+    def check_fieldtype(self) -> None:
+        """Report an unknown type against Field Type (not Fieldname), as its Select does."""
+        from lowcode.documents.validation import check_value
+
+        errors = check_value(self.meta.get_field("fieldtype"), self.fieldtype, {}, {})
+        if errors:
+            raise ValidationError(errors[0].message, errors)
 
     def check_target_doctype(self) -> None:
         if not registry.exists(self.dt) or not registry.base_definitions()[self.dt].allow_customize:

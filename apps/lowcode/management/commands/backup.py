@@ -1,4 +1,4 @@
-"""Write a backup archive: every table's rows as JSON plus the files folder."""
+"""Write a backup archive: every table's rows as XML plus the files folder."""
 
 import gzip
 import io
@@ -10,7 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-EXCLUDE = ["contenttypes", "auth.permission", "sessions"]
+# Restore empties every table, so content types and permissions are kept (ids and
+# all); django_rq's Dashboard is an unmanaged model without a table.
+EXCLUDE = ["sessions", "django_rq"]
+# XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds, which would
+# change every ``modified`` and break optimistic locking after a restore.
+FORMAT = "xml"
 
 
 class Command(BaseCommand):
@@ -27,10 +32,17 @@ class Command(BaseCommand):
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.StringIO()
-        call_command("dumpdata", exclude=EXCLUDE, natural_foreign=True, stdout=buffer, verbosity=0)
+        call_command(
+            "dumpdata",
+            exclude=EXCLUDE,
+            natural_foreign=True,
+            format=FORMAT,
+            stdout=buffer,
+            verbosity=0,
+        )
         data = gzip.compress(buffer.getvalue().encode())
         with tarfile.open(target, "w:gz") as archive:
-            info = tarfile.TarInfo("data.json.gz")
+            info = tarfile.TarInfo(f"data.{FORMAT}.gz")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
             if settings.FILES_PATH.exists():

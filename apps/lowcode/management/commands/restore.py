@@ -26,8 +26,13 @@ class Command(BaseCommand):
             raise CommandError(f"No such backup: {path}")
         with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as archive:
             archive.extractall(tmp, filter="data")
-            dump = Path(tmp) / "data.json"
-            dump.write_bytes(gzip.decompress((Path(tmp) / "data.json.gz").read_bytes()))
+            # data.xml.gz since XML keeps microseconds; older archives hold data.json.gz
+            packed = next(Path(tmp).glob("data.*.gz"), None)
+            if packed is None:
+                raise CommandError(f"Not a backup archive (no data file): {path}")
+            # a name of its own: loaddata refuses one that data.<fmt>.gz also matches
+            dump = Path(tmp) / f"restore.{packed.name.split('.')[1]}"
+            dump.write_bytes(gzip.decompress(packed.read_bytes()))
             with transaction.atomic():
                 call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
                 call_command("loaddata", str(dump), verbosity=0)

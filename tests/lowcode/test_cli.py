@@ -1,0 +1,246 @@
+"""The ``kuaicrm`` console command, run as a subprocess on throw-away SQLite sites."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KUAICRM = Path(sys.executable).with_name("kuaicrm")
+ADMIN_PASSWORD = "Cli-admin-2026!"
+# Volatile by design: login sessions and the database cache (rate-limit counters).
+VOLATILE_TABLES = {"django_session", "lowcode_cache"}
+
+# Runs inside `kuaicrm shell`: logs in and calls the API with tokens, prints one JSON line.
+PROBE = """
+import json, os
+from django.contrib.auth import authenticate
+from django.test import Client
+from lowcode.permissions.core import get_roles
+spec = json.loads(os.environ["PROBE"])
+out = {"logins": [authenticate(username=u, password=p) is not None for u, p in spec["logins"]],
+       "tokens": [], "roles": {u: sorted(get_roles(u)) for u in spec["roles"]}}
+for header in spec["tokens"]:
+    r = Client().get("/api/method/frappe.auth.get_logged_user", HTTP_AUTHORIZATION=header)
+    out["tokens"].append([r.status_code, r.json().get("message")])
+print("PROBE " + json.dumps(out))
+"""
+
+
+class Sites:
+    """Run ``kuaicrm`` against sites in one temporary sites folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def run(
+        self,
+        *args: str,
+        site: str = "alpha",
+        admin_password: str | None = None,
+        extra_env: dict | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            # the CLI must read its own site, not the test run's settings or database
+            if key not in ("DJANGO_SETTINGS_MODULE", "KUAICRM_DB_NAME", "KUAICRM_ADMIN_PASSWORD")
+        }
+        env.update(KUAICRM_SITES_DIR=str(self.folder), KUAICRM_SITE=site, **(extra_env or {}))
+        if admin_password:
+            env["KUAICRM_ADMIN_PASSWORD"] = admin_password
+        done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [str(KUAICRM), *args],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if check:
+            assert done.returncode == 0, f"kuaicrm {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def probe(self, site: str = "alpha", logins=(), tokens=(), roles=()) -> dict:
+        spec = {"logins": list(logins), "tokens": list(tokens), "roles": list(roles)}
+        done = self.run("shell", "-c", PROBE, site=site, extra_env={"PROBE": json.dumps(spec)})
+        line = next(x for x in done.stdout.splitlines() if x.startswith("PROBE "))
+        return json.loads(line.removeprefix("PROBE "))
+
+    def config(self, site: str = "alpha") -> dict:
+        return json.loads((self.folder / site / "site_config.json").read_text(encoding="utf-8"))
+
+    def checksum(self, site: str = "alpha") -> dict[str, tuple[int, str]]:
+        """Row count and a digest of all rows (sorted) of every table of the site's database."""
+        connection = sqlite3.connect(self.folder / site / "db.sqlite3")
+        try:
+            tables = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+                if name not in VOLATILE_TABLES
+            ]
+            result = {}
+            for table in tables:
+                rows = sorted(repr(row) for row in connection.execute(f'SELECT * FROM "{table}"'))  # noqa: S608
+                digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+                result[table] = (len(rows), digest)
+            return result
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory) -> Sites:
+    """Site "alpha" made with KUAICRM_ADMIN_PASSWORD, with demo data loaded once."""
+    sites = Sites(tmp_path_factory.mktemp("sites"))
+    created = sites.run("new-site", "alpha", admin_password=ADMIN_PASSWORD)
+    assert "Created" in created.stdout
+    sites.run("load-demo")
+    return sites
+
+
+def test_new_site_is_idempotent(sites):
+    config = sites.config()
+
+    again = sites.run("new-site", "alpha", admin_password="Another-pass-2026!")
+
+    assert "already exists" in again.stdout
+    assert sites.config() == config
+    # the first password still works; the second run changed nothing
+    assert sites.probe(
+        logins=[("Administrator", ADMIN_PASSWORD), ("Administrator", "Another-pass-2026!")]
+    )["logins"] == [True, False]
+
+
+def test_admin_password_from_environment_works(sites):
+    assert "admin_password" not in sites.config()  # never written when chosen by the operator
+    result = sites.probe(logins=[("Administrator", ADMIN_PASSWORD), ("Administrator", "wrong")])
+    assert result["logins"] == [True, False]
+
+
+def test_generated_admin_password_is_printed_and_works(sites):
+    # given: a site made without KUAICRM_ADMIN_PASSWORD
+    sites.run("new-site", "beta", site="beta")
+
+    # when
+    shown = sites.run("load-demo", site="beta").stdout
+
+    # then
+    match = re.search(r"password:\s+(\S+)", shown)
+    assert match, shown
+    password = match.group(1)
+    assert password == sites.config("beta")["admin_password"]
+    result = sites.probe(
+        site="beta", logins=[("Administrator", password), ("Administrator", ADMIN_PASSWORD)]
+    )
+    assert result["logins"] == [True, False]
+
+
+def test_load_demo_twice_changes_nothing(sites):
+    before = sites.checksum()
+    assert before["tabLead"][0] > 0 and before["tabDepartment"][0] == 5
+
+    sites.run("load-demo")
+
+    after = sites.checksum()
+    assert {t: n for t, (n, _) in after.items()} == {t: n for t, (n, _) in before.items()}
+    assert after == before
+
+
+def test_create_user_with_roles_and_department(sites):
+    done = sites.run(
+        "create-user",
+        "carol",
+        "--password",
+        "Carol-pass-2026!",
+        "--roles",
+        "Sales User, Sales Manager",
+        "--department",
+        "华东销售部",
+        "--full-name",
+        "卡罗",
+    )
+
+    assert "carol" in done.stdout
+    result = sites.probe(
+        logins=[("carol", "Carol-pass-2026!"), ("carol", "wrong")], roles=["carol"]
+    )
+    assert result["logins"] == [True, False]
+    assert {"Sales User", "Sales Manager"} <= set(result["roles"]["carol"])
+    assert "System Manager" not in result["roles"]["carol"]
+
+
+def api_key(sites, username: str) -> str:
+    shown = sites.run("api-key", username).stdout
+    match = re.search(r"^Authorization: (token \S+:\S+)$", shown, re.MULTILINE)
+    assert match, shown
+    return match.group(1)
+
+
+def test_api_key_prints_a_working_token(sites):
+    first = api_key(sites, "zhang.wei")
+    second = api_key(sites, "zhang.wei")  # issuing a new pair revokes the old one
+
+    tokens = sites.probe(tokens=[first, second, "token nope:nope"])["tokens"]
+    assert [status for status, _message in tokens] == [401, 200, 401]
+    assert tokens[1] == [200, "zhang.wei"]
+
+    revoked = sites.run("api-key", "zhang.wei", "--revoke").stdout
+    assert "Revoked 1" in revoked
+    assert sites.probe(tokens=[second])["tokens"][0][0] == 401
+
+
+def test_check_passes_on_the_shipped_apps(sites):
+    done = sites.run("check", check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified" in done.stdout
+
+
+def test_backup_then_restore_round_trips(sites, tmp_path):
+    # given: the demo site, one attachment, and the checksum of every table
+    files = Path(sites.config()["files_path"])
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "contract.txt").write_text("原件", encoding="utf-8")
+    before = sites.checksum()
+    archive = tmp_path / "site.tar.gz"
+
+    # when: backed up, then changed in several ways
+    sites.run("backup", "--output", str(archive))
+    assert archive.exists()
+    sites.run(
+        "shell",
+        "-c",
+        (
+            "from lowcode.documents.actions import do_delete_doc, do_save_doc\n"
+            "from lowcode.documents.factory import get_model\n"
+            "do_delete_doc('Administrator', 'Lead', get_model('Lead').objects.order_by('name')[0].name)\n"
+            "do_save_doc('Administrator', 'Department', '华南销售部', {'region': '改了'})\n"
+        ),
+    )
+    sites.run("create-user", "mallory", "--password", "Mallory-pass-2026!")
+    (files / "contract.txt").unlink()
+    changed = sites.checksum()
+    assert changed["tabLead"][0] == before["tabLead"][0] - 1
+    assert changed["tabDepartment"] != before["tabDepartment"]
+    assert changed["auth_user"][0] == before["auth_user"][0] + 1
+
+    # then: restoring gives back exactly the data and files of the backup
+    sites.run("restore", str(archive))
+    assert sites.checksum() == before
+    assert (files / "contract.txt").read_text(encoding="utf-8") == "原件"
+    assert sites.probe(
+        logins=[("mallory", "Mallory-pass-2026!"), ("Administrator", ADMIN_PASSWORD)]
+    )["logins"] == [False, True]
