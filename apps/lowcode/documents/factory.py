@@ -105,8 +105,10 @@ def controller_class(meta: DocTypeMeta) -> type:
         raise
     # Frappe names controllers by dropping spaces ("Custom DocPerm" → CustomDocPerm);
     # class_name() would give CustomDocperm and silently skip the controller.
-    frappe_name = meta.name.replace(" ", "").replace("-", "")
-    return getattr(module, frappe_name, None) or getattr(module, class_name(meta.name), Document)
+    for candidate in (meta.name.replace(" ", "").replace("-", ""), class_name(meta.name)):
+        if hasattr(module, candidate):
+            return cast(type, getattr(module, candidate))
+    return Document
 
 
 def make_model(meta: DocTypeMeta, module_name: str) -> type[models.Model]:

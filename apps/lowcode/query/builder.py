@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, FloatField, Q
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from lowcode.documents.validation import CoercionError, coerce
 from lowcode.exceptions import DataError
@@ -42,6 +43,7 @@ OPERATORS = frozenset(
         "timespan",
     }
 )
+NUMERIC_TYPES = fieldtypes.INT_TYPES | fieldtypes.DECIMAL_TYPES | fieldtypes.FLOAT_TYPES
 STANDARD_TYPES = {
     "name": "Data",
     "owner": "Data",
@@ -78,7 +80,11 @@ class Column:
     def expression(self):
         if not self.is_custom:
             return F(self.fieldname)
-        return KT(f"_custom__{self.fieldname}")
+        value = KT(f"_custom__{self.fieldname}")
+        # MariaDB unquotes JSON values to text; numbers must be cast to sort as numbers.
+        if self.field.fieldtype in NUMERIC_TYPES:
+            return Cast(value, FloatField())
+        return value
 
     def lookup_target(self) -> str:
         return f"_custom__{self.fieldname}" if self.is_custom else self.fieldname
