@@ -19,6 +19,7 @@ whitelisted_methods = {
     "frappe.client.cancel": f"{_M}.cancel",
     "frappe.desk.form.assign_to.add": f"{_M}.assign_to",
     "frappe.core.doctype.user.user.generate_keys": f"{_M}.generate_keys",
+    "upload_file": f"{_M}.upload_file",
     "lowcode.api.get_meta": f"{_M}.get_doctype_meta",
     "lowcode.api.get_versions": f"{_M}.get_versions",
     "lowcode.api.revoke_keys": f"{_M}.revoke_keys",

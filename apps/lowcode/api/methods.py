@@ -308,6 +308,23 @@ def revoke_keys(request, user, user_name: str | None = None, **params) -> int:
     return do_revoke_api_keys(target)
 
 
+@_writes
+def upload_file(
+    request, user, is_private: Any = 1, doctype=None, docname=None, fieldname=None, **_ignored
+) -> dict:
+    """Frappe's upload_file: multipart ``file`` plus optional doctype/docname/fieldname."""
+    from lowcode.files import do_upload_file
+
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DataError(_("Send the file as multipart form field 'file'"))
+    private = str(is_private).lower() not in ("0", "false", "")
+    file_doc = do_upload_file(
+        user, upload, is_private=private, doctype=doctype, docname=docname, fieldname=fieldname
+    )
+    return reads.doc_to_dict(user, file_doc)
+
+
 def ping(request, user, **_ignored) -> str:
     return "pong"
 

@@ -28,13 +28,15 @@ class RequestSizeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.LOWCODE_MAX_BODY_BYTES:
+        limit = (
+            settings.LOWCODE_MAX_UPLOAD_BYTES + 64 * 1024  # room for the multipart envelope
+            if request.path == "/api/method/upload_file"
+            else settings.LOWCODE_MAX_BODY_BYTES
+        )
+        if length > limit:
             return error_response(
                 RequestTooLargeError(
-                    _(
-                        "Request body too large: at most {limit} bytes",
-                        limit=settings.LOWCODE_MAX_BODY_BYTES,
-                    )
+                    _("Request body too large: at most {limit} bytes", limit=limit)
                 )
             )
         return self.get_response(request)

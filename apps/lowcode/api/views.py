@@ -52,6 +52,10 @@ def request_params(request: HttpRequest) -> dict[str, Any]:
     }
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         content_type = request.content_type or ""
+        if content_type.startswith("multipart/"):
+            # Uploads stream to disk; reading request.body would load them into memory.
+            params.update({key: request.POST.get(key) for key in request.POST})
+            return params
         try:
             body = request.body
         except RequestDataTooBig:
@@ -155,6 +159,25 @@ def resource_doc(request: HttpRequest, doctype: str, name: str):
 
 def _no_response(request: HttpRequest) -> HttpResponse:
     raise AssertionError("only process_view is used")  # pragma: no cover
+
+
+@handle_errors
+def serve_file(request: HttpRequest, path: str, private: bool = False):
+    """Serve an attachment; private ones only to users who may read it (else 404)."""
+    from django.http import FileResponse
+
+    from lowcode.files import PRIVATE_PREFIX, PUBLIC_PREFIX, readable_file_path
+
+    user = getattr(request, "frappe_user", "Guest")
+    if private:
+        require_login(request)
+    url = (PRIVATE_PREFIX if private else PUBLIC_PREFIX) + path
+    stored_path, file_doc = readable_file_path(user, url)
+    response = FileResponse(open(stored_path, "rb"), filename=file_doc.get("file_name"))  # noqa: SIM115 - FileResponse closes it
+    response["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @csrf_exempt

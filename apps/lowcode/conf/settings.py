@@ -147,6 +147,9 @@ FILES_PATH = Path(SITE_CONFIG.get("files_path") or SITE_DIR / "files")
 # Bodies over this size are refused with 413 before any parsing.
 LOWCODE_MAX_BODY_BYTES = int(SITE_CONFIG.get("max_body_bytes", 5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = LOWCODE_MAX_BODY_BYTES
+# Multipart uploads to /api/method/upload_file may be larger than other bodies.
+LOWCODE_MAX_UPLOAD_BYTES = int(SITE_CONFIG.get("max_file_size", 25 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 LOWCODE_MAX_PAGE_LENGTH = 1000
 LOWCODE_COUNT_CAP = int(SITE_CONFIG.get("count_cap", 100_000))
 LOWCODE_LOGIN_LIMITS = {

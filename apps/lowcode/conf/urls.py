@@ -2,7 +2,13 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("api/", include("lowcode.api.urls"))]
+from lowcode.api.views import serve_file
+
+urlpatterns = [
+    path("api/", include("lowcode.api.urls")),
+    path("files/<path:path>", serve_file, name="public-file"),
+    path("private/files/<path:path>", serve_file, {"private": True}, name="private-file"),
+]
 
 # Unknown /api/ URLs answer JSON like every other API error.
 handler404 = "lowcode.api.errors.page_not_found"
