@@ -1,0 +1,77 @@
+"""Run every benchmark on one site (what ``make bench`` runs).
+
+Usage::
+
+    KUAICRM_SITE=bench .venv/bin/python bench/run_all.py [--rows 1000000] [--skip-generate]
+                                                        [--no-http] [--requests 300]
+
+Creates the site (SQLite) when it does not exist, else migrates it; tops the Lead table up to
+``--rows`` with ``generate_leads.py`` (a no-op when it already holds that many); then runs
+``bench_api.py`` in-process and over HTTP. Figures are printed and written to
+``bench/out/<site>.json``. For MariaDB create the site first (see bench/README.md) and run with
+``KUAICRM_SITE=<that site>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+BIN_DIR = Path(sys.executable).parent
+
+
+def run(argv: list[str], site: str) -> None:
+    print(f"$ {' '.join(argv)}", flush=True)
+    env = {**os.environ, "KUAICRM_SITE": site}
+    subprocess.run(argv, cwd=REPO_DIR, env=env, check=True)  # noqa: S603 - fixed argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--site", default=os.environ.get("KUAICRM_SITE") or "bench")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn figures")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--creates", type=int, default=1000)
+    parser.add_argument("--api-creates", type=int, default=300)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    kuaicrm = str(BIN_DIR / "kuaicrm")
+    if (REPO_DIR / "sites" / args.site / "site_config.json").exists():
+        run([kuaicrm, "migrate"], args.site)
+    else:
+        run([kuaicrm, "new-site", args.site], args.site)
+    if not args.skip_generate:
+        run(
+            [
+                sys.executable,
+                str(BENCH_DIR / "generate_leads.py"),
+                "--rows",
+                str(args.rows),
+                "--top-up",
+            ],
+            args.site,
+        )
+    bench = [
+        sys.executable, str(BENCH_DIR / "bench_api.py"),
+        "--requests", str(args.requests),
+        "--creates", str(args.creates),
+        "--api-creates", str(args.api_creates),
+        "--json", str(BENCH_DIR / "out" / f"{args.site}.json"),
+    ]  # fmt: skip
+    if not args.no_http:
+        bench.append("--http")
+    run(bench, args.site)
+    print(f"[run_all] done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
