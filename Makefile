@@ -40,7 +40,7 @@ run: export KUAICRM_SITE = $(SITE)
 run: bootstrap
 	@test -f sites/$(SITE)/site_config.json || $(KUAICRM) new-site $(SITE)
 	$(KUAICRM) migrate
-	$(KUAICRM) load-demo
+	$(KUAICRM) load-demo --url http://127.0.0.1:$(PORT)/
 	$(KUAICRM) start --port $(PORT)
 
 # ---------------------------------------------------------------- checks

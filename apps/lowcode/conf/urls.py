@@ -2,9 +2,11 @@
 
 from django.urls import include, path
 
+from lowcode.api.index import index
 from lowcode.api.views import serve_file
 
 urlpatterns = [
+    path("", index, name="index"),
     path("api/", include("lowcode.api.urls")),
     path("files/<path:path>", serve_file, name="public-file"),
     path("private/files/<path:path>", serve_file, {"private": True}, name="private-file"),

@@ -130,12 +130,14 @@ def scope_filter(user: str, doctype: str, scope: str) -> Q:
     if scope == "department":
         department = user_department(user)
         if department:
+            # The user belongs to their own department, so the members subquery already
+            # includes them; an extra ``OR owner = user`` would make SQLite sort every
+            # matching row instead of reading the (status, modified) index in order.
             members = UserProfile.objects.filter(
                 department__in=department_subtree(department)
             ).values("user__username")
             assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members)
-            owned = Q(owner__in=members) | Q(owner=user)
-            return _or_assigned(owned, assigned)
+            return _or_assigned(Q(owner__in=members), assigned)
     return _or_assigned(Q(owner=user), Assignment.objects.filter(ref_doctype=doctype, user=user))
 
 

@@ -10,6 +10,11 @@ from lowcode.hooks_loader import get_hooks, resolve
 class Command(BaseCommand):
     help = __doc__
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="where the site is served"
+        )
+
     def handle(self, *args, **options):
         loader = get_hooks("demo_loader")
         if loader:
@@ -18,7 +23,7 @@ class Command(BaseCommand):
         admin = get_user_model().objects.get(username="Administrator")
         stored = settings.SITE_CONFIG.get("admin_password")
         self.stdout.write("=" * 60)
-        self.stdout.write("KuaiCRM 快格轻CRM  http://127.0.0.1:8000/")
+        self.stdout.write(f"KuaiCRM 快格轻CRM  {options['url']}")
         self.stdout.write("  user:     Administrator")
         if stored and admin.check_password(stored):
             self.stdout.write(f"  password: {stored}")
