@@ -1,0 +1,19 @@
+"""The front page tells a visitor, in their language, that the site runs and where the API is."""
+
+
+def test_front_page_is_chinese_by_default_and_links_the_openapi_document(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="zh-CN">' in page
+    assert "快格轻CRM 已启动" in page
+    assert 'href="/api/openapi.json"' in page
+
+
+def test_front_page_switches_to_english(client):
+    page = client.get("/?_lang=en").content.decode()
+
+    assert '<html lang="en">' in page
+    assert "KuaiCRM is running" in page
+    assert "快格轻CRM 已启动" not in page
