@@ -1,7 +1,7 @@
 """The front page tells a visitor, in their language, that the site runs and where the API is."""
 
 
-def test_front_page_is_chinese_by_default_and_links_the_openapi_document(client):
+def test_front_page_is_chinese_by_default_and_links_the_openapi_document(client, db):
     response = client.get("/")
 
     assert response.status_code == 200
@@ -11,7 +11,7 @@ def test_front_page_is_chinese_by_default_and_links_the_openapi_document(client)
     assert 'href="/api/openapi.json"' in page
 
 
-def test_front_page_switches_to_english(client):
+def test_front_page_switches_to_english(client, db):
     page = client.get("/?_lang=en").content.decode()
 
     assert '<html lang="en">' in page
