@@ -130,14 +130,15 @@ def scope_filter(user: str, doctype: str, scope: str) -> Q:
     if scope == "department":
         department = user_department(user)
         if department:
-            # The user belongs to their own department, so the members subquery already
-            # includes them; an extra ``OR owner = user`` would make SQLite sort every
-            # matching row instead of reading the (status, modified) index in order.
             members = UserProfile.objects.filter(
                 department__in=department_subtree(department)
             ).values("user__username")
             assigned = Assignment.objects.filter(ref_doctype=doctype, user__in=members)
-            return _or_assigned(Q(owner__in=members), assigned)
+            # Measured on 1M Leads (bench/README.md): ``owner IN (members) OR owner = user``
+            # walks the (status, modified) index on both engines (p50 16 ms SQLite, 10 ms
+            # MariaDB). Without the OR, MariaDB turns the IN into a semi-join and sorts every
+            # member's rows (173 ms); a literal IN list makes SQLite do the same (72 ms).
+            return _or_assigned(Q(owner__in=members) | Q(owner=user), assigned)
     return _or_assigned(Q(owner=user), Assignment.objects.filter(ref_doctype=doctype, user=user))
 
 
