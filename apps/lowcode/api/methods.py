@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +54,11 @@ def login(request, user, usr: str = "", pwd: str = "", **_ignored) -> Any:
     account_limit, account_window = settings.LOWCODE_LOGIN_LIMITS["account"]
     ip_limit, ip_window = settings.LOWCODE_LOGIN_LIMITS["ip"]
     usr, pwd = str(usr or ""), str(pwd or "")  # a JSON body may send any type
-    # Hashed: any text may arrive as a user name, and cache keys have length and charset limits.
-    account_digest = hashlib.sha256(usr.lower().encode()).hexdigest()
+    # One counter per account however the name is spelt: MariaDB's collation ignores case and
+    # control characters, so "Rep", "rep " and "rep\0" must not each get their own five tries.
+    # Hashed: any text may arrive, and cache keys have length and charset limits.
+    canonical = re.sub(r"[\x00-\x20\x7f]", "", usr).casefold()
+    account_digest = hashlib.sha256(canonical.encode()).hexdigest()
     ip_key, account_key = f"login-ip:{_client_ip(request)}", f"login-user:{account_digest}"
     wait = ratelimit.retry_after(
         account_key, account_limit, account_window
@@ -65,7 +69,9 @@ def login(request, user, usr: str = "", pwd: str = "", **_ignored) -> Any:
         )
     ratelimit.hit(ip_key, ip_window)
     account = authenticate(request, username=usr, password=pwd) if usr and pwd else None
-    if account is None or not account.is_active:
+    # The name must match exactly: a collation-insensitive lookup must not make "REP" or
+    # "rep\0" another way to spell an account (SQLite and MariaDB would then disagree).
+    if account is None or not account.is_active or account.username != usr:
         ratelimit.hit(account_key, account_window)
         raise AuthenticationError(_("Incorrect user name or password"))
     ratelimit.reset(account_key, account_window)

@@ -405,13 +405,17 @@ def _write(doc, meta: DocTypeMeta, user: str, *, insert: bool) -> None:
             doc.save(force_insert=insert, force_update=not insert)
             _save_children(doc, meta, user)
     except IntegrityError as exc:
-        raise DuplicateEntryError(
-            _(
+        # The primary key and unique columns decide; no pre-insert SELECT is needed. The
+        # savepoint above rolled back, so the transaction may still ask which one clashed.
+        if insert and type(doc).objects.filter(name=doc.name).exists():
+            message = _("{doctype} {name} already exists", doctype=_(meta.name), name=doc.name)
+        else:
+            message = _(
                 "{doctype} {name} already exists or conflicts with another record",
                 doctype=_(meta.name),
                 name=doc.name,
             )
-        ) from exc
+        raise DuplicateEntryError(message) from exc
 
 
 @transaction.atomic
@@ -443,10 +447,6 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
     run_event(doc, "validate")
     validate_doc(doc, meta, user)
     run_event(doc, "before_save")
-    if type(doc).objects.filter(name=doc.name).exists():
-        raise DuplicateEntryError(
-            _("{doctype} {name} already exists", doctype=_(doctype), name=doc.name)
-        )
     _write(doc, meta, user, insert=True)
     if meta.track_changes:
         _write_version(

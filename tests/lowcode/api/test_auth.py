@@ -348,3 +348,24 @@ def test_key_for_unknown_user_is_refused_cleanly(api):
 def test_generate_keys_needs_post_and_a_login(api):
     assert api("rep").get(GENERATE_KEYS).status_code == 400
     assert Client().post(GENERATE_KEYS).status_code == 401
+
+
+@pytest.mark.parametrize("spelling", ["REP", "Rep", "rep ", " rep", "rep\x00", "r\x00ep"])
+def test_other_spellings_of_an_account_neither_log_in_nor_escape_its_lockout(
+    users, spelling, settings
+):
+    # given: a per-account limit of 3 failures
+    settings.LOWCODE_LOGIN_LIMITS = {"account": (3, 900), "ip": (1000, 60)}
+    client = Client()
+
+    # when: the right password is sent under another spelling of the name
+    response = client.post("/api/method/login", {"usr": spelling, "pwd": PASSWORD})
+
+    # then: refused on every database (MariaDB's collation would otherwise match "rep")
+    assert response.status_code == 401
+    # and the failures count against the one account, whatever the spelling
+    for _attempt in range(2):
+        client.post("/api/method/login", {"usr": spelling, "pwd": "wrong"})
+    locked = client.post("/api/method/login", {"usr": "rep", "pwd": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) > 0
