@@ -9,6 +9,8 @@ whitelisted_methods = {
     "frappe.auth.get_logged_user": f"{_M}.get_logged_user",
     "frappe.client.get_list": f"{_M}.get_list",
     "frappe.client.get_count": f"{_M}.get_count",
+    "frappe.desk.reportview.get_count": f"{_M}.get_reportview_count",
+    "lowcode.api.get_list_count": f"{_M}.get_list_count",
     "frappe.client.get": f"{_M}.get",
     "frappe.client.get_value": f"{_M}.get_value",
     "frappe.client.insert": f"{_M}.insert",

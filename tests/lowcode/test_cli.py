@@ -244,3 +244,29 @@ def test_backup_then_restore_round_trips(sites, tmp_path):
     assert sites.probe(
         logins=[("mallory", "Mallory-pass-2026!"), ("Administrator", ADMIN_PASSWORD)]
     )["logins"] == [False, True]
+
+
+BREAK_METADATA = """
+from django.utils import timezone
+from lowcode.documents.factory import get_model
+now = timezone.now()
+# Stored the way a bad restore or a hand edit would leave it: the API refuses this record.
+get_model("Property Setter").objects.create(
+    name="Lead-lead_name-colour", doc_type="Lead", field_name="lead_name", property="colour",
+    value="red", owner="Administrator", modified_by="Administrator", creation=now, modified=now)
+"""
+
+
+def test_start_refuses_to_serve_broken_metadata_and_names_the_problem(sites):
+    # given: a separate site with an invalid stored customisation
+    sites.run("new-site", "broken", site="broken", admin_password=ADMIN_PASSWORD)
+    sites.run("shell", "-c", BREAK_METADATA, site="broken")
+
+    # when
+    done = sites.run("start", "--port", "1", site="broken", check=False)
+
+    # then: no server; the check ID and the offending record are reported
+    assert done.returncode != 0
+    assert "meta.E016" in done.stderr
+    assert "colour" in done.stderr
+    assert "serving" not in done.stdout

@@ -161,6 +161,18 @@ def get_count(
     return reads.get_count(user, doctype, filters=filters, or_filters=or_filters, cap=cap_value)
 
 
+def get_list_count(request, user, doctype: str, filters=None, or_filters=None, **_ignored) -> dict:
+    """Count for list views: exact up to the site's cap, else ``{"count": cap, "exact": false}``."""
+    return reads.count_for_list(user, doctype, filters=filters, or_filters=or_filters)
+
+
+def get_reportview_count(
+    request, user, doctype: str, filters=None, or_filters=None, **_ignored
+) -> int:
+    """Frappe's list-view count (``frappe.desk.reportview.get_count``), capped like list views."""
+    return int(get_list_count(request, user, doctype, filters, or_filters)["count"])
+
+
 def get(
     request, user, doctype: str, name: str | None = None, filters=None, parent=None, **_ignored
 ):

@@ -3,6 +3,7 @@
 import os
 import sys
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -15,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, **options):
+        # Malformed metadata stops the server here, every problem listed at once, rather
+        # than failing on the first request that touches it.
+        call_command("check", databases=["default"])
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(
             f"KuaiCRM serving http://{bind}/ (site {os.environ.get('KUAICRM_SITE', 'default')})"
