@@ -15,7 +15,13 @@ import threading
 from django.apps import apps
 from django.db import DatabaseError
 
-from lowcode.meta.doctype import DocPerm, DocTypeMeta, docfield_from_dict
+from lowcode.meta.doctype import (
+    DOCFIELD_KEYS,
+    PERM_VERBS,
+    DocPerm,
+    DocTypeMeta,
+    docfield_from_dict,
+)
 from lowcode.meta.loader import base_definitions
 
 # Properties an admin may change through a Property Setter.
@@ -139,35 +145,18 @@ def _merge(base: DocTypeMeta) -> DocTypeMeta:
     return dataclasses.replace(meta, fields=fields, permissions=perms or meta.permissions)
 
 
+def _custom_field_keys() -> list[str]:
+    """The Custom Field columns that are DocField properties (its JSON decides, not a copy)."""
+    custom_field = base_definitions()["Custom Field"]
+    return [f.fieldname for f in custom_field.data_fields if f.fieldname in DOCFIELD_KEYS]
+
+
 def _custom_fields(doctype: str) -> list:
     CustomField = apps.get_model("lowcode", "CustomField")
     rows = CustomField.objects.filter(dt=doctype).order_by("idx", "creation")
     result = []
     for row in rows:
-        raw = {
-            key: getattr(row, key)
-            for key in (
-                "fieldname",
-                "fieldtype",
-                "label",
-                "options",
-                "reqd",
-                "unique",
-                "default",
-                "in_list_view",
-                "in_standard_filter",
-                "read_only",
-                "hidden",
-                "permlevel",
-                "length",
-                "description",
-                "insert_after",
-                "depends_on",
-                "mandatory_depends_on",
-                "read_only_depends_on",
-                "non_negative",
-            )
-        }
+        raw = {key: getattr(row, key) for key in _custom_field_keys()}
         result.append(docfield_from_dict(raw, is_custom=True))
     return result
 
@@ -223,20 +212,7 @@ def _custom_docperms(doctype: str) -> list[DocPerm]:
                 "role": r.role,
                 "permlevel": r.permlevel,
                 "scope": r.scope,
-                **{
-                    v: getattr(r, PERM_COLUMNS.get(v, v))
-                    for v in (
-                        "read",
-                        "write",
-                        "create",
-                        "delete",
-                        "submit",
-                        "cancel",
-                        "export",
-                        "import",
-                        "report",
-                    )
-                },
+                **{v: getattr(r, PERM_COLUMNS.get(v, v)) for v in PERM_VERBS},
             }
         )
         for r in rows
