@@ -19,8 +19,9 @@ from lowcode.meta.doctype import PERM_VERBS
 from lowcode.setup import ENGINE_ROLES
 
 APPS = Path(lowcode.__file__).resolve().parent.parent
-CSV_FILES = sorted(APPS.glob("*/translations/zh.csv"))
-DOCTYPE_FILES = sorted(APPS.glob("*/doctype/*/*.json"))
+# Engine capabilities are apps nested in lowcode (apps/lowcode/workflow/...), hence rglob.
+CSV_FILES = sorted(APPS.rglob("translations/zh.csv"))
+DOCTYPE_FILES = sorted(p for p in APPS.rglob("doctype/*/*.json") if p.stem == p.parent.name)
 
 
 def placeholders(text: str) -> set[str]:

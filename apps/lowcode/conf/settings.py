@@ -19,7 +19,9 @@ DEBUG = bool(SITE_CONFIG.get("developer_mode", False))
 ALLOWED_HOSTS = SITE_CONFIG.get("allowed_hosts", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 
 # Apps whose doctype/ folders, hooks.py and translations the engine loads, in order.
-LOWCODE_APPS = ["lowcode", "kuaicrm"]
+# Engine capabilities with DocTypes of their own are apps too, listed before the CRM.
+ENGINE_CAPABILITIES = ["workflow", "scripts", "reports", "notify", "rules"]
+LOWCODE_APPS = ["lowcode", *(f"lowcode.{name}" for name in ENGINE_CAPABILITIES), "kuaicrm"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django_rq",
     "lowcode.apps.LowcodeConfig",
+    *(f"lowcode.{name}.apps.{name.capitalize()}Config" for name in ENGINE_CAPABILITIES),
     "kuaicrm.apps.KuaicrmConfig",
 ]
 

@@ -1,0 +1,9 @@
+"""The engine's reports capability as its own Django app (own DocTypes, hooks and migrations)."""
+
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "lowcode.reports"
+    label = "reports"
+    default_auto_field = "django.db.models.BigAutoField"

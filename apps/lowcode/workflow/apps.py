@@ -1,0 +1,9 @@
+"""The engine's workflow capability as its own Django app (own DocTypes, hooks and migrations)."""
+
+from django.apps import AppConfig
+
+
+class WorkflowConfig(AppConfig):
+    name = "lowcode.workflow"
+    label = "workflow"
+    default_auto_field = "django.db.models.BigAutoField"
