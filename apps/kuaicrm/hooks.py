@@ -6,6 +6,8 @@ app_title = "快格轻CRM"
 # The engine's department data scope walks this tree.
 department_doctype = "Department"
 department_parent_field = "parent_department"
+# Approvals routed "to the supervisor N levels up" walk department heads.
+department_head_field = "head"
 
 doc_events: dict = {
     "Lead": {"validate": ["kuaicrm.doctype.lead.lead.normalise_contact_details"]},

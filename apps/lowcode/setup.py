@@ -46,6 +46,14 @@ def sync_roles() -> int:
     return created
 
 
+def run_after_migrate() -> None:
+    """Run every app's ``after_migrate`` hooks (fixture syncs; each must be idempotent)."""
+    from lowcode.hooks_loader import get_hooks, resolve
+
+    for path in get_hooks("after_migrate") or []:
+        resolve(path)()
+
+
 @transaction.atomic
 def ensure_administrator(password: str | None) -> bool:
     """Create Administrator if missing; set the password from the environment or site config."""

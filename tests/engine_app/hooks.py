@@ -14,3 +14,8 @@ scheduler_events = {
     "hourly": ["tests.engine_app.doctype.test_order.test_order.scheduled_hourly"],
     "cron": {"*/15 * * * *": ["tests.engine_app.doctype.test_order.test_order.scheduled_quarter"]},
 }
+
+# Narrows Test Order for everyone but Administrator while the flag below is set (tests only).
+permission_query_conditions = {
+    "Test Order": "tests.engine_app.doctype.test_order.test_order.hide_closed_orders"
+}

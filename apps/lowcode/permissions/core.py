@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from lowcode import context
 from lowcode.exceptions import DoesNotExistError, PermissionError
-from lowcode.hooks_loader import get_hooks
+from lowcode.hooks_loader import get_hooks, resolve
 from lowcode.i18n import _
 from lowcode.meta.doctype import SCOPE_RANK, DocTypeMeta
 from lowcode.meta.registry import DoesNotExist, get_meta
@@ -154,6 +154,24 @@ def _or_assigned(owned: Q, assigned: QuerySet) -> Q:
     return owned | Q(name__in=assigned.values("docname"))
 
 
+def extra_conditions(user: str, doctype: str) -> Q:
+    """AND the ``permission_query_conditions`` hooks ({doctype or "*": [paths]}) for this user.
+
+    Each hook returns a ``Q`` (or None) and may only narrow what the scopes allow.
+    """
+    if is_administrator(user):
+        return Q()
+    hooks = get_hooks("permission_query_conditions") or {}
+    condition = Q()
+    for key in ("*", doctype):
+        found = hooks.get(key, [])
+        for path in [found] if isinstance(found, str) else found:
+            extra = resolve(path)(user, doctype)
+            if extra is not None:
+                condition &= extra
+    return condition
+
+
 def permitted_queryset(
     user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None
 ) -> QuerySet:
@@ -171,7 +189,7 @@ def permitted_queryset(
             _("No permission to {ptype} {doctype}", ptype=_(ptype), doctype=_(doctype))
         )
     base = queryset if queryset is not None else get_model(doctype).objects.all()
-    condition = scope_filter(user, doctype, scope)
+    condition = scope_filter(user, doctype, scope) & extra_conditions(user, doctype)
     return base.filter(condition) if condition else base
 
 
@@ -180,11 +198,12 @@ def has_permission(user: str, doc, ptype: str = "read") -> bool:
     scope = scope_for(user, doc.doctype, ptype)
     if scope is None:
         return False
-    if scope == "all" or (ptype == "create" and doc.is_new):
+    if ptype == "create" and doc.is_new:
         return True
-    if doc.owner == user or (doc.is_new and ptype == "create"):
+    extra = extra_conditions(user, doc.doctype)
+    if not extra and (scope == "all" or doc.owner == user):
         return True
-    condition = scope_filter(user, doc.doctype, scope)
+    condition = scope_filter(user, doc.doctype, scope) & extra
     return type(doc).objects.filter(condition, name=doc.name).exists()
 
 

@@ -5,7 +5,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from lowcode.setup import ensure_administrator, sync_roles
+from lowcode.setup import ensure_administrator, run_after_migrate, sync_roles
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=options["verbosity"])
         call_command("createcachetable", verbosity=0)
         sync_roles()
+        run_after_migrate()
         created = ensure_administrator(os.environ.get("KUAICRM_ADMIN_PASSWORD"))
         if created:
             self.stdout.write("Administrator created.")
