@@ -64,7 +64,7 @@ def _to_python(source: str) -> str:
     text = re.sub(r"\btrue\b", "True", text)
     text = re.sub(r"\bfalse\b", "False", text)
     text = re.sub(r"\bnull\b|\bundefined\b", "None", text)
-    return text
+    return text.strip()  # a leading "!" became " not ", which Python reads as an indent
 
 
 @functools.lru_cache(maxsize=2048)

@@ -3,6 +3,8 @@
 Recognised hooks: ``doc_events`` ({doctype or "*": {event: [dotted paths]}}),
 ``scheduler_events`` ({"all"|"hourly"|"daily"|"weekly"|"monthly": [...],
 "cron": {"*/5 * * * *": [...]}}), ``whitelisted_methods`` ([dotted paths]),
+``method_fallbacks`` ([dotted paths of ``f(method_name) -> callable | None``], asked by
+``/api/method/`` for names no app whitelists),
 ``department_doctype`` / ``department_parent_field``, ``demo_loader``.
 """
 

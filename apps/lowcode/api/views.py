@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from lowcode.api.errors import error_response
@@ -28,6 +29,25 @@ MAX_JSON_DEPTH = 20
 def ok(payload: Any, key: str = "data", status: int = 200) -> JsonResponse:
     return JsonResponse(
         {key: payload}, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def with_messages(response: JsonResponse, doc) -> JsonResponse:
+    """Add Frappe's ``_server_messages`` when a hook left warnings on the document.
+
+    Hooks append plain strings to ``doc.__dict__["server_messages"]`` (a saved-with-warning
+    outcome, e.g. a possible duplicate); Frappe's shape is a JSON list of JSON objects.
+    """
+    messages = doc.__dict__.get("server_messages") or []
+    if not messages:
+        return response
+    body = json.loads(response.content)
+    body["_server_messages"] = json.dumps(
+        [json.dumps({"message": m, "indicator": "orange"}, ensure_ascii=False) for m in messages],
+        ensure_ascii=False,
+    )
+    return JsonResponse(
+        body, status=response.status_code, json_dumps_params={"ensure_ascii": False}
     )
 
 
@@ -138,7 +158,7 @@ def resource_list(request: HttpRequest, doctype: str):
     if request.method == "POST":
         data = _document_payload(request_params(request))
         doc = actions.do_insert_doc(user, doctype, data)
-        return ok(reads.doc_to_dict(user, doc))
+        return with_messages(ok(reads.doc_to_dict(user, doc)), doc)
     return error_response(DataError(_("Method {method} not allowed", method=request.method)))
 
 
@@ -150,7 +170,7 @@ def resource_doc(request: HttpRequest, doctype: str, name: str):
     if request.method == "PUT":
         data = _document_payload(request_params(request))
         doc = actions.do_save_doc(user, doctype, name, data)
-        return ok(reads.doc_to_dict(user, doc))
+        return with_messages(ok(reads.doc_to_dict(user, doc)), doc)
     if request.method == "DELETE":
         actions.do_delete_doc(user, doctype, name)
         return ok("ok", key="message", status=202)
@@ -180,6 +200,19 @@ def serve_file(request: HttpRequest, path: str, private: bool = False):
     return response
 
 
+def _fallback_method(method_name: str):
+    """Ask the ``method_fallbacks`` hooks (dotted paths of ``f(name) -> callable | None``).
+
+    Serves methods defined as data (API server scripts); the first callable found wins and
+    is called like a whitelisted method, ``allow_guest`` attribute included.
+    """
+    for path in get_hooks("method_fallbacks") or []:
+        function = resolve(path)(method_name)
+        if function is not None:
+            return function
+    return None
+
+
 @csrf_exempt
 @handle_errors
 def method(request: HttpRequest, method_name: str):
@@ -188,11 +221,11 @@ def method(request: HttpRequest, method_name: str):
 
     methods = get_hooks("whitelisted_methods") or {}
     path = methods.get(method_name)
-    if path is None:
+    function = resolve(path) if path is not None else _fallback_method(method_name)
+    if function is None:
         from lowcode.exceptions import DoesNotExistError
 
         raise DoesNotExistError(_("Method {method} not found", method=method_name))
-    function = resolve(path)
     public = getattr(function, "allow_guest", False)
     if (
         request.method not in ("GET", "HEAD")
@@ -228,6 +261,6 @@ def method(request: HttpRequest, method_name: str):
                 error=str(exc).split(")", 1)[-1].strip(),
             )
         ) from None
-    if isinstance(result, JsonResponse):
+    if isinstance(result, HttpResponseBase):  # JSON, or a file such as a report export
         return result
     return ok(result, key="message")

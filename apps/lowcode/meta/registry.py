@@ -44,6 +44,7 @@ FIELD_PROPERTIES = {
     "length": int,
     "set_only_once": int,
     "non_negative": int,
+    "allow_on_submit": int,
 }
 DOCTYPE_PROPERTIES = {
     "title_field": str,

@@ -199,7 +199,8 @@ def test_hourly_event_runs_once_per_hour(scheduler):
 
 
 def test_cron_every_quarter_fires_on_the_quarter_only(scheduler):
-    assert scheduler(at(10, 0)) == ["hourly", "quarter"]
+    # both fire at 10:00; their order within one tick follows the apps' hooks and is no contract
+    assert sorted(scheduler(at(10, 0))) == ["hourly", "quarter"]
     assert scheduler(at(10, 7)) == []
     assert scheduler(at(10, 15)) == ["quarter"]
     # the same minute again (a second scheduler, or a retry) does not repeat it

@@ -14,4 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.REDIS_URL:
             raise CommandError("This site has no redis_url: jobs run inline, no worker is needed.")
-        call_command("rqworker", "default", "short", "long", burst=options["burst"])
+        # The scheduler thread runs retried jobs when their back-off interval is due.
+        call_command(
+            "rqworker", "default", "short", "long", burst=options["burst"], with_scheduler=True
+        )

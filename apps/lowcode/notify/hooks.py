@@ -1,0 +1,21 @@
+"""The notify capability's wiring: inbox methods and the webhook trigger on every DocType."""
+
+_A = "lowcode.notify.api"
+_NL = "frappe.desk.doctype.notification_log.notification_log"
+
+doc_events = {
+    "*": {
+        event: ["lowcode.notify.webhooks.trigger_webhooks"]
+        for event in ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
+    }
+}
+
+whitelisted_methods = {
+    "lowcode.notify.get_notifications": f"{_A}.get_notifications",
+    "lowcode.notify.get_unread_count": f"{_A}.get_unread_count",
+    "lowcode.notify.mark_as_read": f"{_A}.mark_as_read",
+    "lowcode.notify.mark_all_as_read": f"{_A}.mark_all_as_read",
+    # Frappe's names, so Frappe clients' notification bells work unchanged.
+    f"{_NL}.mark_as_read": f"{_A}.mark_as_read",
+    f"{_NL}.mark_all_as_read": f"{_A}.mark_all_as_read",
+}

@@ -1,0 +1,320 @@
+"""Run reports (read-only): access check, then Query, Script or Report Builder execution.
+
+Every report answers Frappe's shape: ``{"result", "columns", "message", "chart",
+"report_summary"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Max, Min, Sum
+
+from lowcode.documents.factory import get_model
+from lowcode.exceptions import DataError, DoesNotExistError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta.registry import exists as doctype_exists
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import get_roles, has_doctype_permission, is_administrator
+from lowcode.query import reads
+from lowcode.query.builder import NUMERIC_TYPES, ColumnSet, page_bounds, parse_json_param
+from lowcode.query.serialize import to_json
+from lowcode.reports import sql as report_sql
+
+QUERY, SCRIPT, BUILDER = "Query Report", "Script Report", "Report Builder"
+AGGREGATES = {"count": Count, "sum": Sum, "avg": Avg, "min": Min, "max": Max}
+
+
+def row_cap() -> int:
+    return int(getattr(settings, "LOWCODE_REPORT_ROW_CAP", 100_000))
+
+
+def query_timeout() -> float:
+    return float(getattr(settings, "LOWCODE_REPORT_TIMEOUT", 30))
+
+
+def not_found(name: str) -> DoesNotExistError:
+    return DoesNotExistError(_("Report {name} not found", name=str(name)[:140]))
+
+
+def may_run(user: str, report) -> bool:
+    """Return whether the user may run the report: one of its roles, else report permission."""
+    if is_administrator(user):
+        return True
+    roles = {row.role for row in report.get("roles")}
+    if roles:
+        return bool(roles & get_roles(user))
+    return doctype_exists(report.ref_doctype) and has_doctype_permission(
+        user, report.ref_doctype, "report"
+    )
+
+
+def access_report(user: str, name: Any):
+    """Fetch a report the user may run; forbidden, disabled and missing all answer 404."""
+    if not isinstance(name, str) or not name:
+        raise DataError(_("report_name is required"))
+    report = get_model("Report").objects.filter(name=name).first()
+    if report is None or report.disabled or not may_run(user, report):
+        raise not_found(name)
+    return report
+
+
+def parse_filters(raw: Any) -> dict[str, Any]:
+    filters = parse_json_param(raw, "filters") or {}
+    if not isinstance(filters, dict):
+        raise DataError(_("filters must be an object"))
+    return filters
+
+
+def run_report(user: str, name: Any, filters: Any = None) -> dict[str, Any]:
+    """Run a report for the user and return Frappe's response shape."""
+    report = access_report(user, name)
+    values = parse_filters(filters)
+    started = time.monotonic()
+    if report.report_type == QUERY:
+        payload = run_query_report(report, values)
+    elif report.report_type == SCRIPT:
+        payload = run_script_report(report, values)
+    else:
+        payload = run_builder_report(user, report, values)
+    payload["execution_time"] = round(time.monotonic() - started, 4)
+    return payload
+
+
+def _shape(columns, result, message=None, chart=None, summary=None) -> dict[str, Any]:
+    return {
+        "result": result,
+        "columns": [normalise_column(c) for c in columns or []],
+        "message": message,
+        "chart": chart,
+        "report_summary": summary,
+    }
+
+
+def normalise_column(column: Any) -> dict[str, Any]:
+    """Turn Frappe's ``"Label:Type/Options:Width"`` strings into column dicts."""
+    if isinstance(column, dict):
+        return column
+    label, fieldtype, options, width = str(column), "Data", "", 120
+    parts = label.split(":")
+    if len(parts) > 1:
+        label = parts[0]
+        fieldtype, _sep, options = parts[1].partition("/")
+        fieldtype = fieldtype or "Data"
+        if len(parts) > 2 and parts[2].isdigit():
+            width = int(parts[2])
+    fieldname = re.sub(r"\W+", "_", label.strip().lower()).strip("_") or "column"
+    column_dict = {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, "width": width}
+    if options:
+        column_dict["options"] = options
+    return column_dict
+
+
+# ---------------------------------------------------------------- Query Report
+
+
+def bind_parameters(report, sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of the query's ``%(name)s`` parameters, from filters or defaults."""
+    declared = {row.fieldname: row for row in report.get("filters")}
+    params: dict[str, Any] = {}
+    for name in report_sql.query_parameters(sql):
+        if name not in declared and name not in values:
+            raise DataError(_("Unknown query parameter {name}", name=name))
+        row = declared.get(name)
+        value = values.get(name, row.default if row else None)
+        if value in (None, "") and row is not None and row.reqd:
+            raise DataError(_("Filter {name} is required", name=row.label or name))
+        if value is not None and not isinstance(value, (str, int, float)):
+            raise DataError(_("Filter {name} must be a single value", name=name))
+        params[name] = None if value == "" else value
+    return params
+
+
+def run_query_report(report, values: dict[str, Any]) -> dict[str, Any]:
+    sql = report_sql.check_select_only(report.query)
+    params = bind_parameters(report, sql, values)
+    cap = row_cap()
+    outcome = report_sql.execute_readonly(sql, params, timeout=query_timeout(), row_cap=cap)
+    columns = report.columns or outcome.columns
+    message = _("Showing the first {count} rows only", count=cap) if outcome.truncated else None
+    rows = [[to_json(v) for v in row] for row in outcome.rows]
+    return _shape(columns, rows, message)
+
+
+# ---------------------------------------------------------------- Script Report
+
+
+def scrub(name: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "", name.strip().lower().replace(" ", "_").replace("-", "_"))
+
+
+def find_script_module(report_name: str):
+    """Import ``<app>.reports.<snake>.<snake>`` from the first app that has it."""
+    snake = scrub(report_name)
+    if not snake or snake[0].isdigit():
+        return None
+    for app in settings.LOWCODE_APPS:
+        if app == "lowcode":
+            continue  # lowcode.reports is this capability's package, not a reports folder
+        dotted = f"{app}.reports.{snake}.{snake}"
+        try:
+            return import_module(dotted)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not dotted.startswith(exc.name):
+                raise
+    return None
+
+
+def run_script_report(report, values: dict[str, Any]) -> dict[str, Any]:
+    module = find_script_module(report.report_name)
+    execute = getattr(module, "execute", None)
+    if execute is None:
+        raise ValidationError(
+            _("Script Report {name} has no execute(filters) in any app", name=report.name)
+        )
+    returned = execute(values)
+    parts = list(returned) if isinstance(returned, (tuple, list)) else []
+    if len(parts) < 2:
+        raise ValidationError(
+            _("Script Report {name} must return columns and data", name=report.name)
+        )
+    parts += [None] * (5 - len(parts))
+    columns, data, message, chart, summary = parts[:5]
+    return _shape(columns, data, message, chart, summary)
+
+
+# ---------------------------------------------------------------- Report Builder
+
+
+def builder_spec(report) -> dict[str, Any]:
+    spec = report.json or {}
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except ValueError:
+            raise DataError(_("Report Builder settings are not valid JSON")) from None
+    if not isinstance(spec, dict):
+        raise DataError(_("Report Builder settings must be an object"))
+    return spec
+
+
+def _combine_filters(saved: Any, given: dict[str, Any]) -> list:
+    """Saved filters AND the runner's filters, both in Frappe's list form."""
+    combined: list = []
+    for raw in (saved, given):
+        raw = parse_json_param(raw, "filters")
+        if isinstance(raw, dict):
+            combined += [[field, "=", value] for field, value in raw.items()]
+        elif isinstance(raw, list):
+            combined += raw
+    return combined
+
+
+def run_builder_report(user: str, report, values: dict[str, Any]) -> dict[str, Any]:
+    """Run a saved list query; with group_by, aggregate over the rows the user may read."""
+    spec = builder_spec(report)
+    doctype = report.ref_doctype
+    filters = _combine_filters(spec.get("filters"), values)
+    group_by = spec.get("group_by") or []
+    if isinstance(group_by, str):
+        group_by = [group_by]
+    if not group_by and not spec.get("aggregates"):
+        rows = reads.get_list(
+            user,
+            doctype,
+            fields=spec.get("fields") or ["name"],
+            filters=filters,
+            order_by=spec.get("order_by"),
+            limit=min(row_cap(), settings.LOWCODE_MAX_PAGE_LENGTH),
+        )
+        readable = ColumnSet(get_meta(doctype), user).columns
+        fields = list(rows[0]) if rows else []
+        columns = [
+            {"fieldname": key, "label": readable[key].field.label or key,
+             "fieldtype": readable[key].field.fieldtype}
+            for key in fields
+        ]  # fmt: skip
+        return _shape(columns, rows)
+    queryset, columns = reads.filtered_queryset(user, doctype, filters)
+    return _shape(*group_rows(queryset, columns, group_by, spec))
+
+
+def group_rows(queryset, columns: ColumnSet, group_by: list, spec: dict) -> tuple[list, list]:
+    """Group and aggregate with the ORM; only readable fields and known functions pass."""
+    if not isinstance(group_by, list) or len(group_by) > 5:
+        raise DataError(_("group_by must be a list of at most five fields"))
+    keys: dict[str, Any] = {}
+    out_columns: list[dict[str, Any]] = []
+    for index, raw in enumerate(group_by):
+        column = columns.get(raw, "group_by")
+        keys[f"k{index}"] = column.expression()
+        out_columns.append(
+            {"fieldname": column.fieldname, "label": column.field.label or column.fieldname,
+             "fieldtype": column.field.fieldtype}
+        )  # fmt: skip
+    aggregates: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
+    for item in spec.get("aggregates") or [{"function": "count", "field": "name"}]:
+        if not isinstance(item, dict):
+            raise DataError(_("Each aggregate must be an object with function and field"))
+        function = str(item.get("function", "")).lower()
+        if function not in AGGREGATES:
+            raise DataError(_("Unknown aggregate function {function}", function=function[:40]))
+        column = columns.get(item.get("field") or "name", "aggregates")
+        if function in ("sum", "avg") and column.field.fieldtype not in NUMERIC_TYPES:
+            raise DataError(
+                _("Cannot {function} the field {field}", function=function, field=column.fieldname)
+            )
+        alias = f"{function}_{column.fieldname}"
+        aggregates[f"a{len(aggregates)}"] = AGGREGATES[function](column.expression())
+        aliases[f"a{len(aliases)}"] = alias
+        out_columns.append(
+            {
+                "fieldname": alias,
+                "label": alias,
+                "fieldtype": "Float" if function == "avg" else "Data",
+            }
+        )
+    names = {f"k{i}": c["fieldname"] for i, c in enumerate(out_columns[: len(keys)])} | aliases
+    ordering = _group_ordering(spec.get("order_by"), list(keys), names)
+    start, length = page_bounds(0, min(row_cap(), settings.LOWCODE_MAX_PAGE_LENGTH))
+    grouped = (
+        queryset.order_by()
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(**aggregates)
+        .order_by(*ordering)[start:length]
+    )
+    rows = [{names[key]: to_json(value) for key, value in row.items()} for row in grouped]
+    return out_columns, rows
+
+
+def _group_ordering(order_by: Any, keys: list[str], names: dict[str, str]) -> list[str]:
+    """Allow ordering by a grouped field or an aggregate alias only."""
+    if not order_by:
+        return keys
+    by_alias = {alias: key for key, alias in names.items()}
+    ordering = []
+    for part in str(order_by).split(","):
+        words = part.split()
+        if (
+            not words
+            or len(words) > 2
+            or (len(words) == 2 and words[1].lower() not in ("asc", "desc"))
+        ):
+            raise DataError(_("Invalid order_by {clause}", clause=part[:80]))
+        key = by_alias.get(words[0])
+        if key is None:
+            raise DataError(
+                _(
+                    "Report Builder sorts by grouped fields and aggregates only: {clause}",
+                    clause=part[:80],
+                )
+            )
+        ordering.append(f"-{key}" if len(words) == 2 and words[1].lower() == "desc" else key)
+    return ordering

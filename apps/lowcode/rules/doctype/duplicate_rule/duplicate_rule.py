@@ -1,0 +1,29 @@
+"""Controller of Duplicate Rule: fields must exist; a change indexes existing documents."""
+
+from lowcode.documents.document import Document
+from lowcode.jobs import enqueue
+from lowcode.rules.common import RuleController, check_rule
+
+
+class DuplicateRule(RuleController, Document):
+    document_type: str
+
+    def validate(self) -> None:
+        rows = self.get_children("fields")
+        check_rule(
+            self,
+            [("fields", self.document_type, row.fieldname) for row in rows]
+            + [
+                ("fields", row.other_doctype, row.other_fieldname or row.fieldname)
+                for row in rows
+                if row.other_doctype
+            ],
+        )
+
+    def on_update(self) -> None:
+        super().on_update()
+        doctypes = {self.document_type} | {
+            row.other_doctype for row in self.get_children("fields") if row.other_doctype
+        }
+        for doctype in sorted(doctypes):
+            enqueue("lowcode.rules.duplicates.rebuild_keys", doctype=doctype)

@@ -1,0 +1,300 @@
+"""Duplicate detection (seed 001 §1.1 线索去重): normalised keys in an indexed side table.
+
+A Duplicate Rule lists fields, each with a normaliser (phone, email, company name,
+unified social credit code) and optionally another DocType to check as well (Lead vs
+Customer). Keys are kept in "Duplicate Key" (doctype, docname, field, key) on every
+save and delete, so a check is one indexed lookup however big the table is.
+Block raises a ValidationError naming the field and the existing record; Warn saves and
+leaves the warning on the document (``server_messages``), which the API returns as
+``_server_messages``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+import phonenumbers
+from django.db.models import Min
+from django.utils import timezone
+
+from lowcode import context
+from lowcode.documents.factory import get_model
+from lowcode.exceptions import FieldError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.rules.common import CACHE_PREFIX, RULE_DOCTYPES, rules_for
+
+DUPLICATE_KEY = "Duplicate Key"
+KEY_LENGTH = 140
+
+# Longest first, so "有限责任公司" is removed whole rather than leaving "有限责任".
+COMPANY_SUFFIXES = sorted(
+    ["有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "集团", "公司", "分公司"],
+    key=len,
+    reverse=True,
+)
+REGIONS = [
+    "北京", "上海", "天津", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
+    "澳门", "苏州", "南京", "无锡", "常州", "杭州", "宁波", "深圳", "广州", "东莞", "佛山",
+    "厦门", "青岛", "济南", "武汉", "成都", "西安", "郑州", "长沙", "合肥", "大连", "沈阳",
+]  # fmt: skip
+REGION_SUFFIXES = ("省", "市", "自治区", "特别行政区")
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def normalise_phone(value: str) -> str:
+    """Digits only; mainland numbers without +86 / 0086 / the trunk 0 of mobiles."""
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, "CN")
+        if phonenumbers.is_valid_number(number):
+            if number.country_code == 86:
+                return str(number.national_number)
+            return f"{number.country_code}{number.national_number}"
+    except phonenumbers.NumberParseException:
+        pass
+    digits = re.sub(r"\D", "", text)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) in (10, 11):
+            digits = digits[len(prefix) :]
+            break
+    if re.fullmatch(r"01[3-9]\d{9}", digits):
+        digits = digits[1:]
+    return digits
+
+
+def normalise_email(value: str) -> str:
+    return str(value).strip().lower()
+
+
+def normalise_company(value: str) -> str:
+    """Compare company names without legal form, "(中国)", region prefix, width or spaces."""
+    text = unicodedata.normalize("NFKC", str(value))  # full-width → half-width
+    text = re.sub(r"\s+", "", text).replace("(中国)", "").lower()
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in COMPANY_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, changed = text[: -len(suffix)], True
+                break
+    for region in sorted(REGIONS, key=len, reverse=True):
+        if text.startswith(region):
+            rest = text[len(region) :]
+            for suffix in REGION_SUFFIXES:
+                if rest.startswith(suffix):
+                    rest = rest[len(suffix) :]
+                    break
+            if rest:
+                text = rest
+            break
+    return text
+
+
+def credit_code_valid(code: str) -> bool:
+    """Check a unified social credit code's 18th character (GB 32100-2015)."""
+    if len(code) != 18 or any(ch not in CREDIT_CODE_CHARS for ch in code):
+        return False
+    total = sum(
+        CREDIT_CODE_CHARS.index(ch) * weight
+        for ch, weight in zip(code[:17], CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def normalise_credit_code(value: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).upper()
+
+
+NORMALISERS = {
+    "Exact": lambda value: str(value).strip(),
+    "Phone": normalise_phone,
+    "Email": normalise_email,
+    "Company Name": normalise_company,
+    "Credit Code": normalise_credit_code,
+}
+
+
+def make_key(normaliser: str, value: Any) -> str:
+    """The stored key of one value ("" when there is nothing to compare)."""
+    if value in (None, ""):
+        return ""
+    normalised = NORMALISERS.get(normaliser, NORMALISERS["Exact"])(value)
+    return f"{normaliser}|{normalised}"[:KEY_LENGTH] if normalised else ""
+
+
+def key_specs(doctype: str) -> set[tuple[str, str]]:
+    """(field, normaliser) pairs any enabled rule compares for ``doctype``, own or as 'other'."""
+    if doctype in RULE_DOCTYPES:
+        return set()
+
+    def compute() -> dict[str, set[tuple[str, str]]]:
+        specs: dict[str, set[tuple[str, str]]] = {}
+        model: Any = get_model("Duplicate Rule")
+        row_model: Any = get_model("Duplicate Rule Field")
+        enabled = model.objects.filter(enabled=True).values_list("name", "document_type")
+        types = dict(enabled)
+        for parent, fieldname, normaliser, other, other_field in row_model.objects.filter(
+            parent__in=list(types), parenttype="Duplicate Rule"
+        ).values_list("parent", "fieldname", "normaliser", "other_doctype", "other_fieldname"):
+            specs.setdefault(types[parent], set()).add((fieldname, normaliser))
+            if other:
+                specs.setdefault(other, set()).add((other_field or fieldname, normaliser))
+        return specs
+
+    return context.cached((CACHE_PREFIX, "Duplicate Rule", "specs"), compute).get(doctype, set())
+
+
+def find_duplicates(
+    doctype: str, wanted: list[tuple[str, str]], exclude: str | None
+) -> dict[tuple[str, str], str]:
+    """One indexed lookup for all (field, key) pairs: the other document holding each."""
+    if not wanted:
+        return {}
+    found: Any = get_model(DUPLICATE_KEY).objects.filter(
+        reference_doctype=doctype, key__in=sorted({key for _field, key in wanted})
+    )
+    if exclude:
+        found = found.exclude(reference_name=exclude)
+    pairs = set(wanted)
+    matches: dict[tuple[str, str], str] = {}
+    # One row per (field, key) however many documents share it (a Warn on a common value);
+    # the covering index (reference_doctype, key, fieldname, reference_name) answers it.
+    grouped = found.values("fieldname", "key").annotate(first=Min("reference_name"))
+    for fieldname, key, name in grouped.values_list("fieldname", "key", "first"):
+        if (fieldname, key) in pairs:
+            matches[(fieldname, key)] = name
+    return matches
+
+
+def check_duplicates(doc, event: str) -> None:
+    """doc_events "*" validate: Block raises, Warn records a message on the document."""
+    rules = rules_for("Duplicate Rule", doc.doctype)
+    if not rules:
+        return
+    doc.__dict__["_rules_was_new"] = doc.is_new  # on_update then skips reading old keys
+    meta = registry.get_meta(doc.doctype)
+    errors: list[FieldError] = []
+    checks = []  # (rule, row, value, key)
+    lookups: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
+    for rule in rules:
+        for row in rule.get_children("fields"):
+            value = doc.get(row.fieldname)
+            key = make_key(row.normaliser, value)
+            if not key:
+                continue
+            if row.normaliser == "Credit Code" and not credit_code_valid(key.split("|", 1)[1]):
+                message = _(
+                    "{label} {value} is not a valid unified social credit code",
+                    label=_label(meta, row.fieldname),
+                    value=value,
+                )
+                errors.append(FieldError(row.fieldname, "credit_code", message))
+                continue
+            checks.append((rule, row, value, key))
+            lookups.setdefault((doc.doctype, doc.name), []).append((row.fieldname, key))
+            if row.other_doctype:
+                other = (row.other_doctype, None)
+                lookups.setdefault(other, []).append((row.other_fieldname or row.fieldname, key))
+    found = {
+        target: find_duplicates(target[0], wanted, target[1]) for target, wanted in lookups.items()
+    }
+    for rule, row, value, key in checks:
+        candidates = [(doc.doctype, found[(doc.doctype, doc.name)].get((row.fieldname, key)))]
+        if row.other_doctype:
+            other_field = row.other_fieldname or row.fieldname
+            candidates.append(
+                (row.other_doctype, found[(row.other_doctype, None)].get((other_field, key)))
+            )
+        for target, existing in candidates:
+            if existing is None:
+                continue
+            message = _(
+                "{label} {value} duplicates {doctype} {name}",
+                label=_label(meta, row.fieldname),
+                value=value,
+                doctype=_(target),
+                name=existing,
+            )
+            if rule.action == "Block":
+                errors.append(FieldError(row.fieldname, "duplicate", message))
+            else:
+                doc.__dict__.setdefault("server_messages", []).append(message)
+            break
+    if errors:
+        raise ValidationError("; ".join(e.message for e in errors[:5]), errors)
+
+
+def _label(meta, fieldname: str) -> str:
+    field = meta.get_field(fieldname)
+    return _(field.label) if field is not None and field.label else fieldname
+
+
+def update_keys(doc, event: str) -> None:
+    """doc_events "*" on_update: keep this document's keys current."""
+    specs = key_specs(doc.doctype)
+    if not specs:
+        return
+    write_keys(doc, specs)
+
+
+def write_keys(doc, specs: set[tuple[str, str]]) -> None:
+    model: Any = get_model(DUPLICATE_KEY)
+    wanted = {
+        (fieldname, key)
+        for fieldname, normaliser in specs
+        if (key := make_key(normaliser, doc.get(fieldname)))
+    }
+    current = model.objects.filter(reference_doctype=doc.doctype, reference_name=doc.name)
+    have: set[tuple[str, str]] = set()
+    if not doc.__dict__.get("_rules_was_new"):
+        have = set(current.values_list("fieldname", "key"))
+        for fieldname, key in have - wanted:
+            current.filter(fieldname=fieldname, key=key).delete()
+    user = doc.modified_by or doc.owner
+    now = timezone.now()
+    model.objects.bulk_create(
+        [
+            model(
+                name=uuid.uuid4().hex[:20],
+                owner=user,
+                modified_by=user,
+                creation=now,
+                modified=now,
+                reference_doctype=doc.doctype,
+                reference_name=doc.name,
+                fieldname=fieldname,
+                normaliser=key.split("|", 1)[0],
+                key=key,
+            )
+            for fieldname, key in sorted(wanted - have)
+        ]
+    )
+
+
+def delete_keys(doc, event: str) -> None:
+    """doc_events "*" after_delete: a deleted document no longer counts as a duplicate."""
+    if doc.doctype in RULE_DOCTYPES:
+        return
+    get_model(DUPLICATE_KEY).objects.filter(
+        reference_doctype=doc.doctype, reference_name=doc.name
+    ).delete()
+
+
+def rebuild_keys(doctype: str) -> int:
+    """Background job: index every existing document of ``doctype`` (after a rule changes)."""
+    context.forget(CACHE_PREFIX)
+    specs = key_specs(doctype)
+    count = 0
+    if not specs or not registry.exists(doctype):
+        return 0
+    for doc in get_model(doctype).objects.order_by("name").iterator(chunk_size=500):
+        write_keys(doc, specs)
+        count += 1
+    return count

@@ -1,0 +1,23 @@
+"""The rules capability's wiring: scoring, duplicates and assignment on every DocType, SLA checks."""
+
+_R = "lowcode.rules"
+
+doc_events = {
+    "*": {
+        # Duplicates first: a blocked save should not leave a score log behind.
+        "validate": [f"{_R}.duplicates.check_duplicates", f"{_R}.scoring.apply_scoring"],
+        "on_update": [f"{_R}.duplicates.update_keys"],
+        "after_insert": [f"{_R}.assignment.apply_assignment"],
+        "after_delete": [f"{_R}.duplicates.delete_keys"],
+    }
+}
+
+# Hourly: a breach of a working-hours target is reported within the hour.
+scheduler_events = {"hourly": [f"{_R}.sla.check_sla_breaches"]}
+
+whitelisted_methods = {
+    "lowcode.rules.override_score": f"{_R}.scoring.override_score",
+    "lowcode.rules.clear_score_override": f"{_R}.scoring.clear_score_override",
+    "lowcode.rules.get_score_log": f"{_R}.scoring.get_score_log",
+    "lowcode.rules.rescore": f"{_R}.scoring.rescore",
+}

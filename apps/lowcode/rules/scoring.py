@@ -1,0 +1,232 @@
+"""Lead scoring (seed 001 §1.2): configurable criteria, automatic on save, manual override.
+
+Every save of a DocType with an enabled Scoring Rule recomputes the score and keeps one
+Score Log per document: the criteria that fired with their points, the total, when, and
+whether a manual override holds. An override sticks — automatic saves keep the manual
+score — until ``lowcode.rules.clear_score_override`` releases it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+
+from lowcode.documents.actions import do_save_doc
+from lowcode.documents.factory import get_model
+from lowcode.exceptions import FieldError, PermissionError, ValidationError
+from lowcode.i18n import _
+from lowcode.jobs import enqueue
+from lowcode.meta import registry
+from lowcode.permissions.core import access_doc, get_roles, is_administrator
+from lowcode.query.serialize import to_json
+from lowcode.rules.common import create_record, rules_for
+
+SCORE_LOG = "Score Log"
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return Decimal(int(value))
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def criterion_matches(actual: Any, operator: str, expected: Any) -> bool:
+    """Compare a document value with a criterion's value (given as text)."""
+    is_set = actual not in (None, "", [], {})
+    if operator == "is set":
+        return is_set
+    if operator == "is not set":
+        return not is_set
+    text = "" if actual is None else str(to_json(actual))
+    expected = "" if expected is None else str(expected)
+    if operator in ("in", "not in"):
+        options = [part.strip() for part in expected.split(",")]
+        return (text in options) == (operator == "in")
+    if operator == "like":
+        pattern = expected.replace("%", "*").replace("_", "?")
+        if "*" not in pattern:
+            pattern = f"*{pattern}*"
+        return fnmatch.fnmatchcase(text.lower(), pattern.lower())
+    left, right = _number(actual) if is_set else None, _number(expected)
+    if left is not None and right is not None and not isinstance(actual, str):
+        pair: tuple[Any, Any] = (left, right)
+    else:
+        pair = (text, expected)
+    a, b = pair
+    if operator == "=":
+        return a == b
+    if operator == "!=":
+        return a != b
+    if not is_set:
+        return False
+    try:
+        return {">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[operator]
+    except KeyError:
+        return False
+
+
+def compute_score(rule, doc) -> tuple[int, list[dict]]:
+    """Return the total and the criteria that fired, in table order."""
+    fired = []
+    for row in rule.get_children("criteria"):
+        if criterion_matches(doc.get(row.fieldname), row.operator, row.value):
+            fired.append(
+                {
+                    "fieldname": row.fieldname,
+                    "operator": row.operator,
+                    "value": row.value,
+                    "label": row.label or row.fieldname,
+                    "points": row.points or 0,
+                }
+            )
+    return sum(item["points"] for item in fired), fired
+
+
+def _log_of(doctype: str, name: str, for_update: bool = False):
+    logs: Any = get_model(SCORE_LOG).objects.filter(reference_doctype=doctype, reference_name=name)
+    if for_update:
+        logs = logs.select_for_update()
+    return logs.first()
+
+
+def _record(doc, total: int, fired: list[dict], user: str):
+    """Write or update the document's Score Log; return it."""
+    log = None if doc.is_new else _log_of(doc.doctype, doc.name)
+    details = {"criteria": fired, "total": total}
+    now = timezone.now()
+    if log is None:
+        return create_record(
+            SCORE_LOG,
+            user,
+            reference_doctype=doc.doctype,
+            reference_name=doc.name,
+            score=total,
+            automatic_score=total,
+            details=details,
+            manual=False,
+            scored_by=user,
+            scored_at=now,
+        )
+    if log.automatic_score != total or log.details != details:
+        log.automatic_score, log.details, log.modified = total, details, now
+        if not log.manual:
+            log.score, log.scored_by, log.scored_at = total, user, now
+        log.save()
+    return log
+
+
+def apply_scoring(doc, event: str) -> None:
+    """doc_events "*" validate: recompute the score unless a manual override holds."""
+    for rule in rules_for("Scoring Rule", doc.doctype):
+        total, fired = compute_score(rule, doc)
+        log = _record(doc, total, fired, getattr(doc, "modified_by", "") or "Administrator")
+        doc.set(rule.score_field, log.score if log.manual else total)
+
+
+def _score_rule(doctype: str):
+    rules = rules_for("Scoring Rule", doctype)
+    if not rules:
+        raise ValidationError(_("No enabled Scoring Rule for {doctype}", doctype=_(doctype)))
+    return rules[0]
+
+
+def override_score(request, user, doctype: str, name: str, score: Any = None, reason: str = ""):
+    """Set a manual score with a required reason; automatic saves keep it until cleared."""
+    access_doc(user, doctype, name, "write")
+    _score_rule(doctype)
+    if not str(reason or "").strip():
+        raise ValidationError(
+            _("{label} is required", label=_("Reason")),
+            [FieldError("reason", "reqd", _("{label} is required", label=_("Reason")))],
+        )
+    value = _number(score)
+    if value is None or value != value.to_integral_value():
+        raise ValidationError(
+            _("{label} must be a whole number", label=_("Score")),
+            [FieldError("score", "type", _("{label} must be a whole number", label=_("Score")))],
+        )
+    log = _log_of(doctype, name, for_update=True)
+    now = timezone.now()
+    if log is None:
+        log = create_record(
+            SCORE_LOG,
+            user,
+            reference_doctype=doctype,
+            reference_name=name,
+            automatic_score=0,
+            details={"criteria": [], "total": 0},
+        )
+    log.score, log.manual, log.reason = int(value), True, str(reason).strip()
+    log.scored_by, log.scored_at, log.modified, log.modified_by = user, now, now, user
+    log.save()
+    doc = do_save_doc(user, doctype, name, {})  # the validate hook writes the override
+    return {"score": int(value), "modified": to_json(doc.modified)}
+
+
+override_score.writes = True  # type: ignore[attr-defined]
+
+
+def clear_score_override(request, user, doctype: str, name: str):
+    """Release a manual score: the next (immediate) save scores automatically again."""
+    access_doc(user, doctype, name, "write")
+    log = _log_of(doctype, name, for_update=True)
+    if log is not None and log.manual:
+        log.manual, log.reason, log.modified, log.modified_by = False, "", timezone.now(), user
+        log.save()
+    doc = do_save_doc(user, doctype, name, {})
+    return {"score": doc.get(_score_rule(doctype).score_field)}
+
+
+clear_score_override.writes = True  # type: ignore[attr-defined]
+
+
+def get_score_log(request, user, doctype: str, name: str):
+    """The explanation of a document's score: criteria that fired, total, when, manual or not."""
+    access_doc(user, doctype, name, "read")
+    log = _log_of(doctype, name)
+    if log is None:
+        return None
+    return {
+        "score": log.score,
+        "automatic_score": log.automatic_score,
+        "criteria": (log.details or {}).get("criteria", []),
+        "manual": bool(log.manual),
+        "reason": log.reason or "",
+        "scored_by": log.scored_by,
+        "scored_at": to_json(log.scored_at),
+    }
+
+
+def rescore(request, user, doctype: str):
+    """Queue a re-score of every document of ``doctype`` (System Manager)."""
+    if not is_administrator(user) and "System Manager" not in get_roles(user):
+        raise PermissionError(_("Only a System Manager may re-score documents"))
+    _score_rule(doctype)
+    enqueue("lowcode.rules.scoring.rescore_doctype", doctype=doctype)
+    return {"queued": True}
+
+
+rescore.writes = True  # type: ignore[attr-defined]
+
+
+def rescore_doctype(doctype: str) -> int:
+    """Background job: recompute every document's score without touching ``modified``."""
+    rule = _score_rule(doctype)
+    field = registry.get_meta(doctype).get_field(rule.score_field)
+    column = "_custom" if field is not None and field.is_custom else rule.score_field
+    changed = 0
+    for doc in get_model(doctype).objects.order_by("name").iterator(chunk_size=500):
+        total, fired = compute_score(rule, doc)
+        log = _record(doc, total, fired, "Administrator")
+        score = log.score if log.manual else total
+        if doc.get(rule.score_field) != score:
+            doc.set(rule.score_field, score)
+            doc.save(update_fields=[column])
+            changed += 1
+    return changed

@@ -1,0 +1,175 @@
+"""Validation of a workflow definition before it is activated (stable IDs, one test each).
+
+workflow.E001  state unreachable from the initial state
+workflow.E002  dead end: a non-final state without outgoing transitions
+workflow.E003  transition no one can perform (unknown role, role without users,
+               no named active user, approver field not a Link to User)
+workflow.E004  transition condition does not parse
+workflow.E005  transition names an unknown state
+workflow.E006  state field clashes with a field that is not Select/Data
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from django.core.checks import Error
+
+from lowcode.documents.factory import get_model
+from lowcode.expressions import ExpressionError, compile_condition
+from lowcode.meta import registry
+from lowcode.workflow import engine
+from lowcode.workflow.engine import Transition, WorkflowDef
+
+STATE_FIELD_TYPES = ("Select", "Data")
+_loading_fixtures: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "workflow_loading_fixtures", default=False
+)
+
+
+@contextlib.contextmanager
+def loading_fixtures() -> Iterator[None]:
+    """Check shipped definitions without requiring users to hold their roles yet."""
+    token = _loading_fixtures.set(True)
+    try:
+        yield
+    finally:
+        _loading_fixtures.reset(token)
+
+
+def _error(cid: str, msg: str, hint: str, workflow: WorkflowDef) -> Error:
+    return Error(msg, hint=hint, obj=f"Workflow {workflow.name}", id=cid)
+
+
+def check_workflow(workflow: WorkflowDef) -> list[Error]:
+    """Report every problem of one definition at once."""
+    errors: list[Error] = []
+    names = {s.state for s in workflow.states}
+    for t in workflow.transitions:
+        for named in (t.state, t.next_state):
+            if named not in names:
+                errors.append(
+                    _error(
+                        "workflow.E005",
+                        f"Transition '{t.action}' of workflow '{workflow.name}' names unknown state '{named}'.",
+                        "Add the state to the States table or fix the transition.",
+                        workflow,
+                    )
+                )
+    reachable, stack = set(), [workflow.initial_state] if workflow.states else []
+    while stack:
+        state = stack.pop()
+        if state in reachable:
+            continue
+        reachable.add(state)
+        stack += [t.next_state for t in workflow.outgoing(state)]
+    for row in workflow.states:
+        if row.state not in reachable:
+            errors.append(
+                _error(
+                    "workflow.E001",
+                    f"State '{row.state}' of workflow '{workflow.name}' is unreachable from '{workflow.initial_state}'.",
+                    "Add a transition leading to it or remove the state.",
+                    workflow,
+                )
+            )
+        if not row.is_final and not workflow.outgoing(row.state):
+            errors.append(
+                _error(
+                    "workflow.E002",
+                    f"State '{row.state}' of workflow '{workflow.name}' is a dead end.",
+                    "Add an outgoing transition, or mark it final (Is Final or Doc Status 2).",
+                    workflow,
+                )
+            )
+    for t in workflow.transitions:
+        if t.condition:
+            try:
+                compile_condition(t.condition)
+            except ExpressionError as exc:
+                errors.append(
+                    _error(
+                        "workflow.E004",
+                        f"Condition of transition '{t.action}' in workflow '{workflow.name}' does not parse: {exc}.",
+                        "Write it like doc.amount >= 500000.",
+                        workflow,
+                    )
+                )
+        problem = _performer_problem(t, workflow)
+        if problem:
+            errors.append(
+                _error(
+                    "workflow.E003",
+                    f"Transition '{t.action}' from '{t.state}' in workflow '{workflow.name}' cannot be performed: {problem}.",
+                    "Name a role held by active users, an active user, or a Link-to-User field.",
+                    workflow,
+                )
+            )
+    errors += _check_state_field(workflow)
+    return errors
+
+
+def _role_problem(role: str) -> str:
+    if role == "All":
+        return ""
+    if not get_model("Role").objects.filter(name=role).exists():
+        return f"unknown role '{role}'"
+    if not _loading_fixtures.get() and not engine.users_with_role(role):
+        return f"no active user has role '{role}'"
+    return ""
+
+
+def _performer_problem(t: Transition, workflow: WorkflowDef) -> str:
+    if t.approver_type in ("", "Role"):
+        problem = _role_problem(t.approver or t.allowed if t.approver_type else t.allowed)
+        if problem:
+            return problem
+    if t.approver_type == "User" and not engine.resolve_approvers(t, _Blank()):
+        return f"no active user among '{t.approver}'"
+    if t.approver_type == "Field":
+        meta = (
+            registry.get_meta(workflow.document_type)
+            if registry.exists(workflow.document_type)
+            else None
+        )
+        field = meta.get_field(t.approver) if meta else None
+        if field is None or field.fieldtype != "Link" or field.options != "User":
+            return f"approver field '{t.approver}' is not a Link to User"
+    if t.approver_type == "Supervisor" and not t.approver.isdigit():
+        return f"supervisor levels '{t.approver}' is not a number"
+    return ""
+
+
+class _Blank:
+    """Stands in for a document where resolution needs none (named users)."""
+
+    owner = ""
+
+    def get(self, _fieldname: str):
+        return None
+
+
+def _check_state_field(workflow: WorkflowDef) -> list[Error]:
+    if not registry.exists(workflow.document_type):
+        return [
+            _error(
+                "workflow.E006",
+                f"Workflow '{workflow.name}' names unknown DocType '{workflow.document_type}'.",
+                "Fix Document Type.",
+                workflow,
+            )
+        ]
+    field = registry.get_meta(workflow.document_type).get_field(workflow.state_field)
+    clashes = [s.state for s in workflow.states if s.update_field == workflow.state_field]
+    if (field is not None and field.fieldtype not in STATE_FIELD_TYPES) or clashes:
+        return [
+            _error(
+                "workflow.E006",
+                f"State field '{workflow.state_field}' of workflow '{workflow.name}' is not a Select/Data field of its own.",
+                "Name a Select or Data field (or a new name) that no state's Update Field writes.",
+                workflow,
+            )
+        ]
+    return []

@@ -1,0 +1,271 @@
+"""Read-only workflow library: definitions, who may act, approver resolution, colours.
+
+A Workflow (Frappe's shape) names states and transitions of one DocType. Our
+extensions: a transition may route to approvers (by role, named users, the
+submitter's supervisor N levels up, or a Link-to-User field); such approvers get
+one Workflow Action each when the document enters the state, and only they (or
+their delegates) may take the transition. ``approval_mode`` All (会签) waits for
+every approver, Any (或签) and Single complete on the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from lowcode import context
+from lowcode.documents.factory import get_model
+from lowcode.documents.validation import values_of
+from lowcode.expressions import ExpressionError, evaluate
+from lowcode.hooks_loader import get_hooks
+from lowcode.permissions.core import get_roles, user_department
+
+DEFAULT_STATE_FIELD = "workflow_state"
+ROUTED_MODES = ("All", "Any")
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    state: str
+    doc_status: int
+    is_final: bool
+    allow_edit: str
+    update_field: str
+    update_value: str
+    style: str
+    responsible_role: str
+    collaborator_roles: str
+    supervisor_role: str
+    remind_after_hours: float
+    escalate_after_hours: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Transition:
+    state: str
+    action: str
+    next_state: str
+    allowed: str
+    condition: str
+    allow_self_approval: bool
+    approval_mode: str
+    approver_type: str
+    approver: str
+    requires_reason: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowDef:
+    name: str
+    document_type: str
+    state_field: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    def get_state(self, name: str) -> State | None:
+        return next((s for s in self.states if s.state == name), None)
+
+    @property
+    def initial_state(self) -> str:
+        return self.states[0].state if self.states else ""
+
+    def outgoing(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if t.state == state]
+
+
+def build_definition(workflow) -> WorkflowDef:
+    """Turn a Workflow document (with its child rows) into a WorkflowDef."""
+    states = tuple(
+        State(
+            state=row.state,
+            doc_status=int(row.doc_status or 0),
+            is_final=bool(row.is_final) or str(row.doc_status) == "2",
+            allow_edit=row.allow_edit or "",
+            update_field=row.update_field or "",
+            update_value=row.update_value or "",
+            style=row.style or "",
+            responsible_role=row.responsible_role or "",
+            collaborator_roles=row.collaborator_roles or "",
+            supervisor_role=row.supervisor_role or "",
+            remind_after_hours=float(row.remind_after_hours or 0),
+            escalate_after_hours=float(row.escalate_after_hours or 0),
+        )
+        for row in workflow.get_children("states")
+    )
+    transitions = tuple(
+        Transition(
+            state=row.state,
+            action=row.action,
+            next_state=row.next_state,
+            allowed=row.allowed or "",
+            condition=(row.condition or "").strip(),
+            allow_self_approval=bool(row.allow_self_approval),
+            approval_mode=row.approval_mode or "Single",
+            approver_type=row.approver_type or "",
+            approver=(row.approver or "").strip(),
+            requires_reason=bool(row.requires_reason),
+        )
+        for row in workflow.get_children("transitions")
+    )
+    return WorkflowDef(
+        name=workflow.name,
+        document_type=workflow.document_type,
+        state_field=workflow.workflow_state_field or DEFAULT_STATE_FIELD,
+        states=states,
+        transitions=transitions,
+    )
+
+
+def get_workflow(doctype: str) -> WorkflowDef | None:
+    """Return the active workflow of ``doctype`` (cached for the request)."""
+
+    def compute() -> WorkflowDef | None:
+        workflow = (
+            get_model("Workflow").objects.filter(document_type=doctype, is_active=True).first()
+        )
+        return build_definition(workflow) if workflow is not None else None
+
+    if doctype in ("Workflow", "Workflow Action", "Workflow Log", "Workflow Delegation"):
+        return None
+    return context.cached(("workflow", doctype), compute)
+
+
+def active_workflows() -> list[WorkflowDef]:
+    return [
+        definition
+        for doctype in get_model("Workflow")
+        .objects.filter(is_active=True)
+        .values_list("document_type", flat=True)
+        if (definition := get_workflow(doctype)) is not None
+    ]
+
+
+def current_state(workflow: WorkflowDef, doc) -> str:
+    return doc.get(workflow.state_field) or workflow.initial_state
+
+
+def _active_users(usernames) -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(username__in=list(usernames), is_active=True)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+
+
+def users_with_role(role: str) -> list[str]:
+    from lowcode.models import HasRole
+
+    return _active_users(HasRole.objects.filter(role=role).values_list("user__username", flat=True))
+
+
+def supervisor_of(user: str, levels: int = 1) -> str | None:
+    """Return the head ``levels`` up the user's department chain (heads equal to the user skipped)."""
+    doctype = get_hooks("department_doctype")
+    if not doctype:
+        return None
+    parent_field = get_hooks("department_parent_field") or "parent_department"
+    head_field = get_hooks("department_head_field") or "head"
+    tree = {
+        name: (parent, head)
+        for name, parent, head in get_model(doctype).objects.values_list(
+            "name", parent_field, head_field
+        )
+    }
+    department, seen, found = user_department(user), set(), 0
+    while department and department in tree and department not in seen:
+        seen.add(department)
+        parent, head = tree[department]
+        if head and head != user:
+            found += 1
+            if found >= levels:
+                return head
+        department = parent
+    return None
+
+
+def resolve_approvers(transition: Transition, doc) -> list[str]:
+    """Return the users who must (All) or may (Any/Single) take a routed transition."""
+    kind, value = transition.approver_type, transition.approver
+    if kind == "Role":
+        return users_with_role(value or transition.allowed)
+    if kind == "User":
+        return _active_users(u.strip() for u in value.replace("\n", ",").split(",") if u.strip())
+    if kind == "Supervisor":
+        head = supervisor_of(doc.owner, int(value or 1))
+        return [head] if head else []
+    if kind == "Field":
+        target = doc.get(value)
+        return _active_users([target]) if target else []
+    return []
+
+
+def open_actions(doc, state: str | None = None):
+    """Return the document's open Workflow Actions (in ``state`` when given)."""
+    rows = get_model("Workflow Action").objects.filter(
+        reference_doctype=doc.doctype, reference_name=doc.name, status="Open"
+    )
+    return rows.filter(workflow_state=state) if state is not None else rows
+
+
+def principal(action) -> str:
+    """The approver an action stands for (its delegator when delegated or escalated)."""
+    return action.delegated_from or action.user
+
+
+def condition_holds(transition: Transition, doc, user: str) -> bool:
+    if not transition.condition:
+        return True
+    try:
+        return evaluate(
+            transition.condition,
+            values_of(doc, doc.meta),
+            {"name": user, "roles": sorted(get_roles(user))},
+        )
+    except ExpressionError:
+        return False
+
+
+def get_transitions(user: str, doc) -> list[Transition]:
+    """Return the transitions ``user`` may take on ``doc`` now."""
+    workflow = get_workflow(doc.doctype)
+    if workflow is None:
+        return []
+    state = current_state(workflow, doc)
+    roles = get_roles(user)
+    mine = list(open_actions(doc, state).filter(user=user))
+    on_behalf = {user} | {principal(a) for a in mine}
+    permitted = []
+    for transition in workflow.outgoing(state):
+        if not transition.allow_self_approval and doc.owner == user and user != "Administrator":
+            continue
+        if transition.approver_type:
+            if not mine or not on_behalf & set(resolve_approvers(transition, doc)):
+                continue
+        elif transition.allowed not in roles and not any(
+            transition.allowed in get_roles(p) for p in on_behalf - {user}
+        ):
+            continue
+        if not condition_holds(transition, doc, user):
+            continue
+        permitted.append(transition)
+    return permitted
+
+
+def is_overdue(action, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    deadline = action.escalate_at or action.remind_at
+    return bool(deadline and deadline <= now)
+
+
+def colour(workflow: WorkflowDef, doc, now: dt.datetime | None = None) -> str:
+    """Seed 003's colours: green done, yellow in progress, red overdue."""
+    state = workflow.get_state(current_state(workflow, doc))
+    if state is not None and state.is_final:
+        return "green"
+    if any(is_overdue(a, now) for a in open_actions(doc)):
+        return "red"
+    return "yellow"

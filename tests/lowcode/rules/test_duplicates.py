@@ -1,0 +1,214 @@
+"""Duplicate rules: normalisers, Block / Warn through the API, other DocTypes, the key table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lowcode.documents.actions import do_delete_doc, do_insert_doc
+from lowcode.documents.factory import get_model
+from lowcode.rules.duplicates import (
+    credit_code_valid,
+    normalise_company,
+    normalise_email,
+    normalise_phone,
+)
+
+LEADS = "/api/resource/Lead"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("+86 139-1234-5678", "13912345678"),
+        ("0086 13912345678", "13912345678"),
+        ("013912345678", "13912345678"),
+        ("139 1234 5678", "13912345678"),
+        ("021-6123 4567", "2161234567"),
+    ],
+)
+def test_phone_numbers_compare_by_their_digits(typed, key):
+    assert normalise_phone(typed) == key
+
+
+def test_emails_compare_without_case_or_spaces():
+    assert normalise_email("  Wang.Lei@Example.COM ") == "wang.lei@example.com"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "苏州精工机械有限公司",
+        "精工机械（中国）有限公司",
+        "江苏省精工机械股份有限公司",
+        "上海市精工机械有限责任公司",
+        "精工机械集团",
+        "精工 机械 公司",
+    ],
+)
+def test_company_names_compare_without_legal_form_region_or_width(typed):
+    assert normalise_company(typed) == "精工机械"
+
+
+def test_different_companies_stay_different():
+    assert normalise_company("苏州精工机械有限公司") != normalise_company("苏州精密机械有限公司")
+    assert normalise_company("ＡＢＣ科技") == normalise_company("abc科技有限公司")
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [
+        ("91350100M000100Y43", True),
+        ("91350100M000100Y44", False),  # wrong check character
+        ("91350100M000100Y4", False),  # 17 characters
+        ("91350100M000100I43", False),  # I is not in the code's alphabet
+    ],
+)
+def test_unified_social_credit_codes_are_checked_per_gb_32100(code, valid):
+    assert credit_code_valid(code) is valid
+
+
+@pytest.fixture
+def lead_rules(make_rule):
+    make_rule(
+        "Duplicate Rule",
+        {
+            "title": "手机号查重",
+            "document_type": "Lead",
+            "action": "Block",
+            "fields": [{"fieldname": "mobile_no", "normaliser": "Phone"}],
+        },
+    )
+    make_rule(
+        "Duplicate Rule",
+        {
+            "title": "邮箱提醒",
+            "document_type": "Lead",
+            "action": "Warn",
+            "fields": [{"fieldname": "email_id", "normaliser": "Email"}],
+        },
+    )
+    make_rule(
+        "Duplicate Rule",
+        {
+            "title": "公司已是客户",
+            "document_type": "Lead",
+            "action": "Block",
+            "fields": [
+                {
+                    "fieldname": "company_name",
+                    "normaliser": "Company Name",
+                    "other_doctype": "Customer",
+                    "other_fieldname": "customer_name",
+                }
+            ],
+        },
+    )
+
+
+def test_block_refuses_a_duplicate_naming_the_field_and_the_existing_record(api, lead_rules):
+    rep = api("rep")
+    first = rep.post(LEADS, {"lead_name": "王磊", "mobile_no": "13912345678"}).json()["data"]
+
+    response = api("rep2").post(LEADS, {"lead_name": "王磊2", "mobile_no": "+86 139 1234 5678"})
+
+    assert response.status_code == 417
+    body = response.json()
+    assert body["exc_type"] == "ValidationError"
+    message = json.loads(json.loads(body["_server_messages"])[0])["message"]
+    assert first["name"] in message and "手机" in message
+    assert [(e["field"], e["rule"]) for e in body["errors"]] == [("mobile_no", "duplicate")]
+    assert get_model("Lead").objects.count() == 1
+
+
+def test_warn_saves_and_returns_the_warning(api, lead_rules):
+    rep = api("rep")
+    first = rep.post(LEADS, {"lead_name": "李娜", "email_id": "li.na@example.com"}).json()["data"]
+
+    response = rep.post(LEADS, {"lead_name": "李娜", "email_id": "LI.NA@example.com "})
+
+    assert response.status_code == 200, response.content
+    messages = [json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"])]
+    assert len(messages) == 1 and first["name"] in messages[0]
+    assert get_model("Lead").objects.count() == 2
+    clean = rep.post(LEADS, {"lead_name": "别人", "email_id": "other@example.com"}).json()
+    assert "_server_messages" not in clean
+
+
+def test_a_lead_is_checked_against_customers_too(api, users, lead_rules):
+    customer = do_insert_doc("Administrator", "Customer", {"customer_name": "上海精工机械有限公司"})
+
+    response = api("rep").post(LEADS, {"lead_name": "张伟", "company_name": "精工机械（中国）"})
+
+    assert response.status_code == 417
+    assert customer.name in response.json()["_server_messages"]
+
+
+def test_saving_a_document_again_does_not_clash_with_itself(api, lead_rules):
+    rep = api("rep")
+    lead = rep.post(LEADS, {"lead_name": "周杰", "mobile_no": "13800001111"}).json()["data"]
+
+    response = rep.put(f"{LEADS}/{lead['name']}", {"designation": "采购经理"})
+
+    assert response.status_code == 200, response.content
+
+
+def test_keys_follow_changes_and_deletion(api, lead_rules):
+    rep = api("rep")
+    lead = rep.post(LEADS, {"lead_name": "吴敏", "mobile_no": "13700002222"}).json()["data"]
+    rep.put(f"{LEADS}/{lead['name']}", {"mobile_no": "13700003333"})
+
+    # The old number is free again; the new one is taken.
+    assert rep.post(LEADS, {"lead_name": "甲", "mobile_no": "13700002222"}).status_code == 200
+    assert rep.post(LEADS, {"lead_name": "乙", "mobile_no": "13700003333"}).status_code == 417
+
+    do_delete_doc("Administrator", "Lead", lead["name"])
+    assert rep.post(LEADS, {"lead_name": "丙", "mobile_no": "13700003333"}).status_code == 200
+    keys = get_model("Duplicate Key").objects.filter(reference_name=lead["name"])
+    assert not keys.exists()
+
+
+def test_an_invalid_credit_code_is_refused(api, make_rule):
+    make_rule(
+        "Duplicate Rule",
+        {
+            "title": "信用代码",
+            "document_type": "Customer",
+            "fields": [{"fieldname": "tax_id", "normaliser": "Credit Code"}],
+        },
+    )
+    admin = api("Administrator")
+
+    bad = admin.post(
+        "/api/resource/Customer", {"customer_name": "甲", "tax_id": "91350100M000100Y44"}
+    )
+    good = admin.post(
+        "/api/resource/Customer", {"customer_name": "乙", "tax_id": "91350100m000100y43"}
+    )
+    again = admin.post(
+        "/api/resource/Customer", {"customer_name": "丙", "tax_id": "91350100M000100Y43"}
+    )
+
+    assert bad.status_code == 417
+    assert [(e["field"], e["rule"]) for e in bad.json()["errors"]] == [("tax_id", "credit_code")]
+    assert good.status_code == 200, good.content
+    assert again.status_code == 417
+
+
+def test_a_new_rule_indexes_existing_documents(users, make_rule, inline_jobs):
+    old = do_insert_doc("rep", "Lead", {"lead_name": "老", "mobile_no": "13600004444"})
+    with inline_jobs(execute=True):
+        make_rule(
+            "Duplicate Rule",
+            {
+                "title": "手机号",
+                "document_type": "Lead",
+                "fields": [{"fieldname": "mobile_no", "normaliser": "Phone"}],
+            },
+        )
+
+    from lowcode.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match=old.name):
+        do_insert_doc("rep2", "Lead", {"lead_name": "新", "mobile_no": "136 0000 4444"})

@@ -1,0 +1,90 @@
+"""Validation before activation: one test per stable ID (workflow.E001 … E006)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lowcode.documents.actions import do_insert_doc
+from lowcode.exceptions import ValidationError
+
+pytestmark = pytest.mark.django_db
+T = "Test Order"
+
+
+def _state(state: str, **extra) -> dict:
+    return {"state": state, "doc_status": "0", **extra}
+
+
+def _transition(
+    state: str, action: str, next_state: str, allowed="System Manager", **extra
+) -> dict:
+    return {"state": state, "action": action, "next_state": next_state, "allowed": allowed, **extra}
+
+
+def _activate(states: list, transitions: list, **extra) -> None:
+    do_insert_doc(
+        "Administrator",
+        "Workflow",
+        {
+            "workflow_name": "Order Check",
+            "document_type": T,
+            "is_active": 1,
+            "states": states,
+            "transitions": transitions,
+            **extra,
+        },
+    )
+
+
+def _ids(states, transitions, **extra) -> set[str]:
+    with pytest.raises(ValidationError) as caught:
+        _activate(states, transitions, **extra)
+    return {error.rule for error in caught.value.errors}
+
+
+GOOD_STATES = [_state("Draft"), _state("Done", is_final=1)]
+GOOD_TRANSITIONS = [_transition("Draft", "Finish", "Done")]
+
+
+def test_a_sound_workflow_activates(users):
+    _activate(GOOD_STATES, GOOD_TRANSITIONS)
+
+
+def test_e001_unreachable_state(users):
+    states = [*GOOD_STATES, _state("Orphan", is_final=1)]
+    assert _ids(states, GOOD_TRANSITIONS) == {"workflow.E001"}
+
+
+def test_e002_dead_end(users):
+    states = [_state("Draft"), _state("Stuck")]
+    assert _ids(states, [_transition("Draft", "Go", "Stuck")]) == {"workflow.E002"}
+
+
+def test_e003_role_without_users(users):
+    transitions = [_transition("Draft", "Finish", "Done", allowed="Service Manager")]
+    assert _ids(GOOD_STATES, transitions) == {"workflow.E003"}
+
+
+def test_e003_approver_field_not_a_user_link(users):
+    transitions = [_transition("Draft", "Finish", "Done", approver_type="Field", approver="role")]
+    assert _ids(GOOD_STATES, transitions) == {"workflow.E003"}
+
+
+def test_e004_condition_does_not_parse(users):
+    transitions = [_transition("Draft", "Finish", "Done", condition="doc.amount >>> 5")]
+    assert _ids(GOOD_STATES, transitions) == {"workflow.E004"}
+
+
+def test_e005_unknown_state(users):
+    transitions = [*GOOD_TRANSITIONS, _transition("Draft", "Lose", "Nowhere")]
+    assert _ids(GOOD_STATES, transitions) == {"workflow.E005"}
+
+
+def test_e006_state_field_not_select_or_data(users):
+    assert _ids(GOOD_STATES, GOOD_TRANSITIONS, workflow_state_field="priority") == {"workflow.E006"}
+
+
+def test_negated_condition_parses(users):
+    # Frappe writes "!doc.field"; its leading "!" once failed to parse (workflow.E004).
+    transitions = [_transition("Draft", "Finish", "Done", condition="!doc.urgent")]
+    _activate(GOOD_STATES, transitions)

@@ -1,0 +1,71 @@
+"""Lead qualification (seed 000 flow 1) through the API, on the existing Lead DocType."""
+
+from __future__ import annotations
+
+import pytest
+
+from lowcode.documents.factory import get_model
+from lowcode.meta import registry
+from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
+
+pytestmark = pytest.mark.django_db
+L = "Lead"
+
+
+def _new_lead(rep) -> str:
+    response = rep.post(
+        "/api/resource/Lead",
+        {"lead_name": "王先生", "company_name": "苏州精工", "mobile_no": "13800138000"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["workflow_state"] == "New"
+    return response.json()["data"]["name"]
+
+
+def test_activation_adds_the_state_field_to_lead(workflows):
+    assert registry.get_meta(L).get_field("workflow_state") is not None
+    assert get_model("Custom Field").objects.filter(dt=L, fieldname="workflow_state").exists()
+
+
+def test_lead_runs_branches_and_supervisor_review(workflows, api):
+    rep, manager = api("rep"), api("manager")
+    name = _new_lead(rep)
+    assert sorted(actions_of(rep, L, name)) == ["Mark Invalid", "Qualify"]
+    assert state_after(rep, L, name, "Qualify") == "Qualified"
+    assert act(rep, L, name, "Assign").status_code == 403
+    assert state_after(manager, L, name, "Assign") == "Assigned"
+    for action, state in (
+        ("Plan Follow-up", "Follow-up Planned"),
+        ("Contact", "Contacted"),
+        ("Hesitant", "Nurturing"),
+        ("Re-evaluate", "Re-evaluation"),
+        ("Contact Again", "Contacted"),
+        ("Needs Information", "Re-evaluation"),
+        ("Contact Again", "Contacted"),
+        ("Interested", "Demo Scheduled"),
+        ("Convert to Opportunity", "Opportunity"),
+        ("Submit for Review", "Supervisor Review"),
+    ):
+        assert state_after(rep, L, name, action) == state
+    assert inbox(manager, "pending")[name]["workflow_state"] == "Supervisor Review"
+    # failing the review sends the lead back to the follow-up plan
+    assert state_after(manager, L, name, "Fail") == "Follow-up Planned"
+    for action in ("Contact", "Interested", "Convert to Opportunity", "Submit for Review"):
+        state_after(rep, L, name, action)
+    assert state_after(manager, L, name, "Pass") == "Confirmed Opportunity"
+    assert get_model(L).objects.get(name=name).status == "Converted"
+    assert inbox(rep, "submitted")[name]["colour"] == "green"
+
+
+def test_invalid_and_no_intent_leads_are_archived(workflows, api):
+    rep, manager = api("rep"), api("manager")
+    invalid, closed = _new_lead(rep), _new_lead(rep)
+    assert state_after(rep, L, invalid, "Mark Invalid") == "Invalid"
+    assert get_model(L).objects.get(name=invalid).status == "Invalid"
+    assert state_after(rep, L, invalid, "Archive") == "Archived Invalid"
+    assert actions_of(rep, L, invalid) == []
+    state_after(rep, L, closed, "Qualify")
+    state_after(manager, L, closed, "Assign")
+    for action in ("Plan Follow-up", "Contact", "No Intent", "Archive"):
+        state_after(rep, L, closed, action)
+    assert get_model(L).objects.get(name=closed).get("workflow_state") == "Archived Closed"
