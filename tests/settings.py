@@ -11,3 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each pytest process gets its own cache, so rate-limit counters of one test (or of
 # another xdist worker sharing the site's Redis) never leak into another test.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Jobs run inline in tests, also on the Redis-backed CI site: a job left in the shared queues
+# would otherwise never run, or be picked up by another test's worker against another test
+# database. Tests about RQ itself switch this off (tests/lowcode/jobs, tests/lowcode/notify).
+LOWCODE_JOBS_INLINE = True
