@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db import DatabaseError
@@ -59,6 +61,8 @@ DOCTYPE_PROPERTIES = {
 # Custom DocPerm columns whose Frappe name would shadow a Python or Django name.
 PERM_COLUMNS = {"delete": "allow_delete", "import": "allow_import"}
 _lock = threading.Lock()
+_config_cache: dict[tuple, Any] = {}
+T = TypeVar("T")
 _cache: dict[str, DocTypeMeta] = {}
 _cache_generation = -1
 
@@ -78,12 +82,13 @@ def current_generation() -> int:
 
 
 def refresh() -> None:
-    """Drop this process's cache if another process changed customisations."""
+    """Drop this process's caches if another process changed customisations or configuration."""
     global _cache_generation
     generation = current_generation()
     if generation != _cache_generation:
         with _lock:
             _cache.clear()
+            _config_cache.clear()
             _cache_generation = generation
 
 
@@ -97,11 +102,29 @@ def bump_generation() -> None:
         MetaGeneration.objects.create(pk=1, generation=1)
     with _lock:
         _cache.clear()
+        _config_cache.clear()
 
 
 def clear_local_cache() -> None:
     with _lock:
         _cache.clear()
+        _config_cache.clear()
+
+
+def config_cached(key: tuple, compute: Callable[[], T]) -> T:
+    """Cache configuration (workflows, rules, webhooks…) per process until the generation changes.
+
+    Configuration DocTypes call ``bump_generation`` when saved or deleted, so every process
+    drops these entries on its next request, exactly as it does merged metadata; saves then
+    read no configuration from the database at all. Cached values must be treated as read-only.
+    """
+    try:
+        return _config_cache[key]
+    except KeyError:
+        value = compute()
+        with _lock:
+            _config_cache[key] = value
+        return value
 
 
 def doctype_names() -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.jobs import enqueue
+from lowcode.meta import registry
 from lowcode.query.reads import doc_to_dict
 
 EVENTS = ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
@@ -19,7 +19,7 @@ CACHE_KEY = "notify.webhooks"
 
 
 def webhook_events() -> frozenset[tuple[str, str]]:
-    """Return the (DocType, event) pairs having an enabled webhook, once per request or job.
+    """Return the (DocType, event) pairs having an enabled webhook (cached per process).
 
     Every save of every DocType asks; without this cache each asked the database.
     """
@@ -28,12 +28,12 @@ def webhook_events() -> frozenset[tuple[str, str]]:
         rows = get_model("Webhook").objects.filter(enabled=1)
         return frozenset(rows.values_list("webhook_doctype", "webhook_docevent"))
 
-    return context.cached((CACHE_KEY,), load)
+    return registry.config_cached((CACHE_KEY,), load)
 
 
 def forget_webhook_events() -> None:
-    """Drop the cached pairs after a Webhook changes in this request."""
-    context.forget(CACHE_KEY)
+    """Drop the cached pairs in every process after a Webhook changes."""
+    registry.bump_generation()
 
 
 def requested_fields(structure: Any) -> list[str] | None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from lowcode import context
 from lowcode.documents.factory import get_model
+from lowcode.meta import registry
 
 CACHE_PREFIX = "rules"
 STANDARD_COLUMNS = frozenset({"name", "owner", "creation", "modified", "modified_by", "docstatus"})
@@ -32,15 +32,15 @@ RULE_DOCTYPES = frozenset(
 
 
 def rules_for(rule_doctype: str, doctype: str) -> list:
-    """Enabled rules of ``rule_doctype`` for ``doctype``, cached for the request.
+    """Enabled rules of ``rule_doctype`` for ``doctype``, cached per process until a rule changes.
 
-    The first call per request reads which DocTypes have any rule (one query), so a
+    The first call reads which DocTypes have any rule (one query), so a
     save of a DocType without rules costs nothing more.
     """
     if doctype in RULE_DOCTYPES:
         return []
     model: Any = get_model(rule_doctype)
-    targets = context.cached(
+    targets = registry.config_cached(
         (CACHE_PREFIX, rule_doctype, "*"),
         lambda: set(model.objects.filter(enabled=True).values_list("document_type", flat=True)),
     )
@@ -54,12 +54,12 @@ def rules_for(rule_doctype: str, doctype: str) -> list:
                 rule.get_children(field.fieldname)  # load the rows once, with the rule
         return rules
 
-    return context.cached((CACHE_PREFIX, rule_doctype, doctype), load)
+    return registry.config_cached((CACHE_PREFIX, rule_doctype, doctype), load)
 
 
 def forget_rules(doc=None, event: str | None = None) -> None:
-    """Drop cached rules after a rule changes (the next read in this request reloads)."""
-    context.forget(CACHE_PREFIX)
+    """Drop cached rules in every process after a rule changes."""
+    registry.bump_generation()
 
 
 def create_record(doctype: str, user: str, **values: Any):
@@ -78,7 +78,7 @@ def create_record(doctype: str, user: str, **values: Any):
 
 
 class RuleController:
-    """Mixed into rule DocTypes: any change drops this request's cached rules."""
+    """Mixed into rule DocTypes: any change drops every process's cached rules."""
 
     def on_update(self) -> None:
         forget_rules()

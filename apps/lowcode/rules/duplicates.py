@@ -20,7 +20,6 @@ import phonenumbers
 from django.db.models import Min
 from django.utils import timezone
 
-from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
@@ -148,7 +147,9 @@ def key_specs(doctype: str) -> set[tuple[str, str]]:
                 specs.setdefault(other, set()).add((other_field or fieldname, normaliser))
         return specs
 
-    return context.cached((CACHE_PREFIX, "Duplicate Rule", "specs"), compute).get(doctype, set())
+    return registry.config_cached((CACHE_PREFIX, "Duplicate Rule", "specs"), compute).get(
+        doctype, set()
+    )
 
 
 def find_duplicates(
@@ -289,7 +290,6 @@ def delete_keys(doc, event: str) -> None:
 
 def rebuild_keys(doctype: str) -> int:
     """Background job: index every existing document of ``doctype`` (after a rule changes)."""
-    context.forget(CACHE_PREFIX)
     specs = key_specs(doctype)
     count = 0
     if not specs or not registry.exists(doctype):

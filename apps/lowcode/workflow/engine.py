@@ -16,11 +16,11 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.documents.validation import values_of
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.hooks_loader import get_hooks
+from lowcode.meta import registry
 from lowcode.permissions.core import get_roles, user_department
 
 DEFAULT_STATE_FIELD = "workflow_state"
@@ -120,7 +120,7 @@ def build_definition(workflow) -> WorkflowDef:
 
 
 def get_workflow(doctype: str) -> WorkflowDef | None:
-    """Return the active workflow of ``doctype`` (cached for the request)."""
+    """Return the active workflow of ``doctype`` (cached per process until configuration changes)."""
 
     def compute() -> WorkflowDef | None:
         workflow = (
@@ -130,7 +130,7 @@ def get_workflow(doctype: str) -> WorkflowDef | None:
 
     if doctype in ("Workflow", "Workflow Action", "Workflow Log", "Workflow Delegation"):
         return None
-    return context.cached(("workflow", doctype), compute)
+    return registry.config_cached(("workflow", doctype), compute)
 
 
 def active_workflows() -> list[WorkflowDef]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lowcode import context
 from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.meta import registry
 
 
 class Workflow(Document):
@@ -18,11 +18,14 @@ class Workflow(Document):
             self.check_definition()
 
     def on_update(self) -> None:
-        context.forget("workflow")
+        registry.bump_generation()
         if self.is_active:
             from lowcode.workflow.loader import do_ensure_state_field
 
             do_ensure_state_field(self.document_type, self.workflow_state_field)
+
+    def after_delete(self) -> None:
+        registry.bump_generation()
 
     def check_definition(self) -> None:
         from lowcode.workflow.checks import check_workflow
