@@ -68,7 +68,7 @@ def run_event(doc, event: str) -> None:
         handler(doc, event)
 
 
-def _apply_input(
+def apply_input(
     doc, meta: DocTypeMeta, data: dict, user: str, *, is_new: bool, check_levels: bool
 ) -> list[FieldError]:
     """Set typed values from client input; return type errors (never half-applied: caller aborts)."""
@@ -429,13 +429,14 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
     if not ignore_permissions and not has_doctype_permission(user, doctype, "create"):
         raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
     doc = get_model(doctype)()
+    doc.acting_user = user
     now = _now()
     doc.owner, doc.modified_by, doc.creation, doc.modified, doc.docstatus = user, user, now, now, 0
     for field in meta.data_fields:
         default = resolve_default(field, user)
         if default is not None:
             doc.set(field.fieldname, default)
-    errors = _apply_input(doc, meta, data, user, is_new=True, check_levels=not ignore_permissions)
+    errors = apply_input(doc, meta, data, user, is_new=True, check_levels=not ignore_permissions)
     if errors:
         validate_doc(doc, meta, user, errors)  # report every field's problem together
     run_event(doc, "before_insert")
@@ -484,6 +485,7 @@ def do_save_doc(
         doc = get_model(doctype).objects.select_for_update().get(name=name)
     else:
         doc = access_doc(user, doctype, name, "write", for_update=True)
+    doc.acting_user = user
     check_not_stale(doc, data.get("modified"))
     if doc.docstatus == 2:
         raise DocstatusTransitionError(_("Cancelled documents cannot be changed"))
@@ -501,7 +503,7 @@ def do_save_doc(
             raise DocstatusTransitionError(
                 _("Submitted documents cannot be changed: {fields}", fields=", ".join(locked))
             )
-    errors = _apply_input(doc, meta, data, user, is_new=False, check_levels=not ignore_permissions)
+    errors = apply_input(doc, meta, data, user, is_new=False, check_levels=not ignore_permissions)
     if errors:
         validate_doc(doc, meta, user, errors)
     doc.modified, doc.modified_by = _now(), user
@@ -530,6 +532,7 @@ def _transition(
             _("{doctype} cannot be submitted or cancelled", doctype=_(doctype))
         )
     doc = access_doc(user, doctype, name, verb, for_update=True)
+    doc.acting_user = user
     check_not_stale(doc, expected_modified)
     if doc.docstatus != source:
         raise DocstatusTransitionError(
@@ -583,6 +586,7 @@ def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: boo
         doc = get_model(doctype).objects.get(name=name)
     else:
         doc = access_doc(user, doctype, name, "delete", for_update=True)
+    doc.acting_user = user
     if doc.docstatus == 1:
         raise DocstatusTransitionError(_("Submitted documents must be cancelled before deletion"))
     run_event(doc, "on_trash")

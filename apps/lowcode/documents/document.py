@@ -44,6 +44,9 @@ class Document:
     _state: Any
     # Set by actions while a lifecycle runs: the saved state before this save.
     _doc_before_save: Document | None = None
+    # Set by every action before lifecycle events run: the user performing it. Hooks use this,
+    # not ``modified_by``, which still names the previous editor during a delete.
+    acting_user: str = ""
 
     @property
     def meta(self):

@@ -258,7 +258,7 @@ def write_keys(doc, specs: set[tuple[str, str]]) -> None:
         have = set(current.values_list("fieldname", "key"))
         for fieldname, key in have - wanted:
             current.filter(fieldname=fieldname, key=key).delete()
-    user = doc.modified_by or doc.owner
+    user = doc.acting_user or doc.modified_by or doc.owner
     now = timezone.now()
     model.objects.bulk_create(
         [

@@ -125,7 +125,7 @@ def apply_scoring(doc, event: str) -> None:
     """doc_events "*" validate: recompute the score unless a manual override holds."""
     for rule in rules_for("Scoring Rule", doc.doctype):
         total, fired = compute_score(rule, doc)
-        log = _record(doc, total, fired, getattr(doc, "modified_by", "") or "Administrator")
+        log = _record(doc, total, fired, doc.acting_user or doc.modified_by or "Administrator")
         doc.set(rule.score_field, log.score if log.manual else total)
 
 

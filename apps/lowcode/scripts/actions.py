@@ -107,7 +107,7 @@ def _disabled_error() -> PermissionError:
 def do_run_doc_event_scripts(doc, event: str) -> None:
     """Run the DocType Event scripts for this document and event (a ``doc_events`` "*" hook).
 
-    The acting user is the document's ``modified_by`` (set by the action before events run).
+    The script runs as ``doc.acting_user``, the user performing the action.
     Changes the script makes to ``doc`` are applied before the save continues;
     ``frappe.throw`` raises ValidationError and the action rolls back.
     """
@@ -121,10 +121,10 @@ def do_run_doc_event_scripts(doc, event: str) -> None:
     ]
     if not scripts:
         return
-    from lowcode.documents.actions import _apply_input
+    from lowcode.documents.actions import apply_input
     from lowcode.query.reads import doc_to_dict
 
-    user = getattr(doc, "modified_by", None) or "Administrator"
+    user = doc.acting_user or "Administrator"
     meta = doc.meta
     every_level = frozenset(field.permlevel for field in meta.fields) | {0}
     for script in scripts:
@@ -142,7 +142,7 @@ def do_run_doc_event_scripts(doc, event: str) -> None:
             if meta.has_field(key) and before.get(key) != value
         }
         if changed:
-            errors = _apply_input(doc, meta, changed, user, is_new=doc.is_new, check_levels=False)
+            errors = apply_input(doc, meta, changed, user, is_new=doc.is_new, check_levels=False)
             if errors:
                 raise ValidationError(errors[0].message, errors)
 

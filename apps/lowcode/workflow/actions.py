@@ -256,7 +256,7 @@ def guard_state_field(doc, event: str) -> None:
         _refuse_state_edit(workflow)
     allowed = workflow.get_state(state)
     if allowed is not None and allowed.allow_edit:
-        user = doc.modified_by
+        user = doc.acting_user or doc.modified_by
         if allowed.allow_edit not in get_roles(user) and user != ADMINISTRATOR:
             raise PermissionError(
                 _(

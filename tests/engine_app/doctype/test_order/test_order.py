@@ -6,6 +6,7 @@ from lowcode.documents.document import Document
 from lowcode.exceptions import ValidationError
 
 EVENTS: list[str] = []
+ACTORS: list[tuple[str, str]] = []  # (event, acting user) as lifecycle hooks see them
 SCHEDULED: list[str] = []
 
 
@@ -23,6 +24,7 @@ class TestOrder(Document):
 
     def before_save(self) -> None:
         self._record("before_save")
+        ACTORS.append(("before_save", self.acting_user))
 
     def after_insert(self) -> None:
         self._record("after_insert")
@@ -43,6 +45,7 @@ class TestOrder(Document):
 
     def on_trash(self) -> None:
         self._record("on_trash")
+        ACTORS.append(("on_trash", self.acting_user))
 
 
 def record_hook(doc, event: str) -> None:
