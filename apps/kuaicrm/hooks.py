@@ -11,10 +11,13 @@ department_head_field = "head"
 
 doc_events: dict = {
     "Lead": {"validate": ["kuaicrm.doctype.lead.lead.normalise_contact_details"]},
+    "Churn Warning": {
+        "on_update": ["kuaicrm.doctype.churn_warning.churn_warning.record_outcome_on_customer"]
+    },
 }
 
 scheduler_events: dict = {
-    "daily": ["kuaicrm.tasks.mark_overdue_first_contact"],
+    "daily": ["kuaicrm.tasks.mark_overdue_first_contact", "kuaicrm.tasks.raise_churn_warnings"],
 }
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"

@@ -207,3 +207,16 @@ def test_permission_error_translates_the_verb_and_the_doctype_name(api):
 
     assert response.status_code == 403
     assert response.json()["message"] == "没有线索的读取权限"
+
+
+def test_every_workflow_fixture_state_and_action_has_a_zh_row():
+    # Inbox rows, buttons and notifications show states and actions through _().
+    catalog = zh_catalog()
+    missing = []
+    for path in sorted(APPS.glob("*/workflow/*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        words = {s["state"] for s in definition["states"]}
+        words |= {t["action"] for t in definition["transitions"]}
+        missing += [f"{path.relative_to(APPS)}: {w!r}" for w in sorted(words - catalog.keys())]
+    assert len(list(APPS.glob("*/workflow/*.json"))) >= 5
+    assert missing == []

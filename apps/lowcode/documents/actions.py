@@ -524,14 +524,24 @@ def do_save_doc(
 
 
 def _transition(
-    user: str, doctype: str, name: str, verb: str, expected_modified: Any, source: int, target: int
+    user: str,
+    doctype: str,
+    name: str,
+    verb: str,
+    expected_modified: Any,
+    source: int,
+    target: int,
+    ignore_permissions: bool = False,
 ):
     meta = registry.get_meta(doctype)
     if not meta.is_submittable:
         raise DocstatusTransitionError(
             _("{doctype} cannot be submitted or cancelled", doctype=_(doctype))
         )
-    doc = access_doc(user, doctype, name, verb, for_update=True)
+    if ignore_permissions:
+        doc = get_model(doctype).objects.select_for_update().get(name=name)
+    else:
+        doc = access_doc(user, doctype, name, verb, for_update=True)
     doc.acting_user = user
     check_not_stale(doc, expected_modified)
     if doc.docstatus != source:
@@ -568,13 +578,27 @@ def _transition(
 
 
 @transaction.atomic
-def do_submit_doc(user: str, doctype: str, name: str, expected_modified: Any = None):
-    return _transition(user, doctype, name, "submit", expected_modified, 0, 1)
+def do_submit_doc(
+    user: str,
+    doctype: str,
+    name: str,
+    expected_modified: Any = None,
+    *,
+    ignore_permissions: bool = False,
+):
+    return _transition(user, doctype, name, "submit", expected_modified, 0, 1, ignore_permissions)
 
 
 @transaction.atomic
-def do_cancel_doc(user: str, doctype: str, name: str, expected_modified: Any = None):
-    return _transition(user, doctype, name, "cancel", expected_modified, 1, 2)
+def do_cancel_doc(
+    user: str,
+    doctype: str,
+    name: str,
+    expected_modified: Any = None,
+    *,
+    ignore_permissions: bool = False,
+):
+    return _transition(user, doctype, name, "cancel", expected_modified, 1, 2, ignore_permissions)
 
 
 @transaction.atomic

@@ -151,10 +151,12 @@ def _move(user: str, workflow: WorkflowDef, doc, next_state_name: str):
     with _transition_write():
         doc = do_save_doc(user, doc.doctype, doc.name, data, ignore_permissions=True)
         target = state.doc_status if state is not None else doc.docstatus
+        # The transition is the authority here: an approver allowed to take it (say a Finance
+        # User completing a 会签) submits through it without holding DocPerm submit.
         if doc.docstatus == 0 and target == 1:
-            doc = do_submit_doc(user, doc.doctype, doc.name)
+            doc = do_submit_doc(user, doc.doctype, doc.name, ignore_permissions=True)
         elif doc.docstatus == 1 and target == 2:
-            doc = do_cancel_doc(user, doc.doctype, doc.name)
+            doc = do_cancel_doc(user, doc.doctype, doc.name, ignore_permissions=True)
     return doc
 
 

@@ -39,6 +39,10 @@ def loading_fixtures() -> Iterator[None]:
         _loading_fixtures.reset(token)
 
 
+def is_loading_fixtures() -> bool:
+    return _loading_fixtures.get()
+
+
 def _error(cid: str, msg: str, hint: str, workflow: WorkflowDef) -> Error:
     return Error(msg, hint=hint, obj=f"Workflow {workflow.name}", id=cid)
 

@@ -61,11 +61,13 @@ def sync_workflows() -> list[str]:
             digest = hashlib.sha256(raw).hexdigest()
             data = json.loads(raw) | {"source_hash": digest}
             name = data["workflow_name"]
-            stored = (
-                Workflow.objects.filter(name=name).values_list("source_hash", flat=True).first()
-            )
-            if stored == digest:
-                continue
+            stored, customised = (
+                Workflow.objects.filter(name=name)
+                .values_list("source_hash", "is_customised")
+                .first()
+            ) or (None, False)
+            if stored == digest or customised:
+                continue  # unchanged, or an administrator's edit that must not be overwritten
             with loading_fixtures():
                 if stored is None and not Workflow.objects.filter(name=name).exists():
                     do_insert_doc(ADMINISTRATOR, "Workflow", data)

@@ -122,8 +122,10 @@ def test_transition_latency_p50(workflows, capsys):
 def test_fixtures_load_on_a_site_without_users(site):
     # a new site: roles exist, nobody holds them yet
     assert sorted(sync_workflows()) == [
+        "Churn Warning",
         "Contract Approval",
         "Lead Qualification",
+        "Sales Order Approval",
         "Visit Approval",
     ]
-    assert get_model("Workflow").objects.filter(is_active=True).count() == 3
+    assert get_model("Workflow").objects.filter(is_active=True).count() == 5

@@ -10,12 +10,41 @@ from lowcode.meta import registry
 
 class Workflow(Document):
     is_active: bool
+    is_customised: bool
     document_type: str
     workflow_state_field: str
 
     def validate(self) -> None:
+        self.mark_customised()
         if self.is_active:
+            self.check_single_active()
             self.check_definition()
+
+    def mark_customised(self) -> None:
+        """An edit made on this site wins over later fixture updates (see the loader)."""
+        from lowcode.workflow.checks import is_loading_fixtures
+
+        if not self.is_new and not is_loading_fixtures():
+            self.is_customised = True
+
+    def check_single_active(self) -> None:
+        """One active workflow per DocType: two would race for the same state field."""
+        from lowcode.documents.factory import get_model
+
+        other = (
+            get_model("Workflow")
+            .objects.filter(document_type=self.document_type, is_active=True)
+            .exclude(name=self.name or "")
+            .values_list("name", flat=True)
+            .first()
+        )
+        if other:
+            message = _(
+                "Another active workflow, {name}, already governs {doctype}",
+                name=other,
+                doctype=_(self.document_type),
+            )
+            raise ValidationError(message, [FieldError("is_active", "unique", message)])
 
     def on_update(self) -> None:
         registry.bump_generation()
