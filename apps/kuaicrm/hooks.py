@@ -11,6 +11,9 @@ department_head_field = "head"
 
 doc_events: dict = {
     "Lead": {"validate": ["kuaicrm.doctype.lead.lead.normalise_contact_details"]},
+    "Customer Visit": {
+        "on_update": ["kuaicrm.doctype.customer_visit.customer_visit.create_follow_up_tasks"]
+    },
     "Churn Warning": {
         "on_update": ["kuaicrm.doctype.churn_warning.churn_warning.record_outcome_on_customer"]
     },

@@ -270,3 +270,17 @@ def test_start_refuses_to_serve_broken_metadata_and_names_the_problem(sites):
     assert "meta.E016" in done.stderr
     assert "colour" in done.stderr
     assert "serving" not in done.stdout
+
+
+def test_mail_goes_to_the_console_until_the_site_names_a_mail_server(sites):
+    # given: "alpha" has no mail_server in site_config.json
+    code = (
+        "from django.core.mail import send_mail; from django.conf import settings;"
+        "print('BACKEND', settings.EMAIL_BACKEND);"
+        "send_mail('审批提醒', '请审批合同', None, ['rep@example.cn'])"
+    )
+    # when
+    done = sites.run("shell", "-c", code)
+    # then: nothing tried to reach an SMTP server; the message is readable on stdout
+    assert "BACKEND django.core.mail.backends.console.EmailBackend" in done.stdout
+    assert "To: rep@example.cn" in done.stdout

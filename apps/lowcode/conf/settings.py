@@ -161,6 +161,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = LOWCODE_MAX_BODY_BYTES
 # Multipart uploads to /api/method/upload_file may be larger than other bodies.
 LOWCODE_MAX_UPLOAD_BYTES = int(SITE_CONFIG.get("max_file_size", 25 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+# Email goes to the console unless the site names an SMTP server: a fresh site never tries to
+# reach a mail server it was not given (intranets often have none).
+_mail = SITE_CONFIG.get("mail_server") or {}
+if _mail:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail.get("host", "localhost")
+    EMAIL_PORT = int(_mail.get("port", 25))
+    EMAIL_HOST_USER = _mail.get("user", "")
+    EMAIL_HOST_PASSWORD = _mail.get("password", "")
+    EMAIL_USE_TLS = bool(_mail.get("use_tls", False))
+    EMAIL_USE_SSL = bool(_mail.get("use_ssl", False))
+    EMAIL_TIMEOUT = int(_mail.get("timeout", 10))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = SITE_CONFIG.get("mail_sender") or "kuaicrm@localhost"
+
 LOWCODE_MAX_PAGE_LENGTH = 1000
 LOWCODE_COUNT_CAP = int(SITE_CONFIG.get("count_cap", 100_000))
 LOWCODE_LOGIN_LIMITS = {

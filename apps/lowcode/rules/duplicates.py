@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 import phonenumbers
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -245,13 +246,32 @@ def update_keys(doc, event: str) -> None:
     write_keys(doc, specs)
 
 
-def write_keys(doc, specs: set[tuple[str, str]]) -> None:
-    model: Any = get_model(DUPLICATE_KEY)
-    wanted = {
+def _key_row(model, doc, fieldname: str, key: str, user: str, now):
+    return model(
+        name=uuid.uuid4().hex[:20],
+        owner=user,
+        modified_by=user,
+        creation=now,
+        modified=now,
+        reference_doctype=doc.doctype,
+        reference_name=doc.name,
+        fieldname=fieldname,
+        normaliser=key.split("|", 1)[0],
+        key=key,
+    )
+
+
+def _wanted_keys(doc, specs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {
         (fieldname, key)
         for fieldname, normaliser in specs
         if (key := make_key(normaliser, doc.get(fieldname)))
     }
+
+
+def write_keys(doc, specs: set[tuple[str, str]]) -> None:
+    model: Any = get_model(DUPLICATE_KEY)
+    wanted = _wanted_keys(doc, specs)
     current = model.objects.filter(reference_doctype=doc.doctype, reference_name=doc.name)
     have: set[tuple[str, str]] = set()
     if not doc.__dict__.get("_rules_was_new"):
@@ -262,18 +282,7 @@ def write_keys(doc, specs: set[tuple[str, str]]) -> None:
     now = timezone.now()
     model.objects.bulk_create(
         [
-            model(
-                name=uuid.uuid4().hex[:20],
-                owner=user,
-                modified_by=user,
-                creation=now,
-                modified=now,
-                reference_doctype=doc.doctype,
-                reference_name=doc.name,
-                fieldname=fieldname,
-                normaliser=key.split("|", 1)[0],
-                key=key,
-            )
+            _key_row(model, doc, fieldname, key, user, now)
             for fieldname, key in sorted(wanted - have)
         ]
     )
@@ -288,13 +297,41 @@ def delete_keys(doc, event: str) -> None:
     ).delete()
 
 
+REBUILD_CHUNK = 2000
+
+
 def rebuild_keys(doctype: str) -> int:
-    """Background job: index every existing document of ``doctype`` (after a rule changes)."""
+    """Background job: index every existing document of ``doctype`` (after a rule changes).
+
+    Chunk by chunk, each in its own transaction: one DELETE and one bulk INSERT per chunk
+    rather than two statements per document (1M Leads: minutes, not an hour).
+    """
     specs = key_specs(doctype)
-    count = 0
     if not specs or not registry.exists(doctype):
         return 0
-    for doc in get_model(doctype).objects.order_by("name").iterator(chunk_size=500):
-        write_keys(doc, specs)
-        count += 1
-    return count
+    model: Any = get_model(DUPLICATE_KEY)
+    documents = get_model(doctype).objects.order_by("name").iterator(chunk_size=REBUILD_CHUNK)
+    count, chunk = 0, []
+    for doc in documents:
+        chunk.append(doc)
+        if len(chunk) == REBUILD_CHUNK:
+            count += _rebuild_chunk(model, doctype, chunk, specs)
+            chunk = []
+    return count + (_rebuild_chunk(model, doctype, chunk, specs) if chunk else 0)
+
+
+def _rebuild_chunk(model, doctype: str, docs: list, specs: set[tuple[str, str]]) -> int:
+    now = timezone.now()
+    with transaction.atomic():
+        model.objects.filter(
+            reference_doctype=doctype, reference_name__in=[doc.name for doc in docs]
+        ).delete()
+        model.objects.bulk_create(
+            [
+                _key_row(model, doc, fieldname, key, "Administrator", now)
+                for doc in docs
+                for fieldname, key in sorted(_wanted_keys(doc, specs))
+            ],
+            batch_size=500,
+        )
+    return len(docs)

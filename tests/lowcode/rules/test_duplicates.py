@@ -212,3 +212,32 @@ def test_a_new_rule_indexes_existing_documents(users, make_rule, inline_jobs):
 
     with pytest.raises(ValidationError, match=old.name):
         do_insert_doc("rep2", "Lead", {"lead_name": "新", "mobile_no": "136 0000 4444"})
+
+
+def test_rebuilding_keys_in_chunks_indexes_each_document_once(users, make_rule, monkeypatch):
+    from lowcode.documents.factory import get_model
+    from lowcode.rules import duplicates
+
+    leads = [
+        do_insert_doc("rep", "Lead", {"lead_name": f"客户{i}", "mobile_no": f"1360000{i:04d}"})
+        for i in range(5)
+    ]
+    make_rule(
+        "Duplicate Rule",
+        {
+            "title": "手机号",
+            "document_type": "Lead",
+            "fields": [{"fieldname": "mobile_no", "normaliser": "Phone"}],
+        },
+    )
+    monkeypatch.setattr(duplicates, "REBUILD_CHUNK", 2)  # 5 documents: chunks of 2, 2 and 1
+    Key = get_model("Duplicate Key")
+    Key.objects.filter(reference_doctype="Lead").delete()
+
+    assert duplicates.rebuild_keys("Lead") == 5
+    assert duplicates.rebuild_keys("Lead") == 5  # again: replaced, not doubled
+
+    stored = sorted(
+        Key.objects.filter(reference_doctype="Lead").values_list("reference_name", "key")
+    )
+    assert stored == sorted((lead.name, f"Phone|1360000{i:04d}") for i, lead in enumerate(leads))

@@ -201,3 +201,18 @@ def test_saves_of_doctypes_without_rules_write_no_score_log(users, lead_rule):
     do_save_doc("Administrator", "Test Order", order.name, {"amount": 5})
 
     assert not get_model("Score Log").objects.filter(reference_doctype="Test Order").exists()
+
+
+def test_a_second_enabled_scoring_rule_for_the_same_doctype_is_refused(admin, lead_rule):
+    response = admin.post(
+        "/api/resource/Scoring Rule",
+        {"title": "第二套评分", "document_type": "Lead", "score_field": "score", "criteria": []},
+    )
+    assert response.status_code == 417
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("enabled", "unique")]
+    # disabled, it may wait as the next model
+    spare = admin.post(
+        "/api/resource/Scoring Rule",
+        {"title": "备用评分", "document_type": "Lead", "score_field": "score", "enabled": 0},
+    )
+    assert spare.status_code == 200, spare.content

@@ -1,6 +1,7 @@
 """Controller of Scoring Rule: the score field and every criterion must name a real field."""
 
 from lowcode.documents.document import Document
+from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -12,6 +13,7 @@ SCORE_TYPES = frozenset({"Int", "Float", "Currency", "Percent"})
 class ScoringRule(RuleController, Document):
     document_type: str
     score_field: str
+    enabled: bool
 
     def validate(self) -> None:
         rows = self.get_children("criteria")
@@ -20,7 +22,27 @@ class ScoringRule(RuleController, Document):
             [("score_field", self.document_type, self.score_field)]
             + [("criteria", self.document_type, row.fieldname) for row in rows],
         )
+        self.check_single_enabled()
         field = registry.get_meta(self.document_type).get_field(self.score_field)
         if field is not None and field.fieldtype not in SCORE_TYPES:
             message = _("{label} must be a number field", label=_("Score Field"))
             raise ValidationError(message, [FieldError("score_field", "field", message)])
+
+    def check_single_enabled(self) -> None:
+        """One scoring model per DocType: a document keeps one score and one explanation."""
+        if not self.enabled:
+            return
+        other = (
+            get_model("Scoring Rule")
+            .objects.filter(document_type=self.document_type, enabled=True)
+            .exclude(name=self.name or "")
+            .values_list("name", flat=True)
+            .first()
+        )
+        if other:
+            message = _(
+                "Scoring Rule {name} already scores {doctype}: add criteria to it, or disable it first",
+                name=other,
+                doctype=_(self.document_type),
+            )
+            raise ValidationError(message, [FieldError("enabled", "unique", message)])
