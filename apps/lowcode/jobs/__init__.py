@@ -25,8 +25,15 @@ def run_job(path: str, kwargs: dict[str, Any]) -> Any:
     return resolve(path)(**kwargs)
 
 
-def enqueue(path: str, *, queue: str = "default", **kwargs: Any) -> None:
-    """Run ``path(**kwargs)`` in the background after the current transaction commits."""
+def enqueue(path: str, *, queue: str = "default", unique: bool = False, **kwargs: Any) -> None:
+    """Run ``path(**kwargs)`` in the background after the current transaction commits.
+
+    ``unique``: the same job (path and arguments) queued again before the transaction
+    commits runs once, e.g. one re-index of Leads after five duplicate rules are imported.
+    """
+    key = (path, queue, repr(sorted(kwargs.items())))
+    if unique and _pending(key):
+        return
 
     def submit() -> None:
         if settings.LOWCODE_JOBS_INLINE:
@@ -36,4 +43,14 @@ def enqueue(path: str, *, queue: str = "default", **kwargs: Any) -> None:
 
         django_rq.get_queue(queue).enqueue(run_job, path, kwargs)
 
+    submit.job_key = key  # type: ignore[attr-defined]
     transaction.on_commit(submit)
+
+
+def _pending(key: tuple) -> bool:
+    """Whether the open transaction already holds this job (a rolled-back one holds nothing)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    # Django keeps (savepoint ids, callback, robust) per pending on_commit callback.
+    return any(getattr(entry[1], "job_key", None) == key for entry in connection.run_on_commit)

@@ -78,10 +78,13 @@ def run_report(user: str, name: Any, filters: Any = None) -> dict[str, Any]:
     started = time.monotonic()
     if report.report_type == QUERY:
         payload = run_query_report(report, values)
-    elif report.report_type == SCRIPT:
-        payload = run_script_report(report, values)
     else:
-        payload = run_builder_report(user, report, values)
+        # ORM-run reports get the same statement timeout as query reports.
+        with report_sql.statement_deadline(query_timeout()):
+            if report.report_type == SCRIPT:
+                payload = run_script_report(report, values)
+            else:
+                payload = run_builder_report(user, report, values)
     payload["execution_time"] = round(time.monotonic() - started, 4)
     return payload
 

@@ -9,8 +9,10 @@ cannot apply to arbitrary SQL), which is why running one is role-gated.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,3 +184,54 @@ def _timeout_error(timeout: float) -> QueryTimeoutError:
     return QueryTimeoutError(
         _("The report took longer than {seconds} seconds and was stopped", seconds=timeout)
     )
+
+
+@contextlib.contextmanager
+def statement_deadline(timeout: float) -> Iterator[None]:
+    """Stop any statement the block runs on the request's connection after ``timeout`` s.
+
+    For reports that query through the ORM (Report Builder, Script Reports), where
+    ``execute_readonly`` does not apply. SQLite: a progress-handler deadline on the
+    connection; MariaDB: the session's ``max_statement_time``, restored afterwards.
+    A stopped statement raises QueryTimeoutError; the server has already ended it.
+    """
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        raw = connection.connection
+        deadline = time.monotonic() + timeout
+        timed_out = False
+
+        def past_deadline() -> int:
+            nonlocal timed_out
+            timed_out = time.monotonic() > deadline
+            return 1 if timed_out else 0
+
+        raw.set_progress_handler(past_deadline, 1000)
+        try:
+            yield
+        except DatabaseError:
+            if timed_out:
+                raise _timeout_error(timeout) from None
+            raise
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    if connection.vendor != "mysql":
+        yield
+        return
+    import MySQLdb
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@SESSION.max_statement_time")
+        previous = float(cursor.fetchone()[0] or 0)
+        cursor.execute("SET SESSION max_statement_time = %s", [timeout])
+    try:
+        yield
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, MySQLdb.Error) and cause.args and cause.args[0] == 1969:
+            raise _timeout_error(timeout) from None
+        raise
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION max_statement_time = %s", [previous])

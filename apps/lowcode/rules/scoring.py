@@ -208,7 +208,7 @@ def rescore(request, user, doctype: str):
     if not is_administrator(user) and "System Manager" not in get_roles(user):
         raise PermissionError(_("Only a System Manager may re-score documents"))
     _score_rule(doctype)
-    enqueue("lowcode.rules.scoring.rescore_doctype", doctype=doctype)
+    enqueue("lowcode.rules.scoring.rescore_doctype", unique=True, doctype=doctype)
     return {"queued": True}
 
 

@@ -200,13 +200,13 @@ def do_apply_workflow(
         if waiting:
             # 会签: this approval counts; the step completes when the last approver agrees.
             do_log_workflow(
-                doc, user, state, action, state, comment, reason, transition.requires_reason
+                doc, user, state, action, state, comment, reason, transition.is_exception
             )
             return doc
     pending.update(status="Cancelled", completed=now)
     doc = _move(user, workflow, doc, transition.next_state)
     do_log_workflow(
-        doc, user, state, action, transition.next_state, comment, reason, transition.requires_reason
+        doc, user, state, action, transition.next_state, comment, reason, transition.is_exception
     )
     do_enter_state(workflow, doc, transition.next_state)
     if doc.owner != user:

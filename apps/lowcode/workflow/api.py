@@ -21,6 +21,7 @@ def _transition_dict(t: engine.Transition) -> dict:
         "action": t.action,
         "next_state": t.next_state,
         "requires_reason": t.requires_reason,
+        "is_exception": t.is_exception,
         "approval_mode": t.approval_mode,
     }
 

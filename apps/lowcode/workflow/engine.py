@@ -55,6 +55,7 @@ class Transition:
     approver_type: str
     approver: str
     requires_reason: bool
+    is_exception: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +107,8 @@ def build_definition(workflow) -> WorkflowDef:
             approval_mode=row.approval_mode or "Single",
             approver_type=row.approver_type or "",
             approver=(row.approver or "").strip(),
-            requires_reason=bool(row.requires_reason),
+            requires_reason=bool(row.requires_reason) or bool(row.is_exception),
+            is_exception=bool(row.is_exception),
         )
         for row in workflow.get_children("transitions")
     )

@@ -89,3 +89,31 @@ def test_internal_rating_is_for_managers_only(users, api):
     assert api("manager").get(f"{LEADS}/{name}").json()["data"]["internal_rating"] == "Hot"
     refused = api("rep").put(f"{LEADS}/{name}", {"internal_rating": "Cold"})
     assert refused.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("source", "size", "priority"),
+    [("Referral", "5000+", "High"), ("Referral", "1-49", "Medium"), ("Website", "1-49", "Low")],
+)
+def test_priority_follows_the_score_bands(users, source, size, priority):
+    do_insert_doc(
+        "Administrator",
+        "Scoring Rule",
+        {
+            "title": "线索评分",
+            "document_type": "Lead",
+            "score_field": "score",
+            "criteria": [
+                {"fieldname": "source", "operator": "=", "value": "Referral", "points": 35},
+                {"fieldname": "company_size", "operator": "=", "value": "5000+", "points": 30},
+            ],
+        },
+    )
+
+    lead = do_insert_doc(
+        "rep", "Lead", {"lead_name": "王磊", "source": source, "company_size": size}
+    )
+
+    assert lead.priority == priority
+    assert get_model("Lead").objects.get(name=lead.name).priority == priority

@@ -261,3 +261,25 @@ def test_cron_matches(expression, moment, expected):
 def test_cron_expression_needs_five_fields():
     with pytest.raises(ValueError):
         cron_matches("*/15 * * *", dt.datetime(2026, 3, 2, 10, 0))
+
+
+@pytest.mark.django_db
+def test_a_unique_job_queued_twice_in_one_transaction_runs_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        enqueue(f"{HERE}.record", unique=True, doctype="Lead")
+        enqueue(f"{HERE}.record", unique=True, doctype="Lead")
+        enqueue(f"{HERE}.record", unique=True, doctype="Customer")  # other arguments
+        enqueue(f"{HERE}.record", doctype="Lead")  # not unique: always queued
+    assert len(callbacks) == 3
+
+
+@pytest.mark.django_db
+def test_a_unique_job_of_a_rolled_back_savepoint_is_queued_again(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            enqueue(f"{HERE}.record", unique=True, doctype="Lead")
+            raise RuntimeError("the save failed")
+        enqueue(f"{HERE}.record", unique=True, doctype="Lead")
+    assert len(callbacks) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from openpyxl import load_workbook
@@ -325,3 +326,32 @@ def test_report_query_count_does_not_grow_with_rows(users, report_type):
     few = queries()
     orders("rep", *((f"n{i}", "Draft", i) for i in range(20)))
     assert queries() == few
+
+
+def test_a_script_report_past_the_timeout_is_stopped_with_a_clear_error(api, settings):
+    from django.db import connection
+
+    settings.LOWCODE_REPORT_TIMEOUT = 0.3
+    make_report("Test Order Slow", "Script Report", is_standard=1)
+    manager = api("manager")
+    started = time.monotonic()
+    # when
+    response = manager.get(RUN, {"report_name": "Test Order Slow"})
+    # then
+    assert time.monotonic() - started < 3
+    assert response.status_code == 417
+    assert response.json()["exc_type"] == "QueryTimeoutError"
+    assert "0.3" in response.json()["message"]
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                "WHERE INFO LIKE %s AND ID <> CONNECTION_ID()",
+                ["%FROM n a, n b, n c%"],
+            )
+            assert cursor.fetchone()[0] == 0
+            cursor.execute("SELECT @@SESSION.max_statement_time")
+            assert float(cursor.fetchone()[0]) == 0  # the session's own limit is back
+    # the next report on the same connection runs normally
+    make_report("Test Order Summary", "Script Report", is_standard=1)
+    assert manager.get(RUN, {"report_name": "Test Order Summary"}).status_code == 200

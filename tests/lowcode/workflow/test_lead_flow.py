@@ -15,7 +15,14 @@ L = "Lead"
 def _new_lead(rep) -> str:
     response = rep.post(
         "/api/resource/Lead",
-        {"lead_name": "王先生", "company_name": "苏州精工", "mobile_no": "13800138000"},
+        {
+            "lead_name": "王先生",
+            "company_name": "苏州精工",
+            "mobile_no": "13800138000",
+            "designation": "采购总监",
+            "company_size": "200-999",
+            "budget_range": "500k-2M",
+        },
     )
     assert response.status_code == 200, response.content
     assert response.json()["data"]["workflow_state"] == "New"
@@ -60,12 +67,49 @@ def test_lead_runs_branches_and_supervisor_review(workflows, api):
 def test_invalid_and_no_intent_leads_are_archived(workflows, api):
     rep, manager = api("rep"), api("manager")
     invalid, closed = _new_lead(rep), _new_lead(rep)
-    assert state_after(rep, L, invalid, "Mark Invalid") == "Invalid"
+    assert act(rep, L, invalid, "Mark Invalid").status_code == 417  # a reason is required
+    assert state_after(rep, L, invalid, "Mark Invalid", reason="空号,无法联系") == "Invalid"
     assert get_model(L).objects.get(name=invalid).status == "Invalid"
     assert state_after(rep, L, invalid, "Archive") == "Archived Invalid"
     assert actions_of(rep, L, invalid) == []
     state_after(rep, L, closed, "Qualify")
     state_after(manager, L, closed, "Assign")
-    for action in ("Plan Follow-up", "Contact", "No Intent", "Archive"):
+    for action in ("Plan Follow-up", "Contact"):
         state_after(rep, L, closed, action)
+    state_after(rep, L, closed, "No Intent", reason="预算取消")
+    state_after(rep, L, closed, "Archive")
     assert get_model(L).objects.get(name=closed).get("workflow_state") == "Archived Closed"
+
+
+def test_the_quality_gate_names_what_a_lead_lacks(workflows, api):
+    rep = api("rep")
+    created = rep.post("/api/resource/Lead", {"lead_name": "李女士", "company_name": "无锡某厂"})
+    name = created.json()["data"]["name"]
+    # when
+    refused = act(rep, L, name, "Qualify")
+    # then: every missing piece is named, in Chinese, and the lead stays New
+    assert refused.status_code == 417
+    errors = {e["field"]: e for e in refused.json()["errors"]}
+    assert set(errors) == {"company_size", "budget_range", "designation", "mobile_no"}
+    assert {e["rule"] for e in errors.values()} == {"quality_gate"}
+    assert "才能确认合格" in errors["budget_range"]["message"]
+    assert get_model(L).objects.get(name=name).get("workflow_state") == "New"
+    fixed = rep.put(
+        f"/api/resource/Lead/{name}",
+        {
+            "company_size": "50-199",
+            "budget_range": "100k-500k",
+            "designation": "厂长",
+            "email_id": "li@wx.cn",
+        },
+    )
+    assert fixed.status_code == 200, fixed.content
+    assert state_after(rep, L, name, "Qualify") == "Qualified"
+
+
+def test_reasons_for_invalid_and_closed_leads_are_logged(workflows, api):
+    rep = api("rep")
+    name = _new_lead(rep)
+    state_after(rep, L, name, "Mark Invalid", reason="重复线索")
+    entry = get_model("Workflow Log").objects.get(reference_name=name, action="Mark Invalid")
+    assert (entry.reason, entry.is_exception) == ("重复线索", False)

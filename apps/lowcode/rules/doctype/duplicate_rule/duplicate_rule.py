@@ -26,4 +26,4 @@ class DuplicateRule(RuleController, Document):
             row.other_doctype for row in self.get_children("fields") if row.other_doctype
         }
         for doctype in sorted(doctypes):
-            enqueue("lowcode.rules.duplicates.rebuild_keys", doctype=doctype)
+            enqueue("lowcode.rules.duplicates.rebuild_keys", unique=True, doctype=doctype)
