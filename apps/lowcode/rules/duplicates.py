@@ -310,7 +310,19 @@ def rebuild_keys(doctype: str) -> int:
     if not specs or not registry.exists(doctype):
         return 0
     model: Any = get_model(DUPLICATE_KEY)
-    documents = get_model(doctype).objects.order_by("name").iterator(chunk_size=REBUILD_CHUNK)
+    meta = registry.get_meta(doctype)
+    fields = {fieldname for fieldname, _normaliser in specs}
+    columns = [
+        f for f in fields if (field := meta.get_field(f)) is not None and not field.is_custom
+    ]
+    if len(columns) < len(fields):
+        columns.append("_custom")  # custom field values live in the JSON column
+    documents = (
+        get_model(doctype)
+        .objects.only("name", *columns)
+        .order_by("name")
+        .iterator(chunk_size=REBUILD_CHUNK)
+    )
     count, chunk = 0, []
     for doc in documents:
         chunk.append(doc)
@@ -321,16 +333,26 @@ def rebuild_keys(doctype: str) -> int:
 
 
 def _rebuild_chunk(model, doctype: str, docs: list, specs: set[tuple[str, str]]) -> int:
+    """Bring one chunk's keys up to date, writing only what differs (re-enabling: nothing)."""
+    by_name = {doc.name: doc for doc in docs}
+    wanted = {(doc.name, f, key) for doc in docs for f, key in _wanted_keys(doc, specs)}
+    stored = model.objects.filter(reference_doctype=doctype, reference_name__in=list(by_name))
+    existing = {
+        (ref, fieldname, key): pk
+        for pk, ref, fieldname, key in stored.values_list(
+            "name", "reference_name", "fieldname", "key"
+        )
+    }
+    stale = [pk for found, pk in existing.items() if found not in wanted]
+    missing = sorted(wanted - existing.keys())
     now = timezone.now()
     with transaction.atomic():
-        model.objects.filter(
-            reference_doctype=doctype, reference_name__in=[doc.name for doc in docs]
-        ).delete()
+        if stale:
+            model.objects.filter(name__in=stale).delete()
         model.objects.bulk_create(
             [
-                _key_row(model, doc, fieldname, key, "Administrator", now)
-                for doc in docs
-                for fieldname, key in sorted(_wanted_keys(doc, specs))
+                _key_row(model, by_name[ref], fieldname, key, "Administrator", now)
+                for ref, fieldname, key in missing
             ],
             batch_size=500,
         )

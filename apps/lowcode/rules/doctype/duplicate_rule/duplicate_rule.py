@@ -7,6 +7,7 @@ from lowcode.rules.common import RuleController, check_rule
 
 class DuplicateRule(RuleController, Document):
     document_type: str
+    enabled: bool
 
     def validate(self) -> None:
         rows = self.get_children("fields")
@@ -22,6 +23,8 @@ class DuplicateRule(RuleController, Document):
 
     def on_update(self) -> None:
         super().on_update()
+        if not self.enabled:
+            return  # a disabled rule checks nothing: its keys are rebuilt when it is enabled
         doctypes = {self.document_type} | {
             row.other_doctype for row in self.get_children("fields") if row.other_doctype
         }
