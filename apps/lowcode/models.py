@@ -114,11 +114,15 @@ class Assignment(models.Model):
     docname = models.CharField(max_length=140)
     user = models.CharField(max_length=140)
     creation = models.DateTimeField(auto_now_add=True)
+    # Whether the assigned work is still open (Frappe's ToDo status), kept by the rules
+    # capability from the document's status field so load balancing counts an index range.
+    is_open = models.BooleanField(default=True)
 
     class Meta:
         db_table = "lowcode_assignment"
         indexes = [
             models.Index(fields=["ref_doctype", "user", "docname"], name="ix_assign_user"),
+            models.Index(fields=["ref_doctype", "user", "is_open"], name="ix_assign_open"),
             models.Index(fields=["ref_doctype", "docname"], name="ix_assign_doc"),
         ]
         constraints = [

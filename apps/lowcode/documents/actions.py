@@ -635,4 +635,7 @@ def do_assign_doc(user: str, doctype: str, name: str, assignee: str) -> None:
     access_doc(user, doctype, name, "write")
     if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
         raise ValidationError(_("User {user} does not exist", user=assignee))
-    Assignment.objects.get_or_create(ref_doctype=doctype, docname=name, user=assignee)
+    # One INSERT that ignores an existing row (no SELECT, no savepoint): assigning twice is a no-op.
+    Assignment.objects.bulk_create(
+        [Assignment(ref_doctype=doctype, docname=name, user=assignee)], ignore_conflicts=True
+    )

@@ -55,21 +55,56 @@ def _next_after(pool: list[str], last: str | None) -> str:
     return pool[0]
 
 
+def open_state(doctype: str) -> tuple[str, list[str]] | None:
+    """(status field, open values) of the DocType's highest-priority rule that names them."""
+    for rule in sorted(rules_for("Assignment Rule", doctype), key=lambda r: -(r.priority or 0)):
+        values = [v.strip() for v in (rule.open_values or "").split(",") if v.strip()]
+        field = rule.status_field or "status"
+        if values and registry.get_meta(doctype).has_field(field):
+            return field, values
+    return None
+
+
 def _open_counts(rule, doctype: str, users: list[str]) -> dict[str, int]:
     from lowcode.models import Assignment
 
     assignments = Assignment.objects.filter(ref_doctype=doctype, user__in=users)
-    status_field = rule.status_field or "status"
-    open_values = [v.strip() for v in (rule.open_values or "").split(",") if v.strip()]
-    if open_values and registry.get_meta(doctype).has_field(status_field):
-        # Correlated EXISTS: one primary-key probe per assignment of the pool's users. An IN
-        # over the open documents would read every open Lead (650k of 1M) on each insert.
-        open_docs: Any = get_model(doctype).objects.filter(
-            name=OuterRef("docname"), **{f"{status_field}__in": open_values}
-        )
-        assignments = assignments.filter(Exists(open_docs))
+    if open_state(doctype) is not None:
+        # An index range per user (ix_assign_open); the flag follows the documents' status.
+        assignments = assignments.filter(is_open=True)
     rows = assignments.values("user").annotate(n=Count("id")).values_list("user", "n")
     return dict.fromkeys(users, 0) | dict(rows)
+
+
+def sync_open_flag(doc, event: str) -> None:
+    """doc_events "*" on_update: an assignment is open while its document's status is."""
+    from lowcode.models import Assignment
+
+    state = open_state(doc.doctype)
+    if state is None:
+        return
+    field, values = state
+    before: Any = doc._doc_before_save
+    if before is not None and before.get(field) == to_json(doc.get(field)):
+        return  # status unchanged: nothing to write (the common save)
+    is_open = str(doc.get(field) or "") in values
+    Assignment.objects.filter(ref_doctype=doc.doctype, docname=doc.name).exclude(
+        is_open=is_open
+    ).update(is_open=is_open)
+
+
+def sync_open_flags(doctype: str) -> int:
+    """Background job after an Assignment Rule changes: recompute every assignment's flag."""
+    from lowcode.models import Assignment
+
+    state = open_state(doctype)
+    if state is None:
+        return 0
+    field, values = state
+    open_docs: Any = get_model(doctype).objects.filter(
+        name=OuterRef("docname"), **{f"{field}__in": values}
+    )
+    return Assignment.objects.filter(ref_doctype=doctype).update(is_open=Exists(open_docs))
 
 
 def choose_assignee(rule, doc) -> str | None:

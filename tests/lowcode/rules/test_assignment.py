@@ -54,7 +54,7 @@ def test_the_round_robin_pointer_is_persisted(users, make_rule):
     assert assignee("Lead", lead.name) == ["rep2"]
 
 
-def test_load_balancing_picks_the_user_with_fewest_open_items(users, make_rule):
+def test_load_balancing_picks_the_user_with_fewest_open_items(users, make_rule, inline_jobs):
     for i in range(2):
         lead = do_insert_doc("Administrator", "Lead", {"lead_name": f"旧{i}"})
         Assignment.objects.create(ref_doctype="Lead", docname=lead.name, user="rep")
@@ -62,13 +62,16 @@ def test_load_balancing_picks_the_user_with_fewest_open_items(users, make_rule):
     Assignment.objects.create(ref_doctype="Lead", docname=closed.name, user="rep2")
     opened = do_insert_doc("Administrator", "Lead", {"lead_name": "开放"})
     Assignment.objects.create(ref_doctype="Lead", docname=opened.name, user="rep2")
-    rule(
-        make_rule,
-        "Load Balancing",
-        [{"user": "rep"}, {"user": "rep2"}],
-        status_field="status",
-        open_values="Open,Contacted",
-    )
+    # a new rule recomputes which existing assignments are open (a job, run at commit)
+    with inline_jobs(execute=True):
+        rule(
+            make_rule,
+            "Load Balancing",
+            [{"user": "rep"}, {"user": "rep2"}],
+            status_field="status",
+            open_values="Open,Contacted",
+        )
+    assert not Assignment.objects.get(docname=closed.name).is_open
 
     first = do_insert_doc("Administrator", "Lead", {"lead_name": "新1"})
     second = do_insert_doc("Administrator", "Lead", {"lead_name": "新2"})
@@ -168,3 +171,19 @@ def test_concurrent_inserts_share_the_round_robin_fairly(users, make_rule):
         Assignment.objects.filter(ref_doctype="Lead").values_list("user", flat=True)
     )
     assert sorted(users_assigned) == ["rep"] * 3 + ["rep2"] * 3
+
+
+def test_an_assignment_closes_and_reopens_with_its_documents_status(users, make_rule):
+    rule(make_rule, "Load Balancing", [{"user": "rep"}], open_values="Open,Contacted")
+    lead = do_insert_doc("Administrator", "Lead", {"lead_name": "跟进中"})
+
+    def flags() -> list[bool]:
+        return list(Assignment.objects.filter(docname=lead.name).values_list("is_open", flat=True))
+
+    assert flags() == [True]
+    do_save_doc("Administrator", "Lead", lead.name, {"status": "Closed"})
+    assert flags() == [False]
+    do_save_doc("Administrator", "Lead", lead.name, {"notes": "仍关闭"})
+    assert flags() == [False]
+    do_save_doc("Administrator", "Lead", lead.name, {"status": "Contacted"})
+    assert flags() == [True]

@@ -1,6 +1,7 @@
 """Controller of Assignment Rule: the condition must compile, match fields must exist."""
 
 from lowcode.documents.document import Document
+from lowcode.jobs import enqueue
 from lowcode.rules.common import RuleController, check_rule
 
 
@@ -18,3 +19,8 @@ class AssignmentRule(RuleController, Document):
             ],
             conditions=("condition",),
         )
+
+    def on_update(self) -> None:
+        super().on_update()
+        # Open/closed flags of existing assignments follow this rule's status field and values.
+        enqueue("lowcode.rules.assignment.sync_open_flags", unique=True, doctype=self.document_type)
