@@ -237,6 +237,7 @@ def time_transitions(count: int, owner: str, manager: str, rng: random.Random, r
     from lowcode import context
     from lowcode.documents.actions import do_insert_doc
     from lowcode.documents.factory import get_model
+    from lowcode.exceptions import ValidationError
     from lowcode.workflow.actions import do_apply_workflow
 
     Lead = get_model("Lead")
@@ -246,7 +247,12 @@ def time_transitions(count: int, owner: str, manager: str, rng: random.Random, r
     actors = {"Assign": manager}
     for i in range(count):
         context.reset()
-        name = do_insert_doc(owner, "Lead", lead_data(rng, run, i)).name
+        name = ""
+        while not name:  # a random mobile may already exist among the 1M: draw again
+            try:
+                name = do_insert_doc(owner, "Lead", lead_data(rng, run, i)).name
+            except ValidationError:
+                context.reset()
         for step, action in enumerate(path):
             context.reset()
             started = time.perf_counter()

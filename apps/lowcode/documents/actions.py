@@ -628,13 +628,20 @@ def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: boo
 
 
 @transaction.atomic
-def do_assign_doc(user: str, doctype: str, name: str, assignee: str) -> None:
-    """Assign a document to a user (who then sees it under the 'own' scope)."""
+def do_assign_doc(
+    user: str, doctype: str, name: str, assignee: str, *, ignore_permissions: bool = False
+) -> None:
+    """Assign a document to a user (who then sees it under the 'own' scope).
+
+    ``ignore_permissions``: an engine caller vouches for the document and for the assignee
+    being an active user (the assignment rules chose them from active users).
+    """
     from lowcode.models import Assignment
 
-    access_doc(user, doctype, name, "write")
-    if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
-        raise ValidationError(_("User {user} does not exist", user=assignee))
+    if not ignore_permissions:
+        access_doc(user, doctype, name, "write")
+        if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
+            raise ValidationError(_("User {user} does not exist", user=assignee))
     # One INSERT that ignores an existing row (no SELECT, no savepoint): assigning twice is a no-op.
     Assignment.objects.bulk_create(
         [Assignment(ref_doctype=doctype, docname=name, user=assignee)], ignore_conflicts=True

@@ -88,6 +88,8 @@ def sync_open_flag(doc, event: str) -> None:
     if before is not None and before.get(field) == to_json(doc.get(field)):
         return  # status unchanged: nothing to write (the common save)
     is_open = str(doc.get(field) or "") in values
+    if before is None and is_open:
+        return  # a new document: its assignments were just made open
     Assignment.objects.filter(ref_doctype=doc.doctype, docname=doc.name).exclude(
         is_open=is_open
     ).update(is_open=is_open)
@@ -154,5 +156,6 @@ def apply_assignment(doc, event: str) -> None:
             continue
         assignee = choose_assignee(rule, doc)
         if assignee:
-            do_assign_doc(ADMINISTRATOR, doc.doctype, doc.name, assignee)
+            # The engine assigns the document it was handed: no permission re-read.
+            do_assign_doc(ADMINISTRATOR, doc.doctype, doc.name, assignee, ignore_permissions=True)
             return
