@@ -245,3 +245,16 @@ def values_of(doc, meta: DocTypeMeta) -> dict:
         "owner": doc.owner,
         "docstatus": doc.docstatus,
     }
+
+
+def first_other(doctype: str, name: str | None, *conditions: Any, **filters: Any) -> str | None:
+    """The name of another document matching the filters: for "one X per Y" checks."""
+    from lowcode.documents.factory import get_model
+
+    return (
+        get_model(doctype)
+        .objects.filter(*conditions, **filters)
+        .exclude(name=name or "")
+        .values_list("name", flat=True)
+        .first()
+    )

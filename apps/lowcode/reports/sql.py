@@ -124,30 +124,19 @@ def execute_readonly(
 def _execute_sqlite(sql: str, params: dict, timeout: float, row_cap: int) -> QueryResult:
     # The request's own connection, switched to query_only for this statement: it sees the
     # same snapshot as the rest of the request and refuses every write while it runs.
-    connection.ensure_connection()
-    raw = connection.connection
-    deadline = time.monotonic() + timeout
-    timed_out = False
-
-    def past_deadline() -> int:
-        nonlocal timed_out
-        timed_out = time.monotonic() > deadline
-        return 1 if timed_out else 0  # non-zero makes SQLite abort the statement
-
     cursor = connection.cursor()
     try:
         cursor.execute("PRAGMA query_only = ON")
-        raw.set_progress_handler(past_deadline, 1000)
         try:
-            cursor.execute(sql, params)
-            rows = cursor.fetchmany(row_cap + 1)
-            columns = [c[0] for c in cursor.description or []]
+            with statement_deadline(timeout):
+                cursor.execute(sql, params)
+                rows = cursor.fetchmany(row_cap + 1)
+                columns = [c[0] for c in cursor.description or []]
+        except QueryTimeoutError:
+            raise
         except DatabaseError as exc:
-            if timed_out:
-                raise _timeout_error(timeout) from None
             raise DataError(_("The query failed: {error}", error=str(exc))) from None
     finally:
-        raw.set_progress_handler(None, 0)
         cursor.close()  # finalises the statement: nothing keeps running
         with connection.cursor() as reset:
             reset.execute("PRAGMA query_only = OFF")
@@ -204,7 +193,7 @@ def statement_deadline(timeout: float) -> Iterator[None]:
         def past_deadline() -> int:
             nonlocal timed_out
             timed_out = time.monotonic() > deadline
-            return 1 if timed_out else 0
+            return 1 if timed_out else 0  # non-zero makes SQLite abort the statement
 
         raw.set_progress_handler(past_deadline, 1000)
         try:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from lowcode.documents.document import Document
 from lowcode.documents.factory import get_model
+from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 
@@ -39,13 +40,8 @@ class ChurnWarning(Document):
         """A customer has at most one open warning, so two reps never run two retentions."""
         if self.outcome:
             return
-        other = (
-            get_model("Churn Warning")
-            .objects.filter(Q(outcome="") | Q(outcome__isnull=True), customer=self.customer)
-            .exclude(name=self.name or "")
-            .values_list("name", flat=True)
-            .first()
-        )
+        unresolved = Q(outcome="") | Q(outcome__isnull=True)
+        other = first_other("Churn Warning", self.name, unresolved, customer=self.customer)
         if other:
             message = _(
                 "Customer {customer} already has an open churn warning {name}",

@@ -1,7 +1,7 @@
 """Controller of Scoring Rule: the score field and every criterion must name a real field."""
 
 from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
+from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -32,12 +32,8 @@ class ScoringRule(RuleController, Document):
         """One scoring model per DocType: a document keeps one score and one explanation."""
         if not self.enabled:
             return
-        other = (
-            get_model("Scoring Rule")
-            .objects.filter(document_type=self.document_type, enabled=True)
-            .exclude(name=self.name or "")
-            .values_list("name", flat=True)
-            .first()
+        other = first_other(
+            "Scoring Rule", self.name, document_type=self.document_type, enabled=True
         )
         if other:
             message = _(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lowcode.documents.document import Document
+from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -29,15 +30,7 @@ class Workflow(Document):
 
     def check_single_active(self) -> None:
         """One active workflow per DocType: two would race for the same state field."""
-        from lowcode.documents.factory import get_model
-
-        other = (
-            get_model("Workflow")
-            .objects.filter(document_type=self.document_type, is_active=True)
-            .exclude(name=self.name or "")
-            .values_list("name", flat=True)
-            .first()
-        )
+        other = first_other("Workflow", self.name, document_type=self.document_type, is_active=True)
         if other:
             message = _(
                 "Another active workflow, {name}, already governs {doctype}",
