@@ -7,6 +7,9 @@ workflow.E003  transition no one can perform (unknown role, role without users,
 workflow.E004  transition condition does not parse
 workflow.E005  transition names an unknown state
 workflow.E006  state field clashes with a field that is not Select/Data
+workflow.E007  documents are in a state the definition no longer has
+
+Active stored workflows are checked again by `kuaicrm check` and at start-up (run_checks).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.checks import Error
 
@@ -177,3 +181,67 @@ def _check_state_field(workflow: WorkflowDef) -> list[Error]:
             )
         ]
     return []
+
+
+def check_stranded_documents(workflow: WorkflowDef) -> list[Error]:
+    """workflow.E007: documents sit in a state the (edited) definition no longer has."""
+    from django.db.models import CharField, Count, F
+    from django.db.models.functions import Cast
+    from django.db.models.fields.json import KeyTextTransform
+
+    if not registry.exists(workflow.document_type):
+        return []
+    field = registry.get_meta(workflow.document_type).get_field(workflow.state_field)
+    if field is None or field.fieldtype not in STATE_FIELD_TYPES:
+        return []  # added on activation (nothing has a state yet), or E006 already says it
+    # A custom state field lives in the JSON column: compare its text, not JSON values.
+    column: Any = (
+        Cast(KeyTextTransform(workflow.state_field, "_custom"), CharField())
+        if field.is_custom
+        else F(field.fieldname)
+    )
+    known = [s.state for s in workflow.states]
+    stranded = (
+        get_model(workflow.document_type)
+        .objects.annotate(state=column)
+        .exclude(state__in=known)
+        .exclude(state__isnull=True)
+        .exclude(state="")
+        .values("state")
+        .annotate(n=Count("name"))
+        .order_by("state")
+    )
+    return [
+        _error(
+            "workflow.E007",
+            f"{row['n']} {workflow.document_type} document(s) are in state '{row['state']}', "
+            f"which workflow '{workflow.name}' no longer has.",
+            "Keep the state (it may lead on to another), or move those documents first.",
+            workflow,
+        )
+        for row in stranded
+    ]
+
+
+def run_checks(app_configs=None, databases=None, **kwargs) -> list[Error]:
+    """`kuaicrm check` and start-up: every active stored workflow, as it is now.
+
+    Stored definitions can go stale after activation (a role deleted, a field removed). The
+    "someone holds the role" rule is left to activation: a new site has no users yet.
+    """
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from lowcode.workflow.engine import build_definition
+
+    try:
+        workflows = list(get_model("Workflow").objects.filter(is_active=True).order_by("name"))
+    except DatabaseError:
+        return []  # not migrated yet: nothing stored to check
+    errors: list[Error] = []
+    with loading_fixtures():
+        for stored in workflows:
+            definition = build_definition(stored)
+            errors += check_workflow(definition) + check_stranded_documents(definition)
+    return errors

@@ -1,11 +1,12 @@
-"""Validation before activation: one test per stable ID (workflow.E001 … E006)."""
+"""Validation before activation: one test per stable ID (workflow.E001 … E007)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.actions import do_delete_doc, do_insert_doc, do_save_doc
 from lowcode.exceptions import ValidationError
+from lowcode.users import do_create_user
 
 pytestmark = pytest.mark.django_db
 T = "Test Order"
@@ -88,3 +89,42 @@ def test_negated_condition_parses(users):
     # Frappe writes "!doc.field"; its leading "!" once failed to parse (workflow.E004).
     transitions = [_transition("Draft", "Finish", "Done", condition="!doc.urgent")]
     _activate(GOOD_STATES, transitions)
+
+
+def test_e007_documents_left_in_a_removed_state(users):
+    # given: an order waiting in "Review"
+    states = [_state("Draft"), _state("Review"), _state("Done", is_final=1)]
+    transitions = [_transition("Draft", "Send", "Review"), _transition("Review", "Finish", "Done")]
+    _activate(states, transitions)
+    from lowcode.workflow.actions import do_apply_workflow
+
+    order = do_insert_doc("Administrator", T, {"title": "待审订单"})
+    do_apply_workflow("Administrator", T, order.name, "Send")
+    # when the edit drops "Review", then the save is refused and names the state
+    with pytest.raises(ValidationError) as caught:
+        do_save_doc(
+            "Administrator",
+            "Workflow",
+            "Order Check",
+            {
+                "states": [_state("Draft"), _state("Done", is_final=1)],
+                "transitions": [_transition("Draft", "Finish", "Done")],
+            },
+        )
+    assert {e.rule for e in caught.value.errors} == {"workflow.E007"}
+    assert "'Review'" in caught.value.errors[0].message
+
+
+def test_stored_workflows_are_checked_again_by_kuaicrm_check(users):
+    from lowcode.workflow.checks import run_checks
+
+    do_insert_doc("Administrator", "Role", {"role_name": "Order Auditor"})
+    do_create_user("auditor", "Audit-pass-2026!", roles=["Order Auditor"])
+    _activate(GOOD_STATES, [_transition("Draft", "Finish", "Done", allowed="Order Auditor")])
+    assert run_checks(databases=["default"]) == []
+    # when the role is deleted after activation
+    do_delete_doc("Administrator", "Role", "Order Auditor")
+    # then the check names the transition no one can perform any more
+    found = run_checks(databases=["default"])
+    assert [e.id for e in found] == ["workflow.E003"]
+    assert "Order Auditor" in found[0].msg

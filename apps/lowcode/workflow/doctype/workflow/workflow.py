@@ -50,10 +50,11 @@ class Workflow(Document):
         registry.bump_generation()
 
     def check_definition(self) -> None:
-        from lowcode.workflow.checks import check_workflow
+        from lowcode.workflow.checks import check_stranded_documents, check_workflow
         from lowcode.workflow.engine import build_definition
 
-        errors = check_workflow(build_definition(self))
+        definition = build_definition(self)
+        errors = check_workflow(definition) + check_stranded_documents(definition)
         if errors:
             raise ValidationError(
                 _(
