@@ -186,8 +186,8 @@ def _check_state_field(workflow: WorkflowDef) -> list[Error]:
 def check_stranded_documents(workflow: WorkflowDef) -> list[Error]:
     """workflow.E007: documents sit in a state the (edited) definition no longer has."""
     from django.db.models import CharField, Count, F
-    from django.db.models.functions import Cast
     from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
 
     if not registry.exists(workflow.document_type):
         return []
