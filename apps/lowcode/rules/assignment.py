@@ -65,7 +65,8 @@ def open_state(doctype: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def _open_counts(rule, doctype: str, users: list[str]) -> dict[str, int]:
+def _open_counts(doctype: str, users: list[str]) -> dict[str, int]:
+    """Open assignments per user; every assignment when no rule of the DocType defines "open"."""
     from lowcode.models import Assignment
 
     assignments = Assignment.objects.filter(ref_doctype=doctype, user__in=users)
@@ -131,7 +132,7 @@ def choose_assignee(rule, doc) -> str | None:
     if not pool:
         return None
     if rule.strategy == "Load Balancing":
-        counts = _open_counts(rule, doc.doctype, pool)
+        counts = _open_counts(doc.doctype, pool)
         return min(pool, key=lambda user: counts[user])
     model: Any = type(rule)
     last = (

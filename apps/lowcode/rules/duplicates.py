@@ -310,8 +310,9 @@ REBUILD_CHUNK = 2000
 def rebuild_keys(doctype: str) -> int:
     """Background job: index every existing document of ``doctype`` (after a rule changes).
 
-    Chunk by chunk, each in its own transaction: one DELETE and one bulk INSERT per chunk
-    rather than two statements per document (1M Leads: minutes, not an hour).
+    Chunk by chunk, each in its own transaction: one read of the chunk's stored keys, then
+    only the stale ones deleted and the missing ones inserted (re-enabling a rule whose keys
+    are current writes nothing), rather than two statements per document.
     """
     specs = key_specs(doctype)
     if not specs or not registry.exists(doctype):
