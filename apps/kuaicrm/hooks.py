@@ -24,3 +24,19 @@ scheduler_events: dict = {
 }
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
+
+# The desk's home page lists these when due today or overdue (through the permission layer).
+desk_reminders: list = [
+    {
+        "doctype": "Follow-up Task",
+        "date_field": "due_date",
+        "filters": [["status", "=", "Open"]],
+        "mine_field": "assigned_to",
+    },
+    {
+        "doctype": "Lead",
+        "date_field": "first_contact_due",
+        "label": "First contact due",
+        "filters": [["status", "=", "Open"]],
+    },
+]

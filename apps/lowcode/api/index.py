@@ -1,4 +1,4 @@
-"""The site's front page until the desk arrives: what is running and where the API is."""
+"""The API's front page (/api/): what is running and where the API and the desk are."""
 
 from django.shortcuts import render
 
@@ -13,6 +13,7 @@ def index(request):
         },
         {"href": "/api/method/frappe.auth.get_logged_user", "label": _("Who am I")},
         {"href": "/api/resource/Lead", "label": _("Leads (login required)")},
+        {"href": "/app", "label": _("The desk (web UI)")},
     ]
     return render(
         request,
@@ -20,7 +21,7 @@ def index(request):
         {
             "title": _("KuaiCRM is running"),
             "intro": _(
-                "The REST API follows Frappe's v1 contract; the web desk comes in a later release."
+                "The REST API follows Frappe's v1 contract; people use the web desk at /app."
             ),
             "login_hint": _(
                 "Log in with POST /api/method/login (usr, pwd) or send Authorization: token <key>:<secret>."

@@ -42,6 +42,9 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
 
+LANGUAGE_COOKIE = "lang"
+
+
 class LanguageMiddleware:
     """zh-CN unless the request asks for English (``_lang=en`` or Accept-Language)."""
 
@@ -49,10 +52,14 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The desk is Chinese first: a browser's Accept-Language (often en-US on office PCs)
+        # does not switch it; the user's choice (the ``lang`` cookie, set by the language
+        # switch) does. API clients keep Frappe's behaviour and may ask with the header.
         wanted = (
             request.GET.get("_lang")
             or request.headers.get("X-Language")
-            or request.headers.get("Accept-Language", "")
+            or request.COOKIES.get(LANGUAGE_COOKIE)
+            or (request.headers.get("Accept-Language", "") if request.path.startswith("/api/") else "")
         )
         language = "en" if wanted.lower().startswith("en") else "zh-hans"
         translation.activate(language)

@@ -20,13 +20,14 @@ ALLOWED_HOSTS = SITE_CONFIG.get("allowed_hosts", ["127.0.0.1", "localhost", "tes
 
 # Apps whose doctype/ folders, hooks.py and translations the engine loads, in order.
 # Engine capabilities with DocTypes of their own are apps too, listed before the CRM.
-ENGINE_CAPABILITIES = ["workflow", "scripts", "reports", "notify", "rules"]
+ENGINE_CAPABILITIES = ["workflow", "scripts", "reports", "notify", "rules", "desk"]
 LOWCODE_APPS = ["lowcode", *(f"lowcode.{name}" for name in ENGINE_CAPABILITIES), "kuaicrm"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "django_rq",
     "lowcode.apps.LowcodeConfig",
     *(f"lowcode.{name}.apps.{name.capitalize()}Config" for name in ENGINE_CAPABILITIES),
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the desk's own and the npm packages') before sessions: no DB work for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "lowcode.api.middleware.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lowcode.api.middleware.LanguageMiddleware",
@@ -55,7 +58,13 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csrf",
+                "lowcode.desk.context.desk_context",
+            ]
+        },
     }
 ]
 
@@ -156,6 +165,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/assets/"
+# Front-end packages come from npm (package-lock.json), served straight from node_modules:
+# no CDN (intranets) and no copy step. WhiteNoise serves them through the finders.
+_NODE = REPO_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/sortablejs", _NODE / "sortablejs"),
+    ("vendor/echarts", _NODE / "echarts" / "dist"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MAX_AGE = 3600
+LOGIN_URL = "/login"
 FILES_PATH = Path(SITE_CONFIG.get("files_path") or SITE_DIR / "files")
 
 # Bodies over this size are refused with 413 before any parsing.

@@ -1,13 +1,17 @@
-"""URL map: the REST API under /api (the desk will add its own routes)."""
+"""URL map: the REST API under /api, the desk under /app (plus /login, PWA files)."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from lowcode.api.index import index
 from lowcode.api.views import serve_file
 
 urlpatterns = [
-    path("", index, name="index"),
+    # People land on the desk (guests on its login page); the API's own front page is /api/.
+    path("", RedirectView.as_view(url="/app", permanent=False), name="index"),
+    path("api/", index, name="api-index"),
     path("api/", include("lowcode.api.urls")),
+    path("", include("lowcode.desk.urls")),
     path("files/<path:path>", serve_file, name="public-file"),
     path("private/files/<path:path>", serve_file, {"private": True}, name="private-file"),
 ]

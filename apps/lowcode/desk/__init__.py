@@ -1,0 +1,1 @@
+"""The desk: the server-rendered web UI generated from metadata (Django templates + HTMX)."""

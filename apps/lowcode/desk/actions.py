@@ -1,0 +1,80 @@
+"""Desk writes: saved views, comments and kanban moves, each through the engine's actions."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.exceptions import FieldError, ValidationError
+from lowcode.i18n import _
+from lowcode.permissions.core import access_doc
+
+SAVED_VIEW = "Saved View"
+COMMENT = "Comment"
+
+
+def do_save_view(
+    user: str, doctype: str, *, title: str, query: str, is_shared: bool, view_type: str = "List"
+):
+    """Save the list's current filters, columns and sort under a title."""
+    import json
+
+    params = {k: v[-1] for k, v in parse_qs(query).items()}
+    filters = json.loads(params["filters"]) if params.get("filters") else []
+    for key, value in params.items():
+        if key.startswith("f_") and value:
+            filters.append([key[2:], "=", value])
+    data = {
+        "title": title.strip(),
+        "reference_doctype": doctype,
+        "view_type": view_type,
+        "is_shared": int(is_shared),
+        "filters": filters,
+        "columns": [c for c in params.get("columns", "").split(",") if c],
+        "order_by": params.get("order_by", ""),
+        "view_field": params.get("field", ""),
+    }
+    return do_insert_doc(user, SAVED_VIEW, data)
+
+
+def do_add_comment(user: str, doctype: str, name: str, content: str):
+    """Comment on a document the user may read (the comment is visible with it)."""
+    access_doc(user, doctype, name, "read")
+    text = content.strip()
+    if not text:
+        message = _("{field} is required", field=_("Comment"))
+        raise ValidationError(message, [FieldError("content", "reqd", message)])
+    data = {"reference_doctype": doctype, "reference_name": name, "content": text}
+    return do_insert_doc(user, COMMENT, data, ignore_permissions=True)
+
+
+def do_move_card(
+    user: str, doctype: str, name: str, fieldname: str, value: str, workflow_action: str = ""
+):
+    """Move a kanban card: a workflow action when the board is the workflow's state field,
+    else an ordinary save, so validation and permissions are the form's own."""
+    from lowcode.workflow import engine
+    from lowcode.workflow.actions import do_apply_workflow
+
+    workflow = engine.get_workflow(doctype)
+    if workflow and fieldname == workflow.state_field:
+        doc = access_doc(user, doctype, name, "read")
+        current = engine.current_state(workflow, doc)
+        if current == value:
+            return doc
+        choices = [
+            t
+            for t in engine.get_transitions(user, doc)
+            if t.next_state == value and (not workflow_action or t.action == workflow_action)
+        ]
+        if not choices:
+            raise ValidationError(
+                _(
+                    "You cannot move {name} from {source} to {target}: no workflow action of yours leads there",
+                    name=name,
+                    source=_(current),
+                    target=_(value),
+                )
+            )
+        return do_apply_workflow(user, doctype, name, choices[0].action, "", "")
+    return do_save_doc(user, doctype, name, {fieldname: value})

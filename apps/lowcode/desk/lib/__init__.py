@@ -1,0 +1,1 @@
+"""Read-only desk library: layouts, list settings, indicators, search, dashboards."""

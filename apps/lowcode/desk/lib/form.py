@@ -1,0 +1,138 @@
+"""A form's behaviour from metadata: conditional display/required/read-only, and parsing a post."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lowcode.expressions import ExpressionError, evaluate
+from lowcode.meta import fieldtypes
+from lowcode.meta.doctype import DocField, DocTypeMeta
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import permitted_levels
+
+# Fields the desk never submits: the engine sets them.
+SYSTEM_FIELDS = {"name", "owner", "creation", "modified_by", "docstatus", "idx"}
+
+
+def _holds(source: str | None, doc: dict, user_info: dict) -> bool | None:
+    if not source:
+        return None
+    try:
+        return evaluate(source, doc, user_info)
+    except ExpressionError:
+        return None  # a bad condition is a check error (meta checks); the form shows the field
+
+
+def field_states(meta: DocTypeMeta, doc: dict, user_info: dict) -> dict[str, dict[str, bool]]:
+    """Per field (and section): hidden, reqd and read_only after evaluating the conditions."""
+    states: dict[str, dict[str, bool]] = {}
+    for f in meta.fields:
+        shown = _holds(f.depends_on, doc, user_info)
+        reqd = _holds(f.mandatory_depends_on, doc, user_info)
+        read_only = _holds(f.read_only_depends_on, doc, user_info)
+        states[f.fieldname] = {
+            "hidden": shown is False,
+            "reqd": bool(f.reqd or reqd),
+            "read_only": bool(f.read_only or read_only),
+        }
+    return states
+
+
+def writable_levels(user: str, meta: DocTypeMeta, is_new: bool) -> frozenset[int]:
+    levels = permitted_levels(user, meta.name, "write")
+    if is_new:
+        levels |= permitted_levels(user, meta.name, "create")
+    return levels
+
+
+def _value(field: DocField, raw: str | None) -> Any:
+    if raw is None:
+        return None
+    if field.fieldtype == "Datetime" and "T" in raw:
+        return raw.replace("T", " ")
+    if field.fieldtype in ("JSON",) and raw.strip():
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw  # the engine's type check names the field
+    return raw
+
+
+def parse_post(meta: DocTypeMeta, post, user: str, *, is_new: bool) -> dict[str, Any]:
+    """Turn a form post into API-shaped data: only fields the user may write, child rows nested."""
+    levels = writable_levels(user, meta, is_new)
+    data: dict[str, Any] = {}
+    for f in meta.fields:
+        if f.permlevel not in levels or f.fieldname in SYSTEM_FIELDS:
+            continue
+        if f.is_table:
+            if f"{f.fieldname}.__present" in post:
+                data[f.fieldname] = parse_rows(f, post)
+            continue
+        if not f.holds_value or f.fieldname not in post:
+            continue
+        values = post.getlist(f.fieldname)
+        # A checkbox posts a hidden "0" then, when ticked, "1": the last one wins.
+        data[f.fieldname] = _value(f, values[-1] if values else None)
+    if "modified" in post:
+        data["modified"] = post.get("modified")
+    return data
+
+
+def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
+    """Rows arrive as ``<table>.<n>.<field>``; their order on the page is their order."""
+    child = get_meta(table.options or "")
+    prefix = f"{table.fieldname}."
+    rows: dict[int, dict[str, Any]] = {}
+    for key in post:
+        if not key.startswith(prefix) or key.endswith("__present"):
+            continue
+        _table, index, fieldname = key.split(".", 2)
+        if not index.isdigit():
+            continue
+        row = rows.setdefault(int(index), {})
+        if fieldname == "name":
+            row["name"] = post.get(key)
+            continue
+        field = child.get_field(fieldname)
+        if field is not None and field.holds_value:
+            row[fieldname] = _value(field, post.getlist(key)[-1])
+    return [rows[i] for i in sorted(rows)]
+
+
+def child_columns(table: DocField) -> list[DocField]:
+    """The child table's editable columns: ``in_list_view`` ones, else the first five."""
+    child = get_meta(table.options or "")
+    fields = [f for f in child.data_fields if not f.hidden]
+    listed = [f for f in fields if f.in_list_view]
+    return listed or fields[:5]
+
+
+def is_upload(field: DocField) -> bool:
+    return field.fieldtype in ("Attach", "Attach Image")
+
+
+INPUT_TYPES = {
+    "Int": "number",
+    "Float": "number",
+    "Currency": "number",
+    "Percent": "number",
+    "Date": "date",
+    "Datetime": "datetime-local",
+    "Time": "time",
+    "Phone": "tel",
+    "Duration": "number",
+}
+
+
+def input_type(field: DocField) -> str:
+    if field.fieldtype == "Data" and field.options == "Email":
+        return "email"
+    if field.fieldtype == "Data" and field.options == "URL":
+        return "url"
+    return INPUT_TYPES.get(field.fieldtype, "text")
+
+
+def step(field: DocField) -> str:
+    return "1" if field.fieldtype in fieldtypes.INT_TYPES else "any"

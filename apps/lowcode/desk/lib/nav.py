@@ -1,0 +1,66 @@
+"""The desk's navigation: the DocTypes a user may read, business modules first."""
+
+from __future__ import annotations
+
+from lowcode import context
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.meta.doctype import snake_name
+from lowcode.permissions.core import has_doctype_permission, is_administrator
+
+# Engine modules hold configuration: shown under 设置 (Settings), to those who may read them.
+SETTINGS_MODULES = {"Core", "Desk", "Notify", "Rules", "Workflow", "Setup", "Data"}
+# Configuration DocTypes that are logs or internals rather than things people browse.
+HIDDEN_DOCTYPES = {"Duplicate Key", "Workflow Action", "Comment", "Saved View"}
+
+
+def slug(doctype: str) -> str:
+    """'Sales Order' → 'sales-order' (the desk URL segment, as in Frappe)."""
+    return snake_name(doctype).replace("_", "-")
+
+
+def doctype_for_slug(value: str) -> str | None:
+    """Return the DocType whose slug is ``value`` (or whose name is ``value``), else None."""
+    for name in registry.doctype_names():
+        if slug(name) == value or name == value:
+            return name
+    return None
+
+
+def readable_doctypes(user: str) -> list[dict]:
+    """Every non-child DocType the user may read, as nav entries (cached per request)."""
+
+    def compute() -> list[dict]:
+        entries = []
+        for name in registry.doctype_names():
+            meta = registry.get_meta(name)
+            if meta.istable or name in HIDDEN_DOCTYPES:
+                continue
+            if not has_doctype_permission(user, name, "read"):
+                continue
+            entries.append(
+                {
+                    "doctype": name,
+                    "label": _(name),
+                    "slug": slug(name),
+                    "module": meta.module or "",
+                    "is_settings": (meta.module or "") in SETTINGS_MODULES,
+                }
+            )
+        return entries
+
+    return context.cached(("desk-nav", user), compute)
+
+
+def main_entries(user: str) -> list[dict]:
+    return [e for e in readable_doctypes(user) if not e["is_settings"]]
+
+
+def settings_entries(user: str) -> list[dict]:
+    return [e for e in readable_doctypes(user) if e["is_settings"]]
+
+
+def is_system_manager(user: str) -> bool:
+    from lowcode.permissions.core import get_roles
+
+    return is_administrator(user) or "System Manager" in get_roles(user)

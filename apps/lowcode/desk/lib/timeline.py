@@ -1,0 +1,96 @@
+"""A document's timeline: comments, versions, assignments and workflow actions, newest first."""
+
+from __future__ import annotations
+
+from lowcode.desk.actions import COMMENT
+from lowcode.documents.factory import get_model
+from lowcode.i18n import _
+from lowcode.meta.doctype import DocTypeMeta
+from lowcode.models import Assignment, Version
+from lowcode.permissions.core import permitted_levels
+from lowcode.query.serialize import to_json
+
+ENTRIES_PER_KIND = 100
+
+
+def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
+    """Return entries of a document the caller already fetched through ``access_doc``."""
+    levels = permitted_levels(user, meta.name, "read")
+    readable = {f.fieldname: f for f in meta.fields if f.permlevel in levels}
+    entries: list[dict] = [
+        {
+            "kind": "created",
+            "user": doc.owner,
+            "at": to_json(doc.creation),
+            "text": _("created this"),
+        }
+    ]
+    comments = (
+        get_model(COMMENT)
+        .objects.filter(reference_doctype=meta.name, reference_name=doc.name)
+        .order_by("-creation")[:ENTRIES_PER_KIND]
+    )
+    entries += [
+        {"kind": "comment", "user": c.owner, "at": to_json(c.creation), "text": c.content}
+        for c in comments
+    ]
+    versions = Version.objects.filter(ref_doctype=meta.name, docname=doc.name).order_by(
+        "-creation"
+    )[:ENTRIES_PER_KIND]
+    for version in versions:
+        changes = [
+            {
+                "label": _(readable[name].label or name),
+                "old": "" if old is None else str(old),
+                "new": "" if new is None else str(new),
+            }
+            for name, old, new in (version.data or {}).get("changed", [])
+            if name in readable  # a field above the reader's permlevel stays invisible here too
+        ]
+        rows = (version.data or {}).get("row_changed") or (version.data or {}).get("added") or []
+        if changes or rows:
+            entries.append(
+                {
+                    "kind": "version",
+                    "user": version.owner,
+                    "at": to_json(version.creation),
+                    "changes": changes,
+                    "text": _("changed {count} child rows", count=len(rows))
+                    if rows and not changes
+                    else "",
+                }
+            )
+    for assignment in Assignment.objects.filter(ref_doctype=meta.name, docname=doc.name)[
+        :ENTRIES_PER_KIND
+    ]:
+        entries.append(
+            {
+                "kind": "assignment",
+                "user": assignment.user,
+                "at": to_json(assignment.creation),
+                "text": _("assigned to {user}", user=assignment.user),
+            }
+        )
+    logs = (
+        get_model("Workflow Log")
+        .objects.filter(reference_doctype=meta.name, reference_name=doc.name)
+        .order_by("-timestamp")[:ENTRIES_PER_KIND]
+    )
+    for log in logs:
+        entries.append(
+            {
+                "kind": "workflow",
+                "user": log.user,
+                "at": to_json(log.timestamp),
+                "text": _(
+                    "{action}: {source} → {target}",
+                    action=_(log.action),
+                    source=_(log.from_state or ""),
+                    target=_(log.to_state),
+                ),
+                "comment": log.reason or log.comment or "",
+                "is_exception": bool(log.is_exception),
+            }
+        )
+    entries.sort(key=lambda e: e["at"] or "", reverse=True)
+    return entries

@@ -1,0 +1,305 @@
+// KuaiCRM desk: the little JavaScript the server-rendered pages need.
+// Everything is progressive: pages work as plain forms and links, this adds comfort.
+(function () {
+  "use strict";
+  const lang = document.body.dataset.lang || "zh";
+  const T = {
+    zh: { reason: "请填写原因：", selected: "已选 {n} 行", failed: "操作失败", location: "无法获取位置：" },
+    en: { reason: "Please give a reason:", selected: "{n} selected", failed: "Failed", location: "Cannot get the location: " },
+  }[lang === "en" ? "en" : "zh"];
+
+  function csrf() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // ---------------------------------------------------------------- toast
+  function toast(message, colour) {
+    const box = document.getElementById("toast");
+    if (!box) return;
+    const item = document.createElement("div");
+    item.className = "toast toast-" + (colour || "green");
+    item.textContent = message;
+    box.appendChild(item);
+    setTimeout(() => item.remove(), 6000);
+  }
+  window.deskToast = toast;
+  document.body.addEventListener("desk:toast", (event) => toast(event.detail.message, event.detail.colour));
+
+  // ---------------------------------------------------------------- sidebar (phone drawer)
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-toggle=sidebar]");
+    if (!toggle) return;
+    const open = document.body.classList.toggle("sidebar-open");
+    document.querySelectorAll("[data-toggle=sidebar]").forEach((b) => b.setAttribute("aria-expanded", String(open)));
+  });
+
+  // ---------------------------------------------------------------- list: filter builder
+  function filterRow(container, filter) {
+    const template = document.getElementById("filter-row-template");
+    const row = template.content.firstElementChild.cloneNode(true);
+    if (filter) {
+      row.querySelector(".fb-field").value = filter[0];
+      row.querySelector(".fb-op").value = filter[1];
+      const value = Array.isArray(filter[2]) ? filter[2].join(",") : filter[2];
+      row.querySelector(".fb-value").value = value == null ? "" : value;
+    }
+    container.appendChild(row);
+  }
+  function initFilterBuilder(root) {
+    const rows = root.querySelector("#filter-rows");
+    if (!rows || rows.dataset.ready) return;
+    rows.dataset.ready = "1";
+    JSON.parse(rows.dataset.filters || "[]").forEach((f) => filterRow(rows, f));
+    root.querySelector("#fb-add").addEventListener("click", () => filterRow(rows));
+    rows.addEventListener("click", (event) => {
+      if (event.target.closest(".fb-remove")) event.target.closest(".filter-row").remove();
+    });
+  }
+  function serialiseList(form) {
+    const rows = form.querySelectorAll("#filter-rows .filter-row");
+    const filters = [];
+    rows.forEach((row) => {
+      const field = row.querySelector(".fb-field").value;
+      const op = row.querySelector(".fb-op").value;
+      let value = row.querySelector(".fb-value").value;
+      if (!field) return;
+      if (op === "in") value = value.split(/[,，]/).map((v) => v.trim()).filter(Boolean);
+      if (op === "like" && value && value.indexOf("%") < 0) value = "%" + value + "%";
+      filters.push([field, op, value]);
+    });
+    form.querySelector("#filters-json").value = filters.length ? JSON.stringify(filters) : "";
+    const chosen = Array.from(form.querySelectorAll(".col-choice:checked")).map((c) => c.value);
+    const picker = form.querySelector("#column-picker");
+    if (picker && picker.dataset.touched) form.querySelector("#columns-csv").value = chosen.join(",");
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.classList.contains("col-choice")) event.target.closest("#column-picker").dataset.touched = "1";
+  });
+  document.addEventListener("submit", (event) => {
+    if (event.target.id === "list-form") serialiseList(event.target);
+  }, true);
+  document.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt.closest && event.detail.elt.closest("#list-form");
+    if (form && event.detail.elt === form) {
+      serialiseList(form);
+      event.detail.parameters["filters"] = form.querySelector("#filters-json").value;
+      event.detail.parameters["columns"] = form.querySelector("#columns-csv").value;
+    }
+  });
+
+  // ---------------------------------------------------------------- list: selection and bulk actions
+  function updateBulk(root) {
+    const form = root.querySelector("#bulk-form");
+    if (!form) return;
+    const ticked = form.querySelectorAll("input[name=names]:checked").length;
+    const bar = form.querySelector(".bulk-bar");
+    bar.hidden = ticked === 0;
+    bar.querySelector(".bulk-count").textContent = T.selected.replace("{n}", ticked);
+    const verb = form.querySelector("#bulk-action");
+    const value = verb ? verb.value : "";
+    form.querySelectorAll(".bulk-assign").forEach((e) => (e.hidden = value !== "assign"));
+    form.querySelectorAll(".bulk-set").forEach((e) => (e.hidden = value !== "set_value"));
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (!form) return;
+    if (event.target.classList.contains("select-all")) {
+      form.querySelectorAll("input[name=names]").forEach((c) => (c.checked = event.target.checked));
+    }
+    updateBulk(document);
+  });
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("#bulk-export");
+    if (!button) return;
+    const names = Array.from(document.querySelectorAll("#bulk-form input[name=names]:checked")).map((c) => "names=" + encodeURIComponent(c.value));
+    window.location.href = button.dataset.href + "&" + names.join("&");
+  });
+
+  // ---------------------------------------------------------------- form: tabs
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest("[data-tab]");
+    if (!tab) return;
+    const form = tab.closest("form");
+    form.querySelectorAll("[data-tab]").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+    form.querySelectorAll(".tab-pane").forEach((p) => (p.hidden = p.id !== tab.dataset.tab));
+  });
+
+  // ---------------------------------------------------------------- form: depends_on, evaluated by the server
+  let stateTimer = null;
+  function refreshStates(form) {
+    const url = form.dataset.stateUrl;
+    if (!url) return;
+    const body = new FormData(form);
+    fetch(url, { method: "POST", body: body, headers: { "X-Frappe-CSRF-Token": csrf() }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((states) => {
+        if (!states) return;
+        Object.keys(states).forEach((name) => {
+          const box = form.querySelector('[data-field="' + name + '"]');
+          if (!box) return;
+          box.hidden = states[name].hidden;
+          const input = box.querySelector("input:not([type=hidden]), select, textarea");
+          if (input) {
+            input.required = states[name].reqd && !states[name].hidden;
+            if (states[name].read_only) input.setAttribute("readonly", "");
+            else if (!input.disabled) input.removeAttribute("readonly");
+          }
+          const label = box.querySelector("label");
+          if (label) {
+            let star = label.querySelector(".req");
+            if (states[name].reqd && !star) {
+              star = document.createElement("span");
+              star.className = "req";
+              star.textContent = " *";
+              label.appendChild(star);
+            } else if (!states[name].reqd && star) star.remove();
+          }
+        });
+      });
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#doc-form");
+    if (!form) return;
+    clearTimeout(stateTimer);
+    stateTimer = setTimeout(() => refreshStates(form), 150);
+  });
+
+  // ---------------------------------------------------------------- form: child tables
+  function renumber(table) {
+    table.querySelectorAll("tbody .grid-row").forEach((row, index) => {
+      row.querySelectorAll("[name]").forEach((input) => {
+        input.name = input.name.replace(/^([^.]+)\.(\d+|__i__)\./, "$1." + index + ".");
+      });
+      const first = row.querySelector("td");
+      if (first && first.firstChild && first.firstChild.nodeType === 3) first.firstChild.textContent = String(index + 1);
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const add = event.target.closest(".grid-add");
+    if (add) {
+      const box = add.closest(".child-table");
+      const row = box.querySelector("template.grid-template").content.firstElementChild.cloneNode(true);
+      box.querySelector("tbody").appendChild(row);
+      renumber(box);
+      const first = row.querySelector("input:not([type=hidden]), select");
+      if (first) first.focus();
+      return;
+    }
+    const remove = event.target.closest(".grid-remove");
+    if (remove) {
+      const box = remove.closest(".child-table");
+      remove.closest("tr").remove();
+      renumber(box);
+    }
+  });
+
+  // ---------------------------------------------------------------- form: uploads, signature, location
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!input.classList.contains("upload-input") || !input.files.length) return;
+    const box = input.closest(".upload");
+    const body = new FormData();
+    body.append("file", input.files[0]);
+    fetch("/app/_upload", { method: "POST", body: body, headers: { "X-Frappe-CSRF-Token": csrf() }, credentials: "same-origin" })
+      .then((r) => r.json().then((data) => ({ ok: r.ok, data: data })))
+      .then(({ ok, data }) => {
+        if (!ok) return toast(data.error || T.failed, "red");
+        box.querySelector(".upload-value").value = data.file_url;
+        const preview = box.querySelector(".preview");
+        if (preview) { preview.src = data.file_url; preview.hidden = false; }
+        const link = box.querySelector(".upload-link");
+        if (link) { link.href = data.file_url; link.textContent = data.file_name; link.hidden = false; }
+        box.querySelector(".upload-clear").hidden = false;
+      });
+  });
+  document.addEventListener("click", (event) => {
+    const clear = event.target.closest(".upload-clear");
+    if (!clear) return;
+    const box = clear.closest(".upload");
+    box.querySelector(".upload-value").value = "";
+    box.querySelectorAll(".preview, .upload-link").forEach((e) => (e.hidden = true));
+    clear.hidden = true;
+  });
+
+  function initSignature(pad) {
+    if (pad.dataset.ready) return;
+    pad.dataset.ready = "1";
+    const box = pad.closest(".signature");
+    const ctx = pad.getContext("2d");
+    ctx.lineWidth = 3;
+    ctx.lineCap = "round";
+    let drawing = false;
+    function point(event) {
+      const rect = pad.getBoundingClientRect();
+      return [(event.clientX - rect.left) * (pad.width / rect.width), (event.clientY - rect.top) * (pad.height / rect.height)];
+    }
+    pad.addEventListener("pointerdown", (event) => {
+      drawing = true;
+      pad.setPointerCapture(event.pointerId);
+      const [x, y] = point(event);
+      ctx.beginPath();
+      ctx.moveTo(x, y);
+    });
+    pad.addEventListener("pointermove", (event) => {
+      if (!drawing) return;
+      const [x, y] = point(event);
+      ctx.lineTo(x, y);
+      ctx.stroke();
+    });
+    pad.addEventListener("pointerup", () => {
+      drawing = false;
+      box.querySelector(".signature-value").value = pad.toDataURL("image/png");
+    });
+    box.querySelector(".signature-clear").addEventListener("click", () => {
+      ctx.clearRect(0, 0, pad.width, pad.height);
+      box.querySelector(".signature-value").value = "";
+      const old = box.querySelector(".signature-img");
+      if (old) old.remove();
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const locate = event.target.closest(".geo-locate");
+    if (!locate) return;
+    const box = locate.closest(".geo");
+    if (!navigator.geolocation) return toast(T.location + "n/a", "red");
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        const lon = Number(pos.coords.longitude.toFixed(6));
+        const lat = Number(pos.coords.latitude.toFixed(6));
+        const geo = { type: "FeatureCollection", features: [{ type: "Feature", properties: { accuracy: pos.coords.accuracy }, geometry: { type: "Point", coordinates: [lon, lat] } }] };
+        box.querySelector(".geo-value").value = JSON.stringify(geo);
+        box.querySelector(".geo-text").textContent = lat + ", " + lon;
+      },
+      (err) => toast(T.location + err.message, "red"),
+      { enableHighAccuracy: true, timeout: 15000 }
+    );
+  });
+
+  // ---------------------------------------------------------------- form: workflow actions
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".wf-action");
+    if (!button) return;
+    const values = { action: button.dataset.action };
+    if (button.dataset.reason) {
+      const reason = window.prompt(T.reason);
+      if (!reason) return;
+      values.reason = reason;
+    }
+    button.disabled = true;
+    htmx.ajax("POST", button.dataset.url, { values: values, target: "#workflow-errors", swap: "innerHTML" }).then(() => (button.disabled = false));
+  });
+
+  // ---------------------------------------------------------------- init (page load and every htmx swap)
+  function init(root) {
+    initFilterBuilder(root);
+    updateBulk(root);
+    root.querySelectorAll(".signature-pad").forEach(initSignature);
+  }
+  document.addEventListener("DOMContentLoaded", () => init(document));
+  document.addEventListener("htmx:afterSettle", () => init(document));
+
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", () => navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {}));
+  }
+})();

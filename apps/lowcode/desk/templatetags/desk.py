@@ -1,0 +1,83 @@
+"""Template helpers: translation (``{% t "Text" %}``) and field rendering."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+
+from lowcode.i18n import _
+
+register = template.Library()
+
+
+@register.simple_tag
+def t(text: str, **params: Any) -> str:
+    """Translate a literal in a template; the i18n test reads these like ``_()`` calls."""
+    return _(text, **params)
+
+
+@register.filter
+def tr(value: Any) -> str:
+    """Translate a value computed at run time (a label, an option, a DocType name)."""
+    return _(str(value)) if value not in (None, "") else ""
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None
+
+
+@register.filter
+def display(value: Any, fieldtype: str = "") -> str:
+    """A value as the list and timeline show it."""
+    if value in (None, ""):
+        return ""
+    if fieldtype == "Check":
+        return "✓" if int(value or 0) else ""
+    if fieldtype in ("Select",):
+        return _(str(value))
+    if fieldtype == "Datetime" and isinstance(value, str):
+        return value[:16]
+    if fieldtype in ("Currency", "Float") and isinstance(value, int | float):
+        return f"{value:,.2f}"
+    if fieldtype == "Percent" and isinstance(value, int | float):
+        return f"{value:g}%"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[:80]
+    return str(value)
+
+
+@register.simple_tag
+def indicator(pair: Any) -> str:
+    if not pair:
+        return ""
+    colour, value = pair
+    return format_html('<span class="pill pill-{}">{}</span>', colour, _(value))
+
+
+@register.filter
+def input_value(value: Any, fieldtype: str = "") -> str:
+    """A stored value as an HTML input wants it (datetime-local, JSON text …)."""
+    if value is None:
+        return ""
+    if fieldtype == "Datetime" and isinstance(value, str):
+        return value[:16].replace(" ", "T")
+    if fieldtype == "Time" and isinstance(value, str):
+        return value[:8]
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    if isinstance(value, float) and value.is_integer() and fieldtype not in ("Currency",):
+        return str(int(value))
+    return str(value)
+
+
+@register.filter
+def urlencode_dict(params: Any) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params or {})

@@ -1,0 +1,298 @@
+"""Form view for any DocType: layout from metadata, save, workflow actions, timeline."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from lowcode.desk import actions as desk_actions
+from lowcode.desk.lib import form as form_lib
+from lowcode.desk.lib import layout, nav, timeline
+from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
+from lowcode.documents import actions
+from lowcode.documents.actions import _user_info
+from lowcode.exceptions import TimestampMismatchError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import (
+    access_doc,
+    has_doctype_permission,
+    has_permission,
+    permitted_levels,
+)
+from lowcode.query import reads
+from lowcode.query.serialize import to_json
+from lowcode.workflow import engine as workflow_engine
+
+LINK_OPTIONS = 20
+
+
+def _defaults(meta, user) -> dict:
+    from lowcode.documents.validation import resolve_default
+
+    data: dict = {}
+    for f in meta.data_fields:
+        value = resolve_default(f, user)
+        if value is not None:
+            data[f.fieldname] = to_json(value)
+    return data
+
+
+def _context(request, user, doctype, slug, values, doc=None, errors=None, conflict=None):
+    meta = get_meta(doctype)
+    is_new = doc is None
+    levels = permitted_levels(user, doctype, "read") | (
+        permitted_levels(user, doctype, "create") if is_new else frozenset()
+    )
+    writable = form_lib.writable_levels(user, meta, is_new)
+    can_write = is_new or has_permission(user, doc, "write")
+    workflow = workflow_engine.get_workflow(doctype)
+    states = form_lib.field_states(meta, values, _user_info(user))
+    frozen = False
+    transitions = []
+    colour = ""
+    if doc is not None:
+        if doc.docstatus == 2:
+            frozen = True
+        if workflow is not None:
+            state = workflow.get_state(workflow_engine.current_state(workflow, doc))
+            if state is not None and not state.allow_edit:
+                frozen = True
+            transitions = workflow_engine.get_transitions(user, doc)
+            colour = workflow_engine.colour(workflow, doc)
+    error_map: dict[str, list[str]] = {}
+    for e in errors.errors if errors else []:
+        key = f"{e.table}.{e.row}" if getattr(e, "table", None) else e.fieldname
+        error_map.setdefault(e.fieldname, []).append(e.message)
+        if getattr(e, "table", None):
+            error_map.setdefault(e.table, []).append(e.message)
+        del key
+    return {
+        "active_nav": doctype,
+        "doctype": doctype,
+        "slug": slug,
+        "meta": meta,
+        "doc": doc,
+        "is_new": is_new,
+        "values": values,
+        "tabs": layout.form_layout(meta, levels),
+        "states": states,
+        "writable_levels": writable,
+        "can_write": can_write and not frozen,
+        "can_delete": doc is not None and has_permission(user, doc, "delete"),
+        "can_submit": doc is not None
+        and meta.is_submittable
+        and doc.docstatus == 0
+        and workflow is None
+        and has_permission(user, doc, "submit"),
+        "can_cancel": doc is not None
+        and meta.is_submittable
+        and doc.docstatus == 1
+        and workflow is None
+        and has_permission(user, doc, "cancel"),
+        "workflow": workflow,
+        "transitions": transitions,
+        "workflow_colour": colour,
+        "workflow_state": values.get(workflow.state_field) if workflow else "",
+        "errors": errors,
+        "error_map": error_map,
+        "conflict": conflict,
+        "timeline": timeline.timeline(user, meta, doc) if doc is not None else [],
+        "title": (values.get(meta.title_field) if meta.title_field else None)
+        or (doc.name if doc else _("New {doctype}", doctype=_(doctype))),
+        "child_columns": {f.fieldname: form_lib.child_columns(f) for f in meta.table_fields},
+    }
+
+
+@desk_view
+def form_page(request, user, slug, name=None):
+    doctype = doctype_from_slug(slug)
+    meta = get_meta(doctype)
+    if name is None and not has_doctype_permission(user, doctype, "create"):
+        from lowcode.exceptions import PermissionError
+
+        raise PermissionError(
+            _("No permission to {ptype} {doctype}", ptype=_("create"), doctype=_(doctype))
+        )
+    if request.method == "POST":
+        return _save(request, user, doctype, slug, name)
+    if name is None:
+        values = _defaults(meta, user)
+        values.update({k: v for k, v in request.GET.items() if meta.has_field(k)})
+        return render(request, "desk/form.html", _context(request, user, doctype, slug, values))
+    doc = access_doc(user, doctype, name, "read")
+    values = reads.doc_to_dict(user, doc)
+    return render(request, "desk/form.html", _context(request, user, doctype, slug, values, doc))
+
+
+def _save(request, user, doctype, slug, name):
+    meta = get_meta(doctype)
+    data = form_lib.parse_post(meta, request.POST, user, is_new=name is None)
+    if name is not None and request.POST.get("__overwrite") == "1":
+        # The user saw the conflict and chose to save over the other version.
+        data["modified"] = request.POST.get("__current_modified")
+    try:
+        if name is None:
+            data.pop("modified", None)
+            doc = actions.do_insert_doc(user, doctype, data)
+        else:
+            doc = actions.do_save_doc(user, doctype, name, data)
+    except ValidationError as exc:
+        doc = access_doc(user, doctype, name, "read") if name else None
+        values = {**(reads.doc_to_dict(user, doc) if doc else {}), **data}
+        context = _context(request, user, doctype, slug, values, doc, errors=exc)
+        response = render(request, "desk/form_body.html", context, status=200)
+        return toast(response, str(exc), "red")
+    except TimestampMismatchError as exc:
+        doc = access_doc(user, doctype, name, "read")
+        theirs = reads.doc_to_dict(user, doc)
+        values = {**theirs, **data, "modified": theirs["modified"]}
+        conflict = {
+            "message": str(exc),
+            "modified_by": doc.modified_by,
+            "modified": theirs["modified"],
+        }
+        context = _context(request, user, doctype, slug, values, doc, conflict=conflict)
+        # The user's input stays on the page; "modified" is now current, so saving again is an
+        # explicit choice to overwrite, and reloading shows the other person's version.
+        context["values"] = {**values, "modified": data.get("modified")}
+        return render(request, "desk/form_body.html", context, status=200)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = f"/app/{slug}/{doc.name}"
+    return response
+
+
+@desk_view
+@require_POST
+def form_state(request, user, slug):
+    """Re-evaluate depends_on / mandatory_depends_on / read_only_depends_on for posted values."""
+    doctype = doctype_from_slug(slug)
+    meta = get_meta(doctype)
+    values = {}
+    for f in meta.data_fields:
+        if f.fieldname in request.POST:
+            raw = request.POST.getlist(f.fieldname)[-1]
+            if f.fieldtype in ("Int", "Check"):
+                try:
+                    values[f.fieldname] = int(raw)
+                except ValueError:
+                    values[f.fieldname] = raw
+            elif f.fieldtype in ("Float", "Currency", "Percent"):
+                try:
+                    values[f.fieldname] = float(raw)
+                except ValueError:
+                    values[f.fieldname] = raw
+            else:
+                values[f.fieldname] = raw
+    return JsonResponse(form_lib.field_states(meta, values, _user_info(user)))
+
+
+@desk_view
+@require_POST
+def workflow_action(request, user, slug, name):
+    from lowcode.workflow.actions import do_apply_workflow
+
+    doctype = doctype_from_slug(slug)
+    try:
+        do_apply_workflow(
+            user,
+            doctype,
+            name,
+            request.POST.get("action", ""),
+            request.POST.get("comment", ""),
+            request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        response = HttpResponse(
+            format_html('<p class="alert alert-red" role="alert">{}</p>', str(exc)), status=200
+        )
+        response["HX-Retarget"] = "#workflow-errors"
+        return toast(response, str(exc), "red")
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = f"/app/{slug}/{name}"
+    return response
+
+
+@desk_view
+@require_POST
+def doc_command(request, user, slug, name, command):
+    """Submit, cancel or delete a document."""
+    doctype = doctype_from_slug(slug)
+    try:
+        if command == "delete":
+            actions.do_delete_doc(user, doctype, name)
+            target = f"/app/{slug}"
+        elif command == "submit":
+            actions.do_submit_doc(user, doctype, name, {})
+            target = f"/app/{slug}/{name}"
+        elif command == "cancel":
+            actions.do_cancel_doc(user, doctype, name)
+            target = f"/app/{slug}/{name}"
+        else:
+            raise ValidationError(_("Unknown command {command}", command=command))
+    except ValidationError as exc:
+        return toast(HttpResponse(status=204), str(exc), "red")
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = target
+    return response
+
+
+@desk_view
+@require_POST
+def add_comment(request, user, slug, name):
+    doctype = doctype_from_slug(slug)
+    try:
+        desk_actions.do_add_comment(user, doctype, name, request.POST.get("content", ""))
+    except ValidationError as exc:
+        return toast(HttpResponse(status=204), str(exc), "red")
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = f"/app/{slug}/{name}#timeline"
+    return response
+
+
+@desk_view
+def link_options(request, user):
+    """Search-as-you-type for Link fields: matching names and titles the user may read."""
+    from lowcode.desk.lib.listing import search_filters, title_field
+    from lowcode.query.builder import ColumnSet
+
+    target = request.GET.get("doctype", "")
+    text = (request.GET.get("q") or request.GET.get(request.GET.get("field", ""), "") or "").strip()
+    meta = get_meta(target)
+    columns = ColumnSet(meta, user)
+    title = title_field(meta)
+    rows = reads.get_list(
+        user,
+        target,
+        fields=list(dict.fromkeys(["name", title])),
+        or_filters=search_filters(meta, columns, text) or None,
+        limit=LINK_OPTIONS,
+    )
+    options = "".join(
+        format_html('<option value="{}">{}</option>', r["name"], r.get(title) or "") for r in rows
+    )
+    return HttpResponse(options)
+
+
+@desk_view
+@require_POST
+def upload(request, user):
+    """Store an upload (Attach / Attach Image / Signature pad) and return its URL."""
+    from lowcode.files import do_upload_file
+
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        return JsonResponse({"error": _("No file was uploaded")}, status=417)
+    try:
+        file_doc = do_upload_file(
+            user, upload_file, is_private=request.POST.get("is_private", "1") == "1"
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": str(exc)}, status=417)
+    return JsonResponse({"file_url": file_doc.file_url, "file_name": file_doc.file_name})
+
+
+def doc_url(doctype: str, name: str) -> str:
+    return f"/app/{nav.slug(doctype)}/{name}"

@@ -1,0 +1,209 @@
+"""List view for any DocType: columns, filters, sort, paging, saved views, bulk actions."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from lowcode.desk import actions as desk_actions
+from lowcode.desk.lib import listing, nav, saved_views
+from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
+from lowcode.documents import actions
+from lowcode.exceptions import FrappeError, PermissionError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import has_doctype_permission, permitted_queryset
+from lowcode.query import reads
+from lowcode.query.builder import ColumnSet
+from lowcode.reports import export
+
+EXPORT_LIMIT = 50_000
+
+
+def _apply_saved_view(request, user, doctype):
+    """A saved view fills in whatever the URL does not say."""
+    name = request.GET.get("view")
+    if not name:
+        return request.GET
+    found = [v for v in saved_views.views_for(user, doctype) if v["name"] == name]
+    if not found:
+        return request.GET
+    view = found[0]
+    params = request.GET.copy()
+    if "filters" not in params and view.get("filters"):
+        params["filters"] = json.dumps(view["filters"], ensure_ascii=False)
+    if "columns" not in params and view.get("columns"):
+        params["columns"] = ",".join(view["columns"])
+    if "order_by" not in params and view.get("order_by"):
+        params["order_by"] = view["order_by"]
+    return params
+
+
+@desk_view
+def list_page(request, user, slug):
+    doctype = doctype_from_slug(slug)
+    meta = get_meta(doctype)
+    permitted_queryset(user, doctype, "read")  # no read permission: the same 404 as missing
+    params = _apply_saved_view(request, user, doctype)
+    state = listing.parse_state(params, meta)
+    columns = ColumnSet(meta, user)
+    shown = listing.list_columns(meta, columns, state.columns)
+    page = listing.fetch_page(user, meta, state, shown)
+    context = {
+        "active_nav": doctype,
+        "doctype": doctype,
+        "slug": slug,
+        "meta": meta,
+        "state": state,
+        "shown": shown,
+        "page": page,
+        "title_field": listing.title_field(meta),
+        "title_label": _(meta.get_field(meta.title_field).label)
+        if meta.title_field and meta.get_field(meta.title_field)
+        else _("ID"),
+        "standard_filters": listing.standard_filters(meta, columns),
+        "filterable": listing.filterable_fields(meta, columns),
+        "operators": listing.BUILDER_OPERATORS,
+        "builder_filters_json": json.dumps(state.builder_filters, ensure_ascii=False),
+        "saved_views": saved_views.views_for(user, doctype),
+        "can_create": has_doctype_permission(user, doctype, "create"),
+        "can_delete": has_doctype_permission(user, doctype, "delete"),
+        "can_export": has_doctype_permission(user, doctype, "export"),
+        "can_write": has_doctype_permission(user, doctype, "write"),
+        "board_fields": [
+            f
+            for f in meta.data_fields
+            if f.fieldtype in ("Select", "Link") and f.fieldname in columns.columns
+        ],
+        "date_fields": [
+            f
+            for f in meta.data_fields
+            if f.fieldtype in ("Date", "Datetime") and f.fieldname in columns.columns
+        ],
+        "query": state.to_query(),
+        "prev_query": state.to_query(start=max(state.start - listing.PAGE_LENGTH, 0)),
+        "next_query": state.to_query(start=state.start + listing.PAGE_LENGTH),
+        "sort_queries": {
+            f.fieldname: state.to_query(
+                start=0,
+                order_by=f"{f.fieldname} {'asc' if state.order_by == f.fieldname + ' desc' else 'desc'}",
+            )
+            for f in shown
+        },
+        "assignees": _active_users() if has_doctype_permission(user, doctype, "write") else [],
+    }
+    template = (
+        "desk/list_results.html"
+        if request.headers.get("HX-Target") == "list-results"
+        else "desk/list.html"
+    )
+    return render(request, template, context)
+
+
+def _active_users() -> list[tuple[str, str]]:
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [(u.username, u.get_full_name() or u.username) for u in users[:500]]
+
+
+@desk_view
+@require_POST
+def bulk_action(request, user, slug):
+    """Assign, set a field, delete or export the ticked rows; all or nothing."""
+    doctype = doctype_from_slug(slug)
+    names = request.POST.getlist("names")
+    verb = request.POST.get("bulk_action", "")
+    if not names:
+        return toast(HttpResponse(status=204), _("Tick at least one row"), "orange")
+    try:
+        with transaction.atomic():
+            for name in names:
+                if verb == "delete":
+                    actions.do_delete_doc(user, doctype, name)
+                elif verb == "assign":
+                    actions.do_assign_doc(user, doctype, name, request.POST.get("assign_to", ""))
+                elif verb == "set_value":
+                    fieldname = request.POST.get("field", "")
+                    doc = actions.do_save_doc(
+                        user, doctype, name, {fieldname: request.POST.get("value", "")}
+                    )
+                    del doc
+                else:
+                    raise ValidationError(_("Unknown bulk action {action}", action=verb))
+    except FrappeError as exc:
+        message = _("Nothing was changed: {name}: {error}", name=name, error=str(exc))
+        response = HttpResponse(status=204)
+        return toast(response, message, "red")
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
+    return toast(response, _("{count} rows updated", count=len(names)))
+
+
+@desk_view
+def export_view(request, user, slug):
+    """Export the filtered list (or the ticked rows) as CSV or XLSX."""
+    doctype = doctype_from_slug(slug)
+    meta = get_meta(doctype)
+    state = listing.parse_state(request.GET, meta)
+    filters = list(state.filters)
+    names = [n for n in request.GET.getlist("names") if n]
+    if names:
+        filters.append(["name", "in", names])
+    columns = ColumnSet(meta, user)
+    or_filters = listing.search_filters(meta, columns, state.search) or None
+    return _export(user, doctype, filters, or_filters, request.GET.get("file_type", "csv"))
+
+
+def _export(user, doctype, filters, or_filters, file_type):
+    if not has_doctype_permission(user, doctype, "export"):
+        raise PermissionError(
+            _("No permission to {ptype} {doctype}", ptype=_("export"), doctype=_(doctype))
+        )
+    meta = get_meta(doctype)
+    columns = ColumnSet(meta, user)
+    fields = [
+        "name",
+        *(
+            f.fieldname
+            for f in listing.filterable_fields(meta, columns)
+            if f.fieldname not in ("name",) and not f.fieldname.startswith("_")
+        ),
+    ]
+    rows = reads.get_list(
+        user, doctype, fields=fields, filters=filters, or_filters=or_filters, limit=EXPORT_LIMIT
+    )
+    header = [
+        _(columns.columns[f].field.label or f) if columns.columns[f].field.label else f
+        for f in fields
+    ]
+    table = [header, *[[row.get(f) for f in fields] for row in rows]]
+    if file_type == "xlsx":
+        body, content_type, ext = (
+            export.to_xlsx(table, _(doctype)),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
+    else:
+        body, content_type, ext = export.to_csv(table), "text/csv; charset=utf-8", "csv"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{nav.slug(doctype)}.{ext}"'
+    return response
+
+
+@desk_view
+@require_POST
+def save_view(request, user, slug):
+    doctype = doctype_from_slug(slug)
+    view = desk_actions.do_save_view(
+        user,
+        doctype,
+        title=request.POST.get("title", ""),
+        query=request.POST.get("query", ""),
+        is_shared=request.POST.get("is_shared") == "1",
+        view_type=request.POST.get("view_type", "List"),
+    )
+    return HttpResponseRedirect(f"/app/{slug}?view={view.name}")
