@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from lowcode.desk.views import auth, form, home, listview, pwa
+from lowcode.desk.views import admin, auth, boards, dataimport, form, home, listview, pwa, reports
 
 urlpatterns = [
     path("login", auth.login_page, name="desk-login"),
@@ -23,7 +23,10 @@ urlpatterns = [
     path("app/_link", form.link_options, name="desk-link"),
     path("app/_upload", form.upload, name="desk-upload"),
     # Feature screens register before the generic /app/<slug> routes.
-    *[],
+    *boards.urlpatterns,
+    *reports.urlpatterns,
+    *dataimport.urlpatterns,
+    *admin.urlpatterns,
     path("app/<str:slug>", listview.list_page, name="desk-list"),
     path("app/<str:slug>/bulk", listview.bulk_action, name="desk-bulk"),
     path("app/<str:slug>/export", listview.export_view, name="desk-export"),

@@ -1,0 +1,3 @@
+"""Admin screens (System Manager): customisation, workflows, rules, scripts, permissions, users."""
+
+urlpatterns: list = []

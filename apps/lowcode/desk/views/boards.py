@@ -1,0 +1,3 @@
+"""Desk screens: boards (routes registered by lowcode.desk.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Desk screens: dataimport (routes registered by lowcode.desk.urls)."""
+
+urlpatterns: list = []

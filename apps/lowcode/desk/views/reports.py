@@ -1,0 +1,3 @@
+"""Desk screens: reports (routes registered by lowcode.desk.urls)."""
+
+urlpatterns: list = []
