@@ -1,0 +1,661 @@
+"""Import rows into documents: preview (rolled back) and run (background, batch by batch).
+
+Every row goes through the real write path (``do_insert_doc`` / ``do_save_doc``) as the
+importing user, inside its own savepoint: a bad row rolls back alone and is logged with
+its field errors, the others go on. A batch of rows, its log entries, its fingerprints and
+the progress counters commit together, so a client polling the Data Import sees progress
+and a crash loses at most one uncommitted batch (which a re-run then imports).
+
+Duplicates are found in bulk per batch, never with a query per row:
+- the fingerprint table (``Data Import Key``): each row's content hash (with its occurrence
+  number in the file) → the document it made. Re-running a file skips its rows, with or
+  without duplicate rules;
+- the duplicate rules (``lowcode.rules``): a row's normalised keys looked up in the
+  ``Duplicate Key`` index, against this DocType and the rules' other DocTypes;
+- rows of the same file: contents and keys of the rows already done in this run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps as django_apps
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone, translation
+
+from lowcode.dataio.columns import (
+    NAME_COLUMN,
+    Column,
+    importable_fields,
+    is_blank,
+    match_columns,
+    normalise,
+)
+from lowcode.dataio.spreadsheet import Sheet, read_sheet
+from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.factory import get_model
+from lowcode.exceptions import FieldError, FrappeError, PermissionError, ValidationError
+from lowcode.files import readable_file_path
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.meta.doctype import DocField
+from lowcode.permissions.core import has_doctype_permission, permitted_queryset
+
+logger = logging.getLogger(__name__)
+
+DATA_IMPORT = "Data Import"
+IMPORT_LOG = "Data Import Log"
+IMPORT_KEY = "Data Import Key"
+DATAIO_DOCTYPES = frozenset({DATA_IMPORT, IMPORT_LOG, IMPORT_KEY})
+# Rows per transaction: progress shows every batch, and a bulk lookup serves a whole batch.
+BATCH_SIZE = 200
+# Bound the parameters of one IN (...) lookup (SQLite allows 32766, MariaDB far more).
+LOOKUP_CHUNK = 500
+PREVIEW_PROBLEM_ROWS = 500
+PREVIEW_SAMPLE_ROWS = 20
+
+
+class ImportType:
+    INSERT = "Insert New Records"
+    UPDATE = "Update Existing Records"
+
+
+class DedupMode:
+    SKIP = "Skip Duplicates"
+    MERGE = "Merge Into Existing"
+    INSERT_ANYWAY = "Insert Anyway"
+
+
+class Status:
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCESS = "Success"
+    PARTIAL = "Partial Success"
+    ERROR = "Error"
+
+
+class Outcome:
+    CREATED = "created"
+    MERGED = "merged"
+    UPDATED = "updated"
+    SKIPPED = "skipped_duplicate"
+    ERROR = "error"
+
+
+# Outcome → the Data Import counter it adds to.
+COUNTERS = {
+    Outcome.CREATED: "created_count",
+    Outcome.MERGED: "merged_count",
+    Outcome.UPDATED: "updated_count",
+    Outcome.SKIPPED: "skipped_count",
+    Outcome.ERROR: "failed_count",
+}
+
+
+@dataclass
+class RowResult:
+    """What became of one row: the outcome, the document, and the errors naming fields."""
+
+    row_index: int
+    outcome: str
+    docname: str | None = None
+    message: str = ""
+    errors: list[dict] = field(default_factory=list)
+    row_data: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "row_index": self.row_index,
+            "outcome": self.outcome,
+            "docname": self.docname,
+            "message": self.message,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class Plan:
+    """A readable file matched to a DocType's fields, ready to preview or run."""
+
+    doctype: str
+    import_type: str
+    dedup_mode: str
+    fields: dict[str, DocField]
+    columns: list[Column]
+    ignored: list[str]
+    sheet: Sheet
+
+
+@dataclass
+class Prepared:
+    row_index: int
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    content: str
+    fingerprint: str
+    keys: list[tuple[str, str, str, str]]  # (target doctype, target field, key, own field)
+
+
+def check_may_import(user: str, doctype: str, import_type: str) -> None:
+    """Raise unless ``user`` may create (insert) or write (update) documents of ``doctype``."""
+    if not doctype or not registry.exists(doctype):
+        message = _("DocType {doctype} not found", doctype=doctype)
+        raise ValidationError(message, [FieldError("reference_doctype", "link", message)])
+    meta = registry.get_meta(doctype)
+    if meta.istable or doctype in DATAIO_DOCTYPES:
+        message = _("{doctype} cannot be imported", doctype=_(doctype))
+        raise ValidationError(message, [FieldError("reference_doctype", "import", message)])
+    verb = "write" if import_type == ImportType.UPDATE else "create"
+    if not has_doctype_permission(user, doctype, verb):
+        raise PermissionError(_("No permission to import into {doctype}", doctype=_(doctype)))
+
+
+def read_import_file(user: str, url: str | None) -> tuple[bytes, str]:
+    """The uploaded file's bytes and name, read through the file permission check."""
+    if not url:
+        message = _("Attach the file to import first")
+        raise ValidationError(message, [FieldError("import_file", "reqd", message)])
+    path, file_doc = readable_file_path(user, url)
+    with open(path, "rb") as handle:
+        return handle.read(), str(file_doc.get("file_name") or url)
+
+
+def load_plan(user: str, data_import) -> Plan:
+    """Read the Data Import's file and match its columns to fields; raise if it cannot run."""
+    doctype = data_import.reference_doctype
+    import_type = data_import.import_type or ImportType.INSERT
+    check_may_import(user, doctype, import_type)
+    content, filename = read_import_file(user, data_import.import_file)
+    sheet = read_sheet(content, filename)
+    meta = registry.get_meta(doctype)
+    verb = "write" if import_type == ImportType.UPDATE else "create"
+    fields = importable_fields(meta, user, levels_verb=verb)
+    mapping = data_import.mapping if isinstance(data_import.mapping, dict) else {}
+    update = import_type == ImportType.UPDATE
+    columns, ignored = match_columns(sheet.headers, fields, mapping, with_name=update)
+    mapped = {c.fieldname for c in columns if c.fieldname}
+    if not mapped - {NAME_COLUMN}:
+        message = _("No column of the file matches a field of {doctype}", doctype=_(doctype))
+        raise ValidationError(message, [FieldError("mapping", "mapping", message)])
+    if update and NAME_COLUMN not in mapped:
+        message = _("Updating existing records needs an ID (name) column")
+        raise ValidationError(message, [FieldError("mapping", "mapping", message)])
+    return Plan(
+        doctype=doctype,
+        import_type=import_type,
+        dedup_mode=data_import.dedup_mode or DedupMode.SKIP,
+        fields={f.fieldname: f for f in fields},
+        columns=columns,
+        ignored=ignored,
+        sheet=sheet,
+    )
+
+
+def _rule_specs(doctype: str) -> list[tuple[str, str, str | None, str | None]]:
+    """(field, normaliser, other DocType, other field) of every enabled duplicate rule."""
+    if not django_apps.is_installed("lowcode.rules"):
+        return []
+    from lowcode.rules.common import rules_for
+
+    specs = []
+    for rule in rules_for("Duplicate Rule", doctype):
+        for row in rule.get_children("fields"):
+            specs.append((row.fieldname, row.normaliser, row.other_doctype, row.other_fieldname))
+    return specs
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _cell_text(value: Any) -> Any:
+    """A cell as the log and the error report keep it (JSON-safe)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+class Importer:
+    """Turns batches of rows into documents for one plan, remembering what this run did."""
+
+    def __init__(self, plan: Plan, user: str):
+        self.plan, self.user = plan, user
+        self.model: Any = get_model(plan.doctype)
+        self.insert = plan.import_type == ImportType.INSERT
+        self.dedup = self.insert and plan.dedup_mode != DedupMode.INSERT_ANYWAY
+        self.specs = _rule_specs(plan.doctype) if self.dedup else []
+        self.occurrences: Counter[str] = Counter()
+        self.done_contents: dict[str, tuple[int, str | None]] = {}  # content → (row, docname)
+        self.done_keys: dict[tuple[str, str, str], tuple[int, str]] = {}  # key → (row, docname)
+        self.new_fingerprints: dict[str, str] = {}  # fingerprint → docname, to store
+        self.stale_fingerprints: set[str] = set()  # stored for a document since deleted
+        self.targets: dict[str, Any] = {}  # merge targets the user may read, by name
+
+    # -- preparing a batch ------------------------------------------------------------
+    def prepare(self, row_index: int, cells: list[Any]) -> Prepared:
+        values: dict[str, Any] = {}
+        raw: dict[str, Any] = {}
+        for column in self.plan.columns:
+            cell = cells[column.index]
+            raw[column.header] = _cell_text(cell)
+            if column.fieldname is None or is_blank(cell):
+                continue
+            target = self.plan.fields.get(column.fieldname)
+            values[column.fieldname] = (
+                str(cell).strip() if target is None else normalise(target, cell)
+            )
+        content = json.dumps(
+            {
+                c.fieldname: str(raw[c.header]).strip()
+                for c in self.plan.columns
+                if c.fieldname and not is_blank(raw[c.header])
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        self.occurrences[content] += 1
+        fingerprint = hashlib.sha256(
+            f"{self.plan.doctype}\x1f{content}\x1f{self.occurrences[content]}".encode()
+        ).hexdigest()
+        return Prepared(row_index, values, raw, content, fingerprint, self._keys(values))
+
+    def _keys(self, values: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+        if not self.specs:
+            return []
+        from lowcode.rules.duplicates import credit_code_valid, make_key
+
+        keys = []
+        for fieldname, normaliser, other_doctype, other_field in self.specs:
+            key = make_key(normaliser, values.get(fieldname))
+            if not key or (
+                normaliser == "Credit Code" and not credit_code_valid(key.split("|", 1)[1])
+            ):
+                continue  # the rule's own validation reports a bad code
+            keys.append((self.plan.doctype, fieldname, key, fieldname))
+            if other_doctype:
+                keys.append((other_doctype, other_field or fieldname, key, fieldname))
+        return keys
+
+    def _stored_fingerprints(self, rows: list[Prepared]) -> dict[str, str]:
+        """Fingerprints of earlier runs whose document still exists → that document."""
+        key_model: Any = get_model(IMPORT_KEY)
+        found: dict[str, str] = {}
+        for chunk in _chunks([r.fingerprint for r in rows], LOOKUP_CHUNK):
+            found.update(
+                key_model.objects.filter(
+                    reference_doctype=self.plan.doctype, row_hash__in=chunk
+                ).values_list("row_hash", "reference_name")
+            )
+        alive: set[str] = set()
+        for chunk in _chunks(sorted(set(found.values())), LOOKUP_CHUNK):
+            alive.update(self.model.objects.filter(name__in=chunk).values_list("name", flat=True))
+        self.stale_fingerprints |= {h for h, name in found.items() if name not in alive}
+        return {h: name for h, name in found.items() if name in alive}
+
+    def _stored_duplicates(self, rows: list[Prepared]) -> dict[tuple[str, str, str], str]:
+        """(DocType, field, key) → the first existing document holding it, per DocType one query."""
+        wanted: dict[str, set[str]] = {}
+        for row in rows:
+            for doctype, _field, key, _own in row.keys:
+                wanted.setdefault(doctype, set()).add(key)
+        key_model: Any = get_model("Duplicate Key")
+        found: dict[tuple[str, str, str], str] = {}
+        for doctype, keys in wanted.items():
+            for chunk in _chunks(sorted(keys), LOOKUP_CHUNK):
+                matches = (
+                    key_model.objects.filter(reference_doctype=doctype, key__in=chunk)
+                    .order_by()
+                    .values("fieldname", "key")
+                    .annotate(first=Min("reference_name"))
+                )
+                for match in matches:
+                    found[(doctype, match["fieldname"], match["key"])] = match["first"]
+        return found
+
+    def _load_targets(self, names: set[str]) -> None:
+        missing = sorted(names - self.targets.keys())
+        for chunk in _chunks(missing, LOOKUP_CHUNK):
+            readable = permitted_queryset(self.user, self.plan.doctype, "read")
+            self.targets.update({doc.name: doc for doc in readable.filter(name__in=chunk)})
+
+    # -- running a batch --------------------------------------------------------------
+    def run_batch(self, batch: list[tuple[int, list[Any]]]) -> list[RowResult]:
+        """Import one batch of (row number, cells); each row in its own savepoint."""
+        rows = [self.prepare(index, cells) for index, cells in batch]
+        if not self.insert:
+            return [self._update(row) for row in rows]
+        stored = self._stored_fingerprints(rows)
+        duplicates = self._stored_duplicates(rows) if self.specs else {}
+        if self.plan.dedup_mode == DedupMode.MERGE:
+            self._load_targets(
+                {
+                    name
+                    for (doctype, _f, _k), name in duplicates.items()
+                    if doctype == self.plan.doctype
+                }
+            )
+        return [self._insert(row, stored, duplicates) for row in rows]
+
+    def _insert(
+        self, row: Prepared, stored: dict[str, str], duplicates: dict[tuple[str, str, str], str]
+    ) -> RowResult:
+        doctype = self.plan.doctype
+        if row.fingerprint in stored:
+            name = stored[row.fingerprint]
+            message = _("Already imported as {doctype} {name}", doctype=_(doctype), name=name)
+            return RowResult(row.row_index, Outcome.SKIPPED, name, message)
+        if self.dedup and row.content in self.done_contents:
+            same_row, same_name = self.done_contents[row.content]
+            message = _("Same as row {row}", row=same_row)
+            return RowResult(row.row_index, Outcome.SKIPPED, same_name, message)
+        match = self._match(row, duplicates)
+        if match is not None:
+            target_doctype, own_field, target, earlier = match
+            if self.plan.dedup_mode == DedupMode.MERGE and target_doctype == doctype:
+                result = self._merge(row, target)
+            else:
+                result = self._skip(row, target_doctype, own_field, target, earlier)
+            if result.outcome != Outcome.ERROR:
+                self.done_contents.setdefault(row.content, (row.row_index, result.docname))
+            if result.outcome == Outcome.MERGED:
+                self.new_fingerprints[row.fingerprint] = target
+            return result
+        result = self._write(row, lambda: do_insert_doc(self.user, doctype, row.values))
+        if result.outcome == Outcome.CREATED and result.docname:
+            self._remember(row, result.docname)
+        return result
+
+    def _match(
+        self, row: Prepared, duplicates: dict[tuple[str, str, str], str]
+    ) -> tuple[str, str, str, int | None] | None:
+        """The first duplicate of the row: (DocType, own field, name, earlier row or None)."""
+        for doctype, fieldname, key, own_field in row.keys:
+            done = self.done_keys.get((doctype, fieldname, key))
+            if done is not None:
+                return doctype, own_field, done[1], done[0]
+            name = duplicates.get((doctype, fieldname, key))
+            if name is not None:
+                return doctype, own_field, name, None
+        return None
+
+    def _skip(
+        self, row: Prepared, doctype: str, own_field: str, name: str, earlier: int | None
+    ) -> RowResult:
+        field_meta = self.plan.fields.get(own_field)
+        label = _(field_meta.label) if field_meta and field_meta.label else own_field
+        message = _(
+            "{label} {value} duplicates {doctype} {name}",
+            label=label,
+            value=row.values.get(own_field),
+            doctype=_(doctype),
+            name=name,
+        )
+        if earlier is not None:
+            message = f"{message} ({_('Same as row {row}', row=earlier)})"
+        return RowResult(row.row_index, Outcome.SKIPPED, name, message)
+
+    def _merge(self, row: Prepared, name: str) -> RowResult:
+        """Fill the existing document's empty fields from the row."""
+        self._load_targets({name})
+        existing = self.targets.get(name)
+        doctype = self.plan.doctype
+        if existing is None:
+            message = _(
+                "Duplicates {doctype} {name}, which you may not change: row skipped",
+                doctype=_(doctype),
+                name=name,
+            )
+            return RowResult(row.row_index, Outcome.SKIPPED, name, message)
+        fill = {
+            fieldname: value
+            for fieldname, value in row.values.items()
+            if (meta_field := self.plan.fields.get(fieldname)) is not None
+            and meta_field.fieldtype != "Check"
+            and is_blank(existing.get(fieldname))
+        }
+        if not fill:
+            message = _("{doctype} {name} already holds this row", doctype=_(doctype), name=name)
+            return RowResult(row.row_index, Outcome.MERGED, name, message)
+
+        def save():
+            doc = do_save_doc(self.user, doctype, name, fill)
+            self.targets[name] = doc
+            return doc
+
+        result = self._write(row, save, Outcome.MERGED)
+        if result.outcome == Outcome.MERGED:
+            labels = ", ".join(
+                _(f.label) if (f := self.plan.fields[k]).label else k for k in sorted(fill)
+            )
+            result.message = _("Filled {fields}", fields=labels)
+        return result
+
+    def _update(self, row: Prepared) -> RowResult:
+        values = dict(row.values)
+        name = values.pop(NAME_COLUMN, None)
+        if is_blank(name):
+            message = _("{label} is required", label=_("ID"))
+            return self._error(row, message, [FieldError(NAME_COLUMN, "reqd", message)])
+        return self._write(
+            row,
+            lambda: do_save_doc(self.user, self.plan.doctype, str(name), values),
+            Outcome.UPDATED,
+        )
+
+    def _write(self, row: Prepared, action, outcome: str = Outcome.CREATED) -> RowResult:
+        try:
+            with transaction.atomic():
+                doc = action()
+        except FrappeError as exc:
+            return self._error(row, exc.message, exc.errors)
+        except Exception as exc:
+            # A controller or hook failing on one row must not stop the others.
+            logger.exception("Import of %s row %s failed", self.plan.doctype, row.row_index)
+            return self._error(row, str(exc) or type(exc).__name__, [])
+        return RowResult(row.row_index, outcome, doc.name)
+
+    def _error(self, row: Prepared, message: str, errors: list[FieldError]) -> RowResult:
+        details = [e.to_dict() for e in errors]
+        text = "; ".join(e["message"] for e in details) if details else message
+        return RowResult(row.row_index, Outcome.ERROR, None, text, details, row.raw)
+
+    def _remember(self, row: Prepared, name: str) -> None:
+        self.done_contents[row.content] = (row.row_index, name)
+        for doctype, fieldname, key, _own in row.keys:
+            if doctype == self.plan.doctype:
+                self.done_keys.setdefault((doctype, fieldname, key), (row.row_index, name))
+        self.new_fingerprints[row.fingerprint] = name
+
+    def flush_fingerprints(self, data_import: str) -> None:
+        """Store this batch's fingerprints (replacing ones whose document was deleted)."""
+        key_model: Any = get_model(IMPORT_KEY)
+        stale = sorted(self.stale_fingerprints | set(self.new_fingerprints))
+        for chunk in _chunks(stale, LOOKUP_CHUNK):
+            key_model.objects.filter(
+                reference_doctype=self.plan.doctype, row_hash__in=chunk
+            ).delete()
+        now = timezone.now()
+        key_model.objects.bulk_create(
+            [
+                key_model(
+                    name=uuid.uuid4().hex[:20],
+                    owner=self.user,
+                    modified_by=self.user,
+                    creation=now,
+                    modified=now,
+                    reference_doctype=self.plan.doctype,
+                    row_hash=fingerprint,
+                    reference_name=name,
+                    data_import=data_import,
+                )
+                for fingerprint, name in self.new_fingerprints.items()
+            ],
+            batch_size=LOOKUP_CHUNK,
+        )
+        self.new_fingerprints, self.stale_fingerprints = {}, set()
+
+
+# -- preview ----------------------------------------------------------------------------
+def preview_import(user: str, data_import, limit: int | None = None) -> dict:
+    """Validate every row (or the first ``limit``) through the real write path, then roll back."""
+    plan = load_plan(user, data_import)
+    rows = plan.sheet.rows[:limit] if limit else plan.sheet.rows
+    importer = Importer(plan, user)
+    results: list[RowResult] = []
+    with transaction.atomic():
+        for batch in _chunks(rows, BATCH_SIZE):
+            results += importer.run_batch(batch)
+        transaction.set_rollback(True)  # nothing of the preview stays, its jobs neither
+    counts = Counter(r.outcome for r in results)
+    problems = [r for r in results if r.outcome not in (Outcome.CREATED, Outcome.UPDATED)]
+    for result in results:
+        if result.outcome == Outcome.CREATED:
+            result.docname = None  # the preview's documents were rolled back
+    return {
+        "doctype": plan.doctype,
+        "import_type": plan.import_type,
+        "dedup_mode": plan.dedup_mode,
+        "total": len(plan.sheet.rows),
+        "previewed": len(rows),
+        "columns": [
+            {"header": c.header, "fieldname": c.fieldname, "label": _column_label(plan, c)}
+            for c in plan.columns
+        ],
+        "ignored_columns": plan.ignored,
+        "counts": {outcome: counts.get(outcome, 0) for outcome in COUNTERS},
+        "rows": [r.to_dict() for r in problems[:PREVIEW_PROBLEM_ROWS]],
+        "sample": [
+            {"row_index": index, "values": _sample_values(plan, cells)}
+            for index, cells in rows[:PREVIEW_SAMPLE_ROWS]
+        ],
+    }
+
+
+def _column_label(plan: Plan, column: Column) -> str | None:
+    if column.fieldname is None:
+        return None
+    if column.fieldname == NAME_COLUMN:
+        return _("ID")
+    field_meta = plan.fields[column.fieldname]
+    return _(field_meta.label) if field_meta.label else field_meta.fieldname
+
+
+def _sample_values(plan: Plan, cells: list[Any]) -> dict[str, Any]:
+    return {c.fieldname: _cell_text(cells[c.index]) for c in plan.columns if c.fieldname}
+
+
+# -- run ----------------------------------------------------------------------------------
+def do_start_import(user: str, data_import: str) -> None:
+    """Mark the import running (counters reset) and queue it; refused while one runs."""
+    from lowcode.jobs import enqueue
+    from lowcode.permissions.core import access_doc
+
+    doc = access_doc(user, DATA_IMPORT, data_import, "write", for_update=True)
+    if doc.status == Status.RUNNING:
+        raise ValidationError(_("This import is already running"))
+    check_may_import(user, doc.reference_doctype, doc.import_type)
+    read_import_file(user, doc.import_file)  # fail now, not in the background
+    _set(
+        data_import,
+        status=Status.RUNNING,
+        started_at=timezone.now(),
+        finished_at=None,
+        error_message=None,
+        total_rows=0,
+        processed_rows=0,
+        **dict.fromkeys(COUNTERS.values(), 0),
+    )
+    get_model(IMPORT_LOG).objects.filter(data_import=data_import).delete()
+    enqueue(
+        "lowcode.dataio.importer.run_import",
+        queue="long",
+        data_import=data_import,
+        user=user,
+        lang=translation.get_language() or "zh-hans",
+    )
+
+
+def _set(data_import: str, **values: Any) -> None:
+    """Write the import's bookkeeping columns directly: progress is not user input."""
+    get_model(DATA_IMPORT).objects.filter(name=data_import).update(
+        modified=timezone.now(), **values
+    )
+
+
+def run_import(data_import: str, user: str, lang: str = "zh-hans") -> None:
+    """Background job: import the file batch by batch, updating progress after each."""
+    with translation.override(lang):
+        doc = get_model(DATA_IMPORT).objects.filter(name=data_import).first()
+        if doc is None:
+            return
+        try:
+            plan = load_plan(user, doc)
+        except FrappeError as exc:
+            _set(
+                data_import,
+                status=Status.ERROR,
+                error_message=exc.message,
+                finished_at=timezone.now(),
+            )
+            return
+        try:
+            totals = _run(plan, user, data_import)
+        except Exception as exc:
+            logger.exception("Data Import %s failed", data_import)
+            _set(
+                data_import, status=Status.ERROR, error_message=str(exc), finished_at=timezone.now()
+            )
+            return
+        done = sum(totals.values())
+        failed = totals[Outcome.ERROR]
+        status = Status.SUCCESS if not failed else Status.PARTIAL if failed < done else Status.ERROR
+        _set(data_import, status=status, finished_at=timezone.now())
+
+
+def _run(plan: Plan, user: str, data_import: str) -> Counter:
+    importer = Importer(plan, user)
+    totals: Counter[str] = Counter()
+    _set(data_import, total_rows=len(plan.sheet.rows))
+    log_model: Any = get_model(IMPORT_LOG)
+    for batch in _chunks(plan.sheet.rows, BATCH_SIZE):
+        with transaction.atomic():
+            results = importer.run_batch(batch)
+            importer.flush_fingerprints(data_import)
+            now = timezone.now()
+            log_model.objects.bulk_create(
+                [_log_row(log_model, data_import, user, now, r) for r in results],
+                batch_size=LOOKUP_CHUNK,
+            )
+            totals.update(r.outcome for r in results)
+            _set(
+                data_import,
+                processed_rows=sum(totals.values()),
+                **{COUNTERS[outcome]: count for outcome, count in totals.items()},
+            )
+    return totals
+
+
+def _log_row(model, data_import: str, user: str, now, result: RowResult):
+    return model(
+        name=uuid.uuid4().hex[:20],
+        owner=user,
+        modified_by=user,
+        creation=now,
+        modified=now,
+        data_import=data_import,
+        row_index=result.row_index,
+        outcome=result.outcome,
+        docname=result.docname,
+        message=result.message,
+        errors=result.errors or None,
+        row_data=result.row_data,
+    )
