@@ -12,10 +12,10 @@ def desk_context(request) -> dict:
         return data
     from lowcode.desk.lib import nav
 
-    auth_user = request.user
+    profile = getattr(request.user, "profile", None)
     data.update(
         {
-            "desk_full_name": auth_user.get_full_name() or auth_user.username,
+            "desk_full_name": getattr(profile, "full_name", "") or user,
             "desk_nav": nav.main_entries(user),
             "desk_settings_nav": nav.settings_entries(user),
             "desk_is_admin": nav.is_system_manager(user),

@@ -9,7 +9,17 @@ from lowcode.meta.doctype import snake_name
 from lowcode.permissions.core import has_doctype_permission, is_administrator
 
 # Engine modules hold configuration: shown under 设置 (Settings), to those who may read them.
-SETTINGS_MODULES = {"Core", "Desk", "Notify", "Rules", "Workflow", "Setup", "Data"}
+SETTINGS_MODULES = {
+    "Core",
+    "Desk",
+    "Notify",
+    "Rules",
+    "Workflow",
+    "Setup",
+    "Data IO",
+    "Reports",
+    "Scripts",
+}
 # Configuration DocTypes that are logs or internals rather than things people browse.
 HIDDEN_DOCTYPES = {"Duplicate Key", "Workflow Action", "Comment", "Saved View"}
 
