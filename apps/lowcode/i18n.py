@@ -34,7 +34,7 @@ def current_lang() -> str:
     return "en" if (translation.get_language() or "zh").startswith("en") else "zh"
 
 
-def _(text: str, **params: object) -> str:
+def _(text: str, /, **params: object) -> str:
     """Translate ``text`` into the active language, then fill ``{params}``."""
     lang = current_lang()
     translated = text if lang == "en" else _catalog(lang).get(text, text)

@@ -14,7 +14,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def t(text: str, **params: Any) -> str:
+def t(text: str, /, **params: Any) -> str:
     """Translate a literal in a template; the i18n test reads these like ``_()`` calls."""
     return _(text, **params)
 

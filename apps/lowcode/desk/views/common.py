@@ -53,7 +53,8 @@ def error_page(request: HttpRequest, exc: FrappeError) -> HttpResponse:
 def _toast_trigger(message: str, colour: str) -> str:
     import json
 
-    return json.dumps({"desk:toast": {"message": message, "colour": colour}}, ensure_ascii=False)
+    # ASCII JSON: a header with raw non-ASCII text would be MIME-encoded and unreadable to HTMX.
+    return json.dumps({"desk:toast": {"message": message, "colour": colour}})
 
 
 def toast(response: HttpResponse, message: str, colour: str = "green") -> HttpResponse:
