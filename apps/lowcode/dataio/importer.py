@@ -17,6 +17,7 @@ Duplicates are found in bulk per batch, never with a query per row:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -60,6 +61,9 @@ BATCH_SIZE = 200
 # Bound the parameters of one IN (...) lookup (SQLite allows 32766, MariaDB far more).
 LOOKUP_CHUNK = 500
 PREVIEW_PROBLEM_ROWS = 500
+# A running import writes its progress every batch; one silent this long lost its worker and
+# may be started again (its committed batches are then skipped through their fingerprints).
+STALLED_AFTER = dt.timedelta(minutes=15)
 PREVIEW_SAMPLE_ROWS = 20
 
 
@@ -351,6 +355,7 @@ class Importer:
         doctype = self.plan.doctype
         if row.fingerprint in stored:
             name = stored[row.fingerprint]
+            self.done_contents.setdefault(row.content, (row.row_index, name))
             message = _("Already imported as {doctype} {name}", doctype=_(doctype), name=name)
             return RowResult(row.row_index, Outcome.SKIPPED, name, message)
         if self.dedup and row.content in self.done_contents:
@@ -560,7 +565,7 @@ def do_start_import(user: str, data_import: str) -> None:
     from lowcode.permissions.core import access_doc
 
     doc = access_doc(user, DATA_IMPORT, data_import, "write", for_update=True)
-    if doc.status == Status.RUNNING:
+    if doc.status == Status.RUNNING and doc.modified > timezone.now() - STALLED_AFTER:
         raise ValidationError(_("This import is already running"))
     check_may_import(user, doc.reference_doctype, doc.import_type)
     read_import_file(user, doc.import_file)  # fail now, not in the background

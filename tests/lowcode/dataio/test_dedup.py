@@ -136,15 +136,16 @@ def test_a_lead_matching_a_customer_is_skipped(api, users, admin, make_import, r
     assert not get_model("Lead").objects.exists()
 
 
+@pytest.mark.parametrize(("mode", "created"), [("Insert Anyway", 3), ("Skip Duplicates", 2)])
 def test_re_running_a_file_creates_nothing_new_even_without_duplicate_rules(
-    api, make_import, run_import
+    api, make_import, run_import, mode, created
 ):
-    # given: identical rows are allowed with "Insert Anyway", and there is no duplicate rule
+    # given: no duplicate rule; identical rows are allowed only with "Insert Anyway"
     rows = [HEADERS, ["甲", "", ""], ["甲", "", ""], ["乙", "", ""]]
     rep = api("rep")
     content = csv_bytes(rows)
-    first = run_import(rep, make_import(rep, content, dedup_mode="Insert Anyway"))
-    assert first["created"] == 3
+    first = run_import(rep, make_import(rep, content, dedup_mode=mode))
+    assert first["created"] == created
 
     # when: the same import again, and the same file uploaded anew
     again = run_import(rep, get_model("Data Import").objects.get().name)
@@ -154,7 +155,7 @@ def test_re_running_a_file_creates_nothing_new_even_without_duplicate_rules(
     for status in (again, uploaded_again):
         assert (status["created"], status["skipped"], status["status"]) == (0, 3, "Success")
         assert {e["outcome"] for e in status["log"]} == {"skipped_duplicate"}
-    assert get_model("Lead").objects.count() == 3
+    assert get_model("Lead").objects.count() == created
 
 
 def test_a_deleted_document_is_imported_again(api, make_import, run_import):

@@ -230,3 +230,56 @@ def test_a_preview_of_an_unreadable_file_names_the_file_field(api, make_import):
 
     assert response.status_code == 417
     assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("import_file", "file")]
+
+
+def test_fingerprints_and_log_are_read_and_written_per_batch_not_per_row(
+    api, make_import, run_import
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rep = api("rep")
+    rows = [["lead_name"], *([f"线索{i}"] for i in range(60))]
+    name = make_import(rep, csv_bytes(rows))
+
+    with CaptureQueriesContext(connection) as queries:
+        status = run_import(rep, name)
+
+    assert status["created"] == 60
+    fingerprint_queries = [q for q in queries if "tabData Import Key" in q["sql"]]
+    log_writes = [
+        q for q in queries if q["sql"].startswith("INSERT") and "tabData Import Log" in q["sql"]
+    ]
+    assert len(fingerprint_queries) <= 3  # one lookup, one delete of stale keys, one insert
+    assert len(log_writes) == 1
+
+
+def test_the_status_answers_in_a_fixed_number_of_queries(
+    api, make_import, run_import, django_assert_max_num_queries
+):
+    rep = api("rep")
+    name = make_import(rep, csv_bytes(ROWS))
+    run_import(rep, name)
+
+    with django_assert_max_num_queries(8):
+        response = rep.get(METHOD + "get_import_status", {"data_import": name, "limit": 50})
+
+    assert response.status_code == 200
+
+
+def test_a_running_import_cannot_be_started_twice_unless_it_stalled(api, make_import):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    rep = api("rep")
+    name = make_import(rep, csv_bytes(ROWS))
+    imports = get_model("Data Import").objects.filter(name=name)
+    imports.update(status="Running", modified=timezone.now())
+
+    refused = rep.post(METHOD + "start_import", {"data_import": name})
+    imports.update(modified=timezone.now() - dt.timedelta(hours=1))
+    restarted = rep.post(METHOD + "start_import", {"data_import": name})
+
+    assert refused.status_code == 417
+    assert restarted.status_code == 200, restarted.content
