@@ -101,6 +101,7 @@ def match_columns(
             if label:
                 by_label.setdefault(_key(label), NAME_COLUMN)
     explicit = {_key(h): v for h, v in (mapping or {}).items()}
+    by_fieldname = {_key(f): f for f in allowed}
     columns, ignored, taken = [], [], set()
     for index, header in enumerate(headers):
         key = _key(header)
@@ -111,8 +112,8 @@ def match_columns(
             found := _HEADER_WITH_FIELDNAME.match(unicodedata.normalize("NFKC", header).strip())
         ) and found.group("fieldname") in allowed:
             target = found.group("fieldname")
-        elif key in {_key(f) for f in allowed}:
-            target = next(f for f in allowed if _key(f) == key)
+        elif key in by_fieldname:
+            target = by_fieldname[key]
         else:
             target = by_label.get(key)
         if target is not None and (target not in allowed or target in taken):
