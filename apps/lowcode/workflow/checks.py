@@ -10,6 +10,8 @@ workflow.E006  state field clashes with a field that is not Select/Data
 workflow.E007  documents are in a state the definition no longer has
 
 Active stored workflows are checked again by `kuaicrm check` and at start-up (run_checks).
+Each error also says where it is (``state`` / ``transition`` index) and carries its values
+(``params``), so an editor can show it, translated, next to the row it is about.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.checks import Error
 
@@ -47,15 +49,65 @@ def is_loading_fixtures() -> bool:
     return _loading_fixtures.get()
 
 
-def _error(cid: str, msg: str, hint: str, workflow: WorkflowDef) -> Error:
-    return Error(msg, hint=hint, obj=f"Workflow {workflow.name}", id=cid)
+class DefinitionError(Error):
+    """A check error that knows its place: a state (by name) or a transition (by index)."""
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        hint: str,
+        obj: str,
+        id: str,  # Django's CheckMessage keyword
+        state: str = "",
+        transition: int | None = None,
+        params: dict[str, Any] | None = None,
+    ):
+        super().__init__(msg, hint=hint, obj=obj, id=id)
+        self.state = state
+        self.transition = transition
+        self.params = params or {}
+
+
+class Problem(NamedTuple):
+    """Why no one can perform a transition: a kind ("unknown_role", …) and the value named."""
+
+    kind: str
+    value: str
+    text: str
+
+
+def _error(
+    cid: str,
+    msg: str,
+    hint: str,
+    workflow: WorkflowDef,
+    *,
+    state: str = "",
+    transition: int | None = None,
+    **params: Any,
+) -> DefinitionError:
+    return DefinitionError(
+        msg,
+        hint=hint,
+        obj=f"Workflow {workflow.name}",
+        id=cid,
+        state=state,
+        transition=transition,
+        params=params,
+    )
+
+
+def validate_definition(workflow: WorkflowDef) -> list[Error]:
+    """Every check of one definition, stranded documents included; reads only."""
+    return check_workflow(workflow) + check_stranded_documents(workflow)
 
 
 def check_workflow(workflow: WorkflowDef) -> list[Error]:
     """Report every problem of one definition at once."""
     errors: list[Error] = []
     names = {s.state for s in workflow.states}
-    for t in workflow.transitions:
+    for index, t in enumerate(workflow.transitions):
         for named in (t.state, t.next_state):
             if named not in names:
                 errors.append(
@@ -64,6 +116,9 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
                         f"Transition '{t.action}' of workflow '{workflow.name}' names unknown state '{named}'.",
                         "Add the state to the States table or fix the transition.",
                         workflow,
+                        transition=index,
+                        action=t.action,
+                        named=named,
                     )
                 )
     reachable, stack = set(), [workflow.initial_state] if workflow.states else []
@@ -81,6 +136,8 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
                     f"State '{row.state}' of workflow '{workflow.name}' is unreachable from '{workflow.initial_state}'.",
                     "Add a transition leading to it or remove the state.",
                     workflow,
+                    state=row.state,
+                    initial=workflow.initial_state,
                 )
             )
         if not row.is_final and not workflow.outgoing(row.state):
@@ -90,9 +147,10 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
                     f"State '{row.state}' of workflow '{workflow.name}' is a dead end.",
                     "Add an outgoing transition, or mark it final (Is Final or Doc Status 2).",
                     workflow,
+                    state=row.state,
                 )
             )
-    for t in workflow.transitions:
+    for index, t in enumerate(workflow.transitions):
         if t.condition:
             try:
                 compile_condition(t.condition)
@@ -103,6 +161,9 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
                         f"Condition of transition '{t.action}' in workflow '{workflow.name}' does not parse: {exc}.",
                         "Write it like doc.amount >= 500000.",
                         workflow,
+                        transition=index,
+                        action=t.action,
+                        error=str(exc),
                     )
                 )
         problem = _performer_problem(t, workflow)
@@ -110,32 +171,36 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
             errors.append(
                 _error(
                     "workflow.E003",
-                    f"Transition '{t.action}' from '{t.state}' in workflow '{workflow.name}' cannot be performed: {problem}.",
+                    f"Transition '{t.action}' from '{t.state}' in workflow '{workflow.name}' cannot be performed: {problem.text}.",
                     "Name a role held by active users, an active user, or a Link-to-User field.",
                     workflow,
+                    transition=index,
+                    action=t.action,
+                    kind=problem.kind,
+                    value=problem.value,
                 )
             )
     errors += _check_state_field(workflow)
     return errors
 
 
-def _role_problem(role: str) -> str:
+def _role_problem(role: str) -> Problem | None:
     if role == "All":
-        return ""
+        return None
     if not get_model("Role").objects.filter(name=role).exists():
-        return f"unknown role '{role}'"
+        return Problem("unknown_role", role, f"unknown role '{role}'")
     if not _loading_fixtures.get() and not engine.users_with_role(role):
-        return f"no active user has role '{role}'"
-    return ""
+        return Problem("no_role_holder", role, f"no active user has role '{role}'")
+    return None
 
 
-def _performer_problem(t: Transition, workflow: WorkflowDef) -> str:
+def _performer_problem(t: Transition, workflow: WorkflowDef) -> Problem | None:
     if t.approver_type in ("", "Role"):
         problem = _role_problem(t.approver or t.allowed if t.approver_type else t.allowed)
         if problem:
             return problem
     if t.approver_type == "User" and not engine.resolve_approvers(t, _Blank()):
-        return f"no active user among '{t.approver}'"
+        return Problem("no_user", t.approver, f"no active user among '{t.approver}'")
     if t.approver_type == "Field":
         meta = (
             registry.get_meta(workflow.document_type)
@@ -144,10 +209,14 @@ def _performer_problem(t: Transition, workflow: WorkflowDef) -> str:
         )
         field = meta.get_field(t.approver) if meta else None
         if field is None or field.fieldtype != "Link" or field.options != "User":
-            return f"approver field '{t.approver}' is not a Link to User"
+            return Problem(
+                "bad_field", t.approver, f"approver field '{t.approver}' is not a Link to User"
+            )
     if t.approver_type == "Supervisor" and not t.approver.isdigit():
-        return f"supervisor levels '{t.approver}' is not a number"
-    return ""
+        return Problem(
+            "bad_levels", t.approver, f"supervisor levels '{t.approver}' is not a number"
+        )
+    return None
 
 
 class _Blank:
@@ -167,6 +236,7 @@ def _check_state_field(workflow: WorkflowDef) -> list[Error]:
                 f"Workflow '{workflow.name}' names unknown DocType '{workflow.document_type}'.",
                 "Fix Document Type.",
                 workflow,
+                doctype=workflow.document_type,
             )
         ]
     field = registry.get_meta(workflow.document_type).get_field(workflow.state_field)
@@ -178,6 +248,7 @@ def _check_state_field(workflow: WorkflowDef) -> list[Error]:
                 f"State field '{workflow.state_field}' of workflow '{workflow.name}' is not a Select/Data field of its own.",
                 "Name a Select or Data field (or a new name) that no state's Update Field writes.",
                 workflow,
+                field=workflow.state_field,
             )
         ]
     return []
@@ -218,6 +289,9 @@ def check_stranded_documents(workflow: WorkflowDef) -> list[Error]:
             f"which workflow '{workflow.name}' no longer has.",
             "Keep the state (it may lead on to another), or move those documents first.",
             workflow,
+            count=row["n"],
+            doctype=workflow.document_type,
+            named=row["state"],
         )
         for row in stranded
     ]
@@ -243,5 +317,5 @@ def run_checks(app_configs=None, databases=None, **kwargs) -> list[Error]:
     with loading_fixtures():
         for stored in workflows:
             definition = build_definition(stored)
-            errors += check_workflow(definition) + check_stranded_documents(definition)
+            errors += validate_definition(definition)
     return errors
