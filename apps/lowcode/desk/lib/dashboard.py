@@ -1,0 +1,332 @@
+"""Dashboard numbers and charts, and the report screens' read-only work.
+
+Every figure is computed over ``permitted_queryset`` with the builder's filters, so each
+user counts only what they may read; one aggregate query per card or chart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Avg, Count, Sum
+
+from lowcode import context
+from lowcode.desk.lib import nav
+from lowcode.desk.lib.boards import link_titles
+from lowcode.documents.factory import get_model
+from lowcode.exceptions import DataError, FrappeError
+from lowcode.i18n import _
+from lowcode.meta.registry import exists as doctype_exists
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import (
+    get_roles,
+    has_doctype_permission,
+    is_administrator,
+    permitted_queryset,
+)
+from lowcode.query import reads
+from lowcode.query.builder import NUMERIC_TYPES, ColumnSet, build_filter, normalise_filters
+from lowcode.query.serialize import to_json
+from lowcode.reports import engine as report_engine
+
+NUMBER_CARD = "Number Card"
+DASHBOARD_CHART = "Dashboard Chart"
+MOST_ON_DASHBOARD = 50
+FUNCTIONS = {"Count": Count, "Sum": Sum, "Average": Avg}
+CHART_TYPES = {"Bar": "bar", "Line": "line", "Pie": "pie", "Donut": "donut", "Funnel": "funnel"}
+REPORT_ROWS_SHOWN = 500
+NUMBER_COLUMNS = {"Int", "Float", "Currency", "Percent"}
+
+
+@dataclass
+class Figure:
+    """A number card or a chart as the dashboard shows it."""
+
+    name: str
+    label: str
+    doctype: str
+    href: str
+    color: str = "blue"
+    value: Any = None
+    function: str = "Count"
+    chart: dict | None = None
+    error: str = ""
+    rows: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def chart_json(self) -> str:
+        return json.dumps(self.chart, ensure_ascii=False) if self.chart else ""
+
+
+def _filters(raw: Any, doctype: str) -> list[list[Any]]:
+    """filters_json in any of Frappe's shapes (dict, 3- or 4-item lists) as [field, op, value]."""
+    if isinstance(raw, str) and not raw.strip():
+        raw = None
+    return [list(item) for item in normalise_filters(raw, doctype, "filters_json")]
+
+
+def _list_href(doctype: str, filters: list) -> str:
+    query = {"filters": json.dumps(filters, ensure_ascii=False)} if filters else {}
+    return f"/app/{nav.slug(doctype)}" + (f"?{urlencode(query)}" if query else "")
+
+
+def _aggregate(function: str, columns: ColumnSet, aggregate_field: str):
+    if function not in FUNCTIONS:
+        raise DataError(_("Unknown aggregate function {function}", function=function[:40]))
+    if function == "Count":
+        return Count("name")
+    column = columns.get(aggregate_field or "", "aggregate_field")
+    if column.field.fieldtype not in NUMERIC_TYPES:
+        raise DataError(
+            _("Cannot {function} the field {field}", function=_(function), field=column.fieldname)
+        )
+    return FUNCTIONS[function](column.expression())
+
+
+def _scoped(user: str, doctype: str):
+    """The user's permitted queryset of a DocType, built once per request: cards and charts
+    on the same DocType share its permission work (the assignment check is a query)."""
+    return context.cached(
+        ("desk-dashboard-scope", user, doctype), lambda: permitted_queryset(user, doctype, "read")
+    )
+
+
+def _readable(user: str, doctype: str) -> bool:
+    return bool(doctype) and doctype_exists(doctype) and has_doctype_permission(user, doctype)
+
+
+def _definitions(user: str, doctype: str, fields: list[str]) -> list[dict]:
+    return reads.get_list(
+        user,
+        doctype,
+        fields=fields,
+        filters=[["is_public", "=", 1]],
+        order_by="idx_on_dashboard asc",
+        limit=MOST_ON_DASHBOARD,
+    )
+
+
+def number_cards(user: str) -> list[Figure]:
+    """The public Number Cards on DocTypes the user may read, each with its value."""
+    fields = ["name", "label", "document_type", "function", "aggregate_field", "filters_json"]
+    figures = []
+    for card in _definitions(user, NUMBER_CARD, [*fields, "color"]):
+        doctype = card["document_type"] or ""
+        if not _readable(user, doctype):
+            continue
+        function = card["function"] or "Count"
+        figure = Figure(
+            name=card["name"],
+            label=card["label"],
+            doctype=doctype,
+            href=f"/app/{nav.slug(doctype)}",
+            color=(card["color"] or "Blue").lower(),
+            function=function,
+        )
+        try:
+            filters = _filters(card["filters_json"], doctype)
+            figure.href = _list_href(doctype, filters)
+            figure.value = card_value(user, doctype, function, card["aggregate_field"], filters)
+        except FrappeError as exc:
+            figure.error = str(exc)
+        figures.append(figure)
+    return figures
+
+
+def card_value(user: str, doctype: str, function: str, aggregate_field: str | None, filters):
+    """One aggregate over the documents the user may read."""
+    columns = ColumnSet(get_meta(doctype), user)
+    aggregate = _aggregate(function, columns, aggregate_field or "")
+    queryset = _scoped(user, doctype)
+    condition = build_filter(columns, filters, None)
+    if condition:
+        queryset = queryset.filter(condition)
+    value = queryset.order_by().aggregate(value=aggregate)["value"]
+    if value is None:
+        return 0
+    return to_json(value)
+
+
+def dashboard_charts(user: str) -> list[Figure]:
+    """The public Dashboard Charts on DocTypes the user may read, each with its data."""
+    fields = ["name", "chart_name", "document_type", "group_by", "function", "aggregate_field"]
+    figures = []
+    for chart in _definitions(
+        user, DASHBOARD_CHART, [*fields, "chart_type", "filters_json", "max_groups"]
+    ):
+        doctype = chart["document_type"] or ""
+        if not _readable(user, doctype):
+            continue
+        figure = Figure(
+            name=chart["name"],
+            label=chart["chart_name"],
+            doctype=doctype,
+            href=f"/app/{nav.slug(doctype)}",
+            function=chart["function"] or "Count",
+        )
+        try:
+            filters = _filters(chart["filters_json"], doctype)
+            figure.href = _list_href(doctype, filters)
+            figure.chart, figure.rows = chart_data(
+                user,
+                doctype,
+                group_by=chart["group_by"] or "",
+                function=figure.function,
+                aggregate_field=chart["aggregate_field"] or "",
+                filters=filters,
+                chart_type=chart["chart_type"] or "Bar",
+                max_groups=int(chart["max_groups"] or 10),
+            )
+        except FrappeError as exc:
+            figure.error = str(exc)
+        figures.append(figure)
+    return figures
+
+
+def chart_data(
+    user: str,
+    doctype: str,
+    *,
+    group_by: str,
+    function: str,
+    aggregate_field: str,
+    filters: list,
+    chart_type: str,
+    max_groups: int,
+) -> tuple[dict, list[tuple[str, Any]]]:
+    """Group and aggregate in one query; answer Frappe's chart shape and the rows it shows."""
+    meta = get_meta(doctype)
+    columns = ColumnSet(meta, user)
+    group = columns.get(group_by, "group_by")
+    aggregate = _aggregate(function, columns, aggregate_field)
+    queryset = _scoped(user, doctype)
+    condition = build_filter(columns, filters, None)
+    if condition:
+        queryset = queryset.filter(condition)
+    grouped = list(
+        queryset.order_by()
+        .annotate(chart_key=group.expression())
+        .values("chart_key")
+        .annotate(chart_value=aggregate)
+        .order_by("-chart_value", "chart_key")[: max(1, min(max_groups, 50))]
+    )
+    keys = [row["chart_key"] for row in grouped]
+    titles = (
+        link_titles(user, group.field.options or "", [k for k in keys if k])
+        if group.field.fieldtype == "Link"
+        else {}
+    )
+    labels, values, hrefs = [], [], []
+    for row in grouped:
+        key = row["chart_key"]
+        if key in (None, ""):
+            labels.append(_("Not set"))
+            hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "is", "not set"]]))
+        else:
+            label = titles.get(key) or (_(str(key)) if group.field.fieldtype == "Select" else key)
+            labels.append(str(to_json(label)))
+            hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "=", to_json(key)]]))
+        value = to_json(row["chart_value"]) or 0
+        values.append(round(value, 2) if isinstance(value, float) else value)
+    payload = {
+        "data": {"labels": labels, "datasets": [{"name": _(function), "values": values}]},
+        "type": CHART_TYPES.get(chart_type, "bar"),
+        "hrefs": hrefs,
+    }
+    return payload, list(zip(labels, values, strict=True))
+
+
+# ---------------------------------------------------------------- reports
+
+
+def runnable_reports(user: str) -> list:
+    """Enabled reports the user may run, with their roles read in one query (not one each)."""
+    Report = get_model("Report")
+    reports = list(Report.objects.filter(disabled=0).order_by("ref_doctype", "report_name"))
+    roles: dict[str, list] = {}
+    for row in get_model("Report Role").objects.filter(parenttype="Report", parentfield="roles"):
+        roles.setdefault(row.parent, []).append(row)
+    mine = get_roles(user)
+    found = []
+    for report in reports:
+        gated = {row.role for row in roles.get(report.name, [])}
+        if is_administrator(user) or (gated & mine if gated else _may_report(user, report)):
+            found.append(report)
+    return found
+
+
+def _may_report(user: str, report) -> bool:
+    # engine.may_run's rule for reports without roles, without re-reading the roles.
+    return doctype_exists(report.ref_doctype) and has_doctype_permission(
+        user, report.ref_doctype, "report"
+    )
+
+
+@dataclass
+class ReportFilter:
+    fieldname: str
+    label: str
+    fieldtype: str
+    options: list[str]
+    value: str
+    reqd: bool
+
+
+def report_filters(report, params) -> tuple[list[ReportFilter], dict[str, Any], list[str]]:
+    """The report's filter inputs filled from the query string (or defaults), the values to
+    run with, and the labels of required filters still empty."""
+    inputs, values, missing = [], {}, []
+    for row in report.get("filters"):
+        fieldtype = row.fieldtype or "Data"
+        given = params.get(row.fieldname)
+        value = given if given is not None else (row.default or "")
+        if fieldtype == "Check":
+            value = "1" if value in ("1", "on", "true", 1) else ""
+        options = (row.options or "").split("\n") if fieldtype == "Select" else []
+        label = row.label or row.fieldname
+        inputs.append(
+            ReportFilter(row.fieldname, label, fieldtype, options, str(value), bool(row.reqd))
+        )
+        if value not in (None, ""):
+            values[row.fieldname] = int(value) if fieldtype == "Check" else value
+        elif row.reqd:
+            missing.append(label)
+    return inputs, values, missing
+
+
+def run_for_view(user: str, report_name: str, values: dict) -> dict:
+    """Run the report and shape it for the page: rows as cells in column order."""
+    payload = report_engine.run_report(user, report_name, values)
+    columns = [
+        {
+            **c,
+            "num": c.get("fieldtype") in NUMBER_COLUMNS,
+            "label": c.get("label") or c.get("fieldname"),
+        }
+        for c in payload["columns"]
+    ]
+    fieldnames = [c.get("fieldname") for c in columns]
+    rows = []
+    for row in (payload["result"] or [])[:REPORT_ROWS_SHOWN]:
+        cells = [row.get(name) for name in fieldnames] if isinstance(row, dict) else list(row)
+        rows.append(
+            [
+                {"value": value, "fieldtype": column.get("fieldtype") or "", "num": column["num"]}
+                for value, column in zip(cells, columns, strict=False)
+            ]
+        )
+    chart = payload.get("chart") or None
+    if chart and not (isinstance(chart, dict) and isinstance(chart.get("data"), dict)):
+        chart = None
+    return {
+        "columns": columns,
+        "rows": rows,
+        "total_rows": len(payload["result"] or []),
+        "message": payload.get("message"),
+        "chart": chart,
+        "summary": payload.get("report_summary") or [],
+        "execution_time": payload.get("execution_time"),
+    }

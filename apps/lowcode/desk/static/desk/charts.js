@@ -1,0 +1,77 @@
+// Charts of reports and the dashboard: Frappe's chart shape
+// ({data: {labels, datasets: [{name, values}]}, type: bar|line|pie|donut|percentage|funnel})
+// drawn with ECharts. Each .chart carries its data; a table of the same data sits beside it.
+(function () {
+  "use strict";
+  if (!window.echarts) return;
+  const COLOURS = ["#1d4ed8", "#15803d", "#b45309", "#b91c1c", "#6d28d9", "#0e7490", "#a16207", "#4b5563", "#be185d", "#4338ca"];
+
+  function pairs(labels, values) {
+    return labels.map((label, i) => ({ name: String(label), value: values[i] }));
+  }
+
+  function option(spec) {
+    const data = spec.data || {};
+    const labels = data.labels || [];
+    const datasets = data.datasets || [];
+    const type = String(spec.type || "bar").toLowerCase();
+    const base = { color: spec.colors || COLOURS, tooltip: { trigger: type === "bar" || type === "line" ? "axis" : "item", confine: true }, animation: false };
+    if (type === "pie" || type === "donut") {
+      return Object.assign(base, {
+        legend: { type: "scroll", bottom: 0 },
+        series: [{ type: "pie", radius: type === "donut" ? ["42%", "68%"] : "68%", center: ["50%", "45%"], data: pairs(labels, (datasets[0] || {}).values || []), label: { formatter: "{b}: {d}%" } }],
+      });
+    }
+    if (type === "funnel") {
+      return Object.assign(base, {
+        series: [{ type: "funnel", left: "10%", width: "80%", sort: "descending", data: pairs(labels, (datasets[0] || {}).values || []), label: { position: "inside", formatter: "{b}: {c}" } }],
+      });
+    }
+    if (type === "percentage") {
+      const values = (datasets[0] || {}).values || [];
+      const total = values.reduce((a, b) => a + (Number(b) || 0), 0) || 1;
+      return Object.assign(base, {
+        tooltip: { trigger: "item", formatter: (p) => p.seriesName + ": " + ((p.value / total) * 100).toFixed(1) + "%" },
+        legend: { type: "scroll", bottom: 0 },
+        grid: { left: 8, right: 8, top: 8, bottom: 40, containLabel: true },
+        xAxis: { type: "value", max: total, show: false },
+        yAxis: { type: "category", data: [""], show: false },
+        series: labels.map((label, i) => ({ name: String(label), type: "bar", stack: "all", barWidth: 36, data: [values[i]] })),
+      });
+    }
+    return Object.assign(base, {
+      legend: datasets.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
+      grid: { left: 8, right: 16, top: 16, bottom: datasets.length > 1 ? 40 : 8, containLabel: true },
+      xAxis: { type: "category", data: labels.map(String), axisLabel: { interval: 0, rotate: labels.length > 5 ? 30 : 0, hideOverlap: true } },
+      yAxis: { type: "value" },
+      series: datasets.map((d) => ({ name: d.name || "", type: type === "line" ? "line" : "bar", data: d.values || [], smooth: type === "line", barMaxWidth: 48 })),
+    });
+  }
+
+  function draw(box) {
+    const holder = box.closest(".chart");
+    let spec;
+    try {
+      spec = JSON.parse(holder.dataset.chart || "null");
+    } catch (e) {
+      return;
+    }
+    if (!spec) return;
+    const chart = window.echarts.init(box, null, { renderer: "svg" });
+    chart.setOption(option(spec));
+    // A dashboard chart's bar or slice opens the list filtered to it.
+    if (Array.isArray(spec.hrefs)) {
+      chart.on("click", (params) => {
+        const href = spec.hrefs[params.dataIndex];
+        if (href) window.location.href = href;
+      });
+    }
+    window.addEventListener("resize", () => chart.resize());
+  }
+
+  function init() {
+    document.querySelectorAll(".chart .chart-box").forEach(draw);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
