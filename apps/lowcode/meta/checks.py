@@ -265,7 +265,12 @@ def _child_tables() -> set[str]:
 
 def check_customisations(names: set[str]) -> list:
     """Check Custom Field and Property Setter records in the database."""
-    from lowcode.meta.registry import DOCTYPE_PROPERTIES, FIELD_PROPERTIES, get_meta
+    from lowcode.meta.registry import (
+        DOCTYPE_PROPERTIES,
+        FIELD_PROPERTIES,
+        get_meta,
+        parse_field_order,
+    )
 
     errors: list[CheckMessage] = []
     try:
@@ -299,6 +304,8 @@ def check_customisations(names: set[str]) -> list:
                 problem = f"sets unsupported field property '{setter.property}'"
         elif setter.property not in DOCTYPE_PROPERTIES:
             problem = f"sets unsupported DocType property '{setter.property}'"
+        elif setter.property == "field_order" and parse_field_order(setter.value) is None:
+            problem = "sets a field_order that is not a JSON list of field names"
         if problem:
             errors.append(
                 _error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -56,6 +57,8 @@ DOCTYPE_PROPERTIES = {
     "track_changes": int,
     "label": str,
     "description": str,
+    # Frappe's Customize Form order: a JSON list of fieldnames (see _sort_fields).
+    "field_order": str,
 }
 
 # Custom DocPerm columns whose Frappe name would shadow a Python or Django name.
@@ -163,6 +166,8 @@ def _merge(base: DocTypeMeta) -> DocTypeMeta:
     by_name = {f.fieldname: f for f in fields}
     for setter in _property_setters(meta.name):
         _apply_property(meta, by_name, setter)
+    if meta.raw.get("field_order"):
+        fields = _sort_fields(fields, meta.raw["field_order"])
     for idx, f in enumerate(fields, start=1):
         f.idx = idx
     perms = _custom_docperms(meta.name)
@@ -213,9 +218,38 @@ def _apply_property(meta: DocTypeMeta, by_name: dict, setter) -> None:
             meta.track_changes = bool(converted)
         elif prop == "sort_order":
             meta.sort_order = str(converted).lower()
+        elif prop == "field_order":
+            converted = parse_field_order(converted)
         elif hasattr(meta, prop):
             setattr(meta, prop, converted or None)
         meta.raw = {**meta.raw, prop: converted}
+
+
+def parse_field_order(value: str | None) -> list[str] | None:
+    """A field_order setter's value (a JSON list of fieldnames), or None when malformed."""
+    try:
+        order = json.loads(value or "")
+    except ValueError:
+        return None
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        return None
+    return order
+
+
+def _sort_fields(fields: list, order: list[str]) -> list:
+    """Put fields in ``order``; a field it does not name (added since the order was saved,
+    in the JSON or as a Custom Field) keeps following the field it followed before."""
+    position = {name: i for i, name in enumerate(order)}
+    result = sorted(
+        (f for f in fields if f.fieldname in position), key=lambda f: position[f.fieldname]
+    )
+    for i, field in enumerate(fields):
+        if field.fieldname in position:
+            continue
+        before = fields[i - 1].fieldname if i else None
+        at = next((j + 1 for j, f in enumerate(result) if f.fieldname == before), 0)
+        result.insert(at, field)
+    return result
 
 
 def _cast(cast: type, value: str | None):

@@ -51,6 +51,14 @@ class PropertySetter(Document):
                     allowed=", ".join(sorted(allowed)),
                 ),
             )
+        elif (
+            self.property == "field_order"
+            and not self.field_name
+            and registry.parse_field_order(self.value) is None
+        ):
+            problem = FieldError(
+                "value", "format", _("field_order must be a JSON list of field names")
+            )
         elif self.property == "options" and self.field_name:
             field = registry.get_meta(self.doc_type).get_field(self.field_name)
             if field and field.fieldtype == "Link" and not registry.exists(self.value or ""):

@@ -1,3 +1,12 @@
 """Admin screens (System Manager): customisation, workflows, rules, scripts, permissions, users."""
 
-urlpatterns: list = []
+from lowcode.desk.views.admin import customize, permissions, users, workflow
+
+urlpatterns: list = [
+    # Customize Form, role permission manager, users and departments
+    *customize.urlpatterns,
+    *permissions.urlpatterns,
+    *users.urlpatterns,
+    # Workflow, rule and script editors
+    *workflow.urlpatterns,
+]

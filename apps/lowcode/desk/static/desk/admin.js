@@ -1,0 +1,61 @@
+// System Manager screens: drag to reorder fields (SortableJS, on computers), filter pick lists,
+// copy a secret, bring the field editor into view. Every action also works without this file.
+(function () {
+  "use strict";
+
+  function initSortable(root) {
+    const table = root.querySelector("#cf-fields");
+    if (!table || typeof Sortable === "undefined") return;
+    if (!window.matchMedia("(min-width: 900px) and (pointer: fine)").matches) return;
+    const body = table.querySelector("tbody");
+    if (body.dataset.sortable) return;
+    body.dataset.sortable = "1";
+    Sortable.create(body, {
+      handle: ".cf-handle",
+      draggable: ".cf-row",
+      animation: 150,
+      onEnd: (event) => {
+        if (event.oldIndex === event.newIndex) return;
+        const order = Array.from(body.querySelectorAll(".cf-row")).map((row) => row.dataset.field);
+        htmx.ajax("POST", table.dataset.orderUrl, {
+          values: { order_json: JSON.stringify(order) },
+          target: "#cf-workspace",
+          swap: "innerHTML",
+        });
+      },
+    });
+  }
+
+  // A pick list filtered as you type (DocType pickers).
+  document.addEventListener("input", (event) => {
+    const input = event.target.closest("[data-filter-list]");
+    if (!input) return;
+    const text = input.value.trim().toLowerCase();
+    document.querySelectorAll(input.dataset.filterList + " li").forEach((item) => {
+      item.hidden = text !== "" && (item.dataset.text || item.textContent).toLowerCase().indexOf(text) < 0;
+    });
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".copy-btn");
+    if (!button) return;
+    const source = document.querySelector(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+      if (window.deskToast) window.deskToast(button.dataset.done || "✓", "green");
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target && target.id === "cf-editor" && target.firstElementChild) {
+      target.scrollIntoView({ behavior: "smooth", block: "start" });
+      const first = target.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus({ preventScroll: true });
+    }
+  });
+
+  function init(root) { initSortable(root); }
+  document.addEventListener("DOMContentLoaded", () => init(document));
+  document.addEventListener("htmx:afterSettle", () => init(document));
+})();

@@ -1,0 +1,163 @@
+"""Role permission manager: the matrix writes Custom DocPerms that replace the JSON rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.factory import get_model
+from lowcode.meta import registry
+from lowcode.meta.doctype import PERM_VERBS
+
+BASE = "/app/permissions/lead"
+
+
+def _matrix(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'class="perm-row[^"]*" data-role="([^"]+)" data-permlevel="(\d+)"', page)
+
+
+def _post_rows(rows: list[dict], **extra) -> dict:
+    """The matrix form as the browser posts it (hidden 0, then 1 for a ticked box)."""
+    data: dict = dict(extra)
+    for i, row in enumerate(rows):
+        data[f"rows.{i}.role"] = row["role"]
+        data[f"rows.{i}.permlevel"] = str(row.get("permlevel", 0))
+        data[f"rows.{i}.scope"] = row.get("scope", "all")
+        for verb in PERM_VERBS:
+            data[f"rows.{i}.{verb}"] = ["0", "1"] if verb in row.get("verbs", ()) else ["0"]
+    return data
+
+
+def _standard_rows(doctype: str = "Lead") -> list[dict]:
+    return [
+        {"role": p.role, "permlevel": p.permlevel, "scope": p.scope, "verbs": set(p.verbs)}
+        for p in registry.base_definitions()[doctype].permissions
+    ]
+
+
+def _docperms() -> list[tuple]:
+    model = get_model("Custom DocPerm")
+    return list(
+        model.objects.filter(parent_doctype="Lead")
+        .order_by("creation")
+        .values_list("role", "permlevel", "scope", "read", "allow_delete")
+    )
+
+
+@pytest.mark.parametrize("username", ["rep", "manager", "nobody"])
+def test_non_admins_get_not_found_on_every_permission_url(desk, username):
+    client = desk(username)
+
+    assert client.get("/app/permissions").status_code == 404
+    assert client.get(BASE).status_code == 404
+    assert client.post(BASE, _post_rows(_standard_rows(), op="save")).status_code == 404
+    assert client.post(BASE, {"op": "reset"}).status_code == 404
+    assert _docperms() == []
+
+
+def test_the_matrix_shows_the_standard_rules_with_every_verb_and_scope(desk):
+    page = desk("sysman").get(BASE).content.decode()
+
+    assert _matrix(page) == [(r["role"], str(r["permlevel"])) for r in _standard_rows()]
+    for verb in PERM_VERBS:
+        assert f'name="rows.0.{verb}"' in page
+    assert "仅本人" in page and "本部门及下级" in page
+    assert "标准" in page
+
+
+def test_taking_read_from_sales_user_hides_the_list_from_a_rep(desk):
+    do_insert_doc("rep", "Lead", {"lead_name": "王伟", "status": "Open"})
+    rep = desk("rep")
+    assert rep.get("/app/lead").status_code == 200
+    rows = _standard_rows()
+    for row in rows:
+        if row["role"] == "Sales User":
+            row["verbs"] = set()
+
+    response = desk("sysman").post(BASE, _post_rows(rows, op="save"))
+
+    assert response.status_code == 200
+    assert len(_docperms()) == len(rows)
+    assert ("Sales User", 0, "own", 0, 0) in _docperms()
+    assert rep.get("/app/lead").status_code == 404
+    assert desk("manager").get("/app/lead").status_code == 200
+
+
+def test_widening_a_scope_lets_a_rep_see_colleagues_records(desk):
+    do_insert_doc("rep2", "Lead", {"lead_name": "同事的线索", "status": "Open"})
+    rows = _standard_rows()
+    for row in rows:
+        if row["role"] == "Sales User":
+            row["scope"] = "department"
+
+    desk("sysman").post(BASE, _post_rows(rows, op="save"))
+
+    assert "同事的线索" in desk("rep").get("/app/lead").content.decode()
+
+
+def test_add_and_remove_rows_rerender_without_saving(desk):
+    admin = desk("sysman")
+    rows = _standard_rows()
+
+    added = admin.post(
+        BASE, _post_rows(rows, op="add", add_role="Service User", add_permlevel="0")
+    ).content.decode()
+    assert _matrix(added)[-1] == ("Service User", "0")
+    assert 'id="perm-dirty"' in added
+    removed = admin.post(BASE, _post_rows(rows, op="remove:4")).content.decode()
+    assert ("Sales User", "0") not in _matrix(removed)
+    assert _docperms() == []
+
+    admin.post(BASE, _post_rows([*rows, {"role": "Service User", "verbs": {"read"}}], op="save"))
+    assert ("Service User", 0, "all", 1, 0) in _docperms()
+
+
+def test_the_system_manager_row_cannot_be_removed(desk):
+    rows = [r for r in _standard_rows() if r["role"] != "System Manager"]
+
+    response = desk("sysman").post(BASE, _post_rows(rows, op="save"))
+
+    page = response.content.decode()
+    assert 'id="perm-errors"' in page
+    assert "系统管理员必须保留级别 0 的读取权限" in page
+    assert _docperms() == []
+
+
+def test_bad_rows_are_named_and_nothing_is_written(desk):
+    rows = [
+        *_standard_rows(),
+        {"role": "Sales User", "verbs": {"read"}},
+        {"role": "Ghost", "verbs": {"read"}},
+    ]
+
+    page = desk("sysman").post(BASE, _post_rows(rows, op="save")).content.decode()
+
+    assert "在级别 0 有两行" in page
+    assert "角色 Ghost 不存在" in page
+    assert _docperms() == []
+
+
+def test_reset_to_standard_deletes_the_custom_docperms(desk):
+    admin = desk("sysman")
+    rows = _standard_rows()
+    for row in rows:
+        if row["role"] == "Sales User":
+            row["verbs"] = set()
+    admin.post(BASE, _post_rows(rows, op="save"))
+    assert desk("rep").get("/app/lead").status_code == 404
+
+    page = admin.post(BASE, {"op": "reset"}).content.decode()
+
+    assert _docperms() == []
+    assert _matrix(page) == [(r["role"], str(r["permlevel"])) for r in _standard_rows()]
+    assert desk("rep").get("/app/lead").status_code == 200
+
+
+def test_the_matrix_page_reads_a_bounded_number_of_queries(desk, django_assert_max_num_queries):
+    client = desk("sysman")
+    client.get(BASE)
+
+    with django_assert_max_num_queries(12):
+        assert client.get(BASE).status_code == 200
