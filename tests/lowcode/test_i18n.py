@@ -61,7 +61,7 @@ def literal_calls() -> dict[str, str]:
 
 
 def doctype_strings() -> dict[str, str]:
-    """Map every DocType name, field label and Select option in apps/*/doctype to its file."""
+    """Map every DocType name, field label, description and Select option to its file."""
     found: dict[str, str] = {}
     for path in DOCTYPE_FILES:
         meta = json.loads(path.read_text(encoding="utf-8"))
@@ -70,6 +70,8 @@ def doctype_strings() -> dict[str, str]:
         for field in meta.get("fields", []):
             if field.get("label"):
                 found.setdefault(field["label"], where)
+            if field.get("description"):  # the desk shows it under the field
+                found.setdefault(field["description"], f"{where} ({field['fieldname']} description)")
             # Naming-series patterns (LEAD-.YYYY.-.#####) are codes, not words.
             if field.get("fieldtype") == "Select" and field.get("fieldname") != "naming_series":
                 for option in (field.get("options") or "").split("\n"):

@@ -13,6 +13,19 @@ from lowcode.query.serialize import to_json
 ENTRIES_PER_KIND = 100
 
 
+def shown_value(field, value) -> str:
+    """A version value as people read it: option labels translated, times to the minute."""
+    if value in (None, ""):
+        return ""
+    if field.fieldtype == "Select" or field.fieldname == "workflow_state":
+        return _(str(value))
+    if field.fieldtype == "Datetime":
+        return str(value)[:16]
+    if field.fieldtype == "Check":
+        return _("Yes") if int(value or 0) else _("No")
+    return str(value)
+
+
 def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
     """Return entries of a document the caller already fetched through ``access_doc``."""
     levels = permitted_levels(user, meta.name, "read")
@@ -38,13 +51,16 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
         "-creation"
     )[:ENTRIES_PER_KIND]
     for version in versions:
+        changed = (version.data or {}).get("changed", [])
+        if version.creation == doc.creation and all(old in (None, "") for _n, old, _v in changed):
+            continue  # the insert's own version: "created this" already says it
         changes = [
             {
                 "label": _(readable[name].label or name),
-                "old": "" if old is None else str(old),
-                "new": "" if new is None else str(new),
+                "old": shown_value(readable[name], old),
+                "new": shown_value(readable[name], new),
             }
-            for name, old, new in (version.data or {}).get("changed", [])
+            for name, old, new in changed
             if name in readable  # a field above the reader's permlevel stays invisible here too
         ]
         rows = (version.data or {}).get("row_changed") or (version.data or {}).get("added") or []
@@ -93,4 +109,17 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
             }
         )
     entries.sort(key=lambda e: e["at"] or "", reverse=True)
+    names = full_names({e["user"] for e in entries})
+    for entry in entries:
+        entry["user_name"] = names.get(entry["user"]) or entry["user"]
     return entries
+
+
+def full_names(usernames: set[str]) -> dict[str, str]:
+    """Full names of the users on a timeline, in one query."""
+    from lowcode.models import UserProfile
+
+    rows = UserProfile.objects.filter(user__username__in=usernames).values_list(
+        "user__username", "full_name"
+    )
+    return {username: full_name for username, full_name in rows if full_name}

@@ -71,7 +71,7 @@ def input_value(value: Any, fieldtype: str = "") -> str:
         return value[:8]
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=1)
-    if isinstance(value, float) and value.is_integer() and fieldtype not in ("Currency",):
+    if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 

@@ -18,8 +18,10 @@ from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
     access_doc,
+    get_roles,
     has_doctype_permission,
     has_permission,
+    is_administrator,
     permitted_levels,
 )
 from lowcode.query import reads
@@ -50,6 +52,8 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     can_write = is_new or has_permission(user, doc, "write")
     workflow = workflow_engine.get_workflow(doctype)
     states = form_lib.field_states(meta, values, _user_info(user))
+    if workflow is not None and workflow.state_field in states:
+        states[workflow.state_field]["read_only"] = True  # moved only by workflow actions
     frozen = False
     transitions = []
     colour = ""
@@ -58,7 +62,14 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
             frozen = True
         if workflow is not None:
             state = workflow.get_state(workflow_engine.current_state(workflow, doc))
-            if state is not None and not state.allow_edit:
+            # A state's allow_edit names the one role that may edit in it (empty: anyone
+            # with write), exactly as the workflow's save guard enforces.
+            if (
+                state is not None
+                and state.allow_edit
+                and state.allow_edit not in get_roles(user)
+                and not is_administrator(user)
+            ):
                 frozen = True
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
