@@ -235,3 +235,19 @@ def test_link_search_as_you_type_lists_only_readable_matches(desk):
     options = desk("rep").get("/app/_link", {"doctype": "Lead", "q": "联想"}).content.decode()
 
     assert "联想甲" in options and "联想乙" not in options
+
+
+def test_an_attachment_uploads_then_saves_with_the_document(desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = desk("rep")
+    photo = SimpleUploadedFile(
+        "现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png"
+    )
+    uploaded = client.post("/app/_upload", {"file": photo}).json()
+    client.post(f"{ORDER}/new", {"title": "带附件", "attachment": uploaded["file_url"]})
+
+    order = get_model("Test Order").objects.get(title="带附件")
+    assert order.attachment == uploaded["file_url"]
+    assert client.get(uploaded["file_url"]).status_code == 200
+    assert desk("south").get(uploaded["file_url"]).status_code == 404  # private: not theirs
