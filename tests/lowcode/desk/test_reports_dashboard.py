@@ -39,11 +39,9 @@ def chart_payloads(text: str) -> list[dict]:
 
 
 def card_values(text: str) -> dict[str, str]:
-    """Number card name → the figure it shows."""
-    found = re.findall(
-        r'data-card="([^"]+)".*?<span class="tile-count">([^<]*)</span>', text, flags=re.S
-    )
-    return dict(found)
+    """Number card name → the figure it counts."""
+    found = re.findall(r'data-card="([^"]+)".*?data-value="([^"]*)"', text, flags=re.S)
+    return {name: float(value) for name, value in found}
 
 
 # ---------------------------------------------------------------- reports
@@ -148,8 +146,8 @@ def test_dashboard_numbers_differ_by_what_each_user_may_read(desk, leads):
     manager = card_values(page(desk("manager"), "/app/dashboard"))
     sysman = card_values(page(desk("sysman"), "/app/dashboard"))
 
-    assert (rep["Open Leads"], manager["Open Leads"], sysman["Open Leads"]) == ("2", "3", "4")
-    assert rep["Expected Amount of Open Leads"] == "160.00"
+    assert (rep["Open Leads"], manager["Open Leads"], sysman["Open Leads"]) == (2, 3, 4)
+    assert rep["Expected Amount of Open Leads"] == 160
 
 
 def test_a_card_opens_the_list_with_its_filters(desk, leads):
@@ -240,6 +238,15 @@ def test_the_dashboard_costs_one_query_per_card_and_chart(
     with django_assert_max_num_queries(len(baseline) + added + len(more_doctypes)):
         text = page(client, "/app/dashboard")
     assert text.count("data-card=") == len(NUMBER_CARDS)
+
+
+def test_big_figures_are_short_on_a_card(site):
+    from lowcode.desk.lib.dashboard import compact_number
+
+    assert compact_number(17_570_000.0) == "1,757.0万"
+    assert compact_number(211_000) == "21.1万"
+    assert compact_number(1234) == "1,234"
+    assert compact_number(12.5) == "12.50"
 
 
 def test_the_demo_dashboard_loads_once(site):

@@ -18,7 +18,7 @@ from lowcode.desk.lib import nav
 from lowcode.desk.lib.boards import link_titles
 from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, FrappeError
-from lowcode.i18n import _
+from lowcode.i18n import _, current_lang
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
@@ -57,8 +57,25 @@ class Figure:
     rows: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
+    def display(self) -> str:
+        return compact_number(self.value)
+
+    @property
     def chart_json(self) -> str:
         return json.dumps(self.chart, ensure_ascii=False) if self.chart else ""
+
+
+def compact_number(value: Any) -> str:
+    """A figure short enough for a phone's card: 1,757.0万 (zh) or 17.6M (en) for big ones."""
+    if not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    steps = ((1e8, "亿"), (1e4, "万")) if current_lang() == "zh" else ((1e9, "B"), (1e6, "M"))
+    for size, unit in steps:
+        if abs(value) >= size:
+            return f"{value / size:,.1f}{unit}"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
 
 
 def _filters(raw: Any, doctype: str) -> list[list[Any]]:

@@ -10,7 +10,7 @@
     return labels.map((label, i) => ({ name: String(label), value: values[i] }));
   }
 
-  function option(spec) {
+  function option(spec, narrow) {
     const data = spec.data || {};
     const labels = data.labels || [];
     const datasets = data.datasets || [];
@@ -19,7 +19,8 @@
     if (type === "pie" || type === "donut") {
       return Object.assign(base, {
         legend: { type: "scroll", bottom: 0 },
-        series: [{ type: "pie", radius: type === "donut" ? ["42%", "68%"] : "68%", center: ["50%", "45%"], data: pairs(labels, (datasets[0] || {}).values || []), label: { formatter: "{b}: {d}%" } }],
+        // On a phone the slices' labels do not fit beside them: the legend names them.
+        series: [{ type: "pie", radius: type === "donut" ? ["42%", "68%"] : "68%", center: ["50%", "45%"], data: pairs(labels, (datasets[0] || {}).values || []), label: { show: !narrow, formatter: "{b}: {d}%" } }],
       });
     }
     if (type === "funnel") {
@@ -58,7 +59,7 @@
     }
     if (!spec) return;
     const chart = window.echarts.init(box, null, { renderer: "svg" });
-    chart.setOption(option(spec));
+    chart.setOption(option(spec, box.clientWidth < 480));
     // A dashboard chart's bar or slice opens the list filtered to it.
     if (Array.isArray(spec.hrefs)) {
       chart.on("click", (params) => {

@@ -61,6 +61,7 @@
       bump(to, -1);
       bump(from, +1);
       from.insertBefore(card, from.children[oldIndex] || null);
+      card.scrollIntoView({ block: "nearest", inline: "nearest" });
       if (select) syncSelect(select, from.dataset.value);
       toast(data.message || T.failed, "red");
     });
