@@ -174,6 +174,14 @@ def render_svg(definition: WorkflowDef) -> SafeString:
             path = f"M{x0:.1f} {y0:.1f} C{x0:.1f} {y0 + bend:.1f} {x1:.1f} {y1 - bend:.1f} {x1:.1f} {y1:.1f}"
             # The label sits where the curve is half way, nudged apart for parallel arrows.
             lx, ly = (x0 + x1) / 2, (y0 + y1) / 2 + (k - (m - 1) / 2) * 34
+        elif target.layer == source.layer:
+            # Side by side: an arc over the boxes, from the facing sides.
+            facing = 1 if tx > sx else -1
+            x0, x1 = sx + facing * NODE_W / 2, tx - facing * NODE_W / 2
+            y0 = y1 = source.y + 12
+            lift = 28 + abs(x1 - x0) * 0.12 + k * 26
+            path = f"M{x0:.1f} {y0:.1f} C{x0 + facing * 30:.1f} {y0 - lift:.1f} {x1 - facing * 30:.1f} {y1 - lift:.1f} {x1:.1f} {y1:.1f}"
+            lx, ly = (x0 + x1) / 2, y0 - lift * 0.75
         else:
             side = "left" if (sx + tx) / 2 < middle else "right"
             lane = lanes[side]

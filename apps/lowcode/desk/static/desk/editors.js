@@ -28,6 +28,8 @@
       const row = section.querySelector("template.row-template").content.firstElementChild.cloneNode(true);
       list.appendChild(row);
       renumber(list);
+      const details = row.querySelector("details");
+      if (details) details.open = true;
       const first = row.querySelector("input:not([type=hidden]), select");
       if (first) first.focus();
       return;
@@ -64,7 +66,8 @@
     if (!area || !gutter) return;
     const bad = new Set((editor.dataset.errorLines || "").split(",").filter(Boolean).map(Number));
     const lines = area.value.split("\n").length;
-    if (gutter.childElementCount !== lines) {
+    if (gutter.childElementCount !== lines || gutter.dataset.marked !== (editor.dataset.errorLines || "")) {
+      gutter.dataset.marked = editor.dataset.errorLines || "";
       gutter.innerHTML = "";
       for (let i = 1; i <= lines; i += 1) {
         const line = document.createElement("span");
@@ -76,7 +79,12 @@
     gutter.scrollTop = area.scrollTop;
   }
   function initCode(root) {
+    const check = root.querySelector("#script-check");
     root.querySelectorAll(".code-editor").forEach((editor) => {
+      if (check) {
+        editor.dataset.errorLines = check.dataset.errorLines || "";
+        editor.classList.toggle("has-error", Boolean(check.dataset.errorLines));
+      }
       renderGutter(editor);
       if (editor.dataset.ready) return;
       editor.dataset.ready = "1";
@@ -114,6 +122,19 @@
     area.scrollTop = Math.max(0, (wanted - 3) * height);
   });
 
-  document.addEventListener("DOMContentLoaded", () => initCode(document));
-  document.addEventListener("htmx:afterSettle", () => initCode(document));
+  // ---------------------------------------------------------------- workflow diagram: start at the first state
+  function centreDiagram(root) {
+    const box = root.querySelector("#wf-diagram");
+    const first = box && box.querySelector(".wf-node rect");
+    if (!first || box.scrollWidth <= box.clientWidth) return;
+    const centre = Number(first.getAttribute("x")) + Number(first.getAttribute("width")) / 2;
+    box.scrollLeft = Math.max(0, centre - box.clientWidth / 2);
+  }
+
+  function init(root) {
+    initCode(root);
+    centreDiagram(root);
+  }
+  document.addEventListener("DOMContentLoaded", () => init(document));
+  document.addEventListener("htmx:afterSettle", () => init(document));
 })();

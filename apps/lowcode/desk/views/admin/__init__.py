@@ -1,6 +1,6 @@
 """Admin screens (System Manager): customisation, workflows, rules, scripts, permissions, users."""
 
-from lowcode.desk.views.admin import customize, permissions, users, workflow
+from lowcode.desk.views.admin import customize, permissions, rules, scripts, users, workflow
 
 urlpatterns: list = [
     # Customize Form, role permission manager, users and departments
@@ -9,4 +9,6 @@ urlpatterns: list = [
     *users.urlpatterns,
     # Workflow, rule and script editors
     *workflow.urlpatterns,
+    *rules.urlpatterns,
+    *scripts.urlpatterns,
 ]
