@@ -186,8 +186,13 @@ def test_a_disabled_user_cannot_log_in_and_an_admin_cannot_lock_themselves_out(d
     assert _user("sysman").is_active and _roles("sysman") == {"System Manager"}
 
 
-def test_reset_password_shows_a_new_one_once_that_works(desk):
+def test_reset_password_shows_a_new_one_once_that_works_and_ends_sessions(desk):
+    rep = desk("rep")
+    assert rep.get("/app").status_code == 200
+
     response = desk("sysman").post("/app/users/rep/password")
+
+    assert rep.get("/app").status_code == 302  # the old session no longer authenticates
 
     password = re.search(r'id="password-value">([^<]+)<', response.content.decode()).group(1)
     assert _can_log_in("rep", password)

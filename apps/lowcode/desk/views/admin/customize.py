@@ -133,6 +133,10 @@ def _editor_context(meta, fieldname: str, values: dict | None = None, errors=Non
         else customize.editable_properties(field),
         "values": {**current, **(values or {})},
         "errors": errors or {},
+        # Labels are English sources translated on display; say what users read.
+        "label_hint": _("Shown as {label}", label=_(field.label))
+        if field.label and _(field.label) != field.label
+        else "",
     }
 
 

@@ -87,7 +87,8 @@ def _context(user: str, doctype: str, rows: list[dict] | None = None, **extra) -
         "rows": rows,
         "verbs": PERM_VERBS,
         "scopes": [(s, _(s)) for s in SCOPES],
-        "roles": [(r, _(r)) for r in roles],
+        # Administrator holds every right anyway; Guest rules would open data to the public.
+        "roles": [(r, _(r)) for r in roles if r not in ("Administrator", "Guest")],
         "levels": sorted({f.permlevel for f in meta.fields} | {0}),
         "customised": customised,
         "standard_rows": _rows_of(registry.base_definitions()[doctype]),
