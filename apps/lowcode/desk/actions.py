@@ -49,7 +49,13 @@ def do_add_comment(user: str, doctype: str, name: str, content: str):
 
 
 def do_move_card(
-    user: str, doctype: str, name: str, fieldname: str, value: str, workflow_action: str = ""
+    user: str,
+    doctype: str,
+    name: str,
+    fieldname: str,
+    value: str,
+    workflow_action: str = "",
+    reason: str = "",
 ):
     """Move a kanban card: a workflow action when the board is the workflow's state field,
     else an ordinary save, so validation and permissions are the form's own."""
@@ -76,5 +82,5 @@ def do_move_card(
                     target=_(value),
                 )
             )
-        return do_apply_workflow(user, doctype, name, choices[0].action, "", "")
+        return do_apply_workflow(user, doctype, name, choices[0].action, "", reason)
     return do_save_doc(user, doctype, name, {fieldname: value})

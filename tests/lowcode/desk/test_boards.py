@@ -210,6 +210,26 @@ def test_the_quality_gate_refuses_a_move_to_qualified_naming_what_is_missing(des
     assert get_model("Lead").objects.get(name=name).get("workflow_state") == "New"
 
 
+@pytest.mark.usefixtures("workflows")
+def test_a_move_into_a_step_that_needs_a_reason_asks_for_it_then_records_it(desk):
+    name = lead("rep")
+    client = desk("rep")
+
+    asked = move(client, name, "Invalid", field="workflow_state")
+    assert asked.status_code == 417
+    assert [e["field"] for e in asked.json()["errors"]] == ["reason"]
+    assert get_model("Lead").objects.get(name=name).get("workflow_state") == "New"
+
+    given = client.post(
+        "/app/lead/view/kanban/move",
+        {"name": name, "field": "workflow_state", "value": "Invalid", "reason": "空号"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert given.status_code == 200
+    log = get_model("Workflow Log").objects.get(reference_name=name, action="Mark Invalid")
+    assert log.reason == "空号"
+
+
 # ---------------------------------------------------------------- queries
 
 

@@ -103,7 +103,9 @@ def move_card(request, user, slug):
         allowed = {f.fieldname for f in boards.board_fields(meta, ColumnSet(meta, user))}
         if fieldname not in allowed:
             raise DataError(_("{field} cannot be used for this view", field=fieldname))
-        desk_actions.do_move_card(user, doctype, name, fieldname, value)
+        desk_actions.do_move_card(
+            user, doctype, name, fieldname, value, reason=request.POST.get("reason", "")
+        )
     except FrappeError as exc:
         if not _wants_json(request):
             raise

@@ -30,8 +30,8 @@
     badge.textContent = count + (badge.dataset.exact === "1" ? "" : "+");
   }
 
-  function post(card, value) {
-    const body = new URLSearchParams({ name: card.dataset.name, field: field, value: value });
+  function post(card, value, reason) {
+    const body = new URLSearchParams({ name: card.dataset.name, field: field, value: value, reason: reason || "" });
     return fetch(board.dataset.moveUrl, {
       method: "POST",
       body: body,
@@ -43,14 +43,24 @@
   }
 
   // from/oldIndex: where the card was, to put it back if the server refuses.
-  function move(card, from, oldIndex, to) {
+  function move(card, from, oldIndex, to, reason) {
     const value = to.dataset.value;
     const select = card.querySelector(".kanban-move-select");
     card.classList.add("is-saving");
     bump(from, -1);
     bump(to, +1);
-    post(card, value).then(({ ok, data }) => {
+    post(card, value, reason).then(({ ok, data }) => {
       card.classList.remove("is-saving");
+      // A workflow step that needs a reason (e.g. marking a lead invalid): ask, then retry.
+      const needsReason = !ok && !reason && (data.errors || []).some((e) => e.field === "reason");
+      if (needsReason) {
+        const given = window.prompt(data.message);
+        if (given) {
+          bump(to, -1);
+          bump(from, +1);
+          return move(card, from, oldIndex, to, given);
+        }
+      }
       if (ok) {
         card.dataset.value = value;
         if (data.body) card.querySelector(".kanban-body").innerHTML = data.body;
