@@ -17,7 +17,7 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
-from lowcode.exceptions import ValidationError
+from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 
 # One upsert per number. It takes the row's exclusive lock at once, also when the prefix
@@ -112,9 +112,13 @@ def make_name(doc, requested: str | None = None) -> str:
     if lowered == "autoincrement":
         return str(next_number(f"__autoincrement__{meta.name}"))
     if rule.startswith("field:"):
-        value = str(doc.get(rule[6:]) or "").strip()
+        fieldname = rule[6:]
+        value = str(doc.get(fieldname) or "").strip()
         if not value:
-            raise ValidationError(_("{field} is required to name this document", field=rule[6:]))
+            field = meta.get_field(fieldname)
+            label = _(field.label) if field is not None and field.label else fieldname
+            message = _("{field} is required to name this document", field=label)
+            raise ValidationError(message, [FieldError(fieldname, "reqd", message)])
         return value
     if rule.startswith("naming_series:"):
         series = doc.get("naming_series") or (meta.get_field("naming_series").default or "")

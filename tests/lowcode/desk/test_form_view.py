@@ -251,3 +251,14 @@ def test_an_attachment_uploads_then_saves_with_the_document(desk):
     assert order.attachment == uploaded["file_url"]
     assert client.get(uploaded["file_url"]).status_code == 200
     assert desk("south").get(uploaded["file_url"]).status_code == 404  # private: not theirs
+
+
+def test_a_missing_naming_field_is_reported_on_that_field(desk):
+    # Number Card is named by its label (autoname field:label)
+    page = (
+        desk("Administrator")
+        .post("/app/number-card/new", {"document_type": "Lead"})
+        .content.decode()
+    )
+
+    assert "标签" in _field_error(page, "label")
