@@ -1,7 +1,8 @@
 # KuaiCRM developer entry points. Everything runs from the project's .venv (scripts/bootstrap.sh).
 #
 #   make run      set up, create site `default` if needed, migrate, load demo data, serve on :8000
-#   make test     lint + type check + migration/system checks + pytest -n 2 on site `test` (SQLite)
+#   make test     lint + type check + migration/system checks + pytest -n 2 on site `test` (SQLite),
+#                 the desk's browser tests in headless Chromium included (scripts/browser.sh)
 #   make lint     ruff check, ruff format --check, mypy
 #   make format   ruff format + ruff check --fix
 #   make bench    python bench/run_all.py (site `bench`)
@@ -26,14 +27,18 @@ TEST_SITE      ?= test
 BENCH_SITE     ?= bench
 PYTEST_WORKERS ?= 2
 
-.PHONY: help bootstrap run test lint format typecheck bench clean distclean \
+.PHONY: help bootstrap browser run test lint format typecheck bench clean distclean \
         services-start services-stop site-test
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 bootstrap:
 	scripts/bootstrap.sh
+
+# Debian's Chromium and CJK fonts for tests/browser (apt-get only what is missing).
+browser:
+	scripts/browser.sh install
 
 # ---------------------------------------------------------------- run
 run: export KUAICRM_SITE = $(SITE)
@@ -64,7 +69,7 @@ format: bootstrap
 	$(BIN)/ruff check --fix .
 
 test: export KUAICRM_SITE = $(TEST_SITE)
-test: lint
+test: lint browser
 	$(KUAICRM) makemigrations --check --dry-run
 	$(KUAICRM) check
 	$(BIN)/pytest -n $(PYTEST_WORKERS)

@@ -257,6 +257,19 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def save(page) -> None:
+    """Click Save on a stored document's form and wait until the saved version is shown.
+
+    The inputs already hold the user's values before the request is sent, so they cannot
+    tell that the save is done; the version stamp (``modified``) of the reloaded form can.
+    """
+    before = page.locator("#doc-form input[name=modified]").input_value()
+    page.click("#save-btn")
+    page.wait_for_function(
+        "(document.querySelector('#doc-form input[name=modified]') || {}).value !== " + repr(before)
+    )
+
+
 @pytest.fixture
 def page_for(browser, desk_server, users) -> Iterator[Callable[..., Any]]:
     """``page_for("rep", PHONE)``: a logged-in page of a new browser context."""

@@ -140,8 +140,9 @@ def test_tab_reaches_the_search_box_then_save(page_for, documents):
     page.focus("#in-city")
     page.keyboard.type("昆山")
     page.focus("#save-btn")
+    before = page.locator("input[name=modified]").input_value()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#in-city').value === '昆山'")
+    page.wait_for_function(f"document.querySelector('input[name=modified]').value !== {before!r}")
     page.reload()
     assert page.locator("#in-city").input_value() == "昆山"
 
