@@ -8,7 +8,8 @@ Usage::
 Creates the site (SQLite) when it does not exist, else migrates it; tops the Lead table up to
 ``--rows`` with ``generate_leads.py`` (a no-op when it already holds that many); then runs
 ``bench_api.py`` in-process and over HTTP, ``bench_rules.py`` (scoring, duplicate and
-assignment rules; workflow transitions) and ``bench_scripts.py`` (server-script overhead). Figures are printed and written to
+assignment rules; workflow transitions), ``bench_scripts.py`` (server-script overhead) and
+``bench_desk.py`` (the desk's list and form pages, asset weight). Figures are printed and written to
 ``bench/out/<site>.json``. For MariaDB create the site first (see bench/README.md) and run with
 ``KUAICRM_SITE=<that site>``.
 """
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     out = BENCH_DIR / "out"
     run([sys.executable, str(BENCH_DIR / "bench_rules.py"), "--json", str(out / f"{args.site}-rules.json")], args.site)  # fmt: skip
     run([sys.executable, str(BENCH_DIR / "bench_scripts.py")], args.site)
+    # Issue 4: the desk's list and form pages, and the list page's JS + CSS weight.
+    desk = [sys.executable, str(BENCH_DIR / "bench_desk.py"), "--requests", str(min(args.requests, 200)), "--json", str(out / f"{args.site}-desk.json")]  # fmt: skip
+    if not args.no_http:
+        desk.append("--http")
+    run(desk, args.site)
     print(f"[run_all] done in {time.perf_counter() - started:.0f} s")
 
 
