@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from lowcode.documents.factory import get_model
 from tests.browser.conftest import DESKTOP, screenshot
@@ -19,20 +18,7 @@ CSV = (
 )
 
 
-def test_a_csv_with_one_bad_row_reports_it_and_imports_the_rest(
-    page_for, stored, expect, tmp_path, request
-):
-    if connection.vendor == "mysql":
-        # Known bug, left visible: strict, so this fails once it is fixed and must be removed.
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="Start import answers 500 on MariaDB: lowcode.dataio.importer."
-                "do_start_import takes access_doc(for_update=True) outside transaction.atomic "
-                "(TransactionManagementError; SQLite ignores FOR UPDATE, the unit tests run "
-                "inside a transaction)",
-            )
-        )
+def test_a_csv_with_one_bad_row_reports_it_and_imports_the_rest(page_for, stored, expect, tmp_path):
     csv_file = tmp_path / "线索导入.csv"
     csv_file.write_text(CSV, encoding="utf-8")
     page = page_for("manager", DESKTOP)

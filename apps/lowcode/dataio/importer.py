@@ -559,6 +559,7 @@ def _sample_values(plan: Plan, cells: list[Any]) -> dict[str, Any]:
 
 
 # -- run ----------------------------------------------------------------------------------
+@transaction.atomic  # one transaction like every action (the row lock needs one on MariaDB)
 def do_start_import(user: str, data_import: str) -> None:
     """Mark the import running (counters reset) and queue it; refused while one runs."""
     from lowcode.jobs import enqueue
