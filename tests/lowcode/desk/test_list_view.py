@@ -165,3 +165,17 @@ def test_export_respects_permissions_and_permlevels(desk):
     assert "导出甲" in body and "导出乙" not in body
     # a Sales User has no export right on Lead
     assert desk("rep").get("/app/lead/export", {"file_type": "csv"}).status_code == 404
+
+
+def test_the_count_is_exact_up_to_the_desk_cap_then_says_more_than(desk, monkeypatch):
+    from lowcode.desk.lib import listing
+
+    monkeypatch.setattr(listing, "DESK_COUNT_CAP", 3)
+    client = desk("rep")
+    _leads("rep", "一", "二", "三")
+    assert "共 3 条记录" in client.get("/app/lead").content.decode()
+
+    _leads("rep", "四")
+    page = client.get("/app/lead").content.decode()
+    assert "超过 3 条记录" in page
+    assert len(_titles(page)) == 4  # the rows themselves are not capped

@@ -191,7 +191,7 @@ def build_board(user: str, meta: DocTypeMeta, docfield: DocField, state) -> Boar
     board_columns = []
     for value, label, column_filters in specs:
         filters = [*state.filters, *column_filters]
-        counted = reads.count_for_list(user, meta.name, filters, or_filters)
+        counted = listing.capped_count(user, meta.name, filters, or_filters)
         cards = (
             fetch_cards(user, meta, fields, filters, or_filters, CARDS_PER_COLUMN)
             if counted["count"]
