@@ -71,7 +71,9 @@ def doctype_strings() -> dict[str, str]:
             if field.get("label"):
                 found.setdefault(field["label"], where)
             if field.get("description"):  # the desk shows it under the field
-                found.setdefault(field["description"], f"{where} ({field['fieldname']} description)")
+                found.setdefault(
+                    field["description"], f"{where} ({field['fieldname']} description)"
+                )
             # Naming-series patterns (LEAD-.YYYY.-.#####) are codes, not words.
             if field.get("fieldtype") == "Select" and field.get("fieldname") != "naming_series":
                 for option in (field.get("options") or "").split("\n"):

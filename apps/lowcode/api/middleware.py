@@ -59,7 +59,11 @@ class LanguageMiddleware:
             request.GET.get("_lang")
             or request.headers.get("X-Language")
             or request.COOKIES.get(LANGUAGE_COOKIE)
-            or (request.headers.get("Accept-Language", "") if request.path.startswith("/api/") else "")
+            or (
+                request.headers.get("Accept-Language", "")
+                if request.path.startswith("/api/")
+                else ""
+            )
         )
         language = "en" if wanted.lower().startswith("en") else "zh-hans"
         translation.activate(language)

@@ -107,3 +107,24 @@ def test_pwa_manifest_and_service_worker(db):
         assert client.get(icon["src"]).status_code == 200
     assert worker["Content-Type"].startswith("application/javascript")
     assert "/assets/desk/desk.css" in worker.content.decode()
+
+
+def test_the_service_worker_cache_changes_when_a_precached_file_changes(db, tmp_path, settings):
+    from lowcode.desk.views import pwa
+
+    pwa.cache_version.cache_clear()
+    before = pwa.cache_version()
+    changed = tmp_path / "desk"
+    changed.mkdir()
+    (changed / "desk.css").write_text("body { color: red }")
+    settings.STATICFILES_DIRS = [str(tmp_path), *settings.STATICFILES_DIRS]
+    from django.contrib.staticfiles import finders
+
+    finders.get_finder.cache_clear()
+    pwa.cache_version.cache_clear()
+    try:
+        assert pwa.cache_version() != before
+        assert pwa.cache_version() in Client().get("/sw.js").content.decode()
+    finally:
+        finders.get_finder.cache_clear()
+        pwa.cache_version.cache_clear()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
 
 from lowcode.i18n import _
 
-# Bumped with the desk's static files so phones drop the old cache.
-CACHE_VERSION = "desk-v1"
 PRECACHE = [
     "desk/desk.css",
     "desk/desk.js",
@@ -74,11 +78,20 @@ self.addEventListener("fetch", (event) => {
 """
 
 
-def service_worker(request):
-    import json
+@functools.cache
+def cache_version() -> str:
+    """A digest of the precached files: any change to them gives phones a new cache."""
+    digest = hashlib.sha256()
+    for path in PRECACHE:
+        found = finders.find(path)
+        if found:
+            digest.update(Path(found).read_bytes())
+    return "desk-" + digest.hexdigest()[:12]
 
+
+def service_worker(request):
     body = SERVICE_WORKER % {
-        "version": CACHE_VERSION,
+        "version": cache_version(),
         "assets": json.dumps([static(path) for path in PRECACHE]),
         "prefix": static(""),
     }
