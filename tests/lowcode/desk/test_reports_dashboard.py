@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from kuaicrm.fixtures.dashboard import DASHBOARD_CHARTS, NUMBER_CARDS, load_dashboard
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
+from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,17 @@ def test_the_demo_dashboard_loads_once(site):
     assert first == len(NUMBER_CARDS) + len(DASHBOARD_CHARTS)
     assert again == 0
     assert get_model("Number Card").objects.count() == len(NUMBER_CARDS)
+
+
+@pytest.mark.usefixtures("workflows")
+def test_a_chart_of_workflow_states_shows_them_in_chinese(desk):
+    lead("rep")
+    do_insert_doc(
+        "Administrator",
+        "Dashboard Chart",
+        {"chart_name": "Funnel", "document_type": "Lead", "group_by": "workflow_state"},
+    )
+
+    charts = chart_payloads(page(desk("manager"), "/app/dashboard"))
+
+    assert charts[0]["data"]["labels"] == ["新线索"]

@@ -236,6 +236,11 @@ def chart_data(
         if group.field.fieldtype == "Link"
         else {}
     )
+    # Workflow states are words of the workflow fixture (translated), though stored in a Data field.
+    from lowcode.workflow.engine import get_workflow
+
+    workflow = get_workflow(doctype) if group.field.fieldtype == "Data" else None
+    state_field = workflow.state_field if workflow else None
     labels, values, hrefs = [], [], []
     for row in grouped:
         key = row["chart_key"]
@@ -243,7 +248,8 @@ def chart_data(
             labels.append(_("Not set"))
             hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "is", "not set"]]))
         else:
-            label = titles.get(key) or (_(str(key)) if group.field.fieldtype == "Select" else key)
+            translated = group.field.fieldtype == "Select" or group.fieldname == state_field
+            label = titles.get(key) or (_(str(key)) if translated else key)
             labels.append(str(to_json(label)))
             hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "=", to_json(key)]]))
         value = to_json(row["chart_value"]) or 0
