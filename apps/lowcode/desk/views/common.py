@@ -62,6 +62,15 @@ def toast(response: HttpResponse, message: str, colour: str = "green") -> HttpRe
     return response
 
 
+def go_to(request: HttpRequest, target: str) -> HttpResponse:
+    """After a successful write: HTMX follows ``HX-Redirect``, a plain form post a 302."""
+    if not request.headers.get("HX-Request"):
+        return HttpResponseRedirect(target)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = target
+    return response
+
+
 def doctype_from_slug(value: str) -> str:
     doctype = nav.doctype_for_slug(value)
     if doctype is None or registry.get_meta(doctype).istable:

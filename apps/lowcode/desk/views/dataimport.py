@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from lowcode.dataio import importer
 from lowcode.dataio.columns import importable_fields
 from lowcode.desk.lib import nav
-from lowcode.desk.views.common import desk_view, toast
+from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.exceptions import FieldError, FrappeError, ValidationError
 from lowcode.files import do_upload_file
@@ -146,9 +146,7 @@ def import_start(request, user, name):
         importer.do_start_import(user, name)
     except ValidationError as exc:
         return toast(HttpResponse(status=204), str(exc), "red")
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = f"/app/import/{name}"
-    return response
+    return go_to(request, f"/app/import/{name}")
 
 
 urlpatterns = [

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import layout, nav, timeline
-from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
+from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
 from lowcode.exceptions import TimestampMismatchError, ValidationError
@@ -170,9 +170,7 @@ def _save(request, user, doctype, slug, name):
         # explicit choice to overwrite, and reloading shows the other person's version.
         context["values"] = {**values, "modified": data.get("modified")}
         return render(request, "desk/form_body.html", context, status=200)
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = f"/app/{slug}/{doc.name}"
-    return response
+    return go_to(request, f"/app/{slug}/{doc.name}")
 
 
 @desk_view
@@ -221,9 +219,7 @@ def workflow_action(request, user, slug, name):
         )
         response["HX-Retarget"] = "#workflow-errors"
         return toast(response, str(exc), "red")
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = f"/app/{slug}/{name}"
-    return response
+    return go_to(request, f"/app/{slug}/{name}")
 
 
 @desk_view
@@ -245,9 +241,7 @@ def doc_command(request, user, slug, name, command):
             raise ValidationError(_("Unknown command {command}", command=command))
     except ValidationError as exc:
         return toast(HttpResponse(status=204), str(exc), "red")
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = target
-    return response
+    return go_to(request, target)
 
 
 @desk_view
@@ -258,9 +252,7 @@ def add_comment(request, user, slug, name):
         desk_actions.do_add_comment(user, doctype, name, request.POST.get("content", ""))
     except ValidationError as exc:
         return toast(HttpResponse(status=204), str(exc), "red")
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = f"/app/{slug}/{name}#timeline"
-    return response
+    return go_to(request, f"/app/{slug}/{name}#timeline")
 
 
 @desk_view

@@ -7,14 +7,13 @@ a document's score and why, a value checked against existing records, each user'
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from lowcode.desk.lib import editors, nav, rules_editor
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.views.common import desk_view, toast
+from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
 from lowcode.exceptions import (
@@ -176,12 +175,7 @@ def _save(request, user, kind, name):
     except TimestampMismatchError as exc:
         context = _context(user, kind, name, _values(user, doctype, name, data), conflict=str(exc))
         return toast(_render(request, context), str(exc), "red")
-    target = f"/app/rules/{kind}/{doc.name}?saved=1"
-    if not request.headers.get("HX-Request"):
-        return HttpResponseRedirect(target)
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = target
-    return response
+    return go_to(request, f"/app/rules/{kind}/{doc.name}?saved=1")
 
 
 @desk_view

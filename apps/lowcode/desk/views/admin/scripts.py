@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from lowcode.desk.lib import editors, script_check
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.views.common import desk_view, toast
+from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
 from lowcode.exceptions import DuplicateEntryError, TimestampMismatchError, ValidationError
@@ -106,12 +105,7 @@ def _save(request, user, name):
     except TimestampMismatchError as exc:
         context = _context(user, name, {**stored, **data}, conflict=str(exc))
         return toast(_render(request, context), str(exc), "red")
-    target = f"{BASE}/{doc.name}?saved=1"
-    if not request.headers.get("HX-Request"):
-        return HttpResponseRedirect(target)
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = target
-    return response
+    return go_to(request, f"{BASE}/{doc.name}?saved=1")
 
 
 @desk_view

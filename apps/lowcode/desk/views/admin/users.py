@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_POST
 from lowcode.desk import admin_actions
 from lowcode.desk.lib import nav
 from lowcode.desk.lib import users as users_lib
-from lowcode.desk.views.common import desk_view, toast
+from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.exceptions import ValidationError
 from lowcode.i18n import _
 
@@ -97,9 +96,7 @@ def new_user(request, user):
         values.pop("password")  # never echo a password back into the page
         context = _form_context(user, values, is_new=True, errors=_errors(exc))
         return toast(render(request, "desk/admin/user_form_body.html", context), str(exc), "red")
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = f"/app/users/{account.username}?created=1"
-    return response
+    return go_to(request, f"/app/users/{account.username}?created=1")
 
 
 @desk_view

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from lowcode.desk.lib import editors, workflow_diagram, workflow_editor
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.views.common import desk_view, toast
+from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
 from lowcode.exceptions import DuplicateEntryError, TimestampMismatchError, ValidationError
 from lowcode.i18n import _
@@ -146,12 +145,7 @@ def _save(request, user, name):
         values = _values(user, name, data)
         context = _context(user, name, values, definition, issues, conflict=str(exc))
         return toast(_render(request, context), str(exc), "red")
-    target = f"{BASE}/{doc.name}?saved=1"
-    if not request.headers.get("HX-Request"):
-        return HttpResponseRedirect(target)
-    response = HttpResponse(status=204)
-    response["HX-Redirect"] = target
-    return response
+    return go_to(request, f"{BASE}/{doc.name}?saved=1")
 
 
 @desk_view
