@@ -22,7 +22,7 @@ from lowcode import context, users
 from lowcode.desk.lib import customize, nav
 from lowcode.desk.lib import users as users_lib
 from lowcode.documents.actions import do_delete_doc, do_insert_doc, do_save_doc
-from lowcode.exceptions import DoesNotExistError, FieldError, PermissionError, ValidationError
+from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import PERM_VERBS, SCOPES
@@ -33,12 +33,6 @@ SYSTEM_MANAGER = "System Manager"
 PASSWORD_LENGTH = 14
 USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 MAX_PERMLEVEL = 9
-
-
-def check_system_manager(user: str) -> None:
-    """Admin screens and their writes are for System Managers; others see "not found"."""
-    if not nav.is_system_manager(user):
-        raise PermissionError(_("Not found, or you may not see it"))
 
 
 def _customizable(doctype: str) -> registry.DocTypeMeta:
@@ -81,7 +75,7 @@ def _custom_field_data(meta, values: dict, *, is_new: bool) -> dict:
 @transaction.atomic
 def do_add_custom_field(user: str, doctype: str, values: dict):
     """Add a Custom Field (or a Section / Column Break) to a customisable DocType."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     data = _custom_field_data(meta, values, is_new=True)
     errors = customize.check_custom_field(meta, data, is_new=True)
@@ -93,7 +87,7 @@ def do_add_custom_field(user: str, doctype: str, values: dict):
 @transaction.atomic
 def do_update_custom_field(user: str, doctype: str, fieldname: str, values: dict):
     """Change a Custom Field; a new insert_after also moves it in a saved field order."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     if field is None or not field.is_custom:
@@ -123,7 +117,7 @@ def do_update_custom_field(user: str, doctype: str, fieldname: str, values: dict
 @transaction.atomic
 def do_delete_custom_field(user: str, doctype: str, fieldname: str) -> None:
     """Delete a Custom Field; the values stored in documents stay in ``_custom``, unseen."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     if field is None or not field.is_custom:
@@ -139,7 +133,7 @@ def do_delete_custom_field(user: str, doctype: str, fieldname: str) -> None:
 def do_set_field_properties(user: str, doctype: str, fieldname: str, values: dict) -> int:
     """Write the standard field's changed properties as Property Setters (Frappe's shape);
     a property set back to the JSON's value loses its setter. Return how many changed."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     standard = customize.standard_field(doctype, fieldname)
@@ -189,7 +183,7 @@ def do_set_field_properties(user: str, doctype: str, fieldname: str, values: dic
 @transaction.atomic
 def do_reset_field(user: str, doctype: str, fieldname: str) -> None:
     """Drop every Property Setter of one standard field: it is as the JSON defines it again."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     _customizable(doctype)
     for setter in _setters(user, doctype):
         if setter["field_name"] == fieldname:
@@ -226,7 +220,7 @@ def _save_field_order(user: str, doctype: str, order: list[str], *, only_if_save
 @transaction.atomic
 def do_set_field_order(user: str, doctype: str, order: list[str]) -> None:
     """Save the form's field order (Frappe's ``field_order`` Property Setter on the DocType)."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     full = customize.complete_order(meta, order)
     if full != [f.fieldname for f in meta.fields]:
@@ -236,7 +230,7 @@ def do_set_field_order(user: str, doctype: str, order: list[str]) -> None:
 @transaction.atomic
 def do_move_field(user: str, doctype: str, fieldname: str, direction: str) -> None:
     """Move one field a place up or down."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     meta = _customizable(doctype)
     order = [f.fieldname for f in meta.fields]
     if fieldname not in order or direction not in ("up", "down"):
@@ -248,7 +242,7 @@ def do_move_field(user: str, doctype: str, fieldname: str, direction: str) -> No
 
 @transaction.atomic
 def do_reset_field_order(user: str, doctype: str) -> None:
-    check_system_manager(user)
+    nav.require_system_manager(user)
     _customizable(doctype)
     for setter in _setters(user, doctype):
         if not setter["field_name"] and setter["property"] == customize.FIELD_ORDER:
@@ -330,7 +324,7 @@ def do_save_docperms(user: str, doctype: str, rows: list[dict]) -> None:
 
     Each row: ``{"role", "permlevel", "scope", "verbs": set}``.
     """
-    check_system_manager(user)
+    nav.require_system_manager(user)
     _customizable(doctype)
     errors = check_docperm_rows(doctype, rows, set(users_lib.role_names(user)))
     if errors:
@@ -353,7 +347,7 @@ def do_save_docperms(user: str, doctype: str, rows: list[dict]) -> None:
 @transaction.atomic
 def do_reset_docperms(user: str, doctype: str) -> int:
     """Delete the DocType's Custom DocPerms: its JSON rules apply again."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     _customizable(doctype)
     names = _custom_docperm_names(user, doctype)
     for name in names:
@@ -425,7 +419,7 @@ def _profile_errors(user: str, values: dict) -> list[FieldError]:
 @transaction.atomic
 def do_create_desk_user(user: str, values: dict):
     """Create a user with a password that passes the site's validators; all or nothing."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     User = get_user_model()
     username = (values.get("username") or "").strip()
     errors = []
@@ -470,7 +464,7 @@ def do_update_desk_user(user: str, username: str, values: dict):
     """Change a user's name, email, department, roles and whether they may log in."""
     from lowcode.models import UserProfile
 
-    check_system_manager(user)
+    nav.require_system_manager(user)
     account = users_lib.get_user(username)
     roles = set(values.get("roles") or ())
     enabled = bool(values.get("enabled"))
@@ -519,7 +513,7 @@ def generate_password() -> str:
 @transaction.atomic
 def do_reset_password(user: str, username: str) -> str:
     """Give the user a new random password (their sessions end); return it to show once."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     account = users_lib.get_user(username)
     password = generate_password()
     password_validation.validate_password(password, account)
@@ -530,12 +524,12 @@ def do_reset_password(user: str, username: str) -> str:
 
 def do_generate_api_key(user: str, username: str) -> tuple[str, str]:
     """A new key pair for the user (the old one is revoked); the secret is shown once."""
-    check_system_manager(user)
+    nav.require_system_manager(user)
     users_lib.get_user(username)
     return users.do_generate_api_key(username)
 
 
 def do_revoke_api_keys(user: str, username: str) -> int:
-    check_system_manager(user)
+    nav.require_system_manager(user)
     users_lib.get_user(username)
     return users.do_revoke_api_keys(username)

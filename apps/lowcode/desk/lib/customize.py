@@ -74,6 +74,21 @@ def customizable_doctypes() -> list[str]:
     ]
 
 
+def customizable_doctype(user: str, slug: str) -> str:
+    """The customisable DocType a System Manager names by its slug; others get "not found".
+
+    Custom DocPerms, like Custom Fields, apply to customisable DocTypes only (registry._merge).
+    """
+    from lowcode.desk.lib import nav
+    from lowcode.exceptions import DoesNotExistError
+
+    nav.require_system_manager(user)
+    doctype = nav.doctype_for_slug(slug)
+    if doctype is None or doctype not in customizable_doctypes():
+        raise DoesNotExistError(_("DocType {doctype} not found", doctype=slug))
+    return doctype
+
+
 def custom_field_types() -> list[str]:
     """The field types the Custom Field DocType accepts (its Select, not a copy)."""
     field = registry.base_definitions()[CUSTOM_FIELD].get_field("fieldtype")

@@ -74,3 +74,11 @@ def is_system_manager(user: str) -> bool:
     from lowcode.permissions.core import get_roles
 
     return is_administrator(user) or "System Manager" in get_roles(user)
+
+
+def require_system_manager(user: str) -> None:
+    """Admin screens and their writes are for System Managers; others see "not found"."""
+    from lowcode.exceptions import PermissionError
+
+    if not is_system_manager(user):
+        raise PermissionError(_("Not found, or you may not see it"))

@@ -23,15 +23,6 @@ WORKSPACE = "desk/admin/customize_workspace.html"
 EDITOR = "desk/admin/customize_editor.html"
 
 
-def _doctype(user: str, slug: str) -> str:
-    """The customisable DocType named by the slug; anyone else gets "not found"."""
-    admin_actions.check_system_manager(user)
-    doctype = nav.doctype_for_slug(slug)
-    if doctype is None or doctype not in customize.customizable_doctypes():
-        raise DoesNotExistError(_("DocType {doctype} not found", doctype=slug))
-    return doctype
-
-
 def _customised_fields(user: str, doctype: str) -> tuple[set[str], bool]:
     """Fields with Property Setters, and whether a saved field order exists (one query)."""
     setters = admin_actions._setters(user, doctype)
@@ -142,7 +133,7 @@ def _editor_context(meta, fieldname: str, values: dict | None = None, errors=Non
 
 @desk_view
 def pick_page(request, user):
-    admin_actions.check_system_manager(user)
+    nav.require_system_manager(user)
     entries = [
         {"doctype": name, "label": _(name), "slug": nav.slug(name)}
         for name in customize.customizable_doctypes()
@@ -157,20 +148,20 @@ def pick_page(request, user):
 
 @desk_view
 def customize_page(request, user, slug):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     return render(request, PAGE, _context(user, doctype))
 
 
 @desk_view
 def preview(request, user, slug):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     return render(request, "desk/admin/customize_preview.html", _context(user, doctype))
 
 
 @desk_view
 def field_editor(request, user, slug, fieldname):
     """GET: the edit form of one field. POST: save it (Custom Field or Property Setters)."""
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     meta = get_meta(doctype)
     if request.method != "POST":
         editing = _editor_context(meta, fieldname)
@@ -198,7 +189,7 @@ def field_editor(request, user, slug, fieldname):
 @desk_view
 @require_POST
 def add_field(request, user, slug):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     values = {
         key: request.POST.get(key, "")
         for key in customize.CUSTOM_FIELD_INPUTS
@@ -218,7 +209,7 @@ def add_field(request, user, slug):
 @desk_view
 @require_POST
 def delete_field(request, user, slug, fieldname):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     admin_actions.do_delete_custom_field(user, doctype, fieldname)
     return _workspace(request, user, doctype, _("Field {field} deleted", field=fieldname))
 
@@ -226,7 +217,7 @@ def delete_field(request, user, slug, fieldname):
 @desk_view
 @require_POST
 def reset_field(request, user, slug, fieldname):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     admin_actions.do_reset_field(user, doctype, fieldname)
     return _workspace(request, user, doctype, _("Field {field} is standard again", field=fieldname))
 
@@ -234,7 +225,7 @@ def reset_field(request, user, slug, fieldname):
 @desk_view
 @require_POST
 def move_field(request, user, slug):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     admin_actions.do_move_field(
         user, doctype, request.POST.get("fieldname", ""), request.POST.get("direction", "")
     )
@@ -245,7 +236,7 @@ def move_field(request, user, slug):
 @require_POST
 def set_order(request, user, slug):
     """The order after a drag (SortableJS): every fieldname, as a JSON list or repeated."""
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     order = request.POST.getlist("order")
     if request.POST.get("order_json"):
         try:
@@ -261,7 +252,7 @@ def set_order(request, user, slug):
 @desk_view
 @require_POST
 def reset_order(request, user, slug):
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     admin_actions.do_reset_field_order(user, doctype)
     return _workspace(request, user, doctype, _("Standard field order restored"))
 

@@ -9,22 +9,13 @@ from lowcode.desk import admin_actions
 from lowcode.desk.lib import customize, nav
 from lowcode.desk.lib import users as users_lib
 from lowcode.desk.views.common import desk_view, toast
-from lowcode.exceptions import DoesNotExistError, ValidationError
+from lowcode.exceptions import ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import PERM_VERBS, SCOPES
 from lowcode.query import reads
 
 MATRIX = "desk/admin/permissions_matrix.html"
-
-
-def _doctype(user: str, slug: str) -> str:
-    admin_actions.check_system_manager(user)
-    doctype = nav.doctype_for_slug(slug)
-    # Custom DocPerms apply to customisable DocTypes only (registry._merge).
-    if doctype is None or doctype not in customize.customizable_doctypes():
-        raise DoesNotExistError(_("DocType {doctype} not found", doctype=slug))
-    return doctype
 
 
 def _rows_of(meta) -> list[dict]:
@@ -102,7 +93,7 @@ def _context(user: str, doctype: str, rows: list[dict] | None = None, **extra) -
 
 @desk_view
 def pick_page(request, user):
-    admin_actions.check_system_manager(user)
+    nav.require_system_manager(user)
     customised = {
         r["parent_doctype"]
         for r in reads.get_list(
@@ -132,7 +123,7 @@ def pick_page(request, user):
 @desk_view
 def matrix_page(request, user, slug):
     """GET: the matrix. POST ``op``: add / remove:<i> (re-render, unsaved), save, reset."""
-    doctype = _doctype(user, slug)
+    doctype = customize.customizable_doctype(user, slug)
     if request.method != "POST":
         return render(request, "desk/admin/permissions.html", _context(user, doctype))
     op = request.POST.get("op", "save")

@@ -49,7 +49,7 @@ def _title_field(doctype: str) -> str:
 
 @desk_view
 def rules_hub(request, user):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     cards = []
     for doctype, kind, blurb in HUB:
         title = _title_field(doctype)
@@ -133,7 +133,7 @@ def _render(request, context):
 
 @desk_view
 def rule_editor(request, user, kind, name=None):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     doctype, _table = _kind(kind)
     if request.method == "POST":
         return _save(request, user, kind, name)
@@ -182,7 +182,7 @@ def _save(request, user, kind, name):
 @require_POST
 def score_test(request, user):
     """Score a document under the posted (unsaved) criteria; write nothing, no Score Log."""
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     name = request.POST.get("__name") or None
     rule = rules_editor.draft_rule(
         user, "Scoring Rule", name, _posted(request, user, "Scoring Rule", name)
@@ -201,7 +201,7 @@ def score_test(request, user):
 @require_POST
 def duplicate_test(request, user):
     """Check a value against existing records under the posted rule; write nothing."""
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     name = request.POST.get("__name") or None
     rule = rules_editor.draft_rule(
         user, "Duplicate Rule", name, _posted(request, user, "Duplicate Rule", name)

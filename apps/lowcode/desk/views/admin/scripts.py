@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lowcode.desk.lib import editors, script_check
+from lowcode.desk.lib import editors, nav, script_check
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
@@ -24,7 +24,7 @@ SAMPLE = "# doc is the document; frappe.throw(message) refuses the save\n"
 
 @desk_view
 def script_list(request, user):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     rows = reads.get_list(
         user,
         SCRIPT,
@@ -78,7 +78,7 @@ def _render(request, context):
 
 @desk_view
 def script_editor(request, user, name=None):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     if request.method == "POST":
         return _save(request, user, name)
     if name is None:
@@ -112,7 +112,7 @@ def _save(request, user, name):
 @require_POST
 def syntax_check(request, user):
     """Compile the posted script with the sandbox's compiler; nothing is saved or run."""
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     errors = script_check.check_syntax(request.POST.get("script", ""))
     context = {
         "script_errors": errors,

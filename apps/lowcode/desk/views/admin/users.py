@@ -66,7 +66,7 @@ def _account_values(account) -> dict:
 
 @desk_view
 def users_page(request, user):
-    admin_actions.check_system_manager(user)
+    nav.require_system_manager(user)
     search = request.GET.get("q", "")
     department_doctype = users_lib.department_doctype()
     context = {
@@ -85,7 +85,7 @@ def users_page(request, user):
 
 @desk_view
 def new_user(request, user):
-    admin_actions.check_system_manager(user)
+    nav.require_system_manager(user)
     if request.method != "POST":
         values = {"enabled": True, "roles": [], "department": request.GET.get("department", "")}
         return render(request, FORM, _form_context(user, values, is_new=True))
@@ -101,7 +101,7 @@ def new_user(request, user):
 
 @desk_view
 def edit_user(request, user, username):
-    admin_actions.check_system_manager(user)
+    nav.require_system_manager(user)
     account = users_lib.get_user(username)
     keys = users_lib.api_keys(username)
     if request.method != "POST":

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lowcode.desk.lib import editors, workflow_diagram, workflow_editor
+from lowcode.desk.lib import editors, nav, workflow_diagram, workflow_editor
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
@@ -39,7 +39,7 @@ NEW_DEFAULTS = {
 
 @desk_view
 def workflow_list(request, user):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     rows = reads.get_list(
         user,
         WORKFLOW,
@@ -97,7 +97,7 @@ def _render(request, context, status=200):
 
 @desk_view
 def workflow_editor_page(request, user, name=None):
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     if request.method == "POST":
         return _save(request, user, name)
     if name is None:
@@ -152,7 +152,7 @@ def _save(request, user, name):
 @require_POST
 def workflow_validate(request, user):
     """Run every check a save runs on the posted definition; write nothing."""
-    editors.require_system_manager(user)
+    nav.require_system_manager(user)
     name = request.POST.get("__name") or None
     data = _posted(request, user, name)
     definition, issues = workflow_editor.check_draft(user, name, data)
