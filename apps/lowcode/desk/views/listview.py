@@ -10,19 +10,17 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from lowcode.dataio.export import export_rows
+from lowcode.dataio.spreadsheet import file_response
 from lowcode.desk import actions as desk_actions
-from lowcode.desk.lib import listing, nav, saved_views
+from lowcode.desk.lib import listing, saved_views
 from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
 from lowcode.documents import actions
-from lowcode.exceptions import FrappeError, PermissionError, ValidationError
+from lowcode.exceptions import FrappeError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import has_doctype_permission, permitted_queryset
-from lowcode.query import reads
 from lowcode.query.builder import ColumnSet
-from lowcode.reports import export
-
-EXPORT_LIMIT = 50_000
 
 
 def _apply_saved_view(request, user, doctype):
@@ -159,39 +157,9 @@ def export_view(request, user, slug):
 
 
 def _export(user, doctype, filters, or_filters, file_type):
-    if not has_doctype_permission(user, doctype, "export"):
-        raise PermissionError(
-            _("No permission to {ptype} {doctype}", ptype=_("export"), doctype=_(doctype))
-        )
-    meta = get_meta(doctype)
-    columns = ColumnSet(meta, user)
-    fields = [
-        "name",
-        *(
-            f.fieldname
-            for f in listing.filterable_fields(meta, columns)
-            if f.fieldname not in ("name",) and not f.fieldname.startswith("_")
-        ),
-    ]
-    rows = reads.get_list(
-        user, doctype, fields=fields, filters=filters, or_filters=or_filters, limit=EXPORT_LIMIT
-    )
-    header = [
-        _(columns.columns[f].field.label or f) if columns.columns[f].field.label else f
-        for f in fields
-    ]
-    table = [header, *[[row.get(f) for f in fields] for row in rows]]
-    if file_type == "xlsx":
-        body, content_type, ext = (
-            export.to_xlsx(table, _(doctype)),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        )
-    else:
-        body, content_type, ext = export.to_csv(table), "text/csv; charset=utf-8", "csv"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{nav.slug(doctype)}.{ext}"'
-    return response
+    """The filtered list as a file: dataio's exporter (export right, permlevels, row cap)."""
+    table = export_rows(user, doctype, filters=filters, or_filters=or_filters)
+    return file_response(table, _(doctype), file_type)
 
 
 @desk_view
