@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
@@ -16,22 +14,26 @@ COMMENT = "Comment"
 def do_save_view(
     user: str, doctype: str, *, title: str, query: str, is_shared: bool, view_type: str = "List"
 ):
-    """Save the list's current filters, columns and sort under a title."""
-    import json
+    """Save the list's current filters, columns and sort under a title.
 
-    params = {k: v[-1] for k, v in parse_qs(query).items()}
-    filters = json.loads(params["filters"]) if params.get("filters") else []
-    for key, value in params.items():
-        if key.startswith("f_") and value:
-            filters.append([key[2:], "=", value])
+    ``query`` is the list's query string, read by the list's own parser so a saved view means
+    what the list showed (a text standard filter is a "like", a bad filter a DataError).
+    """
+    from django.http import QueryDict
+
+    from lowcode.desk.lib.listing import parse_state
+    from lowcode.meta.registry import get_meta
+
+    params = QueryDict(query)
+    state = parse_state(params, get_meta(doctype))
     data = {
         "title": title.strip(),
         "reference_doctype": doctype,
         "view_type": view_type,
         "is_shared": int(is_shared),
-        "filters": filters,
-        "columns": [c for c in params.get("columns", "").split(",") if c],
-        "order_by": params.get("order_by", ""),
+        "filters": state.filters,
+        "columns": state.columns,
+        "order_by": state.order_by,
         "view_field": params.get("field", ""),
     }
     return do_insert_doc(user, SAVED_VIEW, data)

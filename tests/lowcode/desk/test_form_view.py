@@ -262,3 +262,17 @@ def test_a_missing_naming_field_is_reported_on_that_field(desk):
     )
 
     assert "标签" in _field_error(page, "label")
+
+
+def test_link_search_on_an_unknown_doctype_is_not_found(desk):
+    assert desk("rep").get("/app/_link", {"doctype": "No Such Thing", "q": "x"}).status_code == 404
+
+
+def test_a_hand_made_row_key_without_an_index_is_ignored(desk):
+    response = desk("rep").post(
+        f"{ORDER}/new",
+        {"title": "奇怪的行", "items.__present": "1", "items.x": "1", "items.0": "y"},
+    )
+
+    assert response.status_code == 204
+    assert get_model("Test Order").objects.get(title="奇怪的行").get_children("items") == []

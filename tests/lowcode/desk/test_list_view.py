@@ -179,3 +179,20 @@ def test_the_count_is_exact_up_to_the_desk_cap_then_says_more_than(desk, monkeyp
     page = client.get("/app/lead").content.decode()
     assert "超过 3 条记录" in page
     assert len(_titles(page)) == 4  # the rows themselves are not capped
+
+
+def test_a_saved_view_keeps_a_text_filter_as_the_list_applied_it(desk):
+    client = desk("rep")
+    client.post("/app/lead/views", {"title": "苏州", "query": "f_city=苏"}, htmx=False)
+
+    view = get_model("Saved View").objects.get(title="苏州")
+    assert view.filters == [["city", "like", "%苏%"]]
+
+
+def test_a_saved_view_with_broken_filters_is_refused_not_a_crash(desk):
+    response = desk("rep").post(
+        "/app/lead/views", {"title": "坏的", "query": "filters=%5Bnot-json"}, htmx=False
+    )
+
+    assert response.status_code == 400
+    assert not get_model("Saved View").objects.filter(title="坏的").exists()

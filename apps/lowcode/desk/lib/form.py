@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
+from lowcode.documents.validation import CoercionError, coerce
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
@@ -24,8 +26,21 @@ def _holds(source: str | None, doc: dict, user_info: dict) -> bool | None:
         return None  # a bad condition is a check error (meta checks); the form shows the field
 
 
+def typed_values(meta: DocTypeMeta, values: dict) -> dict:
+    """Form or JSON values as the save path's conditions see them (``coerce``'s Python types),
+    so a condition shows a field exactly when a save would require it."""
+    typed = dict(values)
+    for f in meta.data_fields:
+        # A value not of its type yet (being typed) stays text for the condition.
+        if f.fieldname in values:
+            with contextlib.suppress(CoercionError):
+                typed[f.fieldname] = coerce(f, values[f.fieldname])
+    return typed
+
+
 def field_states(meta: DocTypeMeta, doc: dict, user_info: dict) -> dict[str, dict[str, bool]]:
     """Per field (and section): hidden, reqd and read_only after evaluating the conditions."""
+    doc = typed_values(meta, doc)
     states: dict[str, dict[str, bool]] = {}
     for f in meta.fields:
         shown = _holds(f.depends_on, doc, user_info)
@@ -88,9 +103,10 @@ def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
     for key in post:
         if not key.startswith(prefix) or key.endswith("__present"):
             continue
-        _table, index, fieldname = key.split(".", 2)
-        if not index.isdigit():
-            continue
+        parts = key.split(".", 2)
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue  # not a row input (a hand-made post): ignored, as unknown keys are
+        _table, index, fieldname = parts
         row = rows.setdefault(int(index), {})
         if fieldname == "name":
             row["name"] = post.get(key)
@@ -109,10 +125,6 @@ def child_columns(table: DocField) -> list[DocField]:
     return listed or fields[:5]
 
 
-def is_upload(field: DocField) -> bool:
-    return field.fieldtype in ("Attach", "Attach Image")
-
-
 INPUT_TYPES = {
     "Int": "number",
     "Float": "number",
@@ -127,6 +139,7 @@ INPUT_TYPES = {
 
 
 def input_type(field: DocField) -> str:
+    """The HTML input type of a one-line field (the rest have their own widgets)."""
     if field.fieldtype == "Data" and field.options == "Email":
         return "email"
     if field.fieldtype == "Data" and field.options == "URL":
@@ -135,4 +148,5 @@ def input_type(field: DocField) -> str:
 
 
 def step(field: DocField) -> str:
+    """A number input's step: whole numbers for Int-like fields, any decimal otherwise."""
     return "1" if field.fieldtype in fieldtypes.INT_TYPES else "any"

@@ -115,10 +115,6 @@ def parse_state(params, meta: DocTypeMeta) -> ListState:
     )
 
 
-def standard_filter_names(params) -> set[str]:
-    return {key[2:] for key in params if key.startswith("f_") and params.get(key)}
-
-
 def title_field(meta: DocTypeMeta) -> str:
     return meta.title_field or "name"
 

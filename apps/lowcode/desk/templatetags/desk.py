@@ -81,3 +81,17 @@ def urlencode_dict(params: Any) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params or {})
+
+
+@register.filter
+def input_type(field: Any) -> str:
+    from lowcode.desk.lib.form import input_type as html_input_type
+
+    return html_input_type(field)
+
+
+@register.filter
+def input_step(field: Any) -> str:
+    from lowcode.desk.lib.form import step
+
+    return step(field)

@@ -9,12 +9,13 @@ from django.views.decorators.http import require_POST
 
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import layout, nav, timeline
+from lowcode.desk.lib import layout, timeline
 from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
-from lowcode.exceptions import TimestampMismatchError, ValidationError
+from lowcode.exceptions import DoesNotExistError, TimestampMismatchError, ValidationError
 from lowcode.i18n import _
+from lowcode.meta import registry
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
     access_doc,
@@ -73,13 +74,12 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
                 frozen = True
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
+    # Messages by field; a child row's error also shows on its table.
     error_map: dict[str, list[str]] = {}
     for e in errors.errors if errors else []:
-        key = f"{e.table}.{e.row}" if getattr(e, "table", None) else e.fieldname
         error_map.setdefault(e.fieldname, []).append(e.message)
         if getattr(e, "table", None):
             error_map.setdefault(e.table, []).append(e.message)
-        del key
     return {
         "active_nav": doctype,
         "doctype": doctype,
@@ -179,22 +179,11 @@ def form_state(request, user, slug):
     """Re-evaluate depends_on / mandatory_depends_on / read_only_depends_on for posted values."""
     doctype = doctype_from_slug(slug)
     meta = get_meta(doctype)
-    values = {}
-    for f in meta.data_fields:
-        if f.fieldname in request.POST:
-            raw = request.POST.getlist(f.fieldname)[-1]
-            if f.fieldtype in ("Int", "Check"):
-                try:
-                    values[f.fieldname] = int(raw)
-                except ValueError:
-                    values[f.fieldname] = raw
-            elif f.fieldtype in ("Float", "Currency", "Percent"):
-                try:
-                    values[f.fieldname] = float(raw)
-                except ValueError:
-                    values[f.fieldname] = raw
-            else:
-                values[f.fieldname] = raw
+    values = {
+        f.fieldname: request.POST.getlist(f.fieldname)[-1]
+        for f in meta.data_fields
+        if f.fieldname in request.POST
+    }
     return JsonResponse(form_lib.field_states(meta, values, _user_info(user)))
 
 
@@ -263,6 +252,8 @@ def link_options(request, user):
 
     target = request.GET.get("doctype", "")
     text = (request.GET.get("q") or request.GET.get(request.GET.get("field", ""), "") or "").strip()
+    if not registry.exists(target):
+        raise DoesNotExistError(_("DocType {doctype} not found", doctype=target))
     meta = get_meta(target)
     columns = ColumnSet(meta, user)
     title = title_field(meta)
@@ -295,7 +286,3 @@ def upload(request, user):
     except ValidationError as exc:
         return JsonResponse({"error": str(exc)}, status=417)
     return JsonResponse({"file_url": file_doc.file_url, "file_name": file_doc.file_name})
-
-
-def doc_url(doctype: str, name: str) -> str:
-    return f"/app/{nav.slug(doctype)}/{name}"

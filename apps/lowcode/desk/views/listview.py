@@ -126,10 +126,9 @@ def bulk_action(request, user, slug):
                     actions.do_assign_doc(user, doctype, name, request.POST.get("assign_to", ""))
                 elif verb == "set_value":
                     fieldname = request.POST.get("field", "")
-                    doc = actions.do_save_doc(
+                    actions.do_save_doc(
                         user, doctype, name, {fieldname: request.POST.get("value", "")}
                     )
-                    del doc
                 else:
                     raise ValidationError(_("Unknown bulk action {action}", action=verb))
     except FrappeError as exc:
