@@ -16,15 +16,12 @@ from django.db.models import Avg, Count, Sum
 from lowcode import context
 from lowcode.desk.lib import nav
 from lowcode.desk.lib.boards import link_titles
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, FrappeError
 from lowcode.i18n import _, current_lang
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
-    get_roles,
     has_doctype_permission,
-    is_administrator,
     permitted_queryset,
 )
 from lowcode.query import reads
@@ -263,29 +260,6 @@ def chart_data(
 
 
 # ---------------------------------------------------------------- reports
-
-
-def runnable_reports(user: str) -> list:
-    """Enabled reports the user may run, with their roles read in one query (not one each)."""
-    Report = get_model("Report")
-    reports = list(Report.objects.filter(disabled=0).order_by("ref_doctype", "report_name"))
-    roles: dict[str, list] = {}
-    for row in get_model("Report Role").objects.filter(parenttype="Report", parentfield="roles"):
-        roles.setdefault(row.parent, []).append(row)
-    mine = get_roles(user)
-    found = []
-    for report in reports:
-        gated = {row.role for row in roles.get(report.name, [])}
-        if is_administrator(user) or (gated & mine if gated else _may_report(user, report)):
-            found.append(report)
-    return found
-
-
-def _may_report(user: str, report) -> bool:
-    # engine.may_run's rule for reports without roles, without re-reading the roles.
-    return doctype_exists(report.ref_doctype) and has_doctype_permission(
-        user, report.ref_doctype, "report"
-    )
 
 
 @dataclass

@@ -17,7 +17,7 @@ from lowcode.reports import engine
 
 @desk_view
 def reports_page(request, user):
-    reports = dashboard.runnable_reports(user)
+    reports = engine.runnable_reports(user)
     groups: dict[str, list] = {}
     for report in reports:
         groups.setdefault(report.ref_doctype or "", []).append(report)
