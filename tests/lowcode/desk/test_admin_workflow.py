@@ -182,7 +182,7 @@ def test_a_dead_end_and_an_unreachable_state_are_shown_on_their_rows_and_nothing
     assert "row-errors" in orphan
     assert "row-errors" not in _row(page, "wf-state-0")
     # Chinese by default
-    assert "死胡同" in stuck or "无法" in orphan
+    assert "死胡同" in stuck and "无法从起始状态" in orphan
     stored = get_model("Workflow").objects.get(name="Order Flow")
     assert stored.modified == before
     assert [r.state for r in stored.get_children("states")] == ["Draft", "Done"]

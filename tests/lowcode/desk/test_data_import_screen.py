@@ -63,4 +63,4 @@ def test_upload_without_a_file_names_the_field(desk):
     response = desk("manager").post("/app/import", {"reference_doctype": "Lead"}, htmx=False)
 
     assert response.status_code == 417
-    assert "请先" in response.content.decode() or "附" in response.content.decode()
+    assert "请先上传要导入的文件" in response.content.decode()
