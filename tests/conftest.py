@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from kuaicrm.setup import install_defaults
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
 from lowcode.meta import registry
@@ -34,6 +35,7 @@ def site(db):
     """Roles and Administrator, as `kuaicrm migrate` sets them up."""
     sync_roles()
     ensure_administrator(PASSWORD)
+    install_defaults()
     return "Administrator"
 
 

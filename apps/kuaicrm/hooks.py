@@ -23,6 +23,9 @@ scheduler_events: dict = {
     "daily": ["kuaicrm.tasks.mark_overdue_first_contact", "kuaicrm.tasks.raise_churn_warnings"],
 }
 
+# Default levels, opportunity stages and customer pools (only the missing ones).
+after_migrate = ["kuaicrm.setup.install_defaults"]
+
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
 
 # The desk's home page lists these when due today or overdue (through the permission layer).

@@ -5,58 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaicrm', '0001_initial'),
+        ("kuaicrm", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('contract_title', models.CharField(blank=True, db_column='contract_title', max_length=140, null=True)),
-                ('customer', models.CharField(blank=True, db_column='customer', db_index=True, max_length=140, null=True)),
-                ('amount', models.DecimalField(blank=True, db_column='amount', decimal_places=9, max_digits=21, null=True)),
-                ('sales_owner', models.CharField(blank=True, db_column='sales_owner', db_index=True, max_length=140, null=True)),
-                ('workflow_state', models.CharField(blank=True, db_column='workflow_state', max_length=140, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                (
+                    "contract_title",
+                    models.CharField(
+                        blank=True, db_column="contract_title", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer",
+                    models.CharField(
+                        blank=True, db_column="customer", db_index=True, max_length=140, null=True
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, db_column="amount", decimal_places=9, max_digits=21, null=True
+                    ),
+                ),
+                (
+                    "sales_owner",
+                    models.CharField(
+                        blank=True,
+                        db_column="sales_owner",
+                        db_index=True,
+                        max_length=140,
+                        null=True,
+                    ),
+                ),
+                (
+                    "workflow_state",
+                    models.CharField(
+                        blank=True, db_column="workflow_state", max_length=140, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Contract',
-                'db_table': 'tabContract',
+                "verbose_name": "Contract",
+                "db_table": "tabContract",
             },
             bases=(lowcode.documents.document.Document, models.Model),
         ),
         migrations.CreateModel(
-            name='CustomerVisit',
+            name="CustomerVisit",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('visit_title', models.CharField(blank=True, db_column='visit_title', max_length=140, null=True)),
-                ('customer', models.CharField(blank=True, db_column='customer', db_index=True, max_length=140, null=True)),
-                ('visit_date', models.DateField(blank=True, db_column='visit_date', null=True)),
-                ('purpose', models.TextField(blank=True, db_column='purpose', null=True)),
-                ('visit_record', models.TextField(blank=True, db_column='visit_record', null=True)),
-                ('has_issue', models.BooleanField(db_column='has_issue', default=False)),
-                ('visit_report', models.TextField(blank=True, db_column='visit_report', null=True)),
-                ('workflow_state', models.CharField(blank=True, db_column='workflow_state', max_length=140, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                (
+                    "visit_title",
+                    models.CharField(
+                        blank=True, db_column="visit_title", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer",
+                    models.CharField(
+                        blank=True, db_column="customer", db_index=True, max_length=140, null=True
+                    ),
+                ),
+                ("visit_date", models.DateField(blank=True, db_column="visit_date", null=True)),
+                ("purpose", models.TextField(blank=True, db_column="purpose", null=True)),
+                ("visit_record", models.TextField(blank=True, db_column="visit_record", null=True)),
+                ("has_issue", models.BooleanField(db_column="has_issue", default=False)),
+                ("visit_report", models.TextField(blank=True, db_column="visit_report", null=True)),
+                (
+                    "workflow_state",
+                    models.CharField(
+                        blank=True, db_column="workflow_state", max_length=140, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Customer Visit',
-                'db_table': 'tabCustomer Visit',
+                "verbose_name": "Customer Visit",
+                "db_table": "tabCustomer Visit",
             },
             bases=(lowcode.documents.document.Document, models.Model),
         ),

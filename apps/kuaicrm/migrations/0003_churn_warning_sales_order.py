@@ -7,98 +7,237 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaicrm', '0002_contract_customervisit'),
+        ("kuaicrm", "0002_contract_customervisit"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SalesOrderItem',
+            name="SalesOrderItem",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('parent', models.CharField(db_index=True, default='', max_length=140)),
-                ('parentfield', models.CharField(default='', max_length=140)),
-                ('parenttype', models.CharField(default='', max_length=140)),
-                ('item_name', models.CharField(blank=True, db_column='item_name', max_length=140, null=True)),
-                ('qty', models.DecimalField(blank=True, db_column='qty', decimal_places=9, max_digits=21, null=True)),
-                ('rate', models.DecimalField(blank=True, db_column='rate', decimal_places=9, max_digits=21, null=True)),
-                ('amount', models.DecimalField(blank=True, db_column='amount', decimal_places=9, max_digits=21, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                ("parent", models.CharField(db_index=True, default="", max_length=140)),
+                ("parentfield", models.CharField(default="", max_length=140)),
+                ("parenttype", models.CharField(default="", max_length=140)),
+                (
+                    "item_name",
+                    models.CharField(blank=True, db_column="item_name", max_length=140, null=True),
+                ),
+                (
+                    "qty",
+                    models.DecimalField(
+                        blank=True, db_column="qty", decimal_places=9, max_digits=21, null=True
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        blank=True, db_column="rate", decimal_places=9, max_digits=21, null=True
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, db_column="amount", decimal_places=9, max_digits=21, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Sales Order Item',
-                'db_table': 'tabSales Order Item',
+                "verbose_name": "Sales Order Item",
+                "db_table": "tabSales Order Item",
             },
             bases=(lowcode.documents.document.Document, models.Model),
         ),
         migrations.CreateModel(
-            name='ChurnWarning',
+            name="ChurnWarning",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('naming_series', models.CharField(blank=True, db_column='naming_series', max_length=140, null=True)),
-                ('customer', models.CharField(blank=True, db_column='customer', db_index=True, max_length=140, null=True)),
-                ('customer_name', models.CharField(blank=True, db_column='customer_name', max_length=140, null=True)),
-                ('indicator', models.CharField(blank=True, db_column='indicator', max_length=140, null=True)),
-                ('risk_level', models.CharField(blank=True, db_column='risk_level', max_length=140, null=True)),
-                ('alert_details', models.TextField(blank=True, db_column='alert_details', null=True)),
-                ('cause_analysis', models.TextField(blank=True, db_column='cause_analysis', null=True)),
-                ('retention_plan', models.TextField(blank=True, db_column='retention_plan', null=True)),
-                ('execution_record', models.TextField(blank=True, db_column='execution_record', null=True)),
-                ('outcome', models.CharField(blank=True, db_column='outcome', max_length=140, null=True)),
-                ('closed_on', models.DateField(blank=True, db_column='closed_on', null=True)),
-                ('lessons_learned', models.TextField(blank=True, db_column='lessons_learned', null=True)),
-                ('loss_reason', models.CharField(blank=True, db_column='loss_reason', max_length=140, null=True)),
-                ('loss_details', models.TextField(blank=True, db_column='loss_details', null=True)),
-                ('workflow_state', models.CharField(blank=True, db_column='workflow_state', max_length=140, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                (
+                    "naming_series",
+                    models.CharField(
+                        blank=True, db_column="naming_series", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer",
+                    models.CharField(
+                        blank=True, db_column="customer", db_index=True, max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer_name",
+                    models.CharField(
+                        blank=True, db_column="customer_name", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.CharField(blank=True, db_column="indicator", max_length=140, null=True),
+                ),
+                (
+                    "risk_level",
+                    models.CharField(blank=True, db_column="risk_level", max_length=140, null=True),
+                ),
+                (
+                    "alert_details",
+                    models.TextField(blank=True, db_column="alert_details", null=True),
+                ),
+                (
+                    "cause_analysis",
+                    models.TextField(blank=True, db_column="cause_analysis", null=True),
+                ),
+                (
+                    "retention_plan",
+                    models.TextField(blank=True, db_column="retention_plan", null=True),
+                ),
+                (
+                    "execution_record",
+                    models.TextField(blank=True, db_column="execution_record", null=True),
+                ),
+                (
+                    "outcome",
+                    models.CharField(blank=True, db_column="outcome", max_length=140, null=True),
+                ),
+                ("closed_on", models.DateField(blank=True, db_column="closed_on", null=True)),
+                (
+                    "lessons_learned",
+                    models.TextField(blank=True, db_column="lessons_learned", null=True),
+                ),
+                (
+                    "loss_reason",
+                    models.CharField(
+                        blank=True, db_column="loss_reason", max_length=140, null=True
+                    ),
+                ),
+                ("loss_details", models.TextField(blank=True, db_column="loss_details", null=True)),
+                (
+                    "workflow_state",
+                    models.CharField(
+                        blank=True, db_column="workflow_state", max_length=140, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Churn Warning',
-                'db_table': 'tabChurn Warning',
-                'indexes': [models.Index(fields=['customer', 'outcome'], name='ix_tabchurn_warni_20a8029579'), models.Index(fields=['owner', 'modified'], name='ix_tabchurn_warni_7a68d36cb0')],
+                "verbose_name": "Churn Warning",
+                "db_table": "tabChurn Warning",
+                "indexes": [
+                    models.Index(
+                        fields=["customer", "outcome"], name="ix_tabchurn_warni_20a8029579"
+                    ),
+                    models.Index(fields=["owner", "modified"], name="ix_tabchurn_warni_7a68d36cb0"),
+                ],
             },
-            bases=(kuaicrm.doctype.churn_warning.churn_warning.ChurnWarning, lowcode.documents.document.Document, models.Model),
+            bases=(
+                kuaicrm.doctype.churn_warning.churn_warning.ChurnWarning,
+                lowcode.documents.document.Document,
+                models.Model,
+            ),
         ),
         migrations.CreateModel(
-            name='SalesOrder',
+            name="SalesOrder",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('naming_series', models.CharField(blank=True, db_column='naming_series', max_length=140, null=True)),
-                ('customer', models.CharField(blank=True, db_column='customer', db_index=True, max_length=140, null=True)),
-                ('customer_name', models.CharField(blank=True, db_column='customer_name', max_length=140, null=True)),
-                ('customer_level', models.CharField(blank=True, db_column='customer_level', max_length=140, null=True)),
-                ('order_date', models.DateField(blank=True, db_column='order_date', null=True)),
-                ('delivery_date', models.DateField(blank=True, db_column='delivery_date', null=True)),
-                ('sales_owner', models.CharField(blank=True, db_column='sales_owner', db_index=True, max_length=140, null=True)),
-                ('total_qty', models.DecimalField(blank=True, db_column='total_qty', decimal_places=9, max_digits=21, null=True)),
-                ('grand_total', models.DecimalField(blank=True, db_column='grand_total', decimal_places=9, max_digits=21, null=True)),
-                ('workflow_state', models.CharField(blank=True, db_column='workflow_state', max_length=140, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                (
+                    "naming_series",
+                    models.CharField(
+                        blank=True, db_column="naming_series", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer",
+                    models.CharField(
+                        blank=True, db_column="customer", db_index=True, max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer_name",
+                    models.CharField(
+                        blank=True, db_column="customer_name", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer_level",
+                    models.CharField(
+                        blank=True, db_column="customer_level", max_length=140, null=True
+                    ),
+                ),
+                ("order_date", models.DateField(blank=True, db_column="order_date", null=True)),
+                (
+                    "delivery_date",
+                    models.DateField(blank=True, db_column="delivery_date", null=True),
+                ),
+                (
+                    "sales_owner",
+                    models.CharField(
+                        blank=True,
+                        db_column="sales_owner",
+                        db_index=True,
+                        max_length=140,
+                        null=True,
+                    ),
+                ),
+                (
+                    "total_qty",
+                    models.DecimalField(
+                        blank=True,
+                        db_column="total_qty",
+                        decimal_places=9,
+                        max_digits=21,
+                        null=True,
+                    ),
+                ),
+                (
+                    "grand_total",
+                    models.DecimalField(
+                        blank=True,
+                        db_column="grand_total",
+                        decimal_places=9,
+                        max_digits=21,
+                        null=True,
+                    ),
+                ),
+                (
+                    "workflow_state",
+                    models.CharField(
+                        blank=True, db_column="workflow_state", max_length=140, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Sales Order',
-                'db_table': 'tabSales Order',
-                'indexes': [models.Index(fields=['owner', 'modified'], name='ix_tabsales_order_89520ae60d'), models.Index(fields=['customer', 'order_date'], name='ix_tabsales_order_b887c58b2f')],
+                "verbose_name": "Sales Order",
+                "db_table": "tabSales Order",
+                "indexes": [
+                    models.Index(fields=["owner", "modified"], name="ix_tabsales_order_89520ae60d"),
+                    models.Index(
+                        fields=["customer", "order_date"], name="ix_tabsales_order_b887c58b2f"
+                    ),
+                ],
             },
-            bases=(kuaicrm.doctype.sales_order.sales_order.SalesOrder, lowcode.documents.document.Document, models.Model),
+            bases=(
+                kuaicrm.doctype.sales_order.sales_order.SalesOrder,
+                lowcode.documents.document.Document,
+                models.Model,
+            ),
         ),
     ]

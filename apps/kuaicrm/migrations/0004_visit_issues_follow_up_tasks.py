@@ -6,64 +6,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaicrm', '0003_churn_warning_sales_order'),
+        ("kuaicrm", "0003_churn_warning_sales_order"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisitIssue',
+            name="VisitIssue",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('parent', models.CharField(db_index=True, default='', max_length=140)),
-                ('parentfield', models.CharField(default='', max_length=140)),
-                ('parenttype', models.CharField(default='', max_length=140)),
-                ('issue', models.TextField(blank=True, db_column='issue', null=True)),
-                ('assigned_to', models.CharField(blank=True, db_column='assigned_to', db_index=True, max_length=140, null=True)),
-                ('due_date', models.DateField(blank=True, db_column='due_date', null=True)),
-                ('task', models.CharField(blank=True, db_column='task', db_index=True, max_length=140, null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                ("parent", models.CharField(db_index=True, default="", max_length=140)),
+                ("parentfield", models.CharField(default="", max_length=140)),
+                ("parenttype", models.CharField(default="", max_length=140)),
+                ("issue", models.TextField(blank=True, db_column="issue", null=True)),
+                (
+                    "assigned_to",
+                    models.CharField(
+                        blank=True,
+                        db_column="assigned_to",
+                        db_index=True,
+                        max_length=140,
+                        null=True,
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, db_column="due_date", null=True)),
+                (
+                    "task",
+                    models.CharField(
+                        blank=True, db_column="task", db_index=True, max_length=140, null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Visit Issue',
-                'db_table': 'tabVisit Issue',
+                "verbose_name": "Visit Issue",
+                "db_table": "tabVisit Issue",
             },
             bases=(lowcode.documents.document.Document, models.Model),
         ),
         migrations.CreateModel(
-            name='FollowUpTask',
+            name="FollowUpTask",
             fields=[
-                ('name', models.CharField(max_length=140, primary_key=True, serialize=False)),
-                ('owner', models.CharField(db_index=True, default='', max_length=140)),
-                ('creation', models.DateTimeField(db_index=True)),
-                ('modified', models.DateTimeField(db_index=True)),
-                ('modified_by', models.CharField(default='', max_length=140)),
-                ('docstatus', models.SmallIntegerField(default=0)),
-                ('idx', models.IntegerField(default=0)),
-                ('_custom', models.JSONField(blank=True, db_column='_custom', default=dict)),
-                ('naming_series', models.CharField(blank=True, db_column='naming_series', max_length=140, null=True)),
-                ('subject', models.CharField(blank=True, db_column='subject', max_length=140, null=True)),
-                ('status', models.CharField(blank=True, db_column='status', max_length=140, null=True)),
-                ('assigned_to', models.CharField(blank=True, db_column='assigned_to', db_index=True, max_length=140, null=True)),
-                ('due_date', models.DateField(blank=True, db_column='due_date', null=True)),
-                ('customer', models.CharField(blank=True, db_column='customer', db_index=True, max_length=140, null=True)),
-                ('customer_visit', models.CharField(blank=True, db_column='customer_visit', db_index=True, max_length=140, null=True)),
-                ('description', models.TextField(blank=True, db_column='description', null=True)),
-                ('result', models.TextField(blank=True, db_column='result', null=True)),
-                ('completed_on', models.DateTimeField(blank=True, db_column='completed_on', null=True)),
+                ("name", models.CharField(max_length=140, primary_key=True, serialize=False)),
+                ("owner", models.CharField(db_index=True, default="", max_length=140)),
+                ("creation", models.DateTimeField(db_index=True)),
+                ("modified", models.DateTimeField(db_index=True)),
+                ("modified_by", models.CharField(default="", max_length=140)),
+                ("docstatus", models.SmallIntegerField(default=0)),
+                ("idx", models.IntegerField(default=0)),
+                ("_custom", models.JSONField(blank=True, db_column="_custom", default=dict)),
+                (
+                    "naming_series",
+                    models.CharField(
+                        blank=True, db_column="naming_series", max_length=140, null=True
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(blank=True, db_column="subject", max_length=140, null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(blank=True, db_column="status", max_length=140, null=True),
+                ),
+                (
+                    "assigned_to",
+                    models.CharField(
+                        blank=True,
+                        db_column="assigned_to",
+                        db_index=True,
+                        max_length=140,
+                        null=True,
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, db_column="due_date", null=True)),
+                (
+                    "customer",
+                    models.CharField(
+                        blank=True, db_column="customer", db_index=True, max_length=140, null=True
+                    ),
+                ),
+                (
+                    "customer_visit",
+                    models.CharField(
+                        blank=True,
+                        db_column="customer_visit",
+                        db_index=True,
+                        max_length=140,
+                        null=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True, db_column="description", null=True)),
+                ("result", models.TextField(blank=True, db_column="result", null=True)),
+                (
+                    "completed_on",
+                    models.DateTimeField(blank=True, db_column="completed_on", null=True),
+                ),
             ],
             options={
-                'verbose_name': 'Follow-up Task',
-                'db_table': 'tabFollow-up Task',
-                'indexes': [models.Index(fields=['customer_visit', 'status'], name='ix_tabfollow_up_t_8c4c62a8ee'), models.Index(fields=['assigned_to', 'status', 'due_date'], name='ix_tabfollow_up_t_818b065729')],
+                "verbose_name": "Follow-up Task",
+                "db_table": "tabFollow-up Task",
+                "indexes": [
+                    models.Index(
+                        fields=["customer_visit", "status"], name="ix_tabfollow_up_t_8c4c62a8ee"
+                    ),
+                    models.Index(
+                        fields=["assigned_to", "status", "due_date"],
+                        name="ix_tabfollow_up_t_818b065729",
+                    ),
+                ],
             },
-            bases=(kuaicrm.doctype.follow_up_task.follow_up_task.FollowUpTask, lowcode.documents.document.Document, models.Model),
+            bases=(
+                kuaicrm.doctype.follow_up_task.follow_up_task.FollowUpTask,
+                lowcode.documents.document.Document,
+                models.Model,
+            ),
         ),
     ]

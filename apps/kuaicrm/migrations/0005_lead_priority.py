@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kuaicrm', '0004_visit_issues_follow_up_tasks'),
+        ("kuaicrm", "0004_visit_issues_follow_up_tasks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='priority',
-            field=models.CharField(blank=True, db_column='priority', max_length=140, null=True),
+            model_name="lead",
+            name="priority",
+            field=models.CharField(blank=True, db_column="priority", max_length=140, null=True),
         ),
     ]
