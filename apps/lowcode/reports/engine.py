@@ -6,6 +6,7 @@ Every report answers Frappe's shape: ``{"result", "columns", "message", "chart",
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import time
@@ -96,7 +97,7 @@ def run_report(user: str, name: Any, filters: Any = None) -> dict[str, Any]:
         # ORM-run reports get the same statement timeout as query reports.
         with report_sql.statement_deadline(query_timeout()):
             if report.report_type == SCRIPT:
-                payload = run_script_report(report, values)
+                payload = run_script_report(report, values, user)
             else:
                 payload = run_builder_report(user, report, values)
     payload["execution_time"] = round(time.monotonic() - started, 4)
@@ -187,14 +188,40 @@ def find_script_module(report_name: str):
     return None
 
 
-def run_script_report(report, values: dict[str, Any]) -> dict[str, Any]:
+def call_execute(execute, values: dict[str, Any], user: str | None):
+    """Call ``execute(filters, user)`` when it takes the user, else Frappe's ``execute(filters)``.
+
+    It takes the user when it has a second positional parameter, ``*args``, or a ``user``
+    keyword.
+    """
+    try:
+        parameters = list(inspect.signature(execute).parameters.values())
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return execute(values)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return execute(values, user)
+    if any(p.name == "user" and p.kind is p.KEYWORD_ONLY for p in parameters):
+        return execute(values, user=user)
+    return execute(values)
+
+
+def run_script_report(report, values: dict[str, Any], user: str | None = None) -> dict[str, Any]:
+    """Run ``execute(filters, user)`` (or Frappe's plain ``execute(filters)``).
+
+    The engine checks only that the user may run the report; which rows they see is the
+    script's job. A script report must therefore take ``user`` and read every document
+    through ``lowcode.permissions.core.permitted_queryset(user, doctype)``: one that reads
+    ``get_model(...).objects`` directly shows every runner every row, so it should be
+    role-gated to people who may see all of them (System Manager).
+    """
     module = find_script_module(report.report_name)
     execute = getattr(module, "execute", None)
     if execute is None:
         raise ValidationError(
             _("Script Report {name} has no execute(filters) in any app", name=report.name)
         )
-    returned = execute(values)
+    returned = call_execute(execute, values, user)
     parts = list(returned) if isinstance(returned, (tuple, list)) else []
     if len(parts) < 2:
         raise ValidationError(
