@@ -19,3 +19,8 @@ scheduler_events = {
 permission_query_conditions = {
     "Test Order": "tests.engine_app.doctype.test_order.test_order.hide_closed_orders"
 }
+
+# Widens reading Test Order to urgent orders while the flag below is set (tests only).
+permission_read_grants = {
+    "Test Order": "tests.engine_app.doctype.test_order.test_order.share_urgent_orders"
+}

@@ -9,6 +9,11 @@ Data scope per rule: ``own`` (owner or assignee), ``department`` (owned by
 or assigned to someone in the user's department or its sub-departments),
 ``all``. A user holding several roles gets the widest scope any of them
 grants for the verb.
+
+Two hooks adjust the scope filter: ``permission_query_conditions`` narrows every verb
+(ANDed), ``permission_read_grants`` widens reading only (ORed), e.g. a customer pool
+readable by everyone who may claim from it. A grant never widens write, delete, export or
+any other verb, and never gives read to a user who holds no read rule at all.
 """
 
 from __future__ import annotations
@@ -172,6 +177,36 @@ def extra_conditions(user: str, doctype: str) -> Q:
     return condition
 
 
+def read_grants(user: str, doctype: str) -> Q | None:
+    """OR the ``permission_read_grants`` hooks ({doctype or "*": [paths]}) for this user.
+
+    Each hook returns a ``Q`` (or None) of extra rows the user may *read* beyond the scope;
+    None when no hook grants anything. Used for ``ptype == "read"`` only, so a grant can
+    widen what a user sees but never what they may write, delete or export beyond reading.
+    """
+    if is_administrator(user):
+        return None
+    hooks = get_hooks("permission_read_grants") or {}
+    granted: Q | None = None
+    for key in ("*", doctype):
+        found = hooks.get(key, [])
+        for path in [found] if isinstance(found, str) else found:
+            extra = resolve(path)(user, doctype)
+            if extra is not None:
+                granted = extra if granted is None else granted | extra
+    return granted
+
+
+def _row_filter(user: str, doctype: str, scope: str, ptype: str) -> Q:
+    """(scope, or a read grant) and every narrowing condition."""
+    condition = scope_filter(user, doctype, scope)
+    if ptype == "read" and scope != "all":
+        granted = read_grants(user, doctype)
+        if granted is not None:
+            condition = condition | granted
+    return condition & extra_conditions(user, doctype)
+
+
 def permitted_queryset(
     user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None
 ) -> QuerySet:
@@ -189,7 +224,7 @@ def permitted_queryset(
             _("No permission to {ptype} {doctype}", ptype=_(ptype), doctype=_(doctype))
         )
     base = queryset if queryset is not None else get_model(doctype).objects.all()
-    condition = scope_filter(user, doctype, scope) & extra_conditions(user, doctype)
+    condition = _row_filter(user, doctype, scope, ptype)
     return base.filter(condition) if condition else base
 
 
@@ -203,7 +238,7 @@ def has_permission(user: str, doc, ptype: str = "read") -> bool:
     extra = extra_conditions(user, doc.doctype)
     if not extra and (scope == "all" or doc.owner == user):
         return True
-    condition = scope_filter(user, doc.doctype, scope) & extra
+    condition = _row_filter(user, doc.doctype, scope, ptype)
     return type(doc).objects.filter(condition, name=doc.name).exists()
 
 

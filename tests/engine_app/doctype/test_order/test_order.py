@@ -72,3 +72,13 @@ def hide_closed_orders(user: str, doctype: str):
     from django.db.models import Q
 
     return ~Q(status="Closed") if HIDE_CLOSED else None
+
+
+SHARE_URGENT: list[bool] = []
+
+
+def share_urgent_orders(user: str, doctype: str):
+    """A permission_read_grants hook: while switched on, everyone who reads orders reads urgent ones."""
+    from django.db.models import Q
+
+    return Q(urgent=1) if SHARE_URGENT else None
