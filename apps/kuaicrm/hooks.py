@@ -12,7 +12,12 @@ department_head_field = "head"
 doc_events: dict = {
     "Lead": {"validate": ["kuaicrm.doctype.lead.lead.normalise_contact_details"]},
     "Customer Visit": {
-        "on_update": ["kuaicrm.doctype.customer_visit.customer_visit.create_follow_up_tasks"]
+        "on_update": [
+            "kuaicrm.doctype.customer_visit.customer_visit.attach_photo_files",
+            "kuaicrm.doctype.customer_visit.customer_visit.notify_plan_approved",
+            "kuaicrm.doctype.customer_visit.customer_visit.record_follow_up",
+            "kuaicrm.doctype.customer_visit.customer_visit.create_follow_up_tasks",
+        ]
     },
     "Churn Warning": {
         "on_update": ["kuaicrm.doctype.churn_warning.churn_warning.record_outcome_on_customer"]
@@ -43,3 +48,9 @@ desk_reminders: list = [
         "filters": [["status", "=", "Open"]],
     },
 ]
+
+# Methods served under /api/method/ (signature (request, user, **params)).
+whitelisted_methods: dict = {
+    # The phone's one-tap check-in: location, photos and Complete Visit together.
+    "kuaicrm.visit_check_in": "kuaicrm.doctype.customer_visit.customer_visit.visit_check_in",
+}

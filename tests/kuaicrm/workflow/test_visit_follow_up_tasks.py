@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.factory import get_model
+from tests.kuaicrm.workflow.visit_helpers import check_in
 from tests.lowcode.workflow.helpers import act, state_after
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +17,7 @@ def _recorded_with_issues(rep, manager, issues: list[dict]) -> str:
     name = created.json()["data"]["name"]
     state_after(rep, V, name, "Submit Plan")
     state_after(manager, V, name, "Approve")
+    check_in(rep, name)
     state_after(rep, V, name, "Complete Visit")
     saved = rep.put(
         f"/api/resource/Customer Visit/{name}",

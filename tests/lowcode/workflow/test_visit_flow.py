@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.factory import get_model
+from tests.kuaicrm.workflow.visit_helpers import check_in
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ def test_visit_with_an_issue_goes_through_follow_up_and_report_review(workflows,
     assert state_after(manager, V, name, "Reject") == "Plan Revision"
     assert state_after(rep, V, name, "Resubmit") == "Plan Approval"
     assert state_after(manager, V, name, "Approve") == "Plan Approved"
+    check_in(rep, name)  # Complete Visit is the check-in: a location and a photo
     state_after(rep, V, name, "Complete Visit")
     rep.put(
         f"/api/resource/Customer Visit/{name}", {"has_issue": 1, "visit_record": "客户反馈交付延迟"}
@@ -49,8 +51,10 @@ def test_visit_without_issue_reports_directly(workflows, api):
     name = _planned(rep)
     state_after(rep, V, name, "Submit Plan")
     state_after(api("manager"), V, name, "Approve")
-    for action in ("Complete Visit", "Record Visit"):
-        state_after(rep, V, name, action)
+    check_in(rep, name)
+    state_after(rep, V, name, "Complete Visit")
+    rep.put(f"/api/resource/Customer Visit/{name}", {"visit_record": "客户无异议"})
+    state_after(rep, V, name, "Record Visit")
     assert actions_of(rep, V, name) == ["Submit Report"]
     assert state_after(rep, V, name, "Submit Report") == "Report Review"
     assert (
