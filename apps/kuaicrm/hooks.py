@@ -29,7 +29,11 @@ scheduler_events: dict = {
 }
 
 # Default levels, opportunity stages and customer pools (only the missing ones).
-after_migrate = ["kuaicrm.setup.install_defaults"]
+after_migrate = [
+    "kuaicrm.setup.install_defaults",
+    # Lead vs lead / customer duplicate rules (kuaicrm/defaults_dedup.py, only the missing ones).
+    "kuaicrm.defaults_dedup.install_duplicate_rules",
+]
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
 

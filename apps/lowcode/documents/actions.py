@@ -646,3 +646,18 @@ def do_assign_doc(
     Assignment.objects.bulk_create(
         [Assignment(ref_doctype=doctype, docname=name, user=assignee)], ignore_conflicts=True
     )
+
+
+@transaction.atomic
+def do_unassign_doc(
+    user: str, doctype: str, name: str, assignee: str, *, ignore_permissions: bool = False
+) -> None:
+    """Remove a user's assignment (they keep seeing the document only if they own it).
+
+    Unassigning someone who is not assigned is a no-op, as assigning twice is.
+    """
+    from lowcode.models import Assignment
+
+    if not ignore_permissions:
+        access_doc(user, doctype, name, "write")
+    Assignment.objects.filter(ref_doctype=doctype, docname=name, user=assignee).delete()
