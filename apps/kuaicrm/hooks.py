@@ -33,6 +33,8 @@ scheduler_events: dict = {
         "kuaicrm.tasks.raise_churn_warnings",
         # Idle customers go back to their pool (公海) by the pool's per-level rules.
         "kuaicrm.pool.return_idle_customers",
+        # Win probabilities age with the last interaction (14 / 30 days).
+        "kuaicrm.doctype.opportunity.opportunity.refresh_open_probabilities",
     ],
 }
 
@@ -67,6 +69,11 @@ whitelisted_methods: dict = {
     "kuaicrm.claim_customer": "kuaicrm.pool.claim_customer",
     "kuaicrm.release_customer": "kuaicrm.pool.release_customer",
     "kuaicrm.assign_pool_customer": "kuaicrm.pool.assign_pool_customer",
+    # Opportunity stage moves with a reason, and time spent per stage.
+    "kuaicrm.change_opportunity_stage": (
+        "kuaicrm.doctype.opportunity.opportunity.change_opportunity_stage"
+    ),
+    "kuaicrm.opportunity_dwell": "kuaicrm.doctype.opportunity.opportunity.opportunity_dwell",
     # The phone's one-tap check-in: location, photos and Complete Visit together.
     "kuaicrm.visit_check_in": "kuaicrm.doctype.customer_visit.customer_visit.visit_check_in",
 }
