@@ -36,6 +36,8 @@ scheduler_events: dict = {
         # Win probabilities age with the last interaction (14 / 30 days).
         "kuaicrm.doctype.opportunity.opportunity.refresh_open_probabilities",
     ],
+    # 流程健康度周报: Process Health, run as each Sales Manager and sent to them.
+    "weekly": ["kuaicrm.weekly_report.send_process_health"],
 }
 
 # Default levels, opportunity stages and customer pools (only the missing ones).
@@ -43,6 +45,8 @@ after_migrate = [
     "kuaicrm.setup.install_defaults",
     # Lead vs lead / customer duplicate rules (kuaicrm/defaults_dedup.py, only the missing ones).
     "kuaicrm.defaults_dedup.install_duplicate_rules",
+    # The standard sales reports' Report records (kuaicrm/reports, only the missing ones).
+    "kuaicrm.reports.install_reports",
 ]
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"

@@ -1,0 +1,78 @@
+"""KuaiCRM's standard Script Reports (issue 5) and the Report records that publish them.
+
+Each report is ``kuaicrm/reports/<snake>/<snake>.py`` with ``execute(filters, user)``
+returning Frappe's (columns, data, message, chart, summary); the engine finds it by the
+Report record's name (``lowcode.reports.engine.find_script_module``). The records are made by
+``install_reports`` (``after_migrate`` in hooks.py): only the missing ones, so an
+administrator's edits to a record (roles, filter defaults) survive every migrate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.factory import get_model
+
+ROLES = ["Sales Manager", "Sales User", "System Manager"]
+PERIOD_OPTIONS = "\nDay\nWeek\nMonth\nQuarter\nYear"
+SOURCE_OPTIONS = "\nExhibition\nWebsite\nReferral\nCold Call\nAdvertisement\nSocial Media\nOther"
+
+
+def _filter(fieldname: str, label: str, fieldtype: str = "Data", **more: Any) -> dict[str, Any]:
+    return {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, **more}
+
+
+SALES_OWNER = _filter("sales_owner", "Sales Owner", "Link", options="User")
+DEPARTMENT = _filter("department", "Department", "Link", options="Department")
+PRODUCT = _filter("product", "Product", "Link", options="Product")
+SOURCE = _filter("source", "Source", "Select", options=SOURCE_OPTIONS)
+WINDOW = [
+    _filter("period", "Period", "Select", options=PERIOD_OPTIONS),
+    _filter("date", "Date", "Date"),
+    _filter("from_date", "From Date", "Date"),
+    _filter("to_date", "To Date", "Date"),
+]
+OPPORTUNITY_FILTERS = [SALES_OWNER, DEPARTMENT, PRODUCT, SOURCE, *WINDOW]
+
+REPORTS: list[dict[str, Any]] = [
+    {"report_name": "Sales Funnel", "ref_doctype": "Opportunity",
+     "filters": OPPORTUNITY_FILTERS},
+    {"report_name": "Stage Dwell Time", "ref_doctype": "Opportunity",
+     "filters": OPPORTUNITY_FILTERS},
+    {"report_name": "Lead Source Analysis", "ref_doctype": "Lead",
+     "filters": [_filter("owner", "Lead Owner", "Link", options="User"), SOURCE, *WINDOW]},
+    {"report_name": "Win Loss Analysis", "ref_doctype": "Opportunity",
+     "filters": [_filter("group_by", "Group By", "Select", reqd=1, default="Month",
+                         options="Month\nQuarter\nYear\nSales Owner\nLost Reason"),
+                 *OPPORTUNITY_FILTERS]},
+    {"report_name": "Sales Forecast", "ref_doctype": "Opportunity",
+     "filters": [_filter("interval", "Interval", "Select", reqd=1, default="Month",
+                         options="Month\nQuarter"),
+                 *OPPORTUNITY_FILTERS]},
+    {"report_name": "Process Health", "ref_doctype": "Opportunity",
+     "filters": [_filter("date", "Week Ending", "Date"), SALES_OWNER, DEPARTMENT]},
+]  # fmt: skip
+
+
+def install_reports() -> int:
+    """Create the standard report records that do not exist yet; return how many."""
+    Report = get_model("Report")
+    created = 0
+    for spec in REPORTS:
+        if Report.objects.filter(name=spec["report_name"]).exists():
+            continue
+        do_insert_doc(
+            "Administrator",
+            "Report",
+            {
+                **spec,
+                "report_type": "Script Report",
+                "is_standard": 1,
+                "filters": [dict(row) for row in spec["filters"]],
+                "roles": [{"role": role} for role in ROLES],
+            },
+            ignore_permissions=True,
+        )
+        created += 1
+    return created
