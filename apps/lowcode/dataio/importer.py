@@ -11,8 +11,27 @@ Duplicates are found in bulk per batch, never with a query per row:
   number in the file) → the document it made. Re-running a file skips its rows, with or
   without duplicate rules;
 - the duplicate rules (``lowcode.rules``): a row's normalised keys looked up in the
-  ``Duplicate Key`` index, against this DocType and the rules' other DocTypes;
+  ``Duplicate Key`` index, against this DocType and the rules' other DocTypes (one
+  ``LIMIT 1`` seek per key, joined by UNION ALL);
 - rows of the same file: contents and keys of the rows already done in this run.
+
+What a match means follows the rule's action, as it does for a save:
+- **Block** rule (the same record): a match with an existing document of the imported
+  DocType is *merged* into it under "Merge Into Existing" (its empty fields filled from the
+  row, nothing overwritten) or *skipped* under "Skip Duplicates"; a match with a document of
+  the rule's other DocType (a Lead whose mobile is a Customer's phone) is *skipped*, naming
+  it: an import never changes records of another DocType. "Insert Anyway" inserts and
+  lets the rule refuse the row (an error naming the field).
+- **Warn** rule (worth knowing, not the same record: a second contact at a known company)
+  → the row is *created* and its log message names the match; when the match is a
+  document of another DocType that the imported DocType links to through exactly one empty
+  Link field (Lead.customer → Customer), the new document is linked to it.
+
+Inserts take the bulk path (``lowcode.documents.bulk``) unless the DocType opts out: each
+row is validated through the insert path in memory, in its own savepoint, and the batch's
+accepted rows are written together; if that write fails the rows are inserted again one by
+one, so exactly the bad rows are errors. Both paths give the same documents, keys, names
+and errors (``tests/lowcode/dataio/test_bulk_import.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +48,6 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone, translation
 
 from lowcode.dataio.columns import (
@@ -41,6 +59,7 @@ from lowcode.dataio.columns import (
     normalise,
 )
 from lowcode.dataio.spreadsheet import Sheet, read_sheet
+from lowcode.documents import bulk
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, FrappeError, PermissionError, ValidationError
@@ -58,6 +77,8 @@ IMPORT_KEY = "Data Import Key"
 DATAIO_DOCTYPES = frozenset({DATA_IMPORT, IMPORT_LOG, IMPORT_KEY})
 # Rows per transaction: progress shows every batch, and a bulk lookup serves a whole batch.
 BATCH_SIZE = 200
+# The bulk path writes a whole batch in one INSERT per table, so larger batches pay.
+BULK_BATCH_SIZE = 500
 # Bound the parameters of one IN (...) lookup (SQLite allows 32766, MariaDB far more).
 LOOKUP_CHUNK = 500
 PREVIEW_PROBLEM_ROWS = 500
@@ -145,7 +166,8 @@ class Prepared:
     raw: dict[str, Any]
     content: str
     fingerprint: str
-    keys: list[tuple[str, str, str, str]]  # (target doctype, target field, key, own field)
+    # (target doctype, target field, key, own field, the rule blocks)
+    keys: list[tuple[str, str, str, str, bool]]
 
 
 def check_may_import(user: str, doctype: str, import_type: str) -> None:
@@ -203,8 +225,11 @@ def load_plan(user: str, data_import) -> Plan:
     )
 
 
-def _rule_specs(doctype: str) -> list[tuple[str, str, str | None, str | None]]:
-    """(field, normaliser, other DocType, other field) of every enabled duplicate rule."""
+def _rule_specs(doctype: str) -> list[tuple[str, str, str | None, str | None, bool]]:
+    """(field, normaliser, other DocType, other field, blocks) of every enabled duplicate rule.
+
+    Block rules first, so a row's first match is the one that decides.
+    """
     if not django_apps.is_installed("lowcode.rules"):
         return []
     from lowcode.rules.common import rules_for
@@ -212,8 +237,35 @@ def _rule_specs(doctype: str) -> list[tuple[str, str, str | None, str | None]]:
     specs = []
     for rule in rules_for("Duplicate Rule", doctype):
         for row in rule.get_children("fields"):
-            specs.append((row.fieldname, row.normaliser, row.other_doctype, row.other_fieldname))
-    return specs
+            specs.append(
+                (
+                    row.fieldname,
+                    row.normaliser,
+                    row.other_doctype,
+                    row.other_fieldname,
+                    rule.action == "Block",
+                )
+            )
+    return sorted(specs, key=lambda spec: not spec[4])
+
+
+def _renamed(table: dict[Any, tuple[int, Any]], renamed: dict[str, str | None]) -> dict:
+    """``table`` (→ (row, name)) with provisional names replaced, failed ones dropped."""
+    out = {}
+    for found, (index, name) in table.items():
+        final = renamed.get(name, name) if name is not None else None
+        if name is None or final is not None:
+            out[found] = (index, final)
+    return out
+
+
+def _link_fields(plan: Plan) -> dict[str, str]:
+    """Other DocType → the one importable Link field of ``plan`` pointing at it."""
+    links: dict[str, list[str]] = {}
+    for fieldname, meta_field in plan.fields.items():
+        if meta_field.fieldtype == "Link" and meta_field.options:
+            links.setdefault(meta_field.options, []).append(fieldname)
+    return {doctype: names[0] for doctype, names in links.items() if len(names) == 1}
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -243,6 +295,12 @@ class Importer:
         self.new_fingerprints: dict[str, str] = {}  # fingerprint → docname, to store
         self.stale_fingerprints: set[str] = set()  # stored for a document since deleted
         self.targets: dict[str, Any] = {}  # merge targets the user may read, by name
+        self.bulk = self.insert and bulk.blocker(plan.doctype) is None
+        self.batch_size = BULK_BATCH_SIZE if self.bulk else BATCH_SIZE
+        self.batch: bulk.BulkInsert | None = None
+        self.pending: list[tuple[Prepared, RowResult]] = []  # accepted, not written yet
+        self.known_keys: dict[tuple[str, str, str], str | None] = {}  # this batch's lookups
+        self.links = _link_fields(plan)
 
     # -- preparing a batch ------------------------------------------------------------
     def prepare(self, row_index: int, cells: list[Any]) -> Prepared:
@@ -272,21 +330,21 @@ class Importer:
         ).hexdigest()
         return Prepared(row_index, values, raw, content, fingerprint, self._keys(values))
 
-    def _keys(self, values: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    def _keys(self, values: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
         if not self.specs:
             return []
         from lowcode.rules.duplicates import credit_code_valid, make_key
 
         keys = []
-        for fieldname, normaliser, other_doctype, other_field in self.specs:
+        for fieldname, normaliser, other_doctype, other_field, blocks in self.specs:
             key = make_key(normaliser, values.get(fieldname))
             if not key or (
                 normaliser == "Credit Code" and not credit_code_valid(key.split("|", 1)[1])
             ):
                 continue  # the rule's own validation reports a bad code
-            keys.append((self.plan.doctype, fieldname, key, fieldname))
+            keys.append((self.plan.doctype, fieldname, key, fieldname, blocks))
             if other_doctype:
-                keys.append((other_doctype, other_field or fieldname, key, fieldname))
+                keys.append((other_doctype, other_field or fieldname, key, fieldname, blocks))
         return keys
 
     def _stored_fingerprints(self, rows: list[Prepared]) -> dict[str, str]:
@@ -306,23 +364,26 @@ class Importer:
         return {h: name for h, name in found.items() if name in alive}
 
     def _stored_duplicates(self, rows: list[Prepared]) -> dict[tuple[str, str, str], str]:
-        """(DocType, field, key) → the first existing document holding it, per DocType one query."""
-        wanted: dict[str, set[str]] = {}
+        """(DocType, field, key) → the first existing document holding it.
+
+        The duplicate engine's lookup: one ``LIMIT 1`` index seek per key, joined by UNION
+        ALL (a GROUP BY would read every document sharing a company name).
+        """
+        from lowcode.rules.duplicates import seek_duplicates
+
+        wanted: dict[str, set[tuple[str, str]]] = {}
         for row in rows:
-            for doctype, _field, key, _own in row.keys:
-                wanted.setdefault(doctype, set()).add(key)
-        key_model: Any = get_model("Duplicate Key")
+            for doctype, fieldname, key, _own, _blocks in row.keys:
+                wanted.setdefault(doctype, set()).add((fieldname, key))
         found: dict[tuple[str, str, str], str] = {}
-        for doctype, keys in wanted.items():
-            for chunk in _chunks(sorted(keys), LOOKUP_CHUNK):
-                matches = (
-                    key_model.objects.filter(reference_doctype=doctype, key__in=chunk)
-                    .order_by()
-                    .values("fieldname", "key")
-                    .annotate(first=Min("reference_name"))
-                )
-                for match in matches:
-                    found[(doctype, match["fieldname"], match["key"])] = match["first"]
+        self.known_keys = {}
+        for doctype, pairs in wanted.items():
+            seen = seek_duplicates(doctype, sorted(pairs))
+            for fieldname, key in pairs:
+                name = seen.get((fieldname, key))
+                self.known_keys[(doctype, fieldname, key)] = name
+                if name is not None:
+                    found[(doctype, fieldname, key)] = name
         return found
 
     def _load_targets(self, names: set[str]) -> None:
@@ -333,7 +394,11 @@ class Importer:
 
     # -- running a batch --------------------------------------------------------------
     def run_batch(self, batch: list[tuple[int, list[Any]]]) -> list[RowResult]:
-        """Import one batch of (row number, cells); each row in its own savepoint."""
+        """Import one batch of (row number, cells); each row in its own savepoint.
+
+        On the bulk path the batch's new documents are written together at its end (and
+        before a row merges into a document of the same batch).
+        """
         rows = [self.prepare(index, cells) for index, cells in batch]
         if not self.insert:
             return [self._update(row) for row in rows]
@@ -347,7 +412,11 @@ class Importer:
                     if doctype == self.plan.doctype
                 }
             )
-        return [self._insert(row, stored, duplicates) for row in rows]
+        if not self.bulk:
+            return [self._insert(row, stored, duplicates) for row in rows]
+        results = [self._insert(row, stored, duplicates) for row in rows]
+        self.flush()
+        return results
 
     def _insert(
         self, row: Prepared, stored: dict[str, str], duplicates: dict[tuple[str, str, str], str]
@@ -362,7 +431,7 @@ class Importer:
             same_row, same_name = self.done_contents[row.content]
             message = _("Same as row {row}", row=same_row)
             return RowResult(row.row_index, Outcome.SKIPPED, same_name, message)
-        match = self._match(row, duplicates)
+        match = self._match(row, duplicates) if self.dedup else None
         if match is not None:
             target_doctype, own_field, target, earlier = match
             if self.plan.dedup_mode == DedupMode.MERGE and target_doctype == doctype:
@@ -374,16 +443,113 @@ class Importer:
             if result.outcome == Outcome.MERGED:
                 self.new_fingerprints[row.fingerprint] = target
             return result
-        result = self._write(row, lambda: do_insert_doc(self.user, doctype, row.values))
+        notes = self._warnings(row, duplicates) if self.dedup else []
+        if self.bulk:
+            result = self._add_to_batch(row)
+        else:
+            result = self._write(row, lambda: do_insert_doc(self.user, doctype, row.values))
         if result.outcome == Outcome.CREATED and result.docname:
             self._remember(row, result.docname)
+            result.message = "; ".join(notes)
         return result
+
+    def _warnings(self, row: Prepared, duplicates: dict[tuple[str, str, str], str]) -> list[str]:
+        """Warn rules' matches, noted on the created row; link a matched other document."""
+        notes: list[str] = []
+        for doctype, fieldname, key, own_field, blocks in row.keys:
+            if blocks:
+                continue
+            done = self.done_keys.get((doctype, fieldname, key))
+            name = done[1] if done is not None else duplicates.get((doctype, fieldname, key))
+            if name is None:
+                continue
+            note = self._duplicate_message(row, own_field, doctype, name)
+            if note not in notes:
+                notes.append(note)
+            link = self.links.get(doctype)
+            if doctype != self.plan.doctype and link and is_blank(row.values.get(link)):
+                row.values[link] = name
+                notes.append(_("Linked to {doctype} {name}", doctype=_(doctype), name=name))
+        return notes
+
+    # -- the bulk path ----------------------------------------------------------------
+    def _add_to_batch(self, row: Prepared) -> RowResult:
+        """Validate the row into the open batch (written by ``flush``)."""
+        if self.batch is None:
+            self.batch = bulk.BulkInsert(self.user, self.plan.doctype)
+            self._share_lookups(self.batch)
+        try:
+            with self.batch.active():
+                doc = self.batch.add(row.values)
+        except FrappeError as exc:
+            return self._error(row, exc.message, exc.errors)
+        except Exception as exc:
+            logger.exception("Import of %s row %s failed", self.plan.doctype, row.row_index)
+            return self._error(row, str(exc) or type(exc).__name__, [])
+        result = RowResult(row.row_index, Outcome.CREATED, doc.name)
+        self.pending.append((row, result))
+        return result
+
+    def _share_lookups(self, batch: bulk.BulkInsert) -> None:
+        """Hand the batch's key lookups to the duplicate check, so it asks nothing again."""
+        if not self.specs:
+            return
+        from lowcode.rules.duplicates import KeyBatch
+
+        keys = KeyBatch(known=dict(self.known_keys))
+        batch.state["duplicate_keys"] = keys
+        batch.on_accept("duplicate_keys", keys.accept)
+
+    def flush(self) -> None:
+        """Write the open batch; if that fails, insert its rows one by one (exact errors)."""
+        batch, pending = self.batch, self.pending
+        self.batch, self.pending = None, []
+        if batch is None or not pending:
+            return
+        keys = batch.state.get("duplicate_keys")
+        try:
+            with batch.active():
+                batch.write()
+        except bulk.BatchFailed:
+            logger.info("Bulk write of %s failed; inserting row by row", self.plan.doctype)
+            self._row_by_row(pending)
+            return
+        if keys is not None:  # what the next batch of this transaction may meet
+            for found, name in keys.pending.items():
+                earlier = self.known_keys.get(found)
+                self.known_keys[found] = min(earlier, name) if earlier else name
+
+    def _row_by_row(self, pending: list[tuple[Prepared, RowResult]]) -> None:
+        renamed: dict[str, str | None] = {}
+        for row, result in pending:
+            again = self._write(
+                row, lambda row=row: do_insert_doc(self.user, self.plan.doctype, row.values)
+            )
+            renamed[result.docname or ""] = again.docname
+            message = result.message
+            result.outcome, result.docname, result.errors = (
+                again.outcome,
+                again.docname,
+                again.errors,
+            )
+            result.row_data = again.row_data
+            result.message = message if again.outcome == Outcome.CREATED else again.message
+        # Later rows of the file that point at a provisional name see the final one.
+        self.done_contents = _renamed(self.done_contents, renamed)
+        self.done_keys = _renamed(self.done_keys, renamed)
+        self.new_fingerprints = {
+            fingerprint: final
+            for fingerprint, name in self.new_fingerprints.items()
+            if (final := renamed.get(name, name)) is not None
+        }
 
     def _match(
         self, row: Prepared, duplicates: dict[tuple[str, str, str], str]
     ) -> tuple[str, str, str, int | None] | None:
-        """The first duplicate of the row: (DocType, own field, name, earlier row or None)."""
-        for doctype, fieldname, key, own_field in row.keys:
+        """The row's first Block match: (DocType, own field, name, earlier row or None)."""
+        for doctype, fieldname, key, own_field, blocks in row.keys:
+            if not blocks:
+                continue
             done = self.done_keys.get((doctype, fieldname, key))
             if done is not None:
                 return doctype, own_field, done[1], done[0]
@@ -395,21 +561,26 @@ class Importer:
     def _skip(
         self, row: Prepared, doctype: str, own_field: str, name: str, earlier: int | None
     ) -> RowResult:
+        message = self._duplicate_message(row, own_field, doctype, name)
+        if earlier is not None:
+            message = f"{message} ({_('Same as row {row}', row=earlier)})"
+        return RowResult(row.row_index, Outcome.SKIPPED, name, message)
+
+    def _duplicate_message(self, row: Prepared, own_field: str, doctype: str, name: str) -> str:
         field_meta = self.plan.fields.get(own_field)
         label = _(field_meta.label) if field_meta and field_meta.label else own_field
-        message = _(
+        return _(
             "{label} {value} duplicates {doctype} {name}",
             label=label,
             value=row.values.get(own_field),
             doctype=_(doctype),
             name=name,
         )
-        if earlier is not None:
-            message = f"{message} ({_('Same as row {row}', row=earlier)})"
-        return RowResult(row.row_index, Outcome.SKIPPED, name, message)
 
     def _merge(self, row: Prepared, name: str) -> RowResult:
         """Fill the existing document's empty fields from the row."""
+        if any(result.docname == name for _row, result in self.pending):
+            self.flush()  # the target is a row of this batch: write it first
         self._load_targets({name})
         existing = self.targets.get(name)
         doctype = self.plan.doctype
@@ -475,7 +646,7 @@ class Importer:
 
     def _remember(self, row: Prepared, name: str) -> None:
         self.done_contents[row.content] = (row.row_index, name)
-        for doctype, fieldname, key, _own in row.keys:
+        for doctype, fieldname, key, _own, _blocks in row.keys:
             if doctype == self.plan.doctype:
                 self.done_keys.setdefault((doctype, fieldname, key), (row.row_index, name))
         self.new_fingerprints[row.fingerprint] = name
@@ -517,7 +688,7 @@ def preview_import(user: str, data_import, limit: int | None = None) -> dict:
     importer = Importer(plan, user)
     results: list[RowResult] = []
     with transaction.atomic():
-        for batch in _chunks(rows, BATCH_SIZE):
+        for batch in _chunks(rows, importer.batch_size):
             results += importer.run_batch(batch)
         transaction.set_rollback(True)  # nothing of the preview stays, its jobs neither
     counts = Counter(r.outcome for r in results)
@@ -632,7 +803,7 @@ def _run(plan: Plan, user: str, data_import: str) -> Counter:
     totals: Counter[str] = Counter()
     _set(data_import, total_rows=len(plan.sheet.rows))
     log_model: Any = get_model(IMPORT_LOG)
-    for batch in _chunks(plan.sheet.rows, BATCH_SIZE):
+    for batch in _chunks(plan.sheet.rows, importer.batch_size):
         with transaction.atomic():
             results = importer.run_batch(batch)
             importer.flush_fingerprints(data_import)

@@ -10,9 +10,12 @@ caller's transaction, so concurrent inserts never get the same number.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.utils import timezone
@@ -32,8 +35,91 @@ _UPSERT = {
 }
 
 
+# Takes the counter row's exclusive lock (creating it at 0 when new) without changing it.
+_LOCK = {
+    "mysql": "INSERT INTO {table} (prefix, current) VALUES (%s, 0) "
+    "ON DUPLICATE KEY UPDATE current = current",
+    "sqlite": "INSERT INTO {table} (prefix, current) VALUES (%s, 0) "
+    "ON CONFLICT (prefix) DO UPDATE SET current = current",
+}
+
+# Sets the counter to the batch's last number (the row may have been created in a savepoint
+# that a failed row rolled back, hence an upsert rather than an UPDATE).
+_STORE = {
+    "mysql": "INSERT INTO {table} (prefix, current) VALUES (%s, %s) "
+    "ON DUPLICATE KEY UPDATE current = VALUES(current)",
+    "sqlite": "INSERT INTO {table} (prefix, current) VALUES (%s, %s) "
+    "ON CONFLICT (prefix) DO UPDATE SET current = excluded.current",
+}
+
+_pool: contextvars.ContextVar[NumberPool | None] = contextvars.ContextVar(
+    "lowcode_number_pool", default=None
+)
+
+
+def _counter_table() -> str:
+    from lowcode.models import NamingSeriesCounter
+
+    return connection.ops.quote_name(NamingSeriesCounter._meta.db_table)
+
+
+class NumberPool:
+    """Series numbers for a batch of inserts: one locked read per prefix, one write at the end.
+
+    Numbers are handed out in order as ``next_number`` would; a row that fails gives its
+    numbers back (``row()``), as its rolled-back savepoint would in the per-row path, so a
+    batch names its documents exactly as one insert per row does. The counter row stays
+    locked from the first read until the transaction ends, so no other insert can take a
+    number in between.
+    """
+
+    def __init__(self) -> None:
+        self.base: dict[str, int] = {}  # counter value as stored in this transaction
+        self.last: dict[str, int] = {}  # last number handed out
+
+    def take(self, prefix: str) -> int:
+        if prefix not in self.base:
+            table = _counter_table()
+            with connection.cursor() as cursor:
+                cursor.execute(_LOCK[connection.vendor].format(table=table), [prefix])
+                cursor.execute(f"SELECT current FROM {table} WHERE prefix = %s", [prefix])  # noqa: S608 - fixed table name
+                self.base[prefix] = self.last[prefix] = int(cursor.fetchone()[0])
+        self.last[prefix] += 1
+        return self.last[prefix]
+
+    @contextmanager
+    def row(self) -> Iterator[None]:
+        """Give back the numbers taken inside the block if it raises."""
+        saved = dict(self.last)
+        try:
+            yield
+        except BaseException:
+            self.last = {prefix: saved.get(prefix, self.base[prefix]) for prefix in self.last}
+            raise
+
+    def commit(self) -> None:
+        """Store the last numbers handed out (inside the batch's transaction)."""
+        table = _counter_table()
+        with connection.cursor() as cursor:
+            for prefix, last in self.last.items():
+                if last != self.base[prefix]:
+                    cursor.execute(_STORE[connection.vendor].format(table=table), [prefix, last])
+        self.base = dict(self.last)
+
+    @contextmanager
+    def active(self) -> Iterator[NumberPool]:
+        token = _pool.set(self)
+        try:
+            yield self
+        finally:
+            _pool.reset(token)
+
+
 def next_number(prefix: str) -> int:
     """Take the next number of a series prefix (call inside a transaction)."""
+    pool = _pool.get()
+    if pool is not None:
+        return pool.take(prefix)
     from lowcode.models import NamingSeriesCounter
 
     table = connection.ops.quote_name(NamingSeriesCounter._meta.db_table)

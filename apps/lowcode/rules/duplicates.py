@@ -11,9 +11,11 @@ leaves the warning on the document (``server_messages``), which the API returns 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
@@ -47,6 +49,7 @@ CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and parsing is the cost of an import row
 def normalise_phone(value: str) -> str:
     """Digits only; mainland numbers without +86 / 0086 / the trunk 0 of mobiles."""
     text = str(value).strip()
@@ -72,6 +75,7 @@ def normalise_email(value: str) -> str:
     return str(value).strip().lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_company(value: str) -> str:
     """Compare company names without legal form, "(中国)", region prefix, width or spaces."""
     text = unicodedata.normalize("NFKC", str(value))  # full-width → half-width
@@ -111,7 +115,7 @@ def normalise_credit_code(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).upper()
 
 
-NORMALISERS = {
+NORMALISERS: dict[str, Any] = {
     "Exact": lambda value: str(value).strip(),
     "Phone": normalise_phone,
     "Email": normalise_email,
@@ -152,18 +156,37 @@ def key_specs(doctype: str) -> set[tuple[str, str]]:
     )
 
 
+# SQLite refuses a compound SELECT of more than 500 terms.
+SEEKS_PER_STATEMENT = 400
+
+
 def find_duplicates(
     doctype: str, wanted: list[tuple[str, str]], exclude: str | None
 ) -> dict[tuple[str, str], str]:
-    """The first other document holding each (field, key) pair, in one statement.
+    """The first other document holding each (field, key) pair.
+
+    Inside a bulk insert the batch answers: keys it looked up already, and the keys of the
+    batch's documents not written yet (see :class:`KeyBatch`).
+    """
+    batch = _key_batch()
+    if batch is None:
+        return seek_duplicates(doctype, wanted, exclude)
+    return batch.find(doctype, wanted, exclude)
+
+
+def seek_duplicates(
+    doctype: str, wanted: list[tuple[str, str]], exclude: str | None = None
+) -> dict[tuple[str, str], str]:
+    """The first other document holding each (field, key) pair, one statement per 400 pairs.
 
     One index seek with LIMIT 1 per pair, joined by UNION ALL: a GROUP BY would read every
     document sharing a value, and a Warn rule on a city or a job title matches thousands.
     Identifiers come from the model; every value is a bound parameter.
     """
     pairs = sorted(set(wanted))
+    found: dict[tuple[str, str], str] = {}
     if not pairs:
-        return {}
+        return found
     q = connection.ops.quote_name
     table = q(get_model(DUPLICATE_KEY)._meta.db_table)
     # Identifiers come from the model and values are bound, hence the S608 waivers.
@@ -173,13 +196,63 @@ def find_duplicates(
         + (f" AND {q('reference_name')} <> %s" if exclude else "")
         + f" ORDER BY {q('reference_name')} LIMIT 1"
     )
-    sql = " UNION ALL ".join(f"SELECT * FROM ({seek}) AS t{i}" for i in range(len(pairs)))  # noqa: S608
-    params: list[str] = []
-    for fieldname, key in pairs:
-        params += [doctype, key, fieldname] + ([exclude] if exclude else [])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(fieldname, key): name for fieldname, key, name in cursor.fetchall()}
+    for start in range(0, len(pairs), SEEKS_PER_STATEMENT):
+        chunk = pairs[start : start + SEEKS_PER_STATEMENT]
+        sql = " UNION ALL ".join(f"SELECT * FROM ({seek}) AS t{i}" for i in range(len(chunk)))  # noqa: S608
+        params: list[str] = []
+        for fieldname, key in chunk:
+            params += [doctype, key, fieldname] + ([exclude] if exclude else [])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found.update({(f, k): name for f, k, name in cursor.fetchall()})
+    return found
+
+
+@dataclass
+class KeyBatch:
+    """Duplicate keys during a bulk insert: looked up once, plus the batch's own documents."""
+
+    known: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    pending: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def prefetch(self, doctype: str, pairs: list[tuple[str, str]]) -> None:
+        """Look up every (field, key) of a batch in as few statements as possible."""
+        missing = sorted({p for p in pairs if (doctype, *p) not in self.known})
+        found = seek_duplicates(doctype, missing)
+        for pair in missing:
+            self.known[(doctype, *pair)] = found.get(pair)
+
+    def find(
+        self, doctype: str, wanted: list[tuple[str, str]], exclude: str | None
+    ) -> dict[tuple[str, str], str]:
+        self.prefetch(doctype, wanted)
+        result: dict[tuple[str, str], str] = {}
+        for pair in set(wanted):
+            stored = self.known[(doctype, *pair)]
+            if stored is not None and stored == exclude:
+                stored = seek_duplicates(doctype, [pair], exclude).get(pair)
+            names = [n for n in (stored, self.pending.get((doctype, *pair))) if n and n != exclude]
+            if names:
+                result[pair] = min(names)  # the stored order: the smallest name first
+        return result
+
+    def accept(self, doc) -> None:
+        """The document passed validation: later rows of the batch see its keys."""
+        for fieldname, key in _wanted_keys(doc, key_specs(doc.doctype)):
+            self.pending.setdefault((doc.doctype, fieldname, key), doc.name)
+
+
+def _key_batch() -> KeyBatch | None:
+    from lowcode.documents import bulk
+
+    batch = bulk.current()
+    if batch is None:
+        return None
+    keys = batch.state.get("duplicate_keys")
+    if keys is None:
+        keys = batch.state["duplicate_keys"] = KeyBatch()
+        batch.on_accept("duplicate_keys", keys.accept)
+    return keys
 
 
 def check_duplicates(doc, event: str) -> None:
@@ -250,6 +323,17 @@ def update_keys(doc, event: str) -> None:
     specs = key_specs(doc.doctype)
     if not specs:
         return
+    from lowcode.documents import bulk
+
+    batch = bulk.current()
+    if batch is not None and doc.__dict__.get(bulk.NEW_IN_BATCH):
+        # A new document of a bulk insert: its keys go in with the batch's one INSERT.
+        model: Any = get_model(DUPLICATE_KEY)
+        user = doc.acting_user or doc.modified_by or doc.owner
+        now = timezone.now()
+        rows = [_key_row(model, doc, f, k, user, now) for f, k in sorted(_wanted_keys(doc, specs))]
+        batch.defer(doc, *rows)
+        return
     write_keys(doc, specs)
 
 
@@ -277,6 +361,9 @@ def _wanted_keys(doc, specs: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 def write_keys(doc, specs: set[tuple[str, str]]) -> None:
+    batch = _key_batch()
+    if batch is not None:
+        batch.known.clear()  # another document's keys change under a bulk insert's lookups
     model: Any = get_model(DUPLICATE_KEY)
     wanted = _wanted_keys(doc, specs)
     current = model.objects.filter(reference_doctype=doc.doctype, reference_name=doc.name)

@@ -122,11 +122,45 @@ def _record(doc, total: int, fired: list[dict], user: str):
 
 
 def apply_scoring(doc, event: str) -> None:
-    """doc_events "*" validate: recompute the score unless a manual override holds."""
+    """doc_events "*" validate: recompute the score unless a manual override holds.
+
+    A new document of a bulk insert has no log yet: its log goes in with the batch.
+    """
+    from lowcode.documents import bulk
+
+    batch = bulk.current()
     for rule in rules_for("Scoring Rule", doc.doctype):
         total, fired = compute_score(rule, doc)
-        log = _record(doc, total, fired, doc.acting_user or doc.modified_by or "Administrator")
+        user = doc.acting_user or doc.modified_by or "Administrator"
+        if batch is not None and doc.__dict__.get(bulk.NEW_IN_BATCH):
+            batch.defer(doc, _new_log(doc, total, fired, user))
+            doc.set(rule.score_field, total)
+            continue
+        log = _record(doc, total, fired, user)
         doc.set(rule.score_field, log.score if log.manual else total)
+
+
+def _new_log(doc, total: int, fired: list[dict], user: str):
+    """The Score Log ``_record`` would create for a new document, not saved yet."""
+    import uuid
+
+    now = timezone.now()
+    model: Any = get_model(SCORE_LOG)
+    return model(
+        name=uuid.uuid4().hex[:20],
+        owner=user,
+        modified_by=user,
+        creation=now,
+        modified=now,
+        reference_doctype=doc.doctype,
+        reference_name=doc.name,
+        score=total,
+        automatic_score=total,
+        details={"criteria": fired, "total": total},
+        manual=False,
+        scored_by=user,
+        scored_at=now,
+    )
 
 
 def _score_rule(doctype: str):

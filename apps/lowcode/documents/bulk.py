@@ -1,0 +1,211 @@
+"""Insert many documents of one DocType with the database work batched (the import's fast path).
+
+Every guarantee of ``do_insert_doc`` holds, in the same order for each document:
+defaults, typed input with create/write permlevels, ``before_insert``, the name (naming
+series numbers as the per-row path would give them: a row that fails gives its number
+back), ``validate`` hooks and the standard validation, ``before_save``. That part runs
+row by row in memory, each row in its own savepoint, so a row that fails leaves nothing
+and is reported with its field errors. Then the accepted documents are written together
+inside one savepoint: one multi-row INSERT, their Versions, then ``after_insert`` and
+``on_update`` (controller and ``doc_events``) for each document in order, then the side
+records that batch-aware handlers deferred (Score Logs, Duplicate Keys) in one INSERT per
+table. If anything in that savepoint fails it rolls back whole and ``write`` raises
+:class:`BatchFailed`: the caller re-runs those rows through ``do_insert_doc`` so exactly
+the bad rows become errors.
+
+Batch-aware handlers ask :func:`current` for the batch: ``check_duplicates`` looks keys up
+once per batch and sees the batch's earlier documents, ``apply_scoring`` and
+``update_keys`` defer their rows, the naming series hands out numbers from one locked
+counter read. Other handlers simply run per document, so hooks stay correct, only slower.
+
+What differs from one ``do_insert_doc`` per row, by design: every document of the batch is
+validated before the first is written, so a hook cannot read an earlier row of the same
+batch from the database in ``validate`` (the duplicate check sees them through the batch),
+and ``after_insert``/``on_update`` run after the whole batch is written.
+Server scripts and every other hook run per document like in ``do_insert_doc``. A DocType
+opts out with ``bulk_insert = False`` on its controller (a controller whose ``validate``
+must read the batch's earlier rows from the database); DocTypes with Table fields always
+take the per-row path (:func:`blocker`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+
+from lowcode.documents.actions import (
+    _now,
+    _snapshot,
+    _version_data,
+    apply_input,
+    run_event,
+    validate_doc,
+)
+from lowcode.documents.factory import get_model
+from lowcode.documents.naming import NumberPool, make_name
+from lowcode.documents.validation import resolve_default
+from lowcode.exceptions import PermissionError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta import registry
+
+INSERT_CHUNK = 500
+# Set on each document a batch inserts: its handlers may defer its side records.
+NEW_IN_BATCH = "_bulk_new"
+
+_current: contextvars.ContextVar[BulkInsert | None] = contextvars.ContextVar(
+    "lowcode_bulk_insert", default=None
+)
+
+
+class BatchFailed(Exception):
+    """The batch's write rolled back (a constraint or an after-insert hook failed)."""
+
+
+def current() -> BulkInsert | None:
+    """The batch being prepared or written in this context, for batch-aware handlers."""
+    return _current.get()
+
+
+def blocker(doctype: str) -> str | None:
+    """Why ``doctype`` must take the per-row path, or None when it may be bulk inserted."""
+    meta = registry.get_meta(doctype)
+    if meta.istable:
+        return "child table"
+    if meta.table_fields:
+        return "has Table fields"
+    if getattr(get_model(doctype), "bulk_insert", True) is False:
+        return "controller opts out (bulk_insert = False)"
+    return None
+
+
+class BulkInsert:
+    """One batch of new documents: prepared one by one, written together.
+
+    Use inside ``with batch.active():`` (the context batch-aware handlers look for); one
+    ``BulkInsert`` per written batch, inside the caller's transaction.
+    """
+
+    def __init__(self, user: str, doctype: str):
+        from lowcode.permissions.core import has_doctype_permission
+
+        if not has_doctype_permission(user, doctype, "create"):
+            raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
+        self.user, self.doctype = user, doctype
+        self.meta = registry.get_meta(doctype)
+        self.model: Any = get_model(doctype)
+        self.docs: list[Any] = []
+        self.state: dict[str, Any] = {}  # per-capability batch state (e.g. duplicate keys)
+        self.pool = NumberPool()
+        self._deferred: dict[int, list[Any]] = {}  # id(doc) → side records to insert
+        self._accept_hooks: dict[str, Callable[[Any], None]] = {}
+
+    @contextmanager
+    def active(self) -> Iterator[BulkInsert]:
+        token = _current.set(self)
+        try:
+            with self.pool.active():
+                yield self
+        finally:
+            _current.reset(token)
+
+    # -- for batch-aware handlers -----------------------------------------------------
+    def defer(self, doc, *records: Any) -> None:
+        """Insert ``records`` (unsaved model instances) with the batch, unless ``doc`` fails."""
+        self._deferred.setdefault(id(doc), []).extend(records)
+
+    def on_accept(self, key: str, hook: Callable[[Any], None]) -> None:
+        """Call ``hook(doc)`` for each document that passes validation (once per ``key``)."""
+        self._accept_hooks.setdefault(key, hook)
+
+    # -- preparing --------------------------------------------------------------------
+    def add(self, data: dict):
+        """Build, name and validate one document in memory; raise a FrappeError if it fails."""
+        doc = self.model()
+        doc.__dict__[NEW_IN_BATCH] = True
+        try:
+            with transaction.atomic(), self.pool.row():
+                self._prepare(doc, data)
+        except BaseException:
+            self._deferred.pop(id(doc), None)
+            raise
+        for hook in self._accept_hooks.values():
+            hook(doc)
+        self.docs.append(doc)
+        return doc
+
+    def _prepare(self, doc, data: dict) -> None:
+        """``do_insert_doc`` up to the write, step for step."""
+        meta, user = self.meta, self.user
+        doc.acting_user = user
+        now = _now()
+        doc.owner, doc.modified_by, doc.creation, doc.modified = user, user, now, now
+        doc.docstatus = 0
+        for field in meta.data_fields:
+            default = resolve_default(field, user)
+            if default is not None:
+                doc.set(field.fieldname, default)
+        errors = apply_input(doc, meta, data, user, is_new=True, check_levels=True)
+        if errors:
+            validate_doc(doc, meta, user, errors)
+        run_event(doc, "before_insert")
+        doc.name = make_name(
+            doc, requested=data.get("name") if isinstance(data.get("name"), str) else None
+        )
+        if len(doc.name) > 140:
+            raise ValidationError(_("Name is too long: at most 140 characters"))
+        run_event(doc, "validate")
+        validate_doc(doc, meta, user)
+        run_event(doc, "before_save")
+
+    # -- writing ----------------------------------------------------------------------
+    def write(self) -> list[Any]:
+        """Write the accepted documents and run their after-insert hooks; raise BatchFailed."""
+        docs, self.docs = self.docs, []
+        if not docs:
+            return []
+        deferred, self._deferred = self._deferred, {}
+        try:
+            with transaction.atomic():
+                self.pool.commit()
+                self.model.objects.bulk_create(docs, batch_size=INSERT_CHUNK)
+                if self.meta.track_changes:
+                    self._write_versions(docs)
+                for doc in docs:  # bulk_create marked them saved, as doc.save() does
+                    run_event(doc, "after_insert")
+                    run_event(doc, "on_update")
+                records: dict[Any, list[Any]] = {}
+                for bucket in (deferred, self._deferred):  # before and during the hooks
+                    for doc in docs:
+                        for record in bucket.get(id(doc), []):
+                            records.setdefault(type(record), []).append(record)
+                for model, rows in records.items():
+                    model.objects.bulk_create(rows, batch_size=INSERT_CHUNK)
+        except Exception as exc:
+            raise BatchFailed(str(exc) or type(exc).__name__) from exc
+        finally:
+            self._deferred = {}
+        return docs
+
+    def _write_versions(self, docs: list[Any]) -> None:
+        from lowcode.models import Version
+
+        Version.objects.bulk_create(
+            [
+                Version(
+                    ref_doctype=self.doctype,
+                    docname=doc.name,
+                    owner=self.user,
+                    creation=doc.modified,
+                    data={
+                        "created": True,
+                        **_version_data(self.meta, {}, _snapshot(doc, self.meta)),
+                    },
+                )
+                for doc in docs
+            ],
+            batch_size=INSERT_CHUNK,
+        )
