@@ -22,15 +22,31 @@ doc_events: dict = {
     "Churn Warning": {
         "on_update": ["kuaicrm.doctype.churn_warning.churn_warning.record_outcome_on_customer"]
     },
+    # A won opportunity or an approved (submitted) order is the customer's latest deal.
+    "Opportunity": {"on_update": ["kuaicrm.pool.record_won_opportunity"]},
+    "Sales Order": {"on_submit": ["kuaicrm.pool.record_submitted_order"]},
 }
 
 scheduler_events: dict = {
-    "daily": ["kuaicrm.tasks.mark_overdue_first_contact", "kuaicrm.tasks.raise_churn_warnings"],
+    "daily": [
+        "kuaicrm.tasks.mark_overdue_first_contact",
+        "kuaicrm.tasks.raise_churn_warnings",
+        # Idle customers go back to their pool (公海) by the pool's per-level rules.
+        "kuaicrm.pool.return_idle_customers",
+        # Win probabilities age with the last interaction (14 / 30 days).
+        "kuaicrm.doctype.opportunity.opportunity.refresh_open_probabilities",
+    ],
+    # 流程健康度周报: Process Health, run as each Sales Manager and sent to them.
+    "weekly": ["kuaicrm.weekly_report.send_process_health"],
 }
 
 # Default levels, opportunity stages and customer pools (only the missing ones).
 after_migrate = [
     "kuaicrm.setup.install_defaults",
+    # Lead vs lead / customer duplicate rules (kuaicrm/defaults_dedup.py, only the missing ones).
+    "kuaicrm.defaults_dedup.install_duplicate_rules",
+    # The standard sales reports' Report records (kuaicrm/reports, only the missing ones).
+    "kuaicrm.reports.install_reports",
     # Lead vs lead / customer duplicate rules (kuaicrm/defaults_dedup.py, only the missing ones).
     "kuaicrm.defaults_dedup.install_duplicate_rules",
 ]
@@ -55,6 +71,18 @@ desk_reminders: list = [
 
 # Methods served under /api/method/ (signature (request, user, **params)).
 whitelisted_methods: dict = {
+    # The customer pool (公海): claim, release, a manager's assignment.
+    "kuaicrm.claim_customer": "kuaicrm.pool.claim_customer",
+    "kuaicrm.release_customer": "kuaicrm.pool.release_customer",
+    "kuaicrm.assign_pool_customer": "kuaicrm.pool.assign_pool_customer",
+    # Opportunity stage moves with a reason, and time spent per stage.
+    "kuaicrm.change_opportunity_stage": (
+        "kuaicrm.doctype.opportunity.opportunity.change_opportunity_stage"
+    ),
+    "kuaicrm.opportunity_dwell": "kuaicrm.doctype.opportunity.opportunity.opportunity_dwell",
     # The phone's one-tap check-in: location, photos and Complete Visit together.
     "kuaicrm.visit_check_in": "kuaicrm.doctype.customer_visit.customer_visit.visit_check_in",
 }
+
+# Everyone who may claim from a pool reads its customers (read only; kuaicrm/pool.py).
+permission_read_grants: dict = {"Customer": ["kuaicrm.pool.pool_read_grant"]}
