@@ -47,8 +47,6 @@ after_migrate = [
     "kuaicrm.defaults_dedup.install_duplicate_rules",
     # The standard sales reports' Report records (kuaicrm/reports, only the missing ones).
     "kuaicrm.reports.install_reports",
-    # Lead vs lead / customer duplicate rules (kuaicrm/defaults_dedup.py, only the missing ones).
-    "kuaicrm.defaults_dedup.install_duplicate_rules",
 ]
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
