@@ -51,6 +51,26 @@ after_migrate = [
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
 
+# The desk's sidebar lists business DocTypes in a sales rep's order of daily use (the rest
+# follow alphabetically; configuration such as levels, pools and stages is under 设置).
+desk_nav_order: list = [
+    "Lead",
+    "Customer",
+    "Opportunity",
+    "Follow-up Record",
+    "Customer Visit",
+    "Follow-up Task",
+    "Contact",
+    "Contract",
+    "Sales Order",
+    "Product",
+    "Churn Warning",
+]
+
+# Kanban boards: opportunities by stage (columns in the stages' order); a move back, a reopen
+# or a loss asks for the reason the opportunity's stage history records.
+desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_reason"}}
+
 # The desk's home page lists these when due today or overdue (through the permission layer).
 desk_reminders: list = [
     {

@@ -61,6 +61,7 @@ def do_move_card(
 ):
     """Move a kanban card: a workflow action when the board is the workflow's state field,
     else an ordinary save, so validation and permissions are the form's own."""
+    from lowcode.desk.lib import boards
     from lowcode.workflow import engine
     from lowcode.workflow.actions import do_apply_workflow
 
@@ -85,4 +86,9 @@ def do_move_card(
                 )
             )
         return do_apply_workflow(user, doctype, name, choices[0].action, "", reason)
-    return do_save_doc(user, doctype, name, {fieldname: value})
+    data = {fieldname: value}
+    options = boards.board_options(doctype)
+    reason_field = options.get("reason_field")
+    if reason and reason_field and fieldname == options.get("field"):
+        data[reason_field] = reason  # the move's reason, e.g. why an opportunity goes back
+    return do_save_doc(user, doctype, name, data)

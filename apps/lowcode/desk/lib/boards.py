@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count
 
 from lowcode.desk.lib import listing
+from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.meta.registry import exists as doctype_exists
@@ -65,9 +66,17 @@ def board_fields(meta: DocTypeMeta, columns: ColumnSet) -> list[DocField]:
     return found
 
 
+def board_options(doctype: str) -> dict:
+    """What an app says about a DocType's board (hooks ``desk_kanban``): its default ``field``
+    and the ``reason_field`` a move's reason goes to (an opportunity's stage_reason)."""
+    return (get_hooks("desk_kanban") or {}).get(doctype) or {}
+
+
 def default_board_field(meta: DocTypeMeta, choices: list[DocField]) -> str:
-    """The workflow state field if any, else ``status``, else the first Select field."""
+    """The app's choice, else the workflow state field, else ``status``, else the first Select."""
     names = [f.fieldname for f in choices]
+    if board_options(meta.name).get("field") in names:
+        return board_options(meta.name)["field"]
     workflow = engine.get_workflow(meta.name)
     if workflow is not None and workflow.state_field in names:
         return workflow.state_field
@@ -112,8 +121,45 @@ def _column_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters
     return ("link", *_link_specs(user, meta, docfield, base_filters))
 
 
+def ordered_link_values(user: str, docfield: DocField) -> list[str] | None:
+    """All records of a configuration DocType in its own order, or None if it is not one.
+
+    A DocType that declares a sort field of its own (an Opportunity Stage's ``stage_order``,
+    a Customer Level's priority) and has few enabled records is a list of steps: the board
+    shows each of them, empty ones too (a card needs somewhere to go), in that order.
+    """
+    target = docfield.options or ""
+    if not doctype_exists(target) or not has_doctype_permission(user, target):
+        return None
+    target_meta = get_meta(target)
+    sort_field = target_meta.sort_field
+    if (
+        sort_field in ("modified", "creation")
+        or sort_field not in ColumnSet(target_meta, user).columns
+    ):
+        return None
+    filters: list[list[Any]] = []
+    for fieldname, shown in (("enabled", 1), ("disabled", 0)):
+        flag = target_meta.get_field(fieldname)
+        if flag is not None and flag.fieldtype == "Check":
+            filters.append([fieldname, "=", shown])
+    rows = reads.get_list(
+        user,
+        target,
+        fields=["name"],
+        filters=filters,
+        order_by=f"{sort_field} {target_meta.sort_order}, name asc",
+        limit=LINK_COLUMNS + 1,
+    )
+    if len(rows) > LINK_COLUMNS:
+        return None
+    return [row["name"] for row in rows]
+
+
 def _link_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters) -> tuple:
-    """The linked records the user's documents use most, in one grouped query."""
+    """The linked records the user's documents use most, in one grouped query; for a short
+    configuration list (``ordered_link_values``) every record in its order, then any other
+    value still in use (a disabled stage, an unset one)."""
     queryset, columns = reads.filtered_queryset(user, meta.name, base_filters)
     expression = columns.get(docfield.fieldname, "kanban").expression()
     grouped = list(
@@ -124,6 +170,13 @@ def _link_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters) 
         .order_by("-n", "board_key")[: LINK_COLUMNS + 1]
     )
     values = [row["board_key"] for row in grouped[:LINK_COLUMNS]]
+    cut = len(grouped) > LINK_COLUMNS
+    ordered = ordered_link_values(user, docfield)
+    if ordered is not None:
+        used = [row["board_key"] for row in grouped]
+        values = ordered + [v for v in used if v not in ordered and v not in (None, "")]
+        values += [NOT_SET] if any(v in (None, "") for v in used) else []
+        cut = False
     titles = link_titles(user, docfield.options or "", [v for v in values if v])
     specs = []
     for value in values:
@@ -131,7 +184,7 @@ def _link_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters) 
             specs.append((NOT_SET, _("Not set"), [[docfield.fieldname, "is", "not set"]]))
         else:
             specs.append((value, titles.get(value, value), [[docfield.fieldname, "=", value]]))
-    return specs, len(grouped) > LINK_COLUMNS
+    return specs, cut
 
 
 def link_titles(user: str, doctype: str, names: list) -> dict[str, str]:

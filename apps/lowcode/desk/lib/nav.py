@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lowcode import context
+from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import snake_name
@@ -63,7 +64,12 @@ def readable_doctypes(user: str) -> list[dict]:
 
 
 def main_entries(user: str) -> list[dict]:
-    return [e for e in readable_doctypes(user) if not e["is_settings"]]
+    """Business DocTypes in the order apps ask for (hooks ``desk_nav_order``), then the rest
+    alphabetically: a sales rep's daily work first, whatever the DocTypes are called."""
+    entries = [e for e in readable_doctypes(user) if not e["is_settings"]]
+    order = get_hooks("desk_nav_order") or []
+    rank = {doctype: position for position, doctype in enumerate(order)}
+    return sorted(entries, key=lambda e: rank.get(e["doctype"], len(rank)))
 
 
 def settings_entries(user: str) -> list[dict]:

@@ -79,6 +79,10 @@ def kanban_page(request, user, slug):
             "board": board,
             "card_fields": board.card_fields,
             "field": docfield,
+            # A move refused only for want of a reason asks for one (kanban.js).
+            "reason_field": boards.board_options(meta.name).get("reason_field", "")
+            if docfield.fieldname == boards.board_options(meta.name).get("field")
+            else "",
             "view_query": {**state.to_query(start=0), "field": docfield.fieldname},
             "back": request.get_full_path(),
         }

@@ -51,8 +51,12 @@
     bump(to, +1);
     post(card, value, reason).then(({ ok, data }) => {
       card.classList.remove("is-saving");
-      // A workflow step that needs a reason (e.g. marking a lead invalid): ask, then retry.
-      const needsReason = !ok && !reason && (data.errors || []).some((e) => e.field === "reason");
+      // A move refused only for want of a reason (a workflow step such as marking a lead
+      // invalid, or the board's reason field such as an opportunity going back): ask, retry.
+      // Other missing fields (an opportunity's lost reason) are shown, not asked for.
+      const errors = data.errors || [];
+      const isReason = (e) => e.field === "reason" || (board.dataset.reasonField && e.field === board.dataset.reasonField);
+      const needsReason = !ok && !reason && errors.length > 0 && errors.every(isReason);
       if (needsReason) {
         const given = window.prompt(data.message);
         if (given) {
