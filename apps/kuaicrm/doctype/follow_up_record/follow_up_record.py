@@ -75,7 +75,7 @@ class FollowUpRecord(Document):
             self.follow_up_task = None
         else:
             self.follow_up_task = (
-                type(self)
+                get_model(self.doctype)
                 .objects.filter(name=self.name)
                 .values_list("follow_up_task", flat=True)
                 .first()
@@ -184,7 +184,7 @@ class FollowUpRecord(Document):
             },
             ignore_permissions=True,
         )
-        type(self).objects.filter(name=self.name).update(follow_up_task=task.name)
+        get_model(self.doctype).objects.filter(name=self.name).update(follow_up_task=task.name)
         self.follow_up_task = task.name
 
 

@@ -144,7 +144,7 @@ class Opportunity(Document):
         if self.is_new:
             return None
         stored = (
-            type(self)
+            get_model(self.doctype)
             .objects.filter(name=self.name)
             .values("stage", "amount", "forecast_category", "sales_owner", *KEPT_FIELDS)
             .first()
