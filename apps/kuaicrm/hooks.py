@@ -25,11 +25,15 @@ doc_events: dict = {
     # A won opportunity or an approved (submitted) order is the customer's latest deal.
     "Opportunity": {"on_update": ["kuaicrm.pool.record_won_opportunity"]},
     "Sales Order": {"on_submit": ["kuaicrm.pool.record_submitted_order"]},
+    # A lead's returned reason / close details come from the transition's reason.
+    "Workflow Log": {"after_insert": ["kuaicrm.lead_actions.on_workflow_logged"]},
 }
 
 scheduler_events: dict = {
+    # 24-hour first touch: the rep is warned 4 hours before, the supervisor alerted after.
+    "hourly": ["kuaicrm.tasks.check_first_contact"],
     "daily": [
-        "kuaicrm.tasks.mark_overdue_first_contact",
+        "kuaicrm.tasks.remind_follow_up_tasks",
         "kuaicrm.tasks.raise_churn_warnings",
         # Idle customers go back to their pool (公海) by the pool's per-level rules.
         "kuaicrm.pool.return_idle_customers",
@@ -47,6 +51,8 @@ after_migrate = [
     "kuaicrm.defaults_dedup.install_duplicate_rules",
     # The standard sales reports' Report records (kuaicrm/reports, only the missing ones).
     "kuaicrm.reports.install_reports",
+    # Default lead scoring and assignment rules (kuaicrm/defaults_lead.py, only if Lead has none).
+    "kuaicrm.defaults_lead.install_lead_rules",
 ]
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"
@@ -100,6 +106,10 @@ whitelisted_methods: dict = {
     "kuaicrm.opportunity_dwell": "kuaicrm.doctype.opportunity.opportunity.opportunity_dwell",
     # The phone's one-tap check-in: location, photos and Complete Visit together.
     "kuaicrm.visit_check_in": "kuaicrm.doctype.customer_visit.customer_visit.visit_check_in",
+    # Lead → customer + contact + opportunity in one transaction (kuaicrm/conversion.py).
+    "kuaicrm.convert_lead": "kuaicrm.conversion.convert_lead",
+    # Hand a lead to one user; an untouched lead's 24-hour clock restarts.
+    "kuaicrm.reassign_lead": "kuaicrm.lead_actions.reassign_lead",
 }
 
 # Everyone who may claim from a pool reads its customers (read only; kuaicrm/pool.py).

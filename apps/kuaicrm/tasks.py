@@ -2,16 +2,156 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
+# Seed 003: every new lead is touched within 24 hours; the responsible rep hears of it
+# beforehand, and the supervisor when it is missed.
+FIRST_CONTACT_WARNING_HOURS = 4
+# Leads that no longer wait for a first touch.
+FIRST_CONTACT_DONE_STATUSES = ("Invalid", "Closed", "Converted")
 
-def mark_overdue_first_contact() -> int:
-    """Return how many open leads missed their first-contact deadline (alerts come with the SLA rules)."""
+
+def _responsible(lead) -> list[str]:
+    """The lead's assignees, or its owner when nobody is assigned."""
+    from lowcode.models import Assignment
+
+    assignees = Assignment.objects.filter(ref_doctype="Lead", docname=lead.name).values_list(
+        "user", flat=True
+    )
+    return sorted(set(assignees)) or [lead.owner]
+
+
+def _supervisors(users: list[str]) -> list[str]:
+    """Each user's department head (the SLA engine's "Supervisor"), or the next head up
+    the department tree when their own department has none or they head it."""
+    from lowcode.rules.sla import department_head
+    from lowcode.workflow.engine import supervisor_of
+
+    heads = set()
+    for user in users:
+        head = department_head(user)
+        if not head or head == user:
+            head = supervisor_of(user)
+        if head:
+            heads.add(head)
+    return sorted(heads)
+
+
+def check_first_contact(now=None) -> tuple[int, int]:
+    """Hourly: warn before the first-contact deadline, alert the supervisor once it passes.
+
+    Each lead is claimed by a conditional UPDATE of its flag (which locks the row until the
+    commit), so overlapping runs take turns and nobody is told twice. Return (reminded,
+    alerted).
+    """
+    from django.db import transaction
+    from django.db.models import Q
+
     from lowcode.documents.factory import get_model
+    from lowcode.i18n import _
+    from lowcode.notify.actions import do_notify
 
+    now = now or timezone.now()
     Lead = get_model("Lead")
+    waiting = Lead.objects.filter(
+        first_contacted_on__isnull=True,
+        first_contact_due__lte=now + dt.timedelta(hours=FIRST_CONTACT_WARNING_HOURS),
+        archived=False,
+    ).exclude(status__in=FIRST_CONTACT_DONE_STATUSES)
+    due_soon = waiting.filter(first_contact_due__gt=now, first_contact_reminded=False)
+    overdue = waiting.filter(first_contact_due__lte=now, first_contact_alerted=False)
+    reminded = alerted = 0
+    for lead in due_soon.order_by("first_contact_due", "name").iterator(chunk_size=500):
+        with transaction.atomic():
+            if not Lead.objects.filter(
+                Q(first_contacted_on__isnull=True),
+                name=lead.name,
+                first_contact_reminded=False,
+            ).update(first_contact_reminded=True):
+                continue  # contacted meanwhile, or another run took it
+            do_notify(
+                _responsible(lead),
+                _(
+                    "First contact due soon: lead {lead} must be contacted by {due}",
+                    lead=lead.get_title(),
+                    due=f"{timezone.localtime(lead.first_contact_due):%Y-%m-%d %H:%M}",
+                ),
+                reference_doctype="Lead",
+                reference_name=lead.name,
+            )
+            reminded += 1
+    for lead in overdue.order_by("first_contact_due", "name").iterator(chunk_size=500):
+        with transaction.atomic():
+            if not Lead.objects.filter(
+                Q(first_contacted_on__isnull=True),
+                name=lead.name,
+                first_contact_alerted=False,
+            ).update(first_contact_alerted=True, first_contact_status="Overdue"):
+                continue
+            responsible = _responsible(lead)
+            due = f"{timezone.localtime(lead.first_contact_due):%Y-%m-%d %H:%M}"
+            do_notify(
+                responsible,
+                _(
+                    "First contact overdue: lead {lead} was due to be contacted by {due}",
+                    lead=lead.get_title(),
+                    due=due,
+                ),
+                reference_doctype="Lead",
+                reference_name=lead.name,
+            )
+            supervisors = [s for s in _supervisors(responsible) if s not in responsible]
+            do_notify(
+                supervisors,
+                _(
+                    "First contact overdue: lead {lead} of {users} was due to be contacted by {due}",
+                    lead=lead.get_title(),
+                    users=", ".join(responsible),
+                    due=due,
+                ),
+                reference_doctype="Lead",
+                reference_name=lead.name,
+            )
+            alerted += 1
+    return reminded, alerted
 
-    return Lead.objects.filter(status="Open", first_contact_due__lt=timezone.now()).count()
+
+def remind_follow_up_tasks(today=None) -> int:
+    """Daily: tell each assignee of an open follow-up task due today or overdue, once."""
+    from django.db import transaction
+
+    from lowcode.documents.factory import get_model
+    from lowcode.i18n import _
+    from lowcode.notify.actions import do_notify
+
+    today = today or timezone.localdate()
+    Task = get_model("Follow-up Task")
+    due = Task.objects.filter(status="Open", reminded=False, due_date__lte=today)
+    reminded = 0
+    for task in due.order_by("due_date", "name").iterator(chunk_size=500):
+        with transaction.atomic():
+            if not Task.objects.filter(name=task.name, reminded=False, status="Open").update(
+                reminded=True
+            ):
+                continue
+            if task.due_date < today:
+                subject = _(
+                    "Follow-up task overdue: {subject} (due {due})",
+                    subject=task.subject,
+                    due=f"{task.due_date:%Y-%m-%d}",
+                )
+            else:
+                subject = _("Follow-up task due today: {subject}", subject=task.subject)
+            do_notify(
+                [task.assigned_to],
+                subject,
+                reference_doctype="Follow-up Task",
+                reference_name=task.name,
+            )
+            reminded += 1
+    return reminded
 
 
 # Days without a follow-up after which an active customer is at risk, by customer level:
@@ -21,8 +161,6 @@ SILENT_DAYS_BY_LEVEL = {"A": 30, "B": 60, "C": 90, "": 90}
 
 def raise_churn_warnings(now=None) -> list[str]:
     """Open a Churn Warning for every active customer silent too long (seed 000, flow 4)."""
-    import datetime as dt
-
     from django.db.models import Q
 
     from lowcode.documents.actions import do_insert_doc

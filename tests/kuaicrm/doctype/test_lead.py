@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kuaicrm.tasks import mark_overdue_first_contact
+from kuaicrm.tasks import check_first_contact
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
 
@@ -56,15 +56,27 @@ def test_emails_are_stored_lower_case_on_save_too(users):
     assert saved.email_id == "boss@example.cn"
 
 
-def test_overdue_open_leads_are_counted(users):
+def test_only_open_leads_never_contacted_are_flagged_overdue(users):
     past = timezone.now() - dt.timedelta(hours=1)
-    do_insert_doc("rep", "Lead", {"lead_name": "甲", "first_contact_due": past})
+    overdue = do_insert_doc("rep", "Lead", {"lead_name": "甲", "first_contact_due": past}).name
     do_insert_doc(
-        "rep", "Lead", {"lead_name": "乙", "first_contact_due": past, "status": "Contacted"}
+        "rep", "Lead", {"lead_name": "乙", "first_contact_due": past, "first_contacted_on": past}
+    )
+    do_insert_doc(
+        "rep",
+        "Lead",
+        {
+            "lead_name": "丁",
+            "first_contact_due": past,
+            "status": "Invalid",
+            "close_reason": "Duplicate",
+        },
     )
     do_insert_doc("rep", "Lead", {"lead_name": "丙"})
 
-    assert mark_overdue_first_contact() == 1
+    assert check_first_contact() == (0, 1)
+    flagged = get_model("Lead").objects.filter(first_contact_status="Overdue")
+    assert list(flagged.values_list("name", flat=True)) == [overdue]
 
 
 def test_a_sales_user_sees_own_leads_and_the_manager_sees_the_department(users, api):

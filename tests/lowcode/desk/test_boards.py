@@ -212,7 +212,7 @@ def test_the_quality_gate_refuses_a_move_to_qualified_naming_what_is_missing(des
 
 @pytest.mark.usefixtures("workflows")
 def test_a_move_into_a_step_that_needs_a_reason_asks_for_it_then_records_it(desk):
-    name = lead("rep")
+    name = lead("rep", close_reason="Unreachable")  # an invalid lead also needs a close reason
     client = desk("rep")
 
     asked = move(client, name, "Invalid", field="workflow_state")

@@ -68,6 +68,11 @@ def test_invalid_and_no_intent_leads_are_archived(workflows, api):
     rep, manager = api("rep"), api("manager")
     invalid, closed = _new_lead(rep), _new_lead(rep)
     assert act(rep, L, invalid, "Mark Invalid").status_code == 417  # a reason is required
+    # and a close reason (kuaicrm's Lead controller: invalid and closed leads say why)
+    refused = act(rep, L, invalid, "Mark Invalid", reason="空号,无法联系")
+    assert [e["field"] for e in refused.json()["errors"]] == ["close_reason"]
+    for name, why in ((invalid, "Unreachable"), (closed, "No Budget")):
+        assert rep.put(f"/api/resource/Lead/{name}", {"close_reason": why}).status_code == 200
     assert state_after(rep, L, invalid, "Mark Invalid", reason="空号,无法联系") == "Invalid"
     assert get_model(L).objects.get(name=invalid).status == "Invalid"
     assert state_after(rep, L, invalid, "Archive") == "Archived Invalid"
@@ -110,6 +115,7 @@ def test_the_quality_gate_names_what_a_lead_lacks(workflows, api):
 def test_reasons_for_invalid_and_closed_leads_are_logged(workflows, api):
     rep = api("rep")
     name = _new_lead(rep)
+    rep.put(f"/api/resource/Lead/{name}", {"close_reason": "Duplicate"})
     state_after(rep, L, name, "Mark Invalid", reason="重复线索")
     entry = get_model("Workflow Log").objects.get(reference_name=name, action="Mark Invalid")
     assert (entry.reason, entry.is_exception) == ("重复线索", False)

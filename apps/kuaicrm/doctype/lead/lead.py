@@ -1,4 +1,21 @@
-"""Lead (线索): a prospective customer not yet qualified."""
+"""Lead (线索): a prospective customer not yet qualified.
+
+With the Lead Qualification workflow active (apps/kuaicrm/workflow/lead_qualification.json)
+the controller enforces what each step needs and keeps the plain fields in step with the
+workflow state, so lists, filters and reports that read ``status`` stay right:
+
+- entering Qualified, or New again from Returned (Resubmit): the quality gate — company
+  size, budget range and a decision maker (designation plus a mobile or an email);
+- entering Invalid or Closed: a close reason (the transition's free-text reason is logged
+  too, and copied to ``close_details`` by ``kuaicrm.lead_actions.on_workflow_logged``);
+- entering an archived state: ``archived`` and ``archived_on``; an archived lead then refuses
+  every edit except a System Manager's;
+- entering Contacted: ``first_contacted_on`` when the first touch was not recorded yet
+  (normally a Follow-up Record records it), with On Time / Overdue against the deadline;
+- every transition: ``status`` from ``STATUS_BY_STATE`` (a converted lead stays Converted).
+  An edit or an import between transitions may still set ``status``; the next transition
+  sets it back in step.
+"""
 
 from __future__ import annotations
 
@@ -10,53 +27,153 @@ from django.utils import timezone
 
 from lowcode.documents.document import Document
 from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, ValidationError
+from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
+from lowcode.permissions.core import ADMINISTRATOR, get_roles
 
 FIRST_CONTACT_HOURS = 24
 # Score bands of 线索优先级 (seed 001 §1.2: priority follows the score), highest first.
 PRIORITY_BANDS = ((60, "High"), (30, "Medium"), (None, "Low"))
-# The quality gate (seed 000 flow 1, 判断线索质量): what a lead needs before it is qualified.
+# The quality gate (seed 000 flow 1, 判断线索质量; seed 003: 公司规模、预算范围、决策人联系方式).
 QUALIFIED_STATE = "Qualified"
 QUALITY_GATE_FIELDS = ("company_size", "budget_range", "designation")
+NEW_STATE = "New"
+RETURNED_STATE = "Returned"
+CONTACTED_STATE = "Contacted"
+# States a lead enters only with a close reason (seed 000: 标记为无效, 关闭线索).
+CLOSING_STATES = ("Invalid", "Closed")
+ARCHIVED_STATES = ("Archived Invalid", "Archived Closed")
+CONVERTED = "Converted"
+# Lead.status for each workflow state. A state an administrator adds and leaves out here
+# keeps whatever status the lead had.
+STATUS_BY_STATE = {
+    "New": "Open",
+    "Returned": "Open",
+    "Qualified": "Qualified",
+    "Assigned": "Qualified",
+    "Follow-up Planned": "Qualified",
+    "Contacted": "Contacted",
+    "Demo Scheduled": "Contacted",
+    "Re-evaluation": "Contacted",
+    "Nurturing": "Nurturing",
+    "Invalid": "Invalid",
+    "Archived Invalid": "Invalid",
+    "Closed": "Closed",
+    "Archived Closed": "Closed",
+    "Opportunity": CONVERTED,
+    "Supervisor Review": CONVERTED,
+    "Confirmed Opportunity": CONVERTED,
+}
+SYSTEM_MANAGER = "System Manager"
 
 
 class Lead(Document):
     first_contact_due: dt.datetime | None
+    first_contacted_on: dt.datetime | None
+    first_contact_status: str | None
     mobile_no: str | None
     email_id: str | None
     score: int | None
     priority: str | None
+    status: str
+    close_reason: str | None
+    archived: bool
+    archived_on: dt.datetime | None
+    converted_on: dt.datetime | None
 
     def validate(self) -> None:
+        self.check_not_archived()
         self.set_first_contact_due()
         self.check_quality_gate()
+        self.check_close_reason()
+        self.follow_workflow_state()
 
     def before_save(self) -> None:
         self.set_priority()  # after the validate hooks, which compute the score
 
-    def check_quality_gate(self) -> None:
-        """A lead is qualified only with its size, budget and a decision maker to contact."""
+    # -- what the state needs ---------------------------------------------------------
+
+    def _states(self) -> tuple[str | None, str | None]:
+        """(state before this save, state now); (None, None) without an active workflow."""
+        from lowcode.workflow import engine
+
+        workflow = engine.get_workflow(self.doctype)
+        if workflow is None:
+            return None, None
         before: Any = self._doc_before_save or {}
-        entering = self.get("workflow_state") == QUALIFIED_STATE
-        if not entering or before.get("workflow_state") == QUALIFIED_STATE:
+        return before.get(workflow.state_field), self.get(workflow.state_field)
+
+    def _entering(self) -> str | None:
+        """The state this save moves the lead into, if it moves it."""
+        previous, current = self._states()
+        return current if current and current != previous else None
+
+    def check_not_archived(self) -> None:
+        """Archived leads are read-only, except for a System Manager."""
+        before: Any = self._doc_before_save or {}
+        if not before.get("archived"):
+            return
+        user = self.acting_user or self.modified_by
+        if user == ADMINISTRATOR or SYSTEM_MANAGER in get_roles(user):
+            return
+        raise PermissionError(
+            _("Lead {name} is archived and can no longer be changed", name=self.name)
+        )
+
+    def check_quality_gate(self) -> None:
+        """A lead is qualified, or resubmitted, only with size, budget and a decision maker."""
+        previous, entering = self._states()
+        resubmitted = entering == NEW_STATE and previous == RETURNED_STATE
+        if entering == previous or (entering != QUALIFIED_STATE and not resubmitted):
             return
         missing = [f for f in QUALITY_GATE_FIELDS if not self.get(f)]
         if not (self.mobile_no or self.email_id):
             missing.append("mobile_no")
-        if missing:
-            errors = [
-                FieldError(
-                    fieldname,
-                    "quality_gate",
-                    _(
-                        "{label} is required to qualify a lead",
-                        label=label_of(self.meta.get_field(fieldname)),
-                    ),
-                )
-                for fieldname in missing
-            ]
+        errors = []
+        for fieldname in missing:
+            label = label_of(self.meta.get_field(fieldname))
+            message = (
+                _("{label} is required to resubmit a lead", label=label)
+                if resubmitted
+                else _("{label} is required to qualify a lead", label=label)
+            )
+            errors.append(FieldError(fieldname, "quality_gate", message))
+        if errors:
             raise ValidationError("; ".join(e.message for e in errors), errors)
+
+    def check_close_reason(self) -> None:
+        """Marking a lead invalid or closing it needs a close reason."""
+        if self._entering() in CLOSING_STATES and not self.close_reason:
+            message = _(
+                "{label} is required to close a lead",
+                label=label_of(self.meta.get_field("close_reason")),
+            )
+            raise ValidationError(message, [FieldError("close_reason", "reqd", message)])
+
+    def follow_workflow_state(self) -> None:
+        """On a transition: status, archiving and the first touch follow the new state."""
+        entering = self._entering()
+        if entering is None:
+            return
+        if self.converted_on:
+            self.status = CONVERTED
+        elif entering in STATUS_BY_STATE:
+            self.status = STATUS_BY_STATE[entering]
+        if entering in ARCHIVED_STATES and not self.archived:
+            self.archived, self.archived_on = True, timezone.now()
+        if entering == CONTACTED_STATE:
+            self.record_first_contact(timezone.now())
+
+    def record_first_contact(self, when: dt.datetime) -> None:
+        """Record the first touch once: when, and whether it met the 24-hour deadline."""
+        if self.first_contacted_on:
+            return
+        self.first_contacted_on = when
+        late = self.first_contact_due is not None and when > self.first_contact_due
+        if late or self.first_contact_status == "Overdue":
+            self.first_contact_status = "Overdue"
+        else:
+            self.first_contact_status = "On Time"
 
     def set_priority(self) -> None:
         score = self.score or 0
