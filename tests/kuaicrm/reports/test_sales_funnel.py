@@ -18,7 +18,7 @@ REPORT = "Sales Funnel"
 def expected(deals) -> dict:
     """Per stage: in it now (count, amount, weighted) and reached, from what was made."""
     stored = {deal.name: deal.stored() for deal in deals}
-    figures = {}
+    figures: dict[str, dict] = {}
     for stage in FUNNEL:
         here = [d for d in deals if d.stage == stage]
         figures[stage] = {
