@@ -77,6 +77,9 @@ desk_nav_order: list = [
 # or a loss asks for the reason the opportunity's stage history records.
 desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_reason"}}
 
+# "Use my location" on the form fills these latitude/longitude pairs from the phone's GPS.
+desk_location_fields: dict = {"Customer Visit": [["checkin_latitude", "checkin_longitude"]]}
+
 # The desk's home page lists these when due today or overdue (through the permission layer).
 desk_reminders: list = [
     {

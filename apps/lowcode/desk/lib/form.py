@@ -117,6 +117,15 @@ def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
     return [rows[i] for i in sorted(rows)]
 
 
+def location_pairs(doctype: str) -> dict[str, str]:
+    """Longitude field → its latitude field, for the pairs an app names (hooks
+    ``desk_location_fields``): the form offers "use my location" to fill both from the device."""
+    from lowcode.hooks_loader import get_hooks
+
+    pairs = (get_hooks("desk_location_fields") or {}).get(doctype) or []
+    return {longitude: latitude for latitude, longitude in pairs}
+
+
 def child_columns(table: DocField) -> list[DocField]:
     """The child table's editable columns: ``in_list_view`` ones, else the first five."""
     child = get_meta(table.options or "")

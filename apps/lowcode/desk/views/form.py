@@ -114,6 +114,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "title": (values.get(meta.title_field) if meta.title_field else None)
         or (doc.name if doc else _("New {doctype}", doctype=_(doctype))),
         "child_columns": {f.fieldname: form_lib.child_columns(f) for f in meta.table_fields},
+        "location_pairs": form_lib.location_pairs(doctype),
     }
 
 

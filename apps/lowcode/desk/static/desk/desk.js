@@ -276,6 +276,30 @@
     );
   });
 
+  // A latitude/longitude pair of number fields (hooks desk_location_fields): one tap fills both.
+  document.addEventListener("click", (event) => {
+    const fill = event.target.closest(".geo-fill");
+    if (!fill) return;
+    if (!navigator.geolocation) return toast(T.location + "n/a", "red");
+    fill.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        fill.disabled = false;
+        [[fill.dataset.latitude, pos.coords.latitude], [fill.dataset.longitude, pos.coords.longitude]].forEach(([id, value]) => {
+          const input = document.getElementById(id);
+          if (!input) return;
+          input.value = value.toFixed(6);
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+      },
+      (err) => {
+        fill.disabled = false;
+        toast(T.location + err.message, "red");
+      },
+      { enableHighAccuracy: true, timeout: 15000 }
+    );
+  });
+
   // ---------------------------------------------------------------- form: workflow actions
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".wf-action");
