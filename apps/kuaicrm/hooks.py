@@ -102,6 +102,10 @@ whitelisted_methods: dict = {
     "kuaicrm.claim_customer": "kuaicrm.pool.claim_customer",
     "kuaicrm.release_customer": "kuaicrm.pool.release_customer",
     "kuaicrm.assign_pool_customer": "kuaicrm.pool.assign_pool_customer",
+    # Customers: duplicates, merge, the 360° view (kuaicrm/customers.py).
+    "kuaicrm.find_duplicate_customers": "kuaicrm.customers.find_duplicate_customers",
+    "kuaicrm.merge_customers": "kuaicrm.customers.merge_customers",
+    "kuaicrm.customer_360": "kuaicrm.customers.customer_360",
     # Opportunity stage moves with a reason, and time spent per stage.
     "kuaicrm.change_opportunity_stage": (
         "kuaicrm.doctype.opportunity.opportunity.change_opportunity_stage"
@@ -117,3 +121,30 @@ whitelisted_methods: dict = {
 
 # Everyone who may claim from a pool reads its customers (read only; kuaicrm/pool.py).
 permission_read_grants: dict = {"Customer": ["kuaicrm.pool.pool_read_grant"]}
+
+# Connections of a document (the desk's connections page, kuaicrm.customer_360), in this order;
+# DocTypes not installed yet (quotes, payments, tickets) are skipped until a release adds them.
+document_connections: dict = {
+    "Customer": [
+        {"doctype": "Contact", "key": "contacts",
+         "fields": ["full_name", "designation", "mobile_no", "email_id", "is_decision_maker"]},
+        {"doctype": "Lead", "key": "leads",
+         "fields": ["lead_name", "status", "mobile_no", "score", "owner"]},
+        {"doctype": "Opportunity", "key": "opportunities",
+         "fields": ["opportunity_name", "stage", "status", "amount", "probability",
+                    "expected_close_date", "sales_owner"]},
+        {"doctype": "Follow-up Record", "key": "follow_up_records",
+         "fields": ["content", "followup_method", "followed_up_on", "intent", "owner"]},
+        {"doctype": "Follow-up Task", "key": "follow_up_tasks",
+         "fields": ["subject", "status", "due_date", "assigned_to"]},
+        {"doctype": "Customer Visit", "key": "visits",
+         "fields": ["visit_title", "visit_date", "workflow_state", "owner"]},
+        {"doctype": "Quotation", "key": "quotes"},
+        {"doctype": "Contract", "key": "contracts",
+         "fields": ["contract_title", "amount", "workflow_state", "sales_owner"]},
+        {"doctype": "Sales Order", "key": "orders",
+         "fields": ["name", "order_date", "grand_total", "workflow_state", "sales_owner"]},
+        {"doctype": "Payment Entry", "key": "payments"},
+        {"doctype": "Ticket", "key": "tickets"},
+    ]
+}  # fmt: skip

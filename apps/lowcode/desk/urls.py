@@ -4,7 +4,18 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from lowcode.desk.views import admin, auth, boards, dataimport, form, home, listview, pwa, reports
+from lowcode.desk.views import (
+    admin,
+    auth,
+    boards,
+    connections,
+    dataimport,
+    form,
+    home,
+    listview,
+    pwa,
+    reports,
+)
 
 urlpatterns = [
     path("login", auth.login_page, name="desk-login"),
@@ -27,6 +38,7 @@ urlpatterns = [
     *reports.urlpatterns,
     *dataimport.urlpatterns,
     *admin.urlpatterns,
+    *connections.urlpatterns,
     path("app/<str:slug>", listview.list_page, name="desk-list"),
     path("app/<str:slug>/bulk", listview.bulk_action, name="desk-bulk"),
     path("app/<str:slug>/export", listview.export_view, name="desk-export"),

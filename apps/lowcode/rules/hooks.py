@@ -21,3 +21,7 @@ whitelisted_methods = {
     "lowcode.rules.get_score_log": f"{_R}.scoring.get_score_log",
     "lowcode.rules.rescore": f"{_R}.scoring.rescore",
 }
+
+# Rows derived from one document (its normalised keys, its score explanation): a merge
+# deletes the source's and the target's are recomputed on its save (lowcode.documents.merge).
+merge_drop_doctypes = ["Duplicate Key", "Score Log"]

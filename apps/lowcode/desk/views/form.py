@@ -25,7 +25,7 @@ from lowcode.permissions.core import (
     is_administrator,
     permitted_levels,
 )
-from lowcode.query import reads
+from lowcode.query import connections, reads
 from lowcode.query.serialize import to_json
 from lowcode.workflow import engine as workflow_engine
 
@@ -114,6 +114,8 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "title": (values.get(meta.title_field) if meta.title_field else None)
         or (doc.name if doc else _("New {doctype}", doctype=_(doctype))),
         "child_columns": {f.fieldname: form_lib.child_columns(f) for f in meta.table_fields},
+        # A hook-declared connections page (lowcode.query.connections) links from the form.
+        "has_connections": doc is not None and bool(connections.declared(doctype)),
         "location_pairs": form_lib.location_pairs(doctype),
     }
 
