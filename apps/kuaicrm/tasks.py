@@ -11,6 +11,10 @@ from django.utils import timezone
 FIRST_CONTACT_WARNING_HOURS = 4
 # Leads that no longer wait for a first touch.
 FIRST_CONTACT_DONE_STATUSES = ("Invalid", "Closed", "Converted")
+# Only deadlines of the last week are checked (as the SLA rules' lookback_days): this bounds
+# each run to an index range, and a site upgrading with years of untouched leads does not
+# alert every supervisor about all of them at once.
+FIRST_CONTACT_LOOKBACK_DAYS = 7
 
 
 def _responsible(lead) -> list[str]:
@@ -47,7 +51,6 @@ def check_first_contact(now=None) -> tuple[int, int]:
     alerted).
     """
     from django.db import transaction
-    from django.db.models import Q
 
     from lowcode.documents.factory import get_model
     from lowcode.i18n import _
@@ -58,6 +61,7 @@ def check_first_contact(now=None) -> tuple[int, int]:
     waiting = Lead.objects.filter(
         first_contacted_on__isnull=True,
         first_contact_due__lte=now + dt.timedelta(hours=FIRST_CONTACT_WARNING_HOURS),
+        first_contact_due__gte=now - dt.timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS),
         archived=False,
     ).exclude(status__in=FIRST_CONTACT_DONE_STATUSES)
     due_soon = waiting.filter(first_contact_due__gt=now, first_contact_reminded=False)
@@ -66,9 +70,7 @@ def check_first_contact(now=None) -> tuple[int, int]:
     for lead in due_soon.order_by("first_contact_due", "name").iterator(chunk_size=500):
         with transaction.atomic():
             if not Lead.objects.filter(
-                Q(first_contacted_on__isnull=True),
-                name=lead.name,
-                first_contact_reminded=False,
+                name=lead.name, first_contacted_on__isnull=True, first_contact_reminded=False
             ).update(first_contact_reminded=True):
                 continue  # contacted meanwhile, or another run took it
             do_notify(
@@ -85,9 +87,7 @@ def check_first_contact(now=None) -> tuple[int, int]:
     for lead in overdue.order_by("first_contact_due", "name").iterator(chunk_size=500):
         with transaction.atomic():
             if not Lead.objects.filter(
-                Q(first_contacted_on__isnull=True),
-                name=lead.name,
-                first_contact_alerted=False,
+                name=lead.name, first_contacted_on__isnull=True, first_contact_alerted=False
             ).update(first_contact_alerted=True, first_contact_status="Overdue"):
                 continue
             responsible = _responsible(lead)

@@ -116,6 +116,8 @@ def test_the_first_contact_job_warns_the_assignee_then_alerts_the_supervisor_onc
     name = new_lead(rep)
     later = new_lead(rep, first_contact_due=(now + dt.timedelta(hours=48)).isoformat())
     touched = new_lead(rep, first_contact_due=(now - dt.timedelta(hours=1)).isoformat())
+    # a deadline older than the job's one-week lookback is history, not an alert
+    stale = new_lead(rep, first_contact_due=(now - dt.timedelta(days=10)).isoformat())
     # (what a Follow-up Record on the lead records)
     get_model(L).objects.filter(name=touched).update(first_contacted_on=now)
     handed = rep.post("/api/method/kuaicrm.reassign_lead", {"lead": name, "assign_to": "rep2"})
@@ -143,7 +145,7 @@ def test_the_first_contact_job_warns_the_assignee_then_alerts_the_supervisor_onc
     assert len([s for s in subjects("rep2", name) if s.startswith("首次联系已超时")]) == 1
     alerts = [s for s in subjects("manager", name) if s.startswith("首次联系超时预警")]
     assert len(alerts) == 1 and "rep2" in alerts[0]
-    assert subjects("manager", touched) == []
+    assert subjects("manager", touched) == subjects("manager", stale) == []
     seen = api("manager").get(
         "/api/resource/" + quote("Notification Log"), {"fields": ["subject", "document_name"]}
     )
