@@ -35,20 +35,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from lowcode.documents.actions import (
     _now,
     _snapshot,
     _version_data,
     apply_input,
-    run_event,
     validate_doc,
 )
 from lowcode.documents.factory import get_model
 from lowcode.documents.naming import NumberPool, make_name
 from lowcode.documents.validation import resolve_default
 from lowcode.exceptions import PermissionError, ValidationError
+from lowcode.hooks_loader import doc_event_handlers
 from lowcode.i18n import _
 from lowcode.meta import registry
 
@@ -68,6 +68,30 @@ class BatchFailed(Exception):
 def current() -> BulkInsert | None:
     """The batch being prepared or written in this context, for batch-aware handlers."""
     return _current.get()
+
+
+def insert_rows(model: Any, rows: list[Any]) -> None:
+    """INSERT model instances with one ``executemany`` per chunk (what bulk_create does,
+    without compiling a statement per chunk: for a 60-column DocType that was most of it).
+
+    Values go through each field's ``get_db_prep_save`` like every ORM save; the instances
+    are marked saved afterwards, as ``save()`` marks them.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.column != "id"]
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model
+    params = [
+        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), INSERT_CHUNK):
+            cursor.executemany(sql, params[start : start + INSERT_CHUNK])
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
 
 
 def blocker(doctype: str) -> str | None:
@@ -102,6 +126,7 @@ class BulkInsert:
         self.pool = NumberPool()
         self._deferred: dict[int, list[Any]] = {}  # id(doc) → side records to insert
         self._accept_hooks: dict[str, Callable[[Any], None]] = {}
+        self._handlers: dict[str, list[Callable]] = {}
 
     @contextmanager
     def active(self) -> Iterator[BulkInsert]:
@@ -120,6 +145,15 @@ class BulkInsert:
     def on_accept(self, key: str, hook: Callable[[Any], None]) -> None:
         """Call ``hook(doc)`` for each document that passes validation (once per ``key``)."""
         self._accept_hooks.setdefault(key, hook)
+
+    def run_event(self, doc, event: str) -> None:
+        """``actions.run_event`` with the handler list resolved once per batch."""
+        getattr(doc, event)()
+        handlers = self._handlers.get(event)
+        if handlers is None:
+            handlers = self._handlers[event] = doc_event_handlers(self.doctype, event)
+        for handler in handlers:
+            handler(doc, event)
 
     # -- preparing --------------------------------------------------------------------
     def add(self, data: dict):
@@ -151,15 +185,15 @@ class BulkInsert:
         errors = apply_input(doc, meta, data, user, is_new=True, check_levels=True)
         if errors:
             validate_doc(doc, meta, user, errors)
-        run_event(doc, "before_insert")
+        self.run_event(doc, "before_insert")
         doc.name = make_name(
             doc, requested=data.get("name") if isinstance(data.get("name"), str) else None
         )
         if len(doc.name) > 140:
             raise ValidationError(_("Name is too long: at most 140 characters"))
-        run_event(doc, "validate")
+        self.run_event(doc, "validate")
         validate_doc(doc, meta, user)
-        run_event(doc, "before_save")
+        self.run_event(doc, "before_save")
 
     # -- writing ----------------------------------------------------------------------
     def write(self) -> list[Any]:
@@ -171,19 +205,19 @@ class BulkInsert:
         try:
             with transaction.atomic():
                 self.pool.commit()
-                self.model.objects.bulk_create(docs, batch_size=INSERT_CHUNK)
+                insert_rows(self.model, docs)
                 if self.meta.track_changes:
                     self._write_versions(docs)
                 for doc in docs:  # bulk_create marked them saved, as doc.save() does
-                    run_event(doc, "after_insert")
-                    run_event(doc, "on_update")
+                    self.run_event(doc, "after_insert")
+                    self.run_event(doc, "on_update")
                 records: dict[Any, list[Any]] = {}
                 for bucket in (deferred, self._deferred):  # before and during the hooks
                     for doc in docs:
                         for record in bucket.get(id(doc), []):
                             records.setdefault(type(record), []).append(record)
                 for model, rows in records.items():
-                    model.objects.bulk_create(rows, batch_size=INSERT_CHUNK)
+                    insert_rows(model, rows)
         except Exception as exc:
             raise BatchFailed(str(exc) or type(exc).__name__) from exc
         finally:
@@ -193,7 +227,8 @@ class BulkInsert:
     def _write_versions(self, docs: list[Any]) -> None:
         from lowcode.models import Version
 
-        Version.objects.bulk_create(
+        insert_rows(
+            Version,
             [
                 Version(
                     ref_doctype=self.doctype,
@@ -207,5 +242,4 @@ class BulkInsert:
                 )
                 for doc in docs
             ],
-            batch_size=INSERT_CHUNK,
         )

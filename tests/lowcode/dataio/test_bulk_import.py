@@ -175,9 +175,7 @@ def _import_rolled_back(
         with transaction.atomic(), CaptureQueriesContext(connection) as queries:
             outcome = _outcome(_run(client, content, capture, **values))
             transaction.set_rollback(True)
-    inserts = [
-        q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "tabLead"')
-    ]
+    inserts = [q["sql"] for q in queries.captured_queries if 'INSERT INTO "tabLead"' in q["sql"]]
     return outcome, len(inserts)
 
 
