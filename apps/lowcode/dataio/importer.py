@@ -405,13 +405,15 @@ class Importer:
         stored = self._stored_fingerprints(rows)
         duplicates = self._stored_duplicates(rows) if self.specs else {}
         if self.plan.dedup_mode == DedupMode.MERGE:
-            self._load_targets(
-                {
-                    name
-                    for (doctype, _f, _k), name in duplicates.items()
-                    if doctype == self.plan.doctype
-                }
-            )
+            # Only rows this run has not imported before can merge (re-runs load nothing).
+            wanted = {
+                (doctype, fieldname, key)
+                for row in rows
+                if row.fingerprint not in stored
+                for doctype, fieldname, key, _own, blocks in row.keys
+                if blocks and doctype == self.plan.doctype
+            }
+            self._load_targets({name for found, name in duplicates.items() if found in wanted})
         if not self.bulk:
             return [self._insert(row, stored, duplicates) for row in rows]
         results = [self._insert(row, stored, duplicates) for row in rows]
@@ -660,7 +662,8 @@ class Importer:
                 reference_doctype=self.plan.doctype, row_hash__in=chunk
             ).delete()
         now = timezone.now()
-        key_model.objects.bulk_create(
+        bulk.insert_rows(
+            key_model,
             [
                 key_model(
                     name=uuid.uuid4().hex[:20],
@@ -675,7 +678,6 @@ class Importer:
                 )
                 for fingerprint, name in self.new_fingerprints.items()
             ],
-            batch_size=LOOKUP_CHUNK,
         )
         self.new_fingerprints, self.stale_fingerprints = {}, set()
 
@@ -808,9 +810,8 @@ def _run(plan: Plan, user: str, data_import: str) -> Counter:
             results = importer.run_batch(batch)
             importer.flush_fingerprints(data_import)
             now = timezone.now()
-            log_model.objects.bulk_create(
-                [_log_row(log_model, data_import, user, now, r) for r in results],
-                batch_size=LOOKUP_CHUNK,
+            bulk.insert_rows(
+                log_model, [_log_row(log_model, data_import, user, now, r) for r in results]
             )
             totals.update(r.outcome for r in results)
             _set(
