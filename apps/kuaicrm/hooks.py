@@ -80,6 +80,106 @@ desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_re
 # "Use my location" on the form fills these latitude/longitude pairs from the phone's GPS.
 desk_location_fields: dict = {"Customer Visit": [["checkin_latitude", "checkin_longitude"]]}
 
+# Buttons on a form (lowcode/desk/lib/form_actions.py): a dialog that calls a whitelisted
+# method, shown only while the condition holds and the user may; or a new record prefilled.
+_LOG_FOLLOW_UP = "Log a follow-up"
+_NOT_YET_CUSTOMER = (
+    "['New', 'Returned', 'Invalid', 'Archived Invalid', 'Closed', 'Archived Closed']"
+)
+desk_form_actions: dict = {
+    "Lead": [
+        {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record", "prefill": {"lead": "name"}},
+        {
+            "label": "Convert to Opportunity",
+            "key": "convert",
+            "method": "kuaicrm.convert_lead",
+            "doc_arg": "lead",
+            # kuaicrm/conversion.py: from Demo Scheduled while the workflow runs.
+            "depends_on": "eval:!doc.opportunity && !doc.archived"
+            " && doc.status != 'Invalid' && doc.status != 'Closed'"
+            " && (!doc.workflow_state || doc.workflow_state == 'Demo Scheduled')",
+            "replaces_transition": "Convert to Opportunity",
+            "confirm": "A customer, a contact and an opportunity are created from this lead.",
+            "fields": [
+                {"fieldname": "opportunity_name", "fieldtype": "Data", "label": "Opportunity Name"},
+                {"fieldname": "amount", "fieldtype": "Currency", "label": "Amount"},
+                {"fieldname": "expected_close_date", "fieldtype": "Date",
+                 "label": "Expected Close Date"},
+                {"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason"},
+            ],
+            "success": "Converted: opportunity {opportunity} of customer {customer}",
+            "redirect": {"doctype": "Opportunity", "key": "opportunity"},
+        },
+        {
+            "label": "Convert to Customer",
+            "key": "convert-customer",
+            "method": "kuaicrm.convert_lead",
+            "doc_arg": "lead",
+            "params": {"create_opportunity": 0},
+            "depends_on": "eval:!doc.customer && !doc.archived"
+            " && doc.status != 'Invalid' && doc.status != 'Closed'"
+            f" && doc.workflow_state not in {_NOT_YET_CUSTOMER}",
+            "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason"}],
+            "success": "Converted to customer {customer}",
+            "redirect": {"doctype": "Customer", "key": "customer"},
+        },
+    ],
+    "Customer": [
+        {
+            "label": "Claim",
+            "method": "kuaicrm.claim_customer",
+            "doc_arg": "customer",
+            "ptype": "read",  # a pool customer is only readable until claimed (kuaicrm/pool.py)
+            "depends_on": "eval:doc.in_pool",
+            "confirm": "Claim this customer from the pool? It becomes yours to follow up.",
+            "success": "Claimed: customer {name} is now yours",
+        },
+        {
+            "label": "Release to Pool",
+            "key": "release",
+            "method": "kuaicrm.release_customer",
+            "doc_arg": "customer",
+            "depends_on": "eval:!doc.in_pool",
+            "confirm": "The customer goes back to its pool, where other sales reps may claim it.",
+            "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
+                        "reqd": 1}],
+            "success": "Released to {customer_pool}",
+        },
+        {
+            "label": "Merge into…",
+            "key": "merge",
+            "method": "kuaicrm.merge_customers",
+            "doc_arg": "source",
+            "ptype": "delete",  # the source is deleted once everything moved to the target
+            "confirm": "Everything linked to this customer moves to the chosen customer, then this one is deleted.",
+            "fields": [{"fieldname": "target", "fieldtype": "Link", "options": "Customer",
+                        "label": "Merge into", "reqd": 1}],
+            "success": "Merged into {target}",
+            "redirect": {"doctype": "Customer", "key": "target"},
+        },
+        {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record", "prefill": {"customer": "name"}},
+    ],
+    "Opportunity": [
+        {
+            "label": "Change Stage",
+            "key": "stage",
+            "method": "kuaicrm.change_opportunity_stage",
+            "doc_arg": "name",
+            "fields": [
+                {"fieldname": "stage", "reqd": 1},
+                {"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
+                 "description": "Required when going back, reopening or losing"},
+                {"fieldname": "lost_reason"},
+                {"fieldname": "lost_details"},
+            ],
+            "field_errors": {"stage_reason": "reason"},
+            "success": "Stage changed to {stage}",
+        },
+        {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record",
+         "prefill": {"opportunity": "name", "customer": "customer"}},
+    ],
+}  # fmt: skip
+
 # The desk's home page lists these when due today or overdue (through the permission layer).
 desk_reminders: list = [
     {

@@ -213,15 +213,57 @@ def _fallback_method(method_name: str):
     return None
 
 
+def resolve_method(method_name: str):
+    """The callable served as ``/api/method/<method_name>``, or None."""
+    methods = get_hooks("whitelisted_methods") or {}
+    path = methods.get(method_name)
+    return resolve(path) if path is not None else _fallback_method(method_name)
+
+
+def call_method(request: HttpRequest, user: str, method_name: str, params: dict[str, Any]) -> Any:
+    """Call a whitelisted method as ``user`` in one transaction.
+
+    The one dispatch for ``/api/method/`` and the desk's form actions: the same lookup, the
+    guest and POST-only rules, and bad arguments answered as a DataError naming the method.
+    CSRF is the caller's business (the API checks it below, the desk's middleware does).
+    """
+    function = resolve_method(method_name)
+    if function is None:
+        from lowcode.exceptions import DoesNotExistError
+
+        raise DoesNotExistError(_("Method {method} not found", method=method_name))
+    if user == "Guest" and not getattr(function, "allow_guest", False):
+        raise AuthenticationError(_("Not logged in"))
+    params = dict(params)
+    params.pop("cmd", None)
+    if "user" in params:
+        # Frappe methods take a ``user`` argument (generate_keys(user)); ours receive the
+        # caller as ``user``, so the client's value arrives as ``user_name``.
+        params.setdefault("user_name", params.pop("user"))
+    if getattr(function, "writes", False) and request.method == "GET":
+        raise DataError(_("{method} must be called with POST", method=method_name))
+    try:
+        with transaction.atomic():
+            return function(request, user, **params)
+    except TypeError as exc:
+        if "argument" not in str(exc):
+            raise
+        raise DataError(
+            _(
+                "Bad arguments for {method}: {error}",
+                method=method_name,
+                error=str(exc).split(")", 1)[-1].strip(),
+            )
+        ) from None
+
+
 @csrf_exempt
 @handle_errors
 def method(request: HttpRequest, method_name: str):
     """Call a whitelisted method; CSRF applies to cookie-session writes except login."""
     from django.middleware.csrf import CsrfViewMiddleware
 
-    methods = get_hooks("whitelisted_methods") or {}
-    path = methods.get(method_name)
-    function = resolve(path) if path is not None else _fallback_method(method_name)
+    function = resolve_method(method_name)
     if function is None:
         from lowcode.exceptions import DoesNotExistError
 
@@ -239,28 +281,8 @@ def method(request: HttpRequest, method_name: str):
             return rejected
     user = getattr(request, "frappe_user", "Guest")
     if user == "Guest" and not public:
-        raise AuthenticationError(_("Not logged in"))
-    params = request_params(request)
-    params.pop("cmd", None)
-    if "user" in params:
-        # Frappe methods take a ``user`` argument (generate_keys(user)); ours receive the
-        # caller as ``user``, so the client's value arrives as ``user_name``.
-        params.setdefault("user_name", params.pop("user"))
-    if getattr(function, "writes", False) and request.method == "GET":
-        raise DataError(_("{method} must be called with POST", method=method_name))
-    try:
-        with transaction.atomic():
-            result = function(request, user, **params)
-    except TypeError as exc:
-        if "argument" not in str(exc):
-            raise
-        raise DataError(
-            _(
-                "Bad arguments for {method}: {error}",
-                method=method_name,
-                error=str(exc).split(")", 1)[-1].strip(),
-            )
-        ) from None
+        raise AuthenticationError(_("Not logged in"))  # before reading a guest's body
+    result = call_method(request, user, method_name, request_params(request))
     if isinstance(result, HttpResponseBase):  # JSON, or a file such as a report export
         return result
     return ok(result, key="message")

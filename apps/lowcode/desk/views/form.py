@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import layout, timeline
+from lowcode.desk.lib import form_actions, layout, timeline
 from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
@@ -117,7 +117,14 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         # A hook-declared connections page (lowcode.query.connections) links from the form.
         "has_connections": doc is not None and bool(connections.declared(doctype)),
         "location_pairs": form_lib.location_pairs(doctype),
+        **_form_actions(user, doctype, doc, values),
     }
+
+
+def _form_actions(user, doctype, doc, values) -> dict:
+    """The hook-declared actions the user may run on this document now (desk/lib/form_actions)."""
+    shown = form_actions.available(user, doctype, doc, values)
+    return {"form_actions": shown, "replaced_transitions": form_actions.replaced_transitions(shown)}
 
 
 @desk_view

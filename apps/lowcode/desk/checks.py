@@ -1,0 +1,30 @@
+"""Checks of the apps' desk declarations, run at start-up and by ``kuaicrm check``.
+
+desk.E001  Form actions for an unknown DocType (or a "new" action opening one)
+desk.E002  A form action without a label, or two with the same key
+desk.E003  A form action's condition does not parse
+desk.E004  A form action calls a method no app whitelists
+desk.E005  A form action asks for an unknown permission type
+desk.E006  A dialog field of a type a dialog cannot show (or a Link to an unknown DocType)
+desk.E007  A form action names both or neither of "method" and "new"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.checks import CheckMessage, Error
+from django.db import DatabaseError
+
+
+def run_checks(app_configs: Iterable | None = None, databases=None, **kwargs) -> list[CheckMessage]:
+    """A database check: dialog fields copy DocType fields, whose metadata merges customisations."""
+    from lowcode.desk.lib.form_actions import problems
+
+    if not databases:
+        return []
+    try:
+        found = problems()
+    except DatabaseError:
+        return []  # not migrated yet
+    return [Error(message, hint=hint, obj=obj, id=cid) for cid, message, hint, obj in found]

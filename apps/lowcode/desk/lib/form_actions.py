@@ -1,0 +1,390 @@
+"""Form actions: buttons an app declares on a DocType's form (hooks ``desk_form_actions``).
+
+Each action is plain data in ``hooks.py``::
+
+    desk_form_actions = {"Lead": [{
+        "label": "Convert to Opportunity",       # the button (translated)
+        "method": "kuaicrm.convert_lead",        # a whitelisted method, called as the API does
+        "doc_arg": "lead",                       # the argument that receives the document's name
+        "params": {"create_opportunity": 1},     # fixed arguments (optional)
+        "depends_on": "eval:doc.workflow_state == 'Demo Scheduled'",  # shown only when it holds
+        "roles": ["Sales User", "Sales Manager"],  # optional: any of these roles
+        "ptype": "write",                        # the user's permission on the document (default)
+        "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
+                    "reqd": 1, "default": "", "options": ""}],   # the dialog's inputs
+        "field_errors": {"stage_reason": "reason"},  # the method's field → the dialog's field
+        "confirm": "…",                          # a sentence above the inputs (optional)
+        "success": "Converted: opportunity {opportunity}",  # the toast, from the method's result
+        "redirect": {"doctype": "Opportunity", "key": "opportunity"},  # go to result[key]
+        "replaces_transition": "Convert to Opportunity",  # the bare workflow button is hidden
+    }, {
+        "label": "Log a follow-up", "new": "Follow-up Record", "prefill": {"lead": "name"},
+    }]}
+
+A ``method`` action opens a dialog and posts to ``/app/<slug>/<name>/run/<key>``, which calls
+the method through the API's own dispatch (``lowcode.api.views.call_method``): the method
+checks permissions exactly as it does for ``/api/method/``. A ``new`` action is a link to the
+target DocType's new form with fields prefilled from this document (``prefill``: target
+field → this document's field).
+
+Whether a button shows is decided here, on the server: the method exists, the user holds one
+of ``roles`` and ``ptype`` on the document (``create`` on the target for ``new``), and
+``depends_on`` holds — evaluated by the engine's safe expression evaluator on the values the
+save path would see, as the form's own ``depends_on`` is. A dialog field named like a field
+of the DocType inherits its type, label and options (``{"fieldname": "lost_reason"}``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from lowcode.documents.actions import _user_info
+from lowcode.exceptions import FieldError, ValidationError
+from lowcode.expressions import ExpressionError, compile_condition, evaluate
+from lowcode.hooks_loader import get_hooks
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.meta.doctype import DocField
+from lowcode.meta.registry import get_meta
+from lowcode.permissions.core import (
+    get_roles,
+    has_doctype_permission,
+    has_permission,
+    is_administrator,
+)
+
+# Input types a dialog renders (the rest of the form's types need the full form).
+DIALOG_FIELDTYPES = frozenset(
+    {
+        "Data",
+        "Small Text",
+        "Text",
+        "Select",
+        "Link",
+        "Date",
+        "Datetime",
+        "Int",
+        "Float",
+        "Currency",
+        "Percent",
+        "Check",
+    }
+)
+PTYPES = frozenset({"read", "write", "delete", "submit", "cancel"})
+
+
+@dataclass(frozen=True)
+class FormAction:
+    """One declared action of a DocType's form."""
+
+    doctype: str
+    key: str
+    label: str
+    method: str = ""
+    new: str = ""
+    doc_arg: str = "name"
+    params: dict = field(default_factory=dict)
+    prefill: dict = field(default_factory=dict)
+    depends_on: str = ""
+    roles: frozenset[str] = frozenset()
+    ptype: str = "write"
+    fields: tuple[DocField, ...] = ()
+    field_errors: dict = field(default_factory=dict)
+    confirm: str = ""
+    success: str = ""
+    redirect: dict = field(default_factory=dict)
+    replaces_transition: str = ""
+
+    @property
+    def opens_dialog(self) -> bool:
+        return bool(self.method)
+
+    def dialog_fieldnames(self) -> set[str]:
+        return {f.fieldname for f in self.fields}
+
+
+def _key(spec: dict) -> str:
+    given = str(spec.get("key") or "")
+    return given or re.sub(r"[^a-z0-9]+", "-", str(spec.get("label", "")).lower()).strip("-")
+
+
+def _dialog_field(doctype: str, spec: dict) -> DocField:
+    """A dialog input; one named like a field of ``doctype`` starts as a copy of it."""
+    base = (
+        registry.get_meta(doctype).get_field(spec["fieldname"])
+        if registry.exists(doctype)
+        else None
+    )
+    inherited: dict[str, Any] = {}
+    if base is not None and "fieldtype" not in spec:
+        inherited = {
+            "fieldtype": base.fieldtype,
+            "label": base.label,
+            "options": base.options,
+            "description": base.description,
+        }
+    values = {**inherited, **spec}
+    return DocField(
+        fieldname=str(values["fieldname"]),
+        fieldtype=str(values.get("fieldtype") or "Data"),
+        label=str(values.get("label") or values["fieldname"]),
+        options=values.get("options") or None,
+        reqd=bool(values.get("reqd")),
+        default=values.get("default"),
+        description=values.get("description") or None,
+        raw=dict(spec),
+    )
+
+
+def _action(doctype: str, spec: dict) -> FormAction:
+    return FormAction(
+        doctype=doctype,
+        key=_key(spec),
+        label=str(spec.get("label", "")),
+        method=str(spec.get("method") or ""),
+        new=str(spec.get("new") or ""),
+        doc_arg=str(spec.get("doc_arg") or "name"),
+        params=dict(spec.get("params") or {}),
+        prefill=dict(spec.get("prefill") or {}),
+        depends_on=str(spec.get("depends_on") or ""),
+        roles=frozenset(spec.get("roles") or ()),
+        ptype=str(spec.get("ptype") or ("read" if spec.get("new") else "write")),
+        fields=tuple(
+            _dialog_field(doctype, f) for f in spec.get("fields") or () if "fieldname" in f
+        ),
+        field_errors=dict(spec.get("field_errors") or {}),
+        confirm=str(spec.get("confirm") or ""),
+        success=str(spec.get("success") or ""),
+        redirect=dict(spec.get("redirect") or {}),
+        replaces_transition=str(spec.get("replaces_transition") or ""),
+    )
+
+
+def declared_specs() -> dict[str, list[dict]]:
+    """The raw declarations of every app, by DocType."""
+    return get_hooks("desk_form_actions") or {}
+
+
+def declared(doctype: str) -> list[FormAction]:
+    """The actions the apps declare for ``doctype``, in their order."""
+    return [_action(doctype, spec) for spec in declared_specs().get(doctype) or []]
+
+
+def _condition_holds(action: FormAction, values: dict, user: str) -> bool:
+    if not action.depends_on:
+        return True
+    from lowcode.desk.lib.form import typed_values
+
+    try:
+        return evaluate(
+            action.depends_on, typed_values(get_meta(action.doctype), values), _user_info(user)
+        )
+    except ExpressionError:
+        return False  # a malformed condition is reported by the check desk.E003; hide the button
+
+
+def may_use(user: str, action: FormAction, doc, values: dict) -> bool:
+    """Whether ``user`` sees (and may run) ``action`` on ``doc`` right now."""
+    from lowcode.api.views import resolve_method
+
+    if action.roles and not (is_administrator(user) or get_roles(user) & action.roles):
+        return False
+    if action.method and resolve_method(action.method) is None:
+        return False
+    if action.new and not (
+        registry.exists(action.new) and has_doctype_permission(user, action.new, "create")
+    ):
+        return False
+    if not has_permission(user, doc, action.ptype):
+        return False
+    return _condition_holds(action, values, user)
+
+
+@dataclass(frozen=True)
+class ShownAction:
+    action: FormAction
+    href: str = ""  # a "new" action's link
+
+    @property
+    def key(self) -> str:
+        return self.action.key
+
+    @property
+    def initial(self) -> dict[str, Any]:
+        return initial_values(self.action)
+
+
+def new_link(action: FormAction, values: dict) -> str:
+    from lowcode.desk.lib.nav import slug
+
+    prefill = {
+        target: values.get(source)
+        for target, source in action.prefill.items()
+        if values.get(source)
+    }
+    query = f"?{urlencode(prefill)}" if prefill else ""
+    return f"/app/{slug(action.new)}/new{query}"
+
+
+def available(user: str, doctype: str, doc, values: dict) -> list[ShownAction]:
+    """The actions to show on ``doc``'s form for ``user``."""
+    if doc is None:
+        return []
+    return [
+        ShownAction(action, new_link(action, values) if action.new else "")
+        for action in declared(doctype)
+        if may_use(user, action, doc, values)
+    ]
+
+
+def find(user: str, doctype: str, doc, values: dict, key: str) -> FormAction | None:
+    """The dialog action ``key`` if ``user`` may run it on ``doc`` now, else None."""
+    for action in declared(doctype):
+        if action.key == key and action.method and may_use(user, action, doc, values):
+            return action
+    return None
+
+
+def replaced_transitions(shown: list[ShownAction]) -> set[str]:
+    """Workflow actions a shown form action stands for (the form hides their bare buttons)."""
+    return {s.action.replaces_transition for s in shown if s.action.replaces_transition}
+
+
+# ------------------------------------------------------------------ the dialog's post
+
+
+def initial_values(action: FormAction) -> dict[str, Any]:
+    return {f.fieldname: f.default for f in action.fields if f.default not in (None, "")}
+
+
+def parse_dialog(action: FormAction, post) -> dict[str, Any]:
+    """The dialog's values (declared fields only, empty ones left out); a missing required
+    value raises, naming the field."""
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for f in action.fields:
+        posted = post.getlist(f.fieldname)
+        raw = str(posted[-1]).strip() if posted else ""
+        if raw:
+            values[f.fieldname] = raw
+        elif f.reqd:
+            message = _("{label} is required", label=_(f.label))
+            errors.append(FieldError(f.fieldname, "reqd", message))
+    if errors:
+        raise ValidationError("; ".join(e.message for e in errors), errors)
+    return values
+
+
+def method_params(action: FormAction, name: str, values: dict) -> dict[str, Any]:
+    return {**action.params, **values, action.doc_arg: name}
+
+
+def split_errors(
+    action: FormAction, exc: ValidationError
+) -> tuple[dict[str, list[str]], list[str]]:
+    """(messages by dialog field, the rest): a method's field named in ``field_errors`` or
+    declared in the dialog shows next to its input; others above the inputs."""
+    by_field: dict[str, list[str]] = {}
+    other: list[str] = []
+    names = action.dialog_fieldnames()
+    for error in exc.errors:
+        target = action.field_errors.get(error.fieldname, error.fieldname)
+        if target in names:
+            by_field.setdefault(target, []).append(error.message)
+        else:
+            other.append(error.message)
+    if not exc.errors:
+        other.append(str(exc))
+    return by_field, other
+
+
+def success_message(action: FormAction, result: Any) -> str:
+    if action.success:
+        params = (
+            {k: v for k, v in result.items() if isinstance(k, str)}
+            if isinstance(result, dict)
+            else {}
+        )
+        try:
+            return _(action.success, **params)
+        except (KeyError, IndexError, ValueError):
+            pass  # the result lacks a placeholder: the generic message
+    return _("{action}: done", action=_(action.label))
+
+
+def target_url(action: FormAction, slug: str, name: str, result: Any) -> str:
+    """Where the user goes next: the record the result names (``redirect``), else back."""
+    from lowcode.desk.lib.nav import slug as slug_of
+
+    doctype, key = action.redirect.get("doctype"), action.redirect.get("key")
+    if doctype and key and isinstance(result, dict) and result.get(key):
+        return f"/app/{slug_of(doctype)}/{quote(str(result[key]), safe='')}"
+    return f"/app/{slug}/{quote(name, safe='')}"
+
+
+# ------------------------------------------------------------------ checks (kuaicrm check)
+
+
+def problems() -> list[tuple[str, str, str, str]]:
+    """Every malformed declaration as (id, message, hint, obj); see lowcode.desk.checks."""
+    from lowcode.api.views import resolve_method
+
+    found: list[tuple[str, str, str, str]] = []
+    for doctype, specs in sorted(declared_specs().items()):
+        obj = f"desk_form_actions {doctype}"
+        if not registry.exists(doctype):
+            found.append(
+                ("desk.E001", f"Form actions are declared for unknown DocType '{doctype}'.",
+                 "Name an installed DocType.", obj)
+            )  # fmt: skip
+            continue
+        keys: set[str] = set()
+        for spec in specs:
+            action = _action(doctype, spec)
+            where = f"{obj}: '{action.label}'"
+            if not action.label or action.key in keys:
+                found.append(
+                    ("desk.E002", f"A form action of '{doctype}' has no label or repeats key '{action.key}'.",
+                     "Give each action its own label (or key).", where)
+                )  # fmt: skip
+            keys.add(action.key)
+            if bool(action.method) == bool(action.new):
+                found.append(
+                    ("desk.E007", f"Form action '{action.label}' of '{doctype}' must name exactly one of method or new.",
+                     "Use 'method' for a dialog that calls a whitelisted method, 'new' for a prefilled new form.", where)
+                )  # fmt: skip
+            elif action.method and resolve_method(action.method) is None:
+                found.append(
+                    ("desk.E004", f"Form action '{action.label}' of '{doctype}' calls unknown method '{action.method}'.",
+                     "Declare the method in an app's hooks.py whitelisted_methods.", where)
+                )  # fmt: skip
+            elif action.new and not registry.exists(action.new):
+                found.append(
+                    ("desk.E001", f"Form action '{action.label}' of '{doctype}' opens unknown DocType '{action.new}'.",
+                     "Name an installed DocType.", where)
+                )  # fmt: skip
+            if action.depends_on:
+                try:
+                    compile_condition(action.depends_on)
+                except ExpressionError as exc:
+                    found.append(
+                        ("desk.E003", f"Form action '{action.label}' of '{doctype}' has a condition that does not parse: {exc}",
+                         "Write a safe expression over doc and user, e.g. eval:doc.in_pool == 1.", where)
+                    )  # fmt: skip
+            if action.ptype not in PTYPES:
+                found.append(
+                    ("desk.E005", f"Form action '{action.label}' of '{doctype}' asks for unknown permission '{action.ptype}'.",
+                     f"Use one of {', '.join(sorted(PTYPES))}.", where)
+                )  # fmt: skip
+            for f in action.fields:
+                if f.fieldtype not in DIALOG_FIELDTYPES or (
+                    f.fieldtype == "Link" and not registry.exists(f.options or "")
+                ):
+                    found.append(
+                        ("desk.E006", f"Dialog field '{f.fieldname}' of form action '{action.label}' has type '{f.fieldtype}' ({f.options or '-'}), which a dialog cannot show.",
+                         f"Use one of {', '.join(sorted(DIALOG_FIELDTYPES))}; a Link needs an installed DocType.", where)
+                    )  # fmt: skip
+    return found

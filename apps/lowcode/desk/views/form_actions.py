@@ -1,0 +1,69 @@
+"""A form action's dialog post (hooks ``desk_form_actions``; see lowcode.desk.lib.form_actions).
+
+``POST /app/<slug>/<name>/run/<key>`` calls the action's whitelisted method through the API's
+own dispatch (``call_method``), so the method's permission checks are the only ones that
+decide; the desk refuses only an action it would not show (the same 404 as a missing record).
+Success: a toast that survives the redirect and ``HX-Redirect`` to the record the result names
+(or back to the form). Refusal: the dialog again, the user's input kept, each message next to
+the field it names.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from lowcode.api.views import call_method
+from lowcode.desk.lib import form_actions
+from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
+from lowcode.exceptions import PermissionError, ValidationError
+from lowcode.i18n import _
+from lowcode.permissions.core import access_doc
+from lowcode.query import reads
+
+
+def _dialog(request, slug, doc, action, values, exc: ValidationError) -> HttpResponse:
+    by_field, other = form_actions.split_errors(action, exc)
+    context = {
+        "slug": slug,
+        "doc": doc,
+        "a": action,
+        "dialog_values": values,
+        "dialog_errors": by_field,
+        "dialog_alerts": other,
+    }
+    response = render(request, "desk/form_action_form.html", context)
+    return toast(response, str(exc), "red")
+
+
+@desk_view
+@require_POST
+def run_action(request, user, slug, name, key):
+    doctype = doctype_from_slug(slug)
+    doc = access_doc(user, doctype, name, "read")
+    action = form_actions.find(user, doctype, doc, reads.doc_to_dict(user, doc), key)
+    if action is None:
+        raise PermissionError(_("Not found, or you may not see it"))
+    posted = {f.fieldname: request.POST.get(f.fieldname, "") for f in action.fields}
+    try:
+        values = form_actions.parse_dialog(action, request.POST)
+        result = call_method(
+            request, user, action.method, form_actions.method_params(action, doc.name, values)
+        )
+    except ValidationError as exc:
+        return _dialog(request, slug, doc, action, posted, exc)
+    message = form_actions.success_message(action, result)
+    response = go_to(request, form_actions.target_url(action, slug, doc.name, result))
+    # HTMX fires this before following HX-Redirect: form_actions.js keeps the message and
+    # shows it on the page the user lands on. ASCII JSON, as every HX-Trigger header.
+    response["HX-Trigger"] = json.dumps({"desk:flash": {"message": message, "colour": "green"}})
+    return response
+
+
+urlpatterns = [
+    path("app/<str:slug>/<path:name>/run/<str:key>", run_action, name="desk-form-action"),
+]
