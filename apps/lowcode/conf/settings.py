@@ -163,6 +163,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = SITE_CONFIG.get("time_zone", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Backups: JSON that keeps microseconds and whitespace (lowcode/serializers/exact_json.py).
+SERIALIZATION_MODULES = {"exactjson": "lowcode.serializers.exact_json"}
 
 STATIC_URL = "/assets/"
 # Front-end packages come from npm (package-lock.json), served straight from node_modules:

@@ -255,6 +255,16 @@ def _key_batch() -> KeyBatch | None:
     return keys
 
 
+def _links_to(doc, meta, doctype: str, name: str) -> bool:
+    """Whether the document links to that record: a lead is no duplicate of its own customer."""
+    if doctype == doc.doctype:
+        return False
+    return any(
+        field.fieldtype == "Link" and field.options == doctype and doc.get(field.fieldname) == name
+        for field in meta.fields
+    )
+
+
 def check_duplicates(doc, event: str) -> None:
     """doc_events "*" validate: Block raises, Warn records a message on the document."""
     rules = rules_for("Duplicate Rule", doc.doctype)
@@ -295,7 +305,7 @@ def check_duplicates(doc, event: str) -> None:
                 (row.other_doctype, found[(row.other_doctype, None)].get((other_field, key)))
             )
         for target, existing in candidates:
-            if existing is None:
+            if existing is None or _links_to(doc, meta, target, existing):
                 continue
             message = _(
                 "{label} {value} duplicates {doctype} {name}",

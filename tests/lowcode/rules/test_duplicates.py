@@ -145,6 +145,22 @@ def test_a_lead_is_checked_against_customers_too(api, users, lead_rules):
     assert customer.name in response.json()["_server_messages"]
 
 
+def test_a_lead_linked_to_the_customer_is_not_its_duplicate(api, users, lead_rules):
+    # given: a customer made from a lead (conversion links the lead to it)
+    customer = do_insert_doc("Administrator", "Customer", {"customer_name": "昆山恒远精密有限公司"})
+
+    # when: a lead naming that customer's company does not link to it, another one does
+    unlinked = api("rep").post(LEADS, {"lead_name": "陈刚", "company_name": "昆山恒远精密"})
+    linked = api("rep").post(
+        LEADS, {"lead_name": "陈刚", "company_name": "昆山恒远精密", "customer": customer.name}
+    )
+
+    # then: only the unlinked lead is a duplicate of the customer
+    assert linked.status_code == 200, linked.content
+    assert unlinked.status_code == 417
+    assert customer.name in unlinked.json()["_server_messages"]
+
+
 def test_saving_a_document_again_does_not_clash_with_itself(api, lead_rules):
     rep = api("rep")
     lead = rep.post(LEADS, {"lead_name": "周杰", "mobile_no": "13800001111"}).json()["data"]

@@ -8,7 +8,8 @@ customer's recent interactions), recomputed on every save and by a daily job:
   +5 with 3 or more follow-up records,
   +5 when the last interaction (latest follow-up record) is at most 14 days old,
   -10 when the last interaction, or the creation when there is none yet, is more than 30 days
-  old; the result is kept within [0, 95]: an open deal is never certain;
+  old; the result is kept within [5, 95]: an open deal is never certain, nor given up
+  (only a lost one is 0);
 - with ``probability_override`` an open stage takes ``manual_probability`` instead, and
   ``override_reason`` is required (the field's mandatory_depends_on).
 
@@ -54,7 +55,7 @@ DEFAULT_CATEGORY = "Pipeline"
 MANY_FOLLOW_UPS, MANY_FOLLOW_UPS_BONUS = 3, Decimal(5)
 RECENT_DAYS, RECENT_BONUS = 14, Decimal(5)
 SILENT_DAYS, SILENT_PENALTY = 30, Decimal(10)
-OPEN_FLOOR, OPEN_CEILING = Decimal(0), Decimal(95)
+OPEN_FLOOR, OPEN_CEILING = Decimal(5), Decimal(95)
 
 CENT = Decimal("0.01")
 # Read-only columns the controller owns; a save keeps the stored value, whatever was sent.

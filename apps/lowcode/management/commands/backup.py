@@ -1,4 +1,4 @@
-"""Write a backup archive: every table's rows as XML plus the files folder."""
+"""Write a backup archive: every table's rows as exact JSON plus the files folder."""
 
 import gzip
 import io
@@ -13,9 +13,9 @@ from django.utils import timezone
 # Restore empties every table, so content types and permissions are kept (ids and
 # all); django_rq's Dashboard is an unmanaged model without a table.
 EXCLUDE = ["sessions", "django_rq"]
-# XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds, which would
-# change every ``modified`` and break optimistic locking after a restore.
-FORMAT = "xml"
+# Neither Django's JSON (datetimes cut to milliseconds: every ``modified`` would change and
+# optimistic locking break) nor its XML (the loader strips every value's whitespace).
+FORMAT = "exactjson"
 
 
 class Command(BaseCommand):

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such backup: {path}")
         with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as archive:
             archive.extractall(tmp, filter="data")
-            # data.xml.gz since XML keeps microseconds; older archives hold data.json.gz
+            # data.exactjson.gz; older archives hold data.xml.gz or data.json.gz
             packed = next(Path(tmp).glob("data.*.gz"), None)
             if packed is None:
                 raise CommandError(f"Not a backup archive (no data file): {path}")

@@ -1,0 +1,1 @@
+"""Serialisation formats of the engine (registered in settings.SERIALIZATION_MODULES)."""
