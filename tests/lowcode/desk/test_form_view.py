@@ -276,3 +276,25 @@ def test_a_hand_made_row_key_without_an_index_is_ignored(desk):
 
     assert response.status_code == 204
     assert get_model("Test Order").objects.get(title="奇怪的行").get_children("items") == []
+
+
+def test_a_read_only_table_shows_its_rows_without_editing(desk):
+    """An opportunity's stage history is kept by the server: rows shown, no add/remove, and a
+    save does not post it back."""
+    customer = do_insert_doc("rep", "Customer", {"customer_name": "常州恒力"}).name
+    name = do_insert_doc(
+        "rep",
+        "Opportunity",
+        {"opportunity_name": "恒力二期", "customer": customer, "amount": 1000,
+         "expected_close_date": "2026-12-31"},
+    ).name  # fmt: skip
+    page = desk("rep").get(f"/app/opportunity/{name}").content.decode()
+    history = page[page.index('id="field-stage_history"') :]
+    history = history[: history.index("</fieldset>")]
+
+    assert 'name="stage_history.0.to_stage"' in history and "readonly" in history
+    assert "grid-add" not in history and "grid-remove" not in history
+    assert "stage_history.__present" not in history
+    # an editable table on the same form still is
+    items = page[page.index('id="field-items"') :]
+    assert "grid-add" in items[: items.index("</fieldset>")]

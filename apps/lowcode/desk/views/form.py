@@ -117,14 +117,19 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         # A hook-declared connections page (lowcode.query.connections) links from the form.
         "has_connections": doc is not None and bool(connections.declared(doctype)),
         "location_pairs": form_lib.location_pairs(doctype),
-        **_form_actions(user, doctype, doc, values),
+        **_form_actions(user, doctype, doc, values, transitions),
     }
 
 
-def _form_actions(user, doctype, doc, values) -> dict:
-    """The hook-declared actions the user may run on this document now (desk/lib/form_actions)."""
+def _form_actions(user, doctype, doc, values, transitions) -> dict:
+    """The hook-declared actions the user may run on this document now (desk/lib/form_actions);
+    a workflow step one of them stands for loses its bare button."""
     shown = form_actions.available(user, doctype, doc, values)
-    return {"form_actions": shown, "replaced_transitions": form_actions.replaced_transitions(shown)}
+    replaced = form_actions.replaced_transitions(shown)
+    return {
+        "form_actions": shown,
+        "transitions": [t for t in transitions if t.action not in replaced],
+    }
 
 
 @desk_view

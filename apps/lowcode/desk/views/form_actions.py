@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from lowcode.api.views import call_method
 from lowcode.desk.lib import form_actions
-from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
+from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to
 from lowcode.exceptions import PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc
@@ -36,8 +36,8 @@ def _dialog(request, slug, doc, action, values, exc: ValidationError) -> HttpRes
         "dialog_errors": by_field,
         "dialog_alerts": other,
     }
-    response = render(request, "desk/form_action_form.html", context)
-    return toast(response, str(exc), "red")
+    # No toast: the dialog, on top of everything, shows each message where it belongs.
+    return render(request, "desk/form_action_form.html", context)
 
 
 @desk_view

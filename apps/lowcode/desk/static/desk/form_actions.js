@@ -26,12 +26,14 @@
   });
 
   document.body.addEventListener("desk:flash", (event) => {
+    // Only the message: HTMX's detail also holds the element (circular for JSON).
+    const flash = { message: event.detail.message, colour: event.detail.colour };
     try {
-      sessionStorage.setItem(FLASH, JSON.stringify(event.detail));
+      sessionStorage.setItem(FLASH, JSON.stringify(flash));
     } catch (e) {
       /* private mode: the message is shown below, the page then changes */
     }
-    if (window.deskToast) window.deskToast(event.detail.message, event.detail.colour);
+    if (window.deskToast) window.deskToast(flash.message, flash.colour);
   });
 
   function showFlash() {
