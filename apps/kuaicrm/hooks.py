@@ -157,7 +157,9 @@ desk_form_actions: dict = {
             "success": "Merged into {target}",
             "redirect": {"doctype": "Customer", "key": "target"},
         },
-        {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record", "prefill": {"customer": "name"}},
+        # Follow-ups are the owner's work: a pool customer is claimed first.
+        {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record", "prefill": {"customer": "name"},
+         "ptype": "write"},
     ],
     "Opportunity": [
         {

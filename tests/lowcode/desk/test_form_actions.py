@@ -114,7 +114,9 @@ def test_claim_shows_for_a_pool_customer_the_user_may_claim_and_release_for_its_
     desk, pool_customer
 ):
     rep, south = desk("rep"), desk("south")
-    assert buttons(page(rep, f"/app/customer/{pool_customer}")) == ["claim"]
+    html = page(rep, f"/app/customer/{pool_customer}")
+    assert buttons(html) == ["claim"]
+    assert "/app/follow-up-record/new" not in html  # follow-ups come after claiming
     # 华南 reps may not claim from 华东公海: they do not even see the customer
     assert south.get(f"/app/customer/{pool_customer}").status_code == 404
 
@@ -127,7 +129,9 @@ def test_claim_shows_for_a_pool_customer_the_user_may_claim_and_release_for_its_
     customer = get_model("Customer").objects.get(name=pool_customer)
     assert (customer.owner, customer.in_pool) == ("rep", 0)
     # now the owner's: release (with a reason), no claim; merging needs delete
-    assert buttons(page(rep, f"/app/customer/{pool_customer}")) == ["release"]
+    html = page(rep, f"/app/customer/{pool_customer}")
+    assert buttons(html) == ["release"]
+    assert f'href="/app/follow-up-record/new?customer={pool_customer}"' in html
 
 
 def test_an_action_not_shown_cannot_be_posted(desk, pool_customer):
