@@ -72,7 +72,7 @@ def generate(rows: int, seed: int, leads: list[str], customers: list[str]) -> by
     lines: list[list] = [HEADERS]
     for i in range(rows):
         roll = rng.random()
-        mobile = f"19{run}{i:07d}"
+        mobile = f"199{seed % 10}{i:07d}"
         name, email, source = f"客户{i}", f"imp{run}{i}@example.com", rng.choice(SOURCES)
         if i > 10 and roll < 0.02:
             lines.append(list(lines[rng.randrange(1, len(lines))]))  # an earlier row again
