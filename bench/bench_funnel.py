@@ -127,7 +127,7 @@ def report_sql(user: str, filters: dict) -> tuple[str, list]:
         .filter(window_q("creation", start, end, True))
         .order_by()
         .values("furthest_stage_order", "stage")
-        .annotate(count=Count("name"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
+        .annotate(count=Count("*"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
     )
     sql, params = queryset.query.sql_with_params()
     return sql, list(params)

@@ -59,7 +59,7 @@ def execute(filters: dict[str, Any] | None, user: str):
         .order_by()
         .annotate(period=TRUNCATE[interval]("expected_close_date"))
         .values("period", "forecast_category", "status")
-        .annotate(count=Count("name"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
+        .annotate(count=Count("*"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
     )
     periods: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for group in groups:

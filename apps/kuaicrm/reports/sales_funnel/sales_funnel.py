@@ -49,7 +49,7 @@ def execute(filters: dict[str, Any] | None, user: str):
     groups = (
         queryset.order_by()
         .values("furthest_stage_order", "stage")
-        .annotate(count=Count("name"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
+        .annotate(count=Count("*"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
     )
     current: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     furthest: Counter[int] = Counter()

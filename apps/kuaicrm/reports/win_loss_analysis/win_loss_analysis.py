@@ -44,7 +44,7 @@ def by_reason(closed) -> tuple[list, list]:
         closed.filter(status=LOST)
         .order_by()
         .values("lost_reason")
-        .annotate(count=Count("name"), amount=Sum("amount"))
+        .annotate(count=Count("*"), amount=Sum("amount"))
         .order_by("-count", "lost_reason")
     )
     rows = [
