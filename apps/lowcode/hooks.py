@@ -1,4 +1,4 @@
-"""The engine's wiring: the methods it serves under /api/method/."""
+"""The engine's wiring: the methods it serves under /api/method/, its own upkeep jobs."""
 
 _M = "lowcode.api.methods"
 
@@ -26,3 +26,7 @@ whitelisted_methods = {
     "lowcode.api.get_versions": f"{_M}.get_versions",
     "lowcode.api.revoke_keys": f"{_M}.revoke_keys",
 }
+
+# The query planner's statistics (SQLite): after every migrate and nightly, as data grows.
+after_migrate = ["lowcode.setup.optimize_database"]
+scheduler_events = {"daily": ["lowcode.setup.optimize_database"]}

@@ -77,3 +77,21 @@ def ensure_administrator(password: str | None) -> bool:
         user.save(update_fields=["password"])
     do_add_roles("Administrator", ["System Manager"])
     return False
+
+
+def optimize_database() -> str:
+    """Refresh the query planner's statistics (SQLite only; InnoDB keeps its own).
+
+    Without statistics SQLite guesses, and on a big table it guessed wrong: the funnel of
+    the whole company filtered to one quarter read 300k index rows (833 ms) instead of the
+    quarter's 25k (40 ms). ``analysis_limit`` samples each index, so this takes well under
+    a second even on millions of rows.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return "skipped"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE")
+    return "analysed"
