@@ -107,3 +107,13 @@ def test_the_weekly_job_is_scheduled_and_sends_each_manager_their_own_figures(
     for log in logs.values():
         assert LINK in log.email_content
         assert log.subject == _("Weekly process health report")
+
+
+def test_a_disabled_report_is_not_sent(users, week, django_capture_on_commit_callbacks):
+    get_model("Report").objects.filter(name=REPORT).update(disabled=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send_process_health()
+
+    assert sent == []
+    assert not get_model("Notification Log").objects.filter(for_user="manager").exists()
