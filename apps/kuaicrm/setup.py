@@ -31,7 +31,7 @@ OPPORTUNITY_STAGES: list[dict[str, Any]] = [
 
 # Days without follow-up / without a deal before a customer returns to the pool, by level:
 # the best customers are given the longest (an A customer is worth waiting for).
-POOL_RULES = [
+POOL_RULES: list[dict[str, Any]] = [
     {"customer_level": "A", "days_without_followup": 60, "days_without_deal": 365},
     {"customer_level": "B", "days_without_followup": 30, "days_without_deal": 180},
     {"customer_level": "C", "days_without_followup": 15, "days_without_deal": 90},

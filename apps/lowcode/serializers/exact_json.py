@@ -25,9 +25,9 @@ class ExactJSONEncoder(DjangoJSONEncoder):
 
 
 class Serializer(django_json.Serializer):
-    def _init_options(self) -> None:
-        super()._init_options()
-        self.json_kwargs["cls"] = ExactJSONEncoder
+    def serialize(self, queryset: Any, **options: Any) -> Any:
+        # json.dump(cls=…) is one of the options Django passes through to the encoder.
+        return super().serialize(queryset, **{**options, "cls": ExactJSONEncoder})
 
 
 Deserializer = django_json.Deserializer
