@@ -66,10 +66,24 @@ def resolve(path: str):
     return import_string(path)
 
 
+_handler_cache: dict[tuple, list] = {}
+
+
 def doc_event_handlers(doctype: str, event: str) -> list:
+    """The resolved ``doc_events`` handlers for ``event`` ("*" first), cached per process.
+
+    The key holds the identity of every app's ``doc_events`` object, so replacing one (as a
+    test's monkeypatch does) is seen at once; callers must not mutate the returned list.
+    """
+    key = (doctype, event, *(id(getattr(m, "doc_events", None)) for _app, m in app_hooks()))
+    cached = _handler_cache.get(key)
+    if cached is not None:
+        return cached
     events = get_hooks("doc_events") or {}
     paths = []
-    for key in ("*", doctype):
-        found = events.get(key, {}).get(event, [])
+    for name in ("*", doctype):
+        found = events.get(name, {}).get(event, [])
         paths += [found] if isinstance(found, str) else list(found)
-    return [resolve(path) for path in paths]
+    handlers = [resolve(path) for path in paths]
+    _handler_cache[key] = handlers
+    return handlers

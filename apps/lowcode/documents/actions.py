@@ -204,6 +204,9 @@ def _user_info(user: str) -> dict:
     return {"name": user, "roles": sorted(get_roles(user))}
 
 
+_STANDARD_VALUE_KEYS = frozenset({"name", "owner", "docstatus"})  # values_of adds them
+
+
 def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | None = None) -> None:
     """Check every field of the document and its rows; raise with all failures at once.
 
@@ -247,7 +250,13 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
                         )
                 errors += _link_errors(child_meta, row, prefix=(field, idx))
         elif field.holds_value and (None, field.fieldname) not in skip:
-            errors += check_value(field, doc.get(field.fieldname), values, info)
+            # values_of read every data field just now (nothing has changed since).
+            value = (
+                values[field.fieldname]
+                if field.fieldname in values and field.fieldname not in _STANDARD_VALUE_KEYS
+                else doc.get(field.fieldname)
+            )
+            errors += check_value(field, value, values, info)
     errors += _link_errors(meta, doc)
     unique_errors = _unique_errors(meta, doc)
     if errors or unique_errors:

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 
 from lowcode.documents.actions import (
     _now,
@@ -70,12 +71,19 @@ def current() -> BulkInsert | None:
     return _current.get()
 
 
+# Values whose database form depends on nothing but the field and the value itself, so one
+# conversion serves every row that holds the same value (Decimal is left out: 1.0 == 1.00).
+_MEMO_TYPES = frozenset({type(None), str, int, bool, float})
+
+
 def insert_rows(model: Any, rows: list[Any]) -> None:
     """INSERT model instances with one ``executemany`` per chunk (what bulk_create does,
     without compiling a statement per chunk: for a 60-column DocType that was most of it).
 
-    Values go through each field's ``get_db_prep_save`` like every ORM save; the instances
-    are marked saved afterwards, as ``save()`` marks them.
+    Values go through each field's ``get_db_prep_save`` like every ORM save (a field's
+    conversion of one plain value — None, text, a number — is computed once per call, since
+    most columns of an import repeat a few values); the instances are marked saved
+    afterwards, as ``save()`` marks them.
     """
     if not rows:
         return
@@ -84,9 +92,26 @@ def insert_rows(model: Any, rows: list[Any]) -> None:
     columns = ", ".join(q(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model
-    params = [
-        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
+    # Field.pre_save is getattr(instance, attname) unless a field overrides it (auto_now…).
+    plain = [type(f).pre_save is Field.pre_save for f in fields]
+    specs: list[tuple[Any, str, bool, dict]] = [
+        (f, f.attname, p, {}) for f, p in zip(fields, plain, strict=True)
     ]
+    memo_types = _MEMO_TYPES
+    params = []
+    for row in rows:
+        values = []
+        for field, attname, is_plain, memo in specs:
+            value = getattr(row, attname) if is_plain else field.pre_save(row, True)
+            if type(value) in memo_types:
+                key = (type(value), value)
+                try:
+                    values.append(memo[key])
+                except KeyError:
+                    values.append(memo.setdefault(key, field.get_db_prep_save(value, connection)))
+            else:
+                values.append(field.get_db_prep_save(value, connection))
+        params.append(values)
     with connection.cursor() as cursor:
         for start in range(0, len(params), INSERT_CHUNK):
             cursor.executemany(sql, params[start : start + INSERT_CHUNK])
@@ -225,8 +250,40 @@ class BulkInsert:
         return docs
 
     def _write_versions(self, docs: list[Any]) -> None:
-        from lowcode.models import Version
+        """Each document's "created" Version, as ``do_insert_doc`` writes it.
 
+        ``_version_data(meta, {}, snapshot)`` of a document without tables (the only kind
+        bulk inserts) is every non-null snapshot value as changed from None, in field order;
+        built here directly (the generic diff costs more than the rest of the Version).
+        """
+        from lowcode.models import Version
+        from lowcode.query.serialize import to_json
+
+        if self.meta.table_fields:  # never on this path (blocker), kept exact anyway
+            snapshots = [
+                {"created": True, **_version_data(self.meta, {}, _snapshot(doc, self.meta))}
+                for doc in docs
+            ]
+        else:
+            fields = [(f.fieldname, f.is_custom) for f in self.meta.data_fields]
+            snapshots = []
+            for doc in docs:
+                changed = []
+                for fieldname, is_custom in fields:
+                    value = doc.get(fieldname) if is_custom else getattr(doc, fieldname, None)
+                    if value is not None:
+                        value = to_json(value)
+                        if value is not None:
+                            changed.append([fieldname, None, value])
+                snapshots.append(
+                    {
+                        "created": True,
+                        "changed": changed,
+                        "added": [],
+                        "removed": [],
+                        "row_changed": [],
+                    }
+                )
         insert_rows(
             Version,
             [
@@ -235,11 +292,8 @@ class BulkInsert:
                     docname=doc.name,
                     owner=self.user,
                     creation=doc.modified,
-                    data={
-                        "created": True,
-                        **_version_data(self.meta, {}, _snapshot(doc, self.meta)),
-                    },
+                    data=data,
                 )
-                for doc in docs
+                for doc, data in zip(docs, snapshots, strict=True)
             ],
         )

@@ -11,6 +11,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+_get_meta: Any = None
+
+
+def _meta_of(doctype: str):
+    global _get_meta
+    if _get_meta is None:
+        from lowcode.meta.registry import get_meta
+
+        _get_meta = get_meta
+    return _get_meta(doctype)
+
+
 LIFECYCLE_METHODS = (
     "before_insert",
     "validate",
@@ -50,9 +62,7 @@ class Document:
 
     @property
     def meta(self):
-        from lowcode.meta.registry import get_meta
-
-        return get_meta(self.doctype)
+        return _meta_of(self.doctype)
 
     @property
     def is_new(self) -> bool:
@@ -60,16 +70,17 @@ class Document:
 
     def get(self, fieldname: str, default: Any = None) -> Any:
         """Return a standard, JSON-defined or custom field's value."""
-        field = self.meta.get_field(fieldname)
-        if field is not None and field.is_table:
-            return self.get_children(fieldname)
-        if field is not None and field.is_custom:
-            return (self._custom or {}).get(fieldname, default)
+        field = _meta_of(self.doctype).get_field(fieldname)
+        if field is not None:
+            if field.is_table:
+                return self.get_children(fieldname)
+            if field.is_custom:
+                return (self._custom or {}).get(fieldname, default)
         value = getattr(self, fieldname, default)
         return default if value is None else value
 
     def set(self, fieldname: str, value: Any) -> None:
-        field = self.meta.get_field(fieldname)
+        field = _meta_of(self.doctype).get_field(fieldname)
         if field is not None and field.is_table:
             self.set_children(fieldname, value)
         elif field is not None and field.is_custom:

@@ -11,6 +11,7 @@ caller's transaction, so concurrent inserts never get the same number.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import re
 import secrets
 import uuid
@@ -129,28 +130,34 @@ def next_number(prefix: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _date_part(token: str) -> str | None:
-    now = timezone.localtime()
+DATE_TOKENS = frozenset({"YYYY", "YY", "MM", "DD", "FY"})
+
+
+def _date_part(token: str, now: dt.datetime | None = None) -> str | None:
+    if token not in DATE_TOKENS:
+        return None
+    now = now or timezone.localtime()
     return {
         "YYYY": f"{now:%Y}",
         "YY": f"{now:%y}",
         "MM": f"{now:%m}",
         "DD": f"{now:%d}",
         "FY": f"{now:%Y}",
-    }.get(token)
+    }[token]
 
 
 def parse_series(pattern: str, doc) -> str:
     """Expand a dotted series such as ``LEAD-.YYYY.-.#####``."""
     parts = pattern.split(".")
     prefix, digits = "", 0
+    now = timezone.localtime() if DATE_TOKENS.intersection(parts) else None
     for part in parts:
         if not part:
             continue
         if part.startswith("#"):
             digits = len(part)
             continue
-        date = _date_part(part)
+        date = _date_part(part, now)
         if date is not None:
             prefix += date
         elif part.startswith("{") and part.endswith("}"):

@@ -7,6 +7,7 @@ label) and the rule; all failures of one save are reported together.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from decimal import Decimal, InvalidOperation
@@ -157,76 +158,89 @@ def resolve_default(field: DocField, user: str) -> Any:
         return None
 
 
-def is_phone(value: str) -> bool:
+@functools.lru_cache(maxsize=65536)
+def parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
+    """The valid phone number ``value`` holds (mainland China by default), else None.
+
+    Cached: an import parses each row's number in validation, in its DocType's hooks and
+    for its duplicate keys. The result is shared: callers must not modify it.
+    """
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number)
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def is_phone(value: str) -> bool:
+    return parse_phone(value) is not None
 
 
 def check_value(field: DocField, value: Any, doc_values: dict, user: dict) -> list[FieldError]:
-    """Check one already-typed value against the field's rules."""
-    label = label_of(field)
+    """Check one already-typed value against the field's rules.
+
+    The common case (every rule passes) translates nothing: the label and the messages are
+    built only for a rule that fails.
+    """
+    ftype = field.fieldtype
+    if value is None or value == "" or (field.is_table and not value):
+        required = field.reqd or (
+            field.mandatory_depends_on and _condition(field.mandatory_depends_on, doc_values, user)
+        )
+        if required and ftype != "Check":
+            return [
+                FieldError(field.fieldname, "reqd", _("{label} is required", label=label_of(field)))
+            ]
+        return []
     errors: list[FieldError] = []
-    missing = value is None or value == "" or (field.is_table and not value)
-    required = field.reqd or (
-        field.mandatory_depends_on and _condition(field.mandatory_depends_on, doc_values, user)
-    )
-    if missing:
-        if required and field.fieldtype != "Check":
-            errors.append(
-                FieldError(field.fieldname, "reqd", _("{label} is required", label=label))
-            )
-        return errors
-    if (
-        field.fieldtype == "Select"
-        and field.select_options
-        and str(value) not in field.select_options
-    ):
+    if ftype == "Select" and field.options and str(value) not in field.select_options:
         # Show the stored value beside its translation: API clients must send the value.
         options = " / ".join(o if _(o) == o else f"{_(o)} ({o})" for o in field.select_options if o)
         errors.append(
             FieldError(
                 field.fieldname,
                 "options",
-                _("{label} must be one of: {options}", label=label, options=options),
+                _("{label} must be one of: {options}", label=label_of(field), options=options),
             )
         )
-    if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+    if isinstance(value, str) and (limit := field.max_length) and len(value) > limit:
         errors.append(
             FieldError(
                 field.fieldname,
                 "length",
                 _(
                     "{label} is too long: {length} characters, at most {max}",
-                    label=label,
+                    label=label_of(field),
                     length=len(value),
-                    max=field.max_length,
+                    max=limit,
                 ),
             )
         )
-    if field.fieldtype == "Data" and field.options == "Email":
+    if ftype == "Data" and field.options == "Email":
         try:
             validate_email(value)
         except DjangoValidationError:
             errors.append(
                 FieldError(
-                    field.fieldname, "email", _("{label} is not a valid email address", label=label)
+                    field.fieldname,
+                    "email",
+                    _("{label} is not a valid email address", label=label_of(field)),
                 )
             )
-    if (
-        field.fieldtype == "Phone" or (field.fieldtype == "Data" and field.options == "Phone")
-    ) and not is_phone(value):
+    if (ftype == "Phone" or (ftype == "Data" and field.options == "Phone")) and not is_phone(value):
         errors.append(
             FieldError(
-                field.fieldname, "phone", _("{label} is not a valid phone number", label=label)
+                field.fieldname,
+                "phone",
+                _("{label} is not a valid phone number", label=label_of(field)),
             )
         )
     if field.non_negative and isinstance(value, (int, float, Decimal)) and value < 0:
         errors.append(
             FieldError(
-                field.fieldname, "non_negative", _("{label} cannot be negative", label=label)
+                field.fieldname,
+                "non_negative",
+                _("{label} cannot be negative", label=label_of(field)),
             )
         )
     return errors
@@ -240,11 +254,19 @@ def _condition(source: str, doc_values: dict, user: dict) -> bool:
 
 
 def values_of(doc, meta: DocTypeMeta) -> dict:
-    return {f.fieldname: doc.get(f.fieldname) for f in meta.data_fields} | {
-        "name": doc.name,
-        "owner": doc.owner,
-        "docstatus": doc.docstatus,
-    }
+    """Every data field's value (as ``doc.get`` returns it), plus name, owner and docstatus."""
+    from lowcode.documents.document import Document
+
+    if type(doc).get is Document.get and getattr(doc, "doctype", None) == meta.name:
+        # Document.get of a data field: the attribute, or the custom-field JSON's entry.
+        custom = doc._custom or {} if any(f.is_custom for f in meta._data_fields) else {}
+        values = {
+            f.fieldname: custom.get(f.fieldname) if f.is_custom else getattr(doc, f.fieldname, None)
+            for f in meta._data_fields
+        }
+    else:
+        values = {f.fieldname: doc.get(f.fieldname) for f in meta.data_fields}
+    return values | {"name": doc.name, "owner": doc.owner, "docstatus": doc.docstatus}
 
 
 def first_other(doctype: str, name: str | None, *conditions: Any, **filters: Any) -> str | None:

@@ -293,6 +293,10 @@ class DocTypeMeta:
 
     def __post_init__(self) -> None:
         self._by_name = {f.fieldname: f for f in self.fields}
+        # The field lists every save walks (several times per document): computed once, as
+        # the index above is (merged metadata is rebuilt, never edited, when it changes).
+        self._data_fields = tuple(f for f in self.fields if f.holds_value)
+        self._table_fields = tuple(f for f in self.fields if f.is_table)
 
     def get_field(self, fieldname: str) -> DocField | None:
         return self._by_name.get(fieldname)
@@ -302,11 +306,11 @@ class DocTypeMeta:
 
     @property
     def data_fields(self) -> list[DocField]:
-        return [f for f in self.fields if f.holds_value]
+        return list(self._data_fields)
 
     @property
     def table_fields(self) -> list[DocField]:
-        return [f for f in self.fields if f.is_table]
+        return list(self._table_fields)
 
     @property
     def standard_field_names(self) -> tuple[str, ...]:

@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
 from django.db import connection, transaction
 from django.utils import timezone
 
 from lowcode.documents.factory import get_model
+from lowcode.documents.validation import parse_phone
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -53,14 +53,11 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 def normalise_phone(value: str) -> str:
     """Digits only; mainland numbers without +86 / 0086 / the trunk 0 of mobiles."""
     text = str(value).strip()
-    try:
-        number = phonenumbers.parse(text, "CN")
-        if phonenumbers.is_valid_number(number):
-            if number.country_code == 86:
-                return str(number.national_number)
-            return f"{number.country_code}{number.national_number}"
-    except phonenumbers.NumberParseException:
-        pass
+    number = parse_phone(text)
+    if number is not None:
+        if number.country_code == 86:
+            return str(number.national_number)
+        return f"{number.country_code}{number.national_number}"
     digits = re.sub(r"\D", "", text)
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) in (10, 11):

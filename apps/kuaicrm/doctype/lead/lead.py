@@ -10,6 +10,10 @@ workflow state, so lists, filters and reports that read ``status`` stay right:
   too, and copied to ``close_details`` by ``kuaicrm.lead_actions.on_workflow_logged``);
 - entering an archived state: ``archived`` and ``archived_on``; an archived lead then refuses
   every edit except a System Manager's;
+- entering Opportunity: only through the conversion (``kuaicrm.conversion.do_convert_lead``,
+  the form's 转化为商机 action), which creates the opportunity in the same transaction; the
+  bare workflow step is refused. A lead that already has its opportunity (sent back by a
+  failed supervisor review) may take the step again;
 - entering Contacted: ``first_contacted_on`` when the first touch was not recorded yet
   (normally a Follow-up Record records it), with On Time / Overdue against the deadline;
 - every transition: ``status`` from ``STATUS_BY_STATE`` (a converted lead stays Converted).
@@ -26,7 +30,7 @@ import phonenumbers
 from django.utils import timezone
 
 from lowcode.documents.document import Document
-from lowcode.documents.validation import label_of
+from lowcode.documents.validation import label_of, parse_phone
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import ADMINISTRATOR, get_roles
@@ -40,6 +44,7 @@ QUALITY_GATE_FIELDS = ("company_size", "budget_range", "designation")
 NEW_STATE = "New"
 RETURNED_STATE = "Returned"
 CONTACTED_STATE = "Contacted"
+OPPORTUNITY_STATE = "Opportunity"
 # States a lead enters only with a close reason (seed 000: 标记为无效, 关闭线索).
 CLOSING_STATES = ("Invalid", "Closed")
 ARCHIVED_STATES = ("Archived Invalid", "Archived Closed")
@@ -86,6 +91,7 @@ class Lead(Document):
         self.set_first_contact_due()
         self.check_quality_gate()
         self.check_close_reason()
+        self.check_converted_to_opportunity()
         self.follow_workflow_state()
 
     def before_save(self) -> None:
@@ -150,6 +156,23 @@ class Lead(Document):
             )
             raise ValidationError(message, [FieldError("close_reason", "reqd", message)])
 
+    def check_converted_to_opportunity(self) -> None:
+        """The Opportunity state comes with an opportunity: only the conversion enters it."""
+        from kuaicrm.conversion import is_converting
+
+        if self._entering() != OPPORTUNITY_STATE or is_converting(self.name):
+            return
+        before: Any = self._doc_before_save or {}
+        if before.get("opportunity"):
+            return  # converted earlier; back after a failed review
+        message = _(
+            "A lead becomes an opportunity only through the Convert to Opportunity action on its form, which creates the customer, contact and opportunity"
+        )
+        from lowcode.workflow import engine
+
+        workflow: Any = engine.get_workflow(self.doctype)
+        raise ValidationError(message, [FieldError(workflow.state_field, "conversion", message)])
+
     def follow_workflow_state(self) -> None:
         """On a transition: status, archiving and the first touch follow the new state."""
         entering = self._entering()
@@ -188,15 +211,15 @@ class Lead(Document):
 def normalise_contact_details(doc, event: str) -> None:
     """Store mobile numbers in one format (E.164 without +86 for mainland numbers), emails lower-case."""
     if doc.mobile_no:
-        try:
-            number = phonenumbers.parse(doc.mobile_no, "CN")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and phonenumbers.is_valid_number(number):
-            doc.mobile_no = (
-                str(number.national_number)
-                if number.country_code == 86
-                else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            )
+        doc.mobile_no = _stored_mobile(doc.mobile_no)
     if doc.email_id:
         doc.email_id = doc.email_id.strip().lower()
+
+
+def _stored_mobile(value: str) -> str:
+    number = parse_phone(value)
+    if number is None:
+        return value
+    if number.country_code == 86:
+        return str(number.national_number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
