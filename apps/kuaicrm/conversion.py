@@ -23,7 +23,10 @@ has (standard or custom) is copied to the new customer, contact and opportunity.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +51,25 @@ NOT_YET_QUALIFIED = ("New", "Returned")
 ENDED_STATES = ("Invalid", "Archived Invalid", "Closed", "Archived Closed")
 ENDED_STATUSES = ("Invalid", "Closed")
 DEFAULT_CLOSE_DAYS = 30
+# Set while do_convert_lead takes the "Convert to Opportunity" step, so the Lead controller
+# lets the lead into the Opportunity state only together with its new opportunity.
+_converting: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "kuaicrm_converting_lead", default=None
+)
+
+
+@contextlib.contextmanager
+def _conversion_of(lead_name: str) -> Iterator[None]:
+    token = _converting.set(lead_name)
+    try:
+        yield
+    finally:
+        _converting.reset(token)
+
+
+def is_converting(lead_name: str) -> bool:
+    """Whether ``do_convert_lead`` is converting this lead right now."""
+    return _converting.get() == lead_name
 
 
 def _flag(value: Any) -> bool:
@@ -329,7 +351,8 @@ def do_convert_lead(
         record["opportunity"] = opportunity
     do_save_doc(user, LEAD, lead.name, record)
     if create_opportunity and engine.get_workflow(LEAD) is not None:
-        do_apply_workflow(user, LEAD, lead.name, CONVERT_ACTION, reason=reason or "")
+        with _conversion_of(lead.name):
+            do_apply_workflow(user, LEAD, lead.name, CONVERT_ACTION, reason=reason or "")
     lead = get_model(LEAD).objects.get(name=lead.name)
     workflow = engine.get_workflow(LEAD)
     return {

@@ -50,12 +50,21 @@ def test_lead_runs_branches_and_supervisor_review(workflows, api):
         ("Needs Information", "Re-evaluation"),
         ("Contact Again", "Contacted"),
         ("Interested", "Demo Scheduled"),
-        ("Convert to Opportunity", "Opportunity"),
-        ("Submit for Review", "Supervisor Review"),
     ):
         assert state_after(rep, L, name, action) == state
+    # the bare step would move the lead and create nothing: only the conversion takes it
+    refused = act(rep, L, name, "Convert to Opportunity")
+    assert refused.status_code == 417, refused.content
+    assert "转化为商机" in refused.json()["errors"][0]["message"]
+    lead = get_model(L).objects.get(name=name)
+    assert (lead.get("workflow_state"), lead.opportunity) == ("Demo Scheduled", None)
+    converted = rep.post("/api/method/kuaicrm.convert_lead", {"lead": name, "amount": 120000})
+    assert converted.status_code == 200, converted.content
+    assert converted.json()["message"]["workflow_state"] == "Opportunity"
+    assert state_after(rep, L, name, "Submit for Review") == "Supervisor Review"
     assert inbox(manager, "pending")[name]["workflow_state"] == "Supervisor Review"
-    # failing the review sends the lead back to the follow-up plan
+    # failing the review sends the lead back to the follow-up plan; it keeps its opportunity,
+    # so the step back to Opportunity is open again without a second conversion
     assert state_after(manager, L, name, "Fail") == "Follow-up Planned"
     for action in ("Contact", "Interested", "Convert to Opportunity", "Submit for Review"):
         state_after(rep, L, name, action)
