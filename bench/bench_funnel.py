@@ -81,8 +81,8 @@ class RawFunnel:
             params.append(filters["source"])
         if filters.get("product"):
             where.append(
-                f"EXISTS (SELECT 1 FROM {self.item} i WHERE i.parenttype = 'Opportunity' "
-                "AND i.parent = o.name AND i.product = %s)"
+                f"o.name IN (SELECT i.parent FROM {self.item} i WHERE i.product = %s "
+                "AND i.parenttype = 'Opportunity')"
             )
             params.append(filters["product"])
         if filters.get("period"):
