@@ -362,11 +362,15 @@ def test_a_customers_connections_fit_a_phone(page_for, busy_customer, expect):
     page = page_for("rep", PHONE)
     page.goto(f"/app/customer/{busy_customer}")
     no_sideways_scroll(page)
+    # the button sits with the form's actions, under the title
+    expect(page.locator(".form-head .actions a.btn", has_text="关联记录")).to_be_visible()
+    viewport_shot(page, "journey-customer-form-390")
     page.locator("a.btn", has_text="关联记录").click()
     page.wait_for_url(f"**/app/customer/{busy_customer}/connections")
 
     expect(page.locator("#connection-contacts")).to_contain_text("欧阳建华")
     expect(page.locator("#connection-opportunities")).to_contain_text("二期数控产线改造")
+    expect(page.locator("#connection-opportunities")).to_contain_text("1,280,000.00")
     expect(page.locator("#connection-follow_up_records")).to_contain_text("上门拜访")
     no_sideways_scroll(page)
     screenshot(page, "journey-customer-connections-390")

@@ -145,3 +145,42 @@ def test_the_connections_page_of_a_forbidden_customer_is_not_found(desk, shared)
     customer, _mine, _theirs = shared
 
     assert desk("south").get(f"/app/customer/{customer}/connections").status_code == 404
+
+
+def _connection_values(html: str, section: str) -> str:
+    start = html.index(f'id="connection-{section}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_connection_values_are_formatted_by_fieldtype(desk, shared):  # noqa: F811
+    customer, _mine, _theirs = shared
+    do_insert_doc(
+        "rep",
+        "Contact",
+        {"full_name": "李总", "customer": customer, "is_decision_maker": 1},
+    )
+    do_insert_doc("rep", "Lead", {"lead_name": "赵先生", "customer": customer})
+
+    html = desk("rep").get(f"/app/customer/{customer}/connections").content.decode()
+
+    contacts = _connection_values(html, "contacts")
+    # a Check shows only when set, as the list shows it; never its stored 0/1
+    assert "决策人: 0" not in contacts and "决策人: 1" not in contacts
+    assert contacts.count("决策人") == 1
+    opportunities = _connection_values(html, "opportunities")
+    assert "200,000.00" in opportunities and "200000.0" not in opportunities
+    assert "50%" in opportunities and "50.0" not in opportunities
+    leads = _connection_values(html, "leads")
+    assert "创建人: rep" in leads and "owner" not in leads
+
+
+def test_the_connections_button_sits_in_the_form_actions(desk, shared):  # noqa: F811
+    customer, _mine, _theirs = shared
+
+    form = desk("rep").get(f"/app/customer/{customer}").content.decode()
+
+    head = form[form.index('<div class="form-head">') : form.index("</h1>")]
+    actions = form[form.index('<div class="actions">') :]
+    actions = actions[: actions.index("</div>")]
+    assert "/connections" not in form[: form.index('<div class="form-head">')] + head
+    assert f"/app/customer/{customer}/connections" in actions

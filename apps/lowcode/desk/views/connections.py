@@ -6,17 +6,29 @@ hook, then every other DocType linking here); each lists only what the user may 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.shortcuts import render
 from django.urls import path
 
 from lowcode.desk.lib import nav
+from lowcode.desk.templatetags.desk import display
 from lowcode.desk.views.common import desk_view, doctype_from_slug
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc
 from lowcode.query import connections as connections_lib
+from lowcode.workflow import engine
 
-STANDARD_LABELS = {"name": "ID", "modified": "Last Updated On"}
+# Engine fields have no DocField; the labels the data export uses (translated).
+STANDARD_LABELS = {
+    "name": "ID",
+    "owner": "Created By",
+    "creation": "Created On",
+    "modified": "Last Updated On",
+    "modified_by": "Last Updated By",
+}
+STANDARD_TYPES = {"creation": "Datetime", "modified": "Datetime"}
 
 
 def _label(meta, fieldname: str) -> str:
@@ -26,15 +38,20 @@ def _label(meta, fieldname: str) -> str:
     return _(STANDARD_LABELS.get(fieldname, fieldname))
 
 
-def _display(meta, fieldname: str, value) -> str:
-    field = meta.get_field(fieldname)
+def _display(meta, fieldname: str, value, state_field: str | None = None) -> str:
+    """A value as the list shows it (the desk's ``display`` filter): a Check only when set,
+    amounts with separators, percentages with %, options and workflow states translated."""
     if value in (None, ""):
         return ""
-    if field is not None and field.fieldtype == "Select":
+    if fieldname == state_field:
         return _(str(value))
-    if fieldname == "modified" or (field is not None and field.fieldtype == "Datetime"):
-        return str(value)[:16].replace("T", " ")
-    return str(value)
+    field = meta.get_field(fieldname)
+    fieldtype = field.fieldtype if field is not None else STANDARD_TYPES.get(fieldname, "")
+    if isinstance(value, Decimal):
+        value = float(value)
+    if fieldtype == "Datetime":
+        value = str(value).replace("T", " ")
+    return display(value, fieldtype)
 
 
 def section_view(section: dict) -> dict:
@@ -42,6 +59,8 @@ def section_view(section: dict) -> dict:
     meta = get_meta(section["doctype"])
     title_field = meta.title_field if meta.title_field in section["fields"] else "name"
     shown = [f for f in section["fields"] if f not in ("name", title_field)]
+    workflow = engine.get_workflow(section["doctype"])
+    state_field = workflow.state_field if workflow is not None else None
     slug = nav.slug(section["doctype"])
     return {
         "key": section["key"],
@@ -55,9 +74,9 @@ def section_view(section: dict) -> dict:
                 "title": row.get(title_field) or row["name"],
                 "name": row["name"],
                 "values": [
-                    (_label(meta, f), _display(meta, f, row.get(f)))
+                    (_label(meta, f), value)
                     for f in shown
-                    if row.get(f) not in (None, "")
+                    if (value := _display(meta, f, row.get(f), state_field))
                 ],
             }
             for row in section["rows"]
