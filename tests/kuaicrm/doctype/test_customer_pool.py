@@ -24,6 +24,7 @@ from tests.kuaicrm.doctype.customers import (
     regional_pools,  # noqa: F401
     set_pool,
 )
+from tests.lowcode.desk.conftest import desk  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("regional_pools")
 
@@ -132,6 +133,21 @@ def test_pool_customers_are_listed_to_eligible_users_but_not_writable(api):
     assert rep2.get(f"{CUSTOMERS}/{customer}").status_code == 200
     assert update.status_code == 403
     assert Customer().objects.get(name=customer).city in (None, "")
+
+
+def test_the_customer_list_shows_which_customers_are_in_the_pool(api, desk):  # noqa: F811
+    pooled = released(api, "rep", "苏州精密")
+    new_customer(api("rep2"), "无锡五金", territory="华东")
+
+    html = desk("rep2").get("/app/customer").content.decode()
+
+    assert '<th scope="col">' in html and "在公海</a></th>" in html
+    rows = {
+        row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in html.split('class="row-title"')[1:]
+    }
+    assert '<td data-label="在公海">✓</td>' in rows["苏州精密"]
+    assert '<td data-label="在公海"></td>' in rows["无锡五金"]
+    assert pooled in html
 
 
 def test_each_region_sees_its_own_pool_only(api):
