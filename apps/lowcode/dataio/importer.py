@@ -665,7 +665,8 @@ class Importer:
         bulk.insert_rows(
             key_model,
             [
-                key_model(
+                bulk.new_instance(
+                    key_model,
                     name=uuid.uuid4().hex[:20],
                     owner=self.user,
                     modified_by=self.user,
@@ -823,7 +824,8 @@ def _run(plan: Plan, user: str, data_import: str) -> Counter:
 
 
 def _log_row(model, data_import: str, user: str, now, result: RowResult):
-    return model(
+    return bulk.new_instance(
+        model,
         name=uuid.uuid4().hex[:20],
         owner=user,
         modified_by=user,

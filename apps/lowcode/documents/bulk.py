@@ -31,12 +31,15 @@ take the per-row path (:func:`blocker`).
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field
+from django.db.models import CharField, Field, TextField
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 from lowcode.documents.actions import (
     _now,
@@ -72,18 +75,67 @@ def current() -> BulkInsert | None:
 
 
 # Values whose database form depends on nothing but the field and the value itself, so one
-# conversion serves every row that holds the same value (Decimal is left out: 1.0 == 1.00).
-_MEMO_TYPES = frozenset({type(None), str, int, bool, float})
+# conversion serves every row that holds the same value (Decimal is left out: 1.0 == 1.00;
+# equal aware datetimes are the same instant, which is what the column stores).
+_MEMO_TYPES = frozenset({type(None), str, int, bool, float, dt.date, dt.datetime})
+# A column whose values keep differing (names, keys, timestamps) stops being memoised.
+_MEMO_PROBE = 64
+
+
+def _stores_text_as_is(field: Any) -> bool:
+    """Whether ``get_db_prep_save`` returns a ``str`` unchanged (Django's Char/TextField:
+    ``to_python`` of a str is the str, and no backend adapts text)."""
+    cls = type(field)
+    return (
+        isinstance(field, (CharField, TextField))
+        and cls.get_db_prep_save is Field.get_db_prep_save
+        and cls.get_db_prep_value is Field.get_db_prep_value
+        and cls.get_prep_value in (CharField.get_prep_value, TextField.get_prep_value)
+        and cls.to_python in (CharField.to_python, TextField.to_python)
+    )
+
+
+def _db_values(fields: list[Any], rows: list[Any]) -> list[list[Any]]:
+    """Each row's ``get_db_prep_save(pre_save(row))`` per field, as ``save()`` computes them."""
+    memo_types = _MEMO_TYPES
+    columns = []
+    for f in fields:
+        # Field.pre_save is getattr(instance, attname) unless a field overrides it (auto_now).
+        plain = type(f).pre_save is Field.pre_save
+        columns.append([f, f.attname, plain, _stores_text_as_is(f), {}, 0])
+    params = []
+    for count, row in enumerate(rows, start=1):
+        values = []
+        for column in columns:
+            field, attname, plain, text, memo, misses = column
+            value = getattr(row, attname) if plain else field.pre_save(row, True)
+            kind = type(value)
+            if text and kind is str:
+                values.append(value)
+            elif memo is not None and kind in memo_types:
+                key = (kind, value)
+                if key in memo:
+                    values.append(memo[key])
+                else:
+                    converted = memo[key] = field.get_db_prep_save(value, connection)
+                    values.append(converted)
+                    column[5] = misses = misses + 1
+                    if count >= _MEMO_PROBE and misses * 2 > count:
+                        column[4] = None  # mostly distinct values: convert each directly
+            else:
+                values.append(field.get_db_prep_save(value, connection))
+        params.append(values)
+    return params
 
 
 def insert_rows(model: Any, rows: list[Any]) -> None:
     """INSERT model instances with one ``executemany`` per chunk (what bulk_create does,
     without compiling a statement per chunk: for a 60-column DocType that was most of it).
 
-    Values go through each field's ``get_db_prep_save`` like every ORM save (a field's
-    conversion of one plain value — None, text, a number — is computed once per call, since
-    most columns of an import repeat a few values); the instances are marked saved
-    afterwards, as ``save()`` marks them.
+    Values go through each field's ``get_db_prep_save`` like every ORM save (text into a
+    text column is stored as it is, and a column's conversion of a repeated plain value —
+    None, a number, a shared timestamp — is computed once per call); the instances are
+    marked saved afterwards, as ``save()`` marks them.
     """
     if not rows:
         return
@@ -92,31 +144,48 @@ def insert_rows(model: Any, rows: list[Any]) -> None:
     columns = ", ".join(q(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model
-    # Field.pre_save is getattr(instance, attname) unless a field overrides it (auto_now…).
-    plain = [type(f).pre_save is Field.pre_save for f in fields]
-    specs: list[tuple[Any, str, bool, dict]] = [
-        (f, f.attname, p, {}) for f, p in zip(fields, plain, strict=True)
-    ]
-    memo_types = _MEMO_TYPES
-    params = []
-    for row in rows:
-        values = []
-        for field, attname, is_plain, memo in specs:
-            value = getattr(row, attname) if is_plain else field.pre_save(row, True)
-            if type(value) in memo_types:
-                key = (type(value), value)
-                try:
-                    values.append(memo[key])
-                except KeyError:
-                    values.append(memo.setdefault(key, field.get_db_prep_save(value, connection)))
-            else:
-                values.append(field.get_db_prep_save(value, connection))
-        params.append(values)
+    params = _db_values(fields, rows)
     with connection.cursor() as cursor:
         for start in range(0, len(params), INSERT_CHUNK):
             cursor.executemany(sql, params[start : start + INSERT_CHUNK])
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
+
+
+_plain_fields: dict[type, tuple[tuple, frozenset] | None] = {}
+
+
+def new_instance(model: Any, **values: Any) -> Any:
+    """``model(**values)`` for the plain models a batch writes by the thousand.
+
+    The same instance Django's constructor builds (every field's attribute from ``values``
+    or its default, a fresh ``_state``) without its per-field argument handling, which is a
+    visible part of an import row. Models with relations, non-concrete fields or
+    ``pre_init``/``post_init`` receivers, and unknown keyword arguments, take the
+    constructor itself.
+    """
+    if model not in _plain_fields:
+        opts = model._meta
+        plain = not opts.private_fields and all(
+            not f.is_relation and f.concrete for f in opts.fields
+        )
+        pairs = tuple((f.attname, f) for f in opts.fields)
+        _plain_fields[model] = (pairs, frozenset(a for a, _f in pairs)) if plain else None
+    known = _plain_fields[model]
+    if (
+        known is None
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or not known[1].issuperset(values)
+    ):
+        return model(**values)
+    fields = known[0]
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    attributes = instance.__dict__
+    for attname, field in fields:
+        attributes[attname] = values[attname] if attname in values else field.get_default()
+    return instance
 
 
 def blocker(doctype: str) -> str | None:
@@ -183,7 +252,7 @@ class BulkInsert:
     # -- preparing --------------------------------------------------------------------
     def add(self, data: dict):
         """Build, name and validate one document in memory; raise a FrappeError if it fails."""
-        doc = self.model()
+        doc = new_instance(self.model)
         doc.__dict__[NEW_IN_BATCH] = True
         try:
             with transaction.atomic(), self.pool.row():
@@ -287,7 +356,8 @@ class BulkInsert:
         insert_rows(
             Version,
             [
-                Version(
+                new_instance(
+                    Version,
                     ref_doctype=self.doctype,
                     docname=doc.name,
                     owner=self.user,

@@ -123,8 +123,16 @@ NORMALISERS: dict[str, Any] = {
 
 def make_key(normaliser: str, value: Any) -> str:
     """The stored key of one value ("" when there is nothing to compare)."""
-    if value in (None, ""):
+    if value is None or value == "":
         return ""
+    if type(value) is str:  # an import asks for each row's keys three times
+        return _text_key(normaliser, value)
+    normalised = NORMALISERS.get(normaliser, NORMALISERS["Exact"])(value)
+    return f"{normaliser}|{normalised}"[:KEY_LENGTH] if normalised else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_key(normaliser: str, value: str) -> str:
     normalised = NORMALISERS.get(normaliser, NORMALISERS["Exact"])(value)
     return f"{normaliser}|{normalised}"[:KEY_LENGTH] if normalised else ""
 
@@ -345,7 +353,10 @@ def update_keys(doc, event: str) -> None:
 
 
 def _key_row(model, doc, fieldname: str, key: str, user: str, now):
-    return model(
+    from lowcode.documents.bulk import new_instance
+
+    return new_instance(
+        model,
         name=uuid.uuid4().hex[:20],
         owner=user,
         modified_by=user,

@@ -145,8 +145,11 @@ def _new_log(doc, total: int, fired: list[dict], user: str):
     import uuid
 
     now = timezone.now()
+    from lowcode.documents.bulk import new_instance
+
     model: Any = get_model(SCORE_LOG)
-    return model(
+    return new_instance(
+        model,
         name=uuid.uuid4().hex[:20],
         owner=user,
         modified_by=user,
