@@ -243,7 +243,7 @@ def time_transitions(count: int, owner: str, manager: str, rng: random.Random, r
 
     Lead = get_model("Lead")
     plain, routed, raw = [], [], []
-    path = ["Qualify", "Assign", "Plan Follow-up", "Contact", "Interested"]
+    path = ["Qualify", "Assign", "Plan Follow-up", "Make Contact", "Interested"]
     path += ["Convert to Opportunity", "Submit for Review"]
     actors = {"Assign": manager}
     for i in range(count):

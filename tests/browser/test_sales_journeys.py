@@ -82,7 +82,8 @@ def test_a_rep_follows_up_a_lead_and_converts_it_on_a_phone(page_for, planned_le
     expect(page.locator("#in-first_contact_status")).to_have_text("按时")
 
     # the workflow moves on: contacted, interested → a demo is scheduled
-    page.click('.wf-action[data-action="Contact"]')
+    expect(page.locator('.wf-action[data-action="Make Contact"]')).to_have_text("联系客户")
+    page.click('.wf-action[data-action="Make Contact"]')
     expect(page.locator("h1 .pill")).to_have_text("已联系")
     page.click('.wf-action[data-action="Interested"]')
     expect(page.locator("h1 .pill")).to_have_text("已安排演示")

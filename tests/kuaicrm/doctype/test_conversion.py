@@ -39,7 +39,7 @@ def new_lead(client, **values) -> str:
 def to_demo(rep, manager, name: str) -> None:
     state_after(rep, L, name, "Qualify")
     state_after(manager, L, name, "Assign")
-    for action in ("Plan Follow-up", "Contact", "Interested"):
+    for action in ("Plan Follow-up", "Make Contact", "Interested"):
         state_after(rep, L, name, action)
 
 
@@ -200,7 +200,7 @@ def test_conversion_follows_the_workflow_states(api):
     assert (first["status"], first["workflow_state"]) == ("Converted", "Qualified")
     # later, the opportunity joins the same customer and contact
     state_after(manager, L, name, "Assign")
-    for action in ("Plan Follow-up", "Contact", "Interested"):
+    for action in ("Plan Follow-up", "Make Contact", "Interested"):
         state_after(rep, L, name, action)
     assert get_model(L).objects.get(name=name).status == "Converted"
     second = rep.post(CONVERT, {"lead": name}).json()["message"]

@@ -224,7 +224,7 @@ def _to_contacted(rep, manager, name: str) -> None:
     assert state_after(rep, L, name, "Qualify") == "Qualified"
     assert state_after(manager, L, name, "Assign") == "Assigned"
     assert state_after(rep, L, name, "Plan Follow-up") == "Follow-up Planned"
-    assert state_after(rep, L, name, "Contact") == "Contacted"
+    assert state_after(rep, L, name, "Make Contact") == "Contacted"
 
 
 def test_status_follows_the_workflow_through_the_nurture_loop(api):
@@ -236,7 +236,7 @@ def test_status_follows_the_workflow_through_the_nurture_loop(api):
     state_after(manager, L, name, "Assign")
     state_after(rep, L, name, "Plan Follow-up")
     assert lead(name).status == "Qualified"
-    state_after(rep, L, name, "Contact")
+    state_after(rep, L, name, "Make Contact")
     contacted = lead(name)
     # the Contact step records the first touch when no follow-up record did
     assert contacted.status == "Contacted"

@@ -60,7 +60,7 @@ def to_demo(name: str) -> None:
         ("rep", "Qualify"),
         ("manager", "Assign"),
         ("rep", "Plan Follow-up"),
-        ("rep", "Contact"),
+        ("rep", "Make Contact"),
         ("rep", "Interested"),
     ]
     from lowcode.workflow.actions import do_apply_workflow
@@ -98,6 +98,20 @@ def test_convert_shows_only_at_demo_scheduled_and_replaces_the_bare_transition(d
     assert "Convert to Opportunity" not in transitions(html)
     assert 'id="fa-convert"' in html and 'for="fa-convert-amount"' in html
     assert "将根据此线索创建客户、联系人和商机。" in html
+
+
+def test_the_lead_contact_step_reads_as_contacting_the_customer(desk, lead):
+    from lowcode.workflow.actions import do_apply_workflow
+
+    for user, action in (("rep", "Qualify"), ("manager", "Assign"), ("rep", "Plan Follow-up")):
+        do_apply_workflow(user, "Lead", lead, action)
+    context.reset()
+
+    html = page(desk("rep"), f"/app/lead/{lead}")
+
+    # the flat catalog translates "Contact" as the contact person (联系人)
+    step = re.search(r'wf-action" data-action="([^"]+)"[^>]*>([^<]+)</button>', html)
+    assert step is not None and step.group(2) == "联系客户"
 
 
 def test_a_follow_up_link_prefills_the_new_record(desk, lead):

@@ -43,7 +43,7 @@ def test_lead_runs_branches_and_supervisor_review(workflows, api):
     assert state_after(manager, L, name, "Assign") == "Assigned"
     for action, state in (
         ("Plan Follow-up", "Follow-up Planned"),
-        ("Contact", "Contacted"),
+        ("Make Contact", "Contacted"),
         ("Hesitant", "Nurturing"),
         ("Re-evaluate", "Re-evaluation"),
         ("Contact Again", "Contacted"),
@@ -66,7 +66,7 @@ def test_lead_runs_branches_and_supervisor_review(workflows, api):
     # failing the review sends the lead back to the follow-up plan; it keeps its opportunity,
     # so the step back to Opportunity is open again without a second conversion
     assert state_after(manager, L, name, "Fail") == "Follow-up Planned"
-    for action in ("Contact", "Interested", "Convert to Opportunity", "Submit for Review"):
+    for action in ("Make Contact", "Interested", "Convert to Opportunity", "Submit for Review"):
         state_after(rep, L, name, action)
     assert state_after(manager, L, name, "Pass") == "Confirmed Opportunity"
     assert get_model(L).objects.get(name=name).status == "Converted"
@@ -88,7 +88,7 @@ def test_invalid_and_no_intent_leads_are_archived(workflows, api):
     assert actions_of(rep, L, invalid) == []
     state_after(rep, L, closed, "Qualify")
     state_after(manager, L, closed, "Assign")
-    for action in ("Plan Follow-up", "Contact"):
+    for action in ("Plan Follow-up", "Make Contact"):
         state_after(rep, L, closed, action)
     state_after(rep, L, closed, "No Intent", reason="预算取消")
     state_after(rep, L, closed, "Archive")
