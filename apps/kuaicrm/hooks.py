@@ -194,7 +194,13 @@ desk_reminders: list = [
         "doctype": "Lead",
         "date_field": "first_contact_due",
         "label": "First contact due",
-        "filters": [["status", "=", "Open"]],
+        # Not contacted yet, whatever the status (a qualified lead may still wait for its
+        # call), as kuaicrm.tasks.check_first_contact alerts; archived and ended ones drop out.
+        "filters": [
+            ["first_contacted_on", "is", "not set"],
+            ["archived", "=", 0],
+            ["status", "not in", ["Invalid", "Closed", "Converted"]],
+        ],
     },
 ]
 
