@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from lowcode.desk.lib import link_titles as link_title_lib
 from lowcode.desk.lib import listing
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
@@ -189,20 +190,7 @@ def _link_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters) 
 
 def link_titles(user: str, doctype: str, names: list) -> dict[str, str]:
     """Titles of linked records the user may read, in one query (names stand in otherwise)."""
-    if not names or not doctype_exists(doctype) or not has_doctype_permission(user, doctype):
-        return {}
-    meta = get_meta(doctype)
-    title = listing.title_field(meta)
-    if title == "name" or title not in ColumnSet(meta, user).columns:
-        return {}
-    rows = reads.get_list(
-        user,
-        doctype,
-        fields=["name", title],
-        filters=[["name", "in", list(names)]],
-        limit=len(names),
-    )
-    return {row["name"]: str(row[title] or row["name"]) for row in rows}
+    return link_title_lib.titles(user, doctype, names)
 
 
 def card_fields(meta: DocTypeMeta, columns: ColumnSet, board_field: str) -> list[DocField]:
@@ -260,6 +248,8 @@ def build_board(user: str, meta: DocTypeMeta, docfield: DocField, state) -> Boar
                 exact=counted["exact"],
             )
         )
+    # Linked records' titles on every card of the board: one query per target DocType.
+    link_title_lib.annotate(user, [card for c in board_columns for card in c.cards], shown)
     return Board(
         field=docfield, kind=kind, columns=board_columns, card_fields=shown, more_columns=cut
     )
@@ -271,6 +261,7 @@ def card_row(user: str, meta: DocTypeMeta, board_field: str, name: str) -> dict 
     shown = card_fields(meta, columns, board_field)
     fields = card_query_fields(meta, columns, board_field, shown)
     rows = fetch_cards(user, meta, fields, [["name", "=", name]], None, 1)
+    link_title_lib.annotate(user, rows, shown)
     return rows[0] if rows else None
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from lowcode.desk.lib import link_titles
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.meta import fieldtypes
@@ -185,6 +186,8 @@ def fetch_page(user: str, meta: DocTypeMeta, state: ListState, shown: list[DocFi
     counted = capped_count(user, meta.name, state.filters, or_filters)
     for row in rows:
         row["desk_indicator"] = indicator(row)
+    # Link columns show the linked record's title: one query per target DocType.
+    link_titles.annotate(user, rows, shown)
     return {"rows": rows, "has_more": has_more, **counted}
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import form_actions, layout, timeline
+from lowcode.desk.lib import form_actions, layout, link_titles, timeline
 from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
@@ -117,6 +117,8 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         # A hook-declared connections page (lowcode.query.connections) links from the form.
         "has_connections": doc is not None and bool(connections.declared(doctype)),
         "location_pairs": form_lib.location_pairs(doctype),
+        # Link fields show the linked record's title next to (or as) the name they hold.
+        "link_titles": link_titles.doc_titles(user, values, meta.data_fields),
         **_form_actions(user, doctype, doc, values, transitions),
     }
 

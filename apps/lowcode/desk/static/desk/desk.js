@@ -116,6 +116,29 @@
     window.location.href = button.dataset.href + "&" + names.join("&");
   });
 
+  // ---------------------------------------------------------------- form: a Link's title
+  // The input holds (and posts) the record's name; the title next to it follows the choice,
+  // read from the search options (value = name, text = title), and hides when unknown.
+  function syncLinkTitle(input) {
+    const title = document.getElementById("lt-" + input.name);
+    if (!title) return;
+    const options = input.list ? Array.from(input.list.options) : [];
+    const chosen = options.find((o) => o.value === input.value);
+    if (chosen) title.textContent = chosen.textContent === input.value ? "" : chosen.textContent;
+    else title.textContent = input.value === title.dataset.value ? title.dataset.title : "";
+    title.hidden = !title.textContent;
+  }
+  document.addEventListener("input", (event) => {
+    const input = event.target.closest(".link-input");
+    if (input) syncLinkTitle(input);
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const list = event.target;
+    if (list.tagName !== "DATALIST") return;
+    const input = document.querySelector(`.link-input[list="${list.id}"]`);
+    if (input) syncLinkTitle(input);
+  });
+
   // ---------------------------------------------------------------- form: tabs
   document.addEventListener("click", (event) => {
     const tab = event.target.closest("[data-tab]");
