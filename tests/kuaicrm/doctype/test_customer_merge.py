@@ -150,15 +150,20 @@ def test_duplicates_are_found_by_normalised_name_credit_code_and_phone(api, tags
     first = new_customer(rep, "苏州精密机械有限公司", phone="13800138000", tax_id=TAX_ID)["name"]
     by_name = new_customer(rep, "精密机械")["name"]  # 苏州 + 有限公司 normalised away
     by_phone = new_customer(rep, "精机", phone="+86 138-0013-8000")["name"]
-    by_code = new_customer(rep, "SZJM", tax_id=TAX_ID.lower())["name"]
+    # the same credit code typed in lower case with a space is the same code: refused outright
+    same_code = rep.post(
+        "/api/resource/Customer", {"customer_name": "SZJM", "tax_id": f" {TAX_ID.lower()}"}
+    )
     unrelated = new_customer(rep, "无锡电气", phone="13900139000")["name"]
     manager = api("manager")
 
     found = call(manager, "kuaicrm.find_duplicate_customers", customer=first)
 
+    assert same_code.status_code == 409, same_code.content
+    assert [(e["field"], e["rule"]) for e in same_code.json()["errors"]] == [("tax_id", "unique")]
     assert found.status_code == 200, found.content.decode()
     rows = {row["name"]: row["matched_fields"] for row in found.json()["message"]}
-    assert rows == {by_name: ["customer_name"], by_phone: ["phone"], by_code: ["tax_id"]}
+    assert rows == {by_name: ["customer_name"], by_phone: ["phone"]}
     assert unrelated not in rows
 
 

@@ -175,7 +175,8 @@ def _import_rolled_back(
         with transaction.atomic(), CaptureQueriesContext(connection) as queries:
             outcome = _outcome(_run(client, content, capture, **values))
             transaction.set_rollback(True)
-    inserts = [q["sql"] for q in queries.captured_queries if 'INSERT INTO "tabLead"' in q["sql"]]
+    table = connection.ops.quote_name("tabLead")  # "tabLead" on SQLite, `tabLead` on MariaDB
+    inserts = [q["sql"] for q in queries.captured_queries if f"INSERT INTO {table}" in q["sql"]]
     return outcome, len(inserts)
 
 

@@ -10,10 +10,18 @@ class Customer(Document):
     customer_pool: str | None
     territory: str | None
     in_pool: bool | int | None
+    tax_id: str | None
 
     def validate(self) -> None:
         # The level is a Link: the engine's link validation already refuses an unknown level.
+        self.normalise_tax_id()
         self.set_customer_pool()
+
+    def normalise_tax_id(self) -> None:
+        """Credit codes are upper case without spaces (GB 32100), so uniqueness is the same on
+        every database: MariaDB compares case-insensitively, SQLite does not."""
+        if self.tax_id:
+            self.tax_id = "".join(self.tax_id.split()).upper()
 
     def set_customer_pool(self) -> None:
         """Without a pool, a customer belongs to its region's pool, else to the default pool."""
