@@ -25,7 +25,9 @@ def test_statistics_are_refreshed_after_migrate_and_nightly():
 
 def test_sqlite_gets_statistics_for_indexed_tables(users):
     for index in range(3):
-        do_insert_doc("rep", "Lead", {"lead_name": f"统计{index}", "mobile_no": f"1390000{index:04d}"})
+        do_insert_doc(
+            "rep", "Lead", {"lead_name": f"统计{index}", "mobile_no": f"1390000{index:04d}"}
+        )
 
     outcome = optimize_database()
 
