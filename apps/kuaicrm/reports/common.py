@@ -200,3 +200,16 @@ def hours(value: dt.timedelta | float | None) -> float | None:
 
 def column(fieldname: str, label: str, fieldtype: str = "Data", width: int = 120, **more) -> dict:
     return {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, "width": width, **more}
+
+
+def bar_chart(rows: list[dict], label_key: str, series: list[tuple[str, str]]) -> dict:
+    """Frappe's bar chart of ``rows``: one dataset per (translated name, value key); empty is 0."""
+    return {
+        "data": {
+            "labels": [row[label_key] for row in rows],
+            "datasets": [
+                {"name": name, "values": [row[key] or 0 for row in rows]} for name, key in series
+            ],
+        },
+        "type": "bar",
+    }

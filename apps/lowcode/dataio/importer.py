@@ -40,7 +40,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -665,13 +664,10 @@ class Importer:
         bulk.insert_rows(
             key_model,
             [
-                bulk.new_instance(
+                bulk.new_side_record(
                     key_model,
-                    name=uuid.uuid4().hex[:20],
-                    owner=self.user,
-                    modified_by=self.user,
-                    creation=now,
-                    modified=now,
+                    self.user,
+                    now,
                     reference_doctype=self.plan.doctype,
                     row_hash=fingerprint,
                     reference_name=name,
@@ -824,13 +820,10 @@ def _run(plan: Plan, user: str, data_import: str) -> Counter:
 
 
 def _log_row(model, data_import: str, user: str, now, result: RowResult):
-    return bulk.new_instance(
+    return bulk.new_side_record(
         model,
-        name=uuid.uuid4().hex[:20],
-        owner=user,
-        modified_by=user,
-        creation=now,
-        modified=now,
+        user,
+        now,
         data_import=data_import,
         row_index=result.row_index,
         outcome=result.outcome,

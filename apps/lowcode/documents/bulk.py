@@ -152,6 +152,21 @@ def insert_rows(model: Any, rows: list[Any]) -> None:
         row._state.adding, row._state.db = False, connection.alias
 
 
+def new_side_record(model: Any, user: str, now: Any, **values: Any) -> Any:
+    """An unsaved bookkeeping row (a key, a log, a fingerprint): a random name, stamped by ``user``."""
+    import uuid
+
+    return new_instance(
+        model,
+        name=uuid.uuid4().hex[:20],
+        owner=user,
+        modified_by=user,
+        creation=now,
+        modified=now,
+        **values,
+    )
+
+
 _plain_fields: dict[type, tuple[tuple, frozenset] | None] = {}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.utils import timezone
@@ -64,15 +63,9 @@ def forget_rules(doc=None, event: str | None = None) -> None:
 
 def create_record(doctype: str, user: str, **values: Any):
     """Write a log/side-table record directly: these are engine bookkeeping, not user input."""
-    now = timezone.now()
-    record = get_model(doctype)(
-        name=uuid.uuid4().hex[:20],
-        owner=user,
-        modified_by=user,
-        creation=now,
-        modified=now,
-        **values,
-    )
+    from lowcode.documents.bulk import new_side_record
+
+    record = new_side_record(get_model(doctype), user, timezone.now(), **values)
     record.save(force_insert=True)
     return record
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -353,15 +352,12 @@ def update_keys(doc, event: str) -> None:
 
 
 def _key_row(model, doc, fieldname: str, key: str, user: str, now):
-    from lowcode.documents.bulk import new_instance
+    from lowcode.documents.bulk import new_side_record
 
-    return new_instance(
+    return new_side_record(
         model,
-        name=uuid.uuid4().hex[:20],
-        owner=user,
-        modified_by=user,
-        creation=now,
-        modified=now,
+        user,
+        now,
         reference_doctype=doc.doctype,
         reference_name=doc.name,
         fieldname=fieldname,

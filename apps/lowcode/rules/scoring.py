@@ -142,19 +142,14 @@ def apply_scoring(doc, event: str) -> None:
 
 def _new_log(doc, total: int, fired: list[dict], user: str):
     """The Score Log ``_record`` would create for a new document, not saved yet."""
-    import uuid
+    from lowcode.documents.bulk import new_side_record
 
     now = timezone.now()
-    from lowcode.documents.bulk import new_instance
-
     model: Any = get_model(SCORE_LOG)
-    return new_instance(
+    return new_side_record(
         model,
-        name=uuid.uuid4().hex[:20],
-        owner=user,
-        modified_by=user,
-        creation=now,
-        modified=now,
+        user,
+        now,
         reference_doctype=doc.doctype,
         reference_name=doc.name,
         score=total,

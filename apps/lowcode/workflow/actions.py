@@ -160,6 +160,25 @@ def _move(user: str, workflow: WorkflowDef, doc, next_state_name: str):
     return doc
 
 
+def require_transition(user: str, doc, action: str, state: str | None = None):
+    """The transition ``action`` the user may take on the document now, else PermissionError."""
+    transition = next((t for t in engine.get_transitions(user, doc) if t.action == action), None)
+    if transition is None:
+        if state is None:
+            workflow = engine.get_workflow(doc.doctype)
+            state = engine.current_state(workflow, doc) if workflow else ""
+        raise PermissionError(
+            _(
+                "You may not take the action {action} on {doctype} {name} in state {state}",
+                action=_(action),
+                doctype=_(doc.doctype),
+                name=doc.name,
+                state=_(state),
+            )
+        )
+    return transition
+
+
 @transaction.atomic
 def do_apply_workflow(
     user: str, doctype: str, name: str, action: str, comment: str = "", reason: str = ""
@@ -170,17 +189,7 @@ def do_apply_workflow(
         raise ValidationError(_("{doctype} has no active workflow", doctype=_(doctype)))
     doc = access_doc(user, doctype, name, "read", for_update=True)
     state = engine.current_state(workflow, doc)
-    transition = next((t for t in engine.get_transitions(user, doc) if t.action == action), None)
-    if transition is None:
-        raise PermissionError(
-            _(
-                "You may not take the action {action} on {doctype} {name} in state {state}",
-                action=_(action),
-                doctype=_(doctype),
-                name=name,
-                state=_(state),
-            )
-        )
+    transition = require_transition(user, doc, action, state)
     reason = (reason or "").strip()
     if transition.requires_reason and not reason:
         message = _("A reason is required for {action}", action=_(action))

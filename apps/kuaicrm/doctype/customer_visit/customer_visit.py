@@ -385,20 +385,10 @@ def do_check_in_visit(
     """Save the location and photos, then take Complete Visit: both or neither."""
     from lowcode.documents.actions import do_save_doc
     from lowcode.permissions.core import access_doc
-    from lowcode.workflow import engine
-    from lowcode.workflow.actions import do_apply_workflow
+    from lowcode.workflow.actions import do_apply_workflow, require_transition
 
     visit = access_doc(user, "Customer Visit", name, "write", for_update=True)
-    if not any(t.action == CHECK_IN_ACTION for t in engine.get_transitions(user, visit)):
-        raise PermissionError(
-            _(
-                "You may not take the action {action} on {doctype} {name} in state {state}",
-                action=_(CHECK_IN_ACTION),
-                doctype=_("Customer Visit"),
-                name=name,
-                state=_(visit.workflow_state or ""),
-            )
-        )
+    require_transition(user, visit, CHECK_IN_ACTION)  # refused before anything is saved
     rows = [
         {"name": row.name, "photo": row.photo, "caption": row.caption}
         for row in visit.get_children("photos")

@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, F, Q
 from kuaicrm.doctype.lead.lead import PRIORITY_BANDS
 from kuaicrm.reports.common import (
     SOURCES,
+    bar_chart,
     choice,
     column,
     date_window,
@@ -101,16 +102,7 @@ def execute(filters: dict[str, Any] | None, user: str):
         )
     total = sum(row["leads"] for row in data)
     converted_total = sum(row["converted"] for row in data)
-    chart = {
-        "data": {
-            "labels": [row["source"] for row in data],
-            "datasets": [
-                {"name": _("Leads"), "values": [row["leads"] for row in data]},
-                {"name": _("Converted"), "values": [row["converted"] for row in data]},
-            ],
-        },
-        "type": "bar",
-    }
+    chart = bar_chart(data, "source", [(_("Leads"), "leads"), (_("Converted"), "converted")])
     summary = [
         {"label": _("Leads"), "value": total, "datatype": "Int"},
         {"label": _("Converted"), "value": converted_total, "datatype": "Int"},

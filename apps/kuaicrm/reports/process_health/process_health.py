@@ -21,6 +21,7 @@ from kuaicrm.reports.common import (
     LOST,
     OPEN,
     WON,
+    bar_chart,
     column,
     date_value,
     money,
@@ -131,15 +132,7 @@ def execute(filters: dict[str, Any] | None, user: str):
         end=(end - dt.timedelta(days=1)).isoformat(),
         reasons=", ".join(f"{reason} {count}" for reason, count in reasons) or "-",
     )
-    chart = {
-        "data": {
-            "labels": [row["stage"] for row in data],
-            "datasets": [
-                {"name": _("Advance Rate"), "values": [row["advance_rate"] or 0 for row in data]}
-            ],
-        },
-        "type": "bar",
-    }
+    chart = bar_chart(data, "stage", [(_("Advance Rate"), "advance_rate")])
     summary = [
         {"label": _("New Opportunities"), "value": new, "datatype": "Int"},
         {"label": _("Won Deals"), "value": outcome["won"], "datatype": "Int"},

@@ -19,6 +19,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter
 from kuaicrm.reports.common import (
     OPEN,
     WON,
+    bar_chart,
     choice,
     column,
     date_window,
@@ -85,16 +86,9 @@ def execute(filters: dict[str, Any] | None, user: str):
                 "forecast": money(row.get("closed_won", 0) + row.get("weighted", 0)),
             }
         )
-    chart = {
-        "data": {
-            "labels": [row["period"] for row in data],
-            "datasets": [
-                {"name": _("Closed Won"), "values": [row["closed_won"] for row in data]},
-                {"name": _("Weighted Amount"), "values": [row["weighted"] for row in data]},
-            ],
-        },
-        "type": "bar",
-    }
+    chart = bar_chart(
+        data, "period", [(_("Closed Won"), "closed_won"), (_("Weighted Amount"), "weighted")]
+    )
     summary = [
         {"label": _(label), "value": money(sum(row[key] for row in data)), "datatype": "Currency"}
         for label, key in (

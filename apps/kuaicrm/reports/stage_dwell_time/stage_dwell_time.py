@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kuaicrm.reports.common import (
     OPEN,
+    bar_chart,
     column,
     date_window,
     hours,
@@ -95,22 +96,14 @@ def execute(filters: dict[str, Any] | None, user: str):
             stage=bottleneck["stage"],
             hours=bottleneck["avg_dwell_hours"],
         )
-    chart = {
-        "data": {
-            "labels": [row["stage"] for row in data],
-            "datasets": [
-                {
-                    "name": _("Average Dwell (Hours)"),
-                    "values": [row["avg_dwell_hours"] or 0 for row in data],
-                },
-                {
-                    "name": _("Average Time in Stage Now (Hours)"),
-                    "values": [row["avg_current_hours"] or 0 for row in data],
-                },
-            ],
-        },
-        "type": "bar",
-    }
+    chart = bar_chart(
+        data,
+        "stage",
+        [
+            (_("Average Dwell (Hours)"), "avg_dwell_hours"),
+            (_("Average Time in Stage Now (Hours)"), "avg_current_hours"),
+        ],
+    )
     summary = [
         {"label": _("Moves Out"), "value": sum(row["moves_out"] for row in data),
          "datatype": "Int"},

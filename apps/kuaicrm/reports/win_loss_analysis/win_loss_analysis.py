@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from kuaicrm.reports.common import (
     LOST,
     WON,
+    bar_chart,
     choice,
     column,
     date_window,
@@ -145,14 +146,5 @@ def execute(filters: dict[str, Any] | None, user: str):
         column("won_amount", _("Won Amount"), "Currency", 130),
         column("lost_amount", _("Lost Amount"), "Currency", 130),
     ]
-    chart = {
-        "data": {
-            "labels": [row["key"] for row in data],
-            "datasets": [
-                {"name": _("Won Deals"), "values": [row["won"] for row in data]},
-                {"name": _("Lost Deals"), "values": [row["lost"] for row in data]},
-            ],
-        },
-        "type": "bar",
-    }
+    chart = bar_chart(data, "key", [(_("Won Deals"), "won"), (_("Lost Deals"), "lost")])
     return columns, data, None, chart, summary

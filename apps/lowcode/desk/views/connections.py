@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.shortcuts import render
 from django.urls import path
 
+from lowcode.dataio.export import STANDARD_LABELS
 from lowcode.desk.lib import nav
 from lowcode.desk.templatetags.desk import display
 from lowcode.desk.views.common import desk_view, doctype_from_slug
@@ -20,14 +21,7 @@ from lowcode.permissions.core import access_doc
 from lowcode.query import connections as connections_lib
 from lowcode.workflow import engine
 
-# Engine fields have no DocField; the labels the data export uses (translated).
-STANDARD_LABELS = {
-    "name": "ID",
-    "owner": "Created By",
-    "creation": "Created On",
-    "modified": "Last Updated On",
-    "modified_by": "Last Updated By",
-}
+# Engine fields have no DocField: labels come from the data export's STANDARD_LABELS, types here.
 STANDARD_TYPES = {"creation": "Datetime", "modified": "Datetime"}
 
 
