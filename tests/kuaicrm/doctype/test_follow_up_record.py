@@ -93,6 +93,22 @@ def test_a_first_contact_after_the_deadline_is_overdue(api, users):
     assert get_model("Lead").objects.get(name=lead).first_contact_status == "Overdue"
 
 
+def test_a_lead_alerted_as_overdue_stays_overdue_whatever_date_the_record_gives(api, users):
+    # given: the hourly job alerted the supervisor (the lead is marked Overdue)
+    rep = api("rep")
+    due = timezone.now() - dt.timedelta(hours=2)
+    lead = do_insert_doc("rep", "Lead", {"lead_name": "赵敏", "first_contact_due": due}).name
+    get_model("Lead").objects.filter(name=lead).update(first_contact_status="Overdue")
+
+    # when: the rep logs a call dated before the deadline, after the alert
+    log(rep, lead=lead, followed_up_on=stamp(due - dt.timedelta(hours=1)))
+
+    # then: the same rule as a workflow "Make Contact": an alerted lead was not on time
+    saved = get_model("Lead").objects.get(name=lead)
+    assert saved.first_contacted_on == due - dt.timedelta(hours=1)
+    assert saved.first_contact_status == "Overdue"
+
+
 def test_the_customer_remembers_its_last_follow_up(api, customer):
     rep = api("rep")
     recent = timezone.now() - dt.timedelta(days=1)

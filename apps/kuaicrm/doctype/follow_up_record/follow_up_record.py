@@ -31,7 +31,6 @@ from lowcode.permissions.core import permitted_queryset
 from lowcode.query.serialize import to_json
 
 TARGETS = (("lead", "Lead"), ("customer", "Customer"), ("opportunity", "Opportunity"))
-ON_TIME, OVERDUE = "On Time", "Overdue"
 # What the counters of the linked documents depend on.
 COUNTED_FIELDS = ("lead", "customer", "opportunity", "followed_up_on", "next_followup_on")
 
@@ -136,15 +135,20 @@ class FollowUpRecord(Document):
 
     # ------------------------------------------------------------------ on_update steps
     def note_first_contact(self) -> None:
+        from kuaicrm.doctype.lead.lead import first_contact_status
+
         if not self.lead or self.followed_up_on is None:
             return
         Lead: Any = get_model("Lead")
-        lead = Lead.objects.filter(name=self.lead).values("first_contacted_on", "first_contact_due")
+        lead = Lead.objects.filter(name=self.lead).values(
+            "first_contacted_on", "first_contact_due", "first_contact_status"
+        )
         found = lead.first()
         if found is None or found["first_contacted_on"] is not None:
             return
-        due = found["first_contact_due"]
-        status = ON_TIME if due is None or self.followed_up_on <= due else OVERDUE
+        status = first_contact_status(
+            self.followed_up_on, found["first_contact_due"], found["first_contact_status"]
+        )
         Lead.objects.filter(name=self.lead).update(
             first_contacted_on=self.followed_up_on, first_contact_status=status
         )

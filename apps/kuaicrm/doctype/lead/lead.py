@@ -192,11 +192,9 @@ class Lead(Document):
         if self.first_contacted_on:
             return
         self.first_contacted_on = when
-        late = self.first_contact_due is not None and when > self.first_contact_due
-        if late or self.first_contact_status == "Overdue":
-            self.first_contact_status = "Overdue"
-        else:
-            self.first_contact_status = "On Time"
+        self.first_contact_status = first_contact_status(
+            when, self.first_contact_due, self.first_contact_status
+        )
 
     def set_priority(self) -> None:
         score = self.score or 0
@@ -223,3 +221,9 @@ def _stored_mobile(value: str) -> str:
     if number.country_code == 86:
         return str(number.national_number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def first_contact_status(when: dt.datetime, due: dt.datetime | None, current: str | None) -> str:
+    """On Time or Overdue for a first touch at ``when``: once alerted as Overdue, it stays so."""
+    late = due is not None and when > due
+    return "Overdue" if late or current == "Overdue" else "On Time"
