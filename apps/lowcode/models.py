@@ -146,3 +146,25 @@ class SchedulerRun(models.Model):
 
     def __str__(self) -> str:
         return self.event
+
+
+class SchedulerHeartbeat(models.Model):
+    """One scheduler process's health: last tick and last error, for ``status`` and the desk.
+
+    Kept in the database, not in the process, so any process (the CLI, every web worker)
+    can tell whether some scheduler is alive.
+    """
+
+    process = models.CharField(max_length=140, primary_key=True)  # host:pid
+    started = models.DateTimeField()
+    last_tick = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True)
+    # Consecutive failed ticks; 0 once a tick succeeds again.
+    failures = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "lowcode_scheduler_heartbeat"
+
+    def __str__(self) -> str:
+        return self.process
