@@ -269,9 +269,13 @@ def method(request: HttpRequest, method_name: str):
 
         raise DoesNotExistError(_("Method {method} not found", method=method_name))
     public = getattr(function, "allow_guest", False)
+    # A guest-allowed method still runs as the cookie's user when one is logged in, so the
+    # cookie session's writes are checked like any other; only login is exempt (it starts
+    # the session, and Frappe clients post it before they hold a token).
+    session_user = getattr(request, "frappe_user", "Guest") != "Guest"
     if (
-        request.method not in ("GET", "HEAD")
-        and not public
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and (not public or (session_user and not getattr(function, "csrf_exempt", False)))
         and not getattr(request, "token_auth", False)
     ):
         # Check against a non-exempt callback: ``method`` itself is csrf_exempt, and

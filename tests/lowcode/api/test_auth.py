@@ -204,11 +204,26 @@ def test_logout_ends_the_session(users):
     client = session("rep")
     assert client.get(LOGGED_USER).json() == {"message": "rep"}
 
-    response = client.post("/api/method/logout")
+    response = client.post("/api/method/logout", **csrf(client))
 
     assert response.status_code == 200, response.content
     assert client.get(LOGGED_USER).status_code == 401
     assert client.get(ORDERS).status_code == 401
+
+
+def test_logout_needs_a_post_with_the_csrf_token(users):
+    # given: rep's browser session
+    client = session("rep")
+
+    # when: a link, an image or another site's form tries to log rep out
+    by_get = client.get("/api/method/logout")
+    forged = client.post("/api/method/logout")
+
+    # then: neither ends the session
+    assert by_get.status_code == 400, by_get.content
+    assert "POST" in by_get.json()["message"]
+    assert forged.status_code == 400, forged.content
+    assert client.get(LOGGED_USER).json() == {"message": "rep"}
 
 
 # ---------------------------------------------------------------- login rate limits

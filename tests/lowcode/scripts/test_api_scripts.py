@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.factory import get_model
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,44 @@ def test_saving_a_script_that_does_not_compile_names_the_line(scripts_on, api):
     assert response.status_code == 417, response.content
     assert "Line 2" in response.json()["message"] or "line 2" in response.json()["message"]
     assert response.json()["errors"][0]["field"] == "script"
+
+
+def _cookie_session(username: str) -> Client:
+    """A browser-like client logged in with a cookie session that enforces CSRF."""
+    from tests.conftest import PASSWORD
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/method/login",
+        {"usr": username, "pwd": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return client
+
+
+def test_a_guest_allowed_script_does_not_write_as_the_cookie_user_without_csrf(
+    scripts_on, make_script
+):
+    # given: a guest-allowed script that writes as whoever calls it, and rep's browser session
+    _api_script(
+        make_script,
+        "drop_order",
+        "n = frappe.get_doc({'doctype': 'Test Order', 'title': 'planted'})\n"
+        "n.insert()\nfrappe.response['message'] = [frappe.session.user, n.owner]",
+        allow_guest=1,
+    )
+    browser = _cookie_session("rep")
+
+    # when: another site makes the browser post to it, without the CSRF token
+    forged = browser.post("/api/method/drop_order", {}, content_type="application/json")
+
+    # then: refused like any cookie-session write; nothing was written as rep
+    assert forged.status_code == 400, forged.content
+    assert "CSRF" in forged.json()["message"]
+    assert not get_model("Test Order").objects.filter(title="planted").exists()
+    # the desk's own call (with the token) runs as rep
+    token = {"HTTP_X_FRAPPE_CSRF_TOKEN": browser.cookies["csrftoken"].value}
+    own = browser.post("/api/method/drop_order", {}, content_type="application/json", **token)
+    assert own.status_code == 200, own.content
+    assert own.json()["message"][0] == "rep"
