@@ -17,6 +17,7 @@ COMMANDS = {
     "start": "serve the site (gunicorn)",
     "worker": "run an RQ worker for the site's queues",
     "scheduler": "enqueue scheduler_events from hooks.py every minute",
+    "status": "show the scheduler's last tick and errors, queued/failed jobs and workers",
     "check": "check DocType metadata and customisations (all errors at once)",
     "backup": "write a backup archive of the site's data and files",
     "restore": "replace the site's data and files with a backup archive",
