@@ -11,6 +11,7 @@ every tick and error in ``SchedulerHeartbeat`` for ``kuaicrm status`` and the de
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -232,10 +233,9 @@ def backoff(failures: int, interval: float, cap: float = MAX_BACKOFF_SECONDS) ->
 def _reconnect() -> None:
     # A dead connection is unusable until closed; the next query opens a new one.
     for connection in connections.all(initialized_only=True):
-        try:
+        # closing a broken connection may fail too
+        with contextlib.suppress(Exception):
             connection.close()
-        except Exception:  # noqa: S110 - closing a broken connection may fail too
-            pass
 
 
 def run_forever(
