@@ -103,7 +103,9 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             f"PRAGMA cache_size=-{int(SITE_CONFIG.get('sqlite_cache_mb', 64)) * 1024};",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # Seconds a statement waits for another writer's lock before "database is
+            # locked" (a site may shorten it, e.g. to exercise the scheduler's retries).
+            "timeout": float(SITE_CONFIG.get("sqlite_timeout", 20)),
         },
         "TEST": {"NAME": SITE_CONFIG.get("test_db_name") or None},
     }
