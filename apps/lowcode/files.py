@@ -3,6 +3,12 @@
 Public files live under ``<files_path>/public`` and are served at ``/files/<name>``;
 private ones under ``<files_path>/private`` at ``/private/files/<name>``, readable
 only by users who may read the File record or the document it is attached to.
+
+Uploads come from any logged-in user and are served from the app's own origin, so a file
+must never run as the app: HTML and SVG are refused (by name and by content), and every
+response carries ``nosniff`` and ``Content-Security-Policy: sandbox``. Only content that
+*is* a raster image or a PDF (its magic bytes, not its name or the client's content type)
+is shown inline; anything else is an attachment of a non-scriptable type.
 """
 
 from __future__ import annotations
@@ -24,6 +30,44 @@ from lowcode.permissions.core import access_doc, has_permission
 PUBLIC_PREFIX = "/files/"
 PRIVATE_PREFIX = "/private/files/"
 ATTACH_TYPES = frozenset({"Attach", "Attach Image"})
+SNIFF_BYTES = 1024
+# Content a browser shows inline without running script, recognised by its magic bytes.
+INLINE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+# Names a browser renders as a document that can run script (HTML, SVG, XHTML, web archives).
+ACTIVE_EXTENSIONS = frozenset(
+    {".html", ".htm", ".shtml", ".xhtml", ".xht", ".svg", ".svgz", ".mht", ".mhtml"}
+)
+# WHATWG MIME sniffing's HTML signatures (each followed by a space or ">"), plus SVG.
+_HTML_TAGS = (
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<script",
+    b"<iframe",
+    b"<h1",
+    b"<div",
+    b"<font",
+    b"<table",
+    b"<a",
+    b"<style",
+    b"<title",
+    b"<b",
+    b"<body",
+    b"<br",
+    b"<p",
+    b"<!--",
+    b"<svg",
+)
+# Inside an XML prologue these make it a document a browser renders with script.
+_XML_ACTIVE_MARKERS = (b"<svg", b"<html", b"http://www.w3.org/1999/xhtml", b"<script")
+# Served as these only as downloads, never under their own type (a browser may render them).
+_SCRIPTABLE_TYPE_MARKERS = ("html", "xml", "svg", "javascript", "ecmascript")
 
 
 def storage(private: bool) -> FileSystemStorage:
@@ -50,6 +94,14 @@ def do_upload_file(
     if not original or original.startswith("."):
         message = _("File name is missing or not allowed")
         raise ValidationError(message, [FieldError("file", "name", message)])
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    if is_active_content(original, head):
+        message = _(
+            "{name}: HTML and SVG files cannot be uploaded (they could run as this site)",
+            name=original,
+        )
+        raise ValidationError(message, [FieldError("file", "type", message)])
     if doctype or docname:
         access_doc(user, doctype or "", docname or "", "write")
         if fieldname:
@@ -72,7 +124,10 @@ def do_upload_file(
             "is_private": int(is_private),
             "file_size": upload.size,
             "content_hash": digest.hexdigest(),
-            "content_type": upload.content_type or mimetypes.guess_type(original)[0] or "",
+            # What the bytes are, else what the name says; never the client's own claim.
+            "content_type": inline_type(head)
+            or mimetypes.guess_type(original)[0]
+            or "application/octet-stream",
             "attached_to_doctype": doctype,
             "attached_to_name": docname,
             "attached_to_field": fieldname,
@@ -81,6 +136,52 @@ def do_upload_file(
     if doctype and docname and fieldname:
         do_save_doc(user, doctype, docname, {fieldname: url})
     return file_doc
+
+
+def inline_type(head: bytes) -> str | None:
+    """Return the image or PDF type the content's magic bytes prove, else None."""
+    for magic, content_type in INLINE_MAGIC:
+        if head.startswith(magic):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def is_active_content(name: str, head: bytes) -> bool:
+    """Whether a file would render as HTML or SVG: by its name, or by what its bytes start with."""
+    if any(name.lower().endswith(ext) for ext in ACTIVE_EXTENSIONS):
+        return True
+    if inline_type(head):
+        return False
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").lower()
+    for tag in _HTML_TAGS:
+        if text.startswith(tag) and text[len(tag) : len(tag) + 1] in (
+            b" ",
+            b">",
+            b"/",
+            b"\t",
+            b"\n",
+        ):
+            return True
+    if text.startswith((b"<?xml", b"<!doctype")):
+        return any(marker in text for marker in _XML_ACTIVE_MARKERS)
+    return False
+
+
+def served_as(name: str, head: bytes) -> tuple[str, bool]:
+    """Return the Content-Type to serve a stored file with and whether it may show inline.
+
+    Decided from the stored bytes at every download, so files stored before HTML was
+    refused (or a PNG-named page) still arrive as downloads of an inert type.
+    """
+    proven = inline_type(head)
+    if proven:
+        return proven, True
+    guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if is_active_content(name, head) or any(m in guessed for m in _SCRIPTABLE_TYPE_MARKERS):
+        guessed = "application/octet-stream"
+    return guessed, False
 
 
 def readable_file_path(user: str, url: str):
@@ -112,3 +213,21 @@ def _may_read(user: str, file_doc) -> bool:
     except (DoesNotExistError, LookupError):
         return False
     return True
+
+
+def file_response(stored_path: str, file_name: str, *, private: bool):
+    """Return the download of a stored file, with headers that keep it from running as the app."""
+    from django.http import FileResponse
+
+    handle = open(stored_path, "rb")  # noqa: SIM115 - FileResponse closes it
+    head = handle.read(SNIFF_BYTES)
+    handle.seek(0)
+    content_type, inline = served_as(file_name, head)
+    response = FileResponse(handle, as_attachment=not inline, filename=file_name)
+    response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered it as a page, a sandboxed one has an opaque origin and no script.
+    response["Content-Security-Policy"] = "sandbox"
+    if private:
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -184,20 +184,14 @@ def _no_response(request: HttpRequest) -> HttpResponse:
 @handle_errors
 def serve_file(request: HttpRequest, path: str, private: bool = False):
     """Serve an attachment; private ones only to users who may read it (else 404)."""
-    from django.http import FileResponse
-
-    from lowcode.files import PRIVATE_PREFIX, PUBLIC_PREFIX, readable_file_path
+    from lowcode.files import PRIVATE_PREFIX, PUBLIC_PREFIX, file_response, readable_file_path
 
     user = getattr(request, "frappe_user", "Guest")
     if private:
         require_login(request)
     url = (PRIVATE_PREFIX if private else PUBLIC_PREFIX) + path
     stored_path, file_doc = readable_file_path(user, url)
-    response = FileResponse(open(stored_path, "rb"), filename=file_doc.get("file_name"))  # noqa: SIM115 - FileResponse closes it
-    response["X-Content-Type-Options"] = "nosniff"
-    if private:
-        response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(stored_path, file_doc.get("file_name") or path, private=private)
 
 
 def _fallback_method(method_name: str):

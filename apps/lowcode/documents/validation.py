@@ -29,6 +29,10 @@ class CoercionError(ValueError):
     """A value of the wrong type for its field."""
 
 
+ATTACH_FIELD_TYPES = frozenset({"Attach", "Attach Image"})
+ATTACH_URLS = ("/files/", "/private/files/", "https://", "http://")
+
+
 def label_of(field: DocField) -> str:
     return _(field.label) if field.label else field.fieldname
 
@@ -233,6 +237,20 @@ def check_value(field: DocField, value: Any, doc_values: dict, user: dict) -> li
                 field.fieldname,
                 "phone",
                 _("{label} is not a valid phone number", label=label_of(field)),
+            )
+        )
+    if ftype in ATTACH_FIELD_TYPES and isinstance(value, str) and not value.startswith(ATTACH_URLS):
+        # The desk renders the value as a link or an image source: a ``javascript:`` or
+        # ``data:`` address there would run in the app's origin.
+        errors.append(
+            FieldError(
+                field.fieldname,
+                "url",
+                _(
+                    "{label} must be an uploaded file (/files/…, /private/files/…) "
+                    "or an http(s) address",
+                    label=label_of(field),
+                ),
             )
         )
     if field.non_negative and isinstance(value, (int, float, Decimal)) and value < 0:
