@@ -102,3 +102,14 @@ class RequestTooLargeError(FrappeError):
 
 class DocstatusTransitionError(ValidationError):
     exc_type = "DocstatusTransitionError"
+
+
+class ServiceUnavailableError(FrappeError):
+    """The database or the job queue cannot be reached right now; the client may retry."""
+
+    http_status = 503
+    exc_type = "ServiceUnavailableError"
+
+    def __init__(self, message: str, retry_after: int = 30):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from lowcode import context
-from lowcode.api.errors import error_response
+from lowcode.api.errors import error_response, is_outage, outage_response
 from lowcode.exceptions import AuthenticationError, RequestTooLargeError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -40,6 +40,27 @@ class RequestSizeMiddleware:
                 )
             )
         return self.get_response(request)
+
+
+class ServiceOutageMiddleware:
+    """Answer 503 + Retry-After, never Django's HTML 500, when the database or Redis is down.
+
+    This catches what a view raises; what a middleware raises (the session read, the
+    metadata generation check) reaches ``handler500`` = ``errors.server_error``, which
+    answers the same way. Connections are opened per request, so the site recovers on its
+    own once the service is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_outage(exception):
+            return outage_response(request, exception)
+        return None
 
 
 LANGUAGE_COOKIE = "lang"

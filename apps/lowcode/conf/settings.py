@@ -48,6 +48,9 @@ MIDDLEWARE = [
     # session's; CSRF is checked later (process_view), so the exemption holds.
     "lowcode.api.middleware.TokenAuthMiddleware",
     "lowcode.api.middleware.MetaFreshnessMiddleware",
+    # Last, so its process_exception sees a view's outage error first (errors.server_error
+    # answers those raised by the middleware above).
+    "lowcode.api.middleware.ServiceOutageMiddleware",
 ]
 
 ROOT_URLCONF = "lowcode.conf.urls"

@@ -18,3 +18,5 @@ urlpatterns = [
 
 # Unknown /api/ URLs answer JSON like every other API error.
 handler404 = "lowcode.api.errors.page_not_found"
+# The database or Redis down: 503 + Retry-After (JSON for the API), not Django's HTML 500.
+handler500 = "lowcode.api.errors.server_error"
