@@ -161,8 +161,10 @@ start_redis() {
     fi
     mkdir -p "$RD_DIR"
     log "starting Redis on 127.0.0.1:$REDIS_PORT"
+    # Persistence on: queued jobs (a Data Import, a webhook retry) must survive a restart of
+    # Redis. The append-only file is synced every second; RDB snapshots are the fallback.
     redis-server --daemonize yes --port "$REDIS_PORT" --bind 127.0.0.1 \
-        --save '' --appendonly no --dir "$RD_DIR" \
+        --appendonly yes --appendfsync everysec --save '900 1 300 10 60 10000' --dir "$RD_DIR" \
         --pidfile "$RD_DIR/redis.pid" --logfile "$RD_DIR/redis.log" </dev/null
     local i
     for i in $(seq 1 30); do
@@ -176,7 +178,8 @@ start_redis() {
 stop_redis() {
     if redis_up; then
         log "stopping Redis"
-        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+        # SAVE: what is queued is still there when Redis starts again.
+        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown save >/dev/null 2>&1 || true
     fi
 }
 
