@@ -15,6 +15,7 @@ from lowcode.documents.factory import get_model
 from lowcode.exceptions import DoesNotExistError
 from lowcode.i18n import _
 from lowcode.jobs import enqueue
+from lowcode.notify import robots
 from lowcode.permissions.core import permitted_queryset
 
 NOTIFICATION_LOG = "Notification Log"
@@ -30,14 +31,14 @@ def do_notify(
     reference_name: str | None = None,
     notification_type: str = "Alert",
 ) -> None:
-    """Create one Notification Log per recipient and email those who have an address.
+    """Create one Notification Log per recipient, email those who have an address, post to robots.
 
     Each record is owned by its recipient, so the "own" permission scope shows it to
     them alone. Email goes out after commit: a rolled-back save must not mail anyone.
     """
     users = get_user_model().objects.filter(username__in=set(recipients), is_active=True)
-    emails = []
-    for user in users.order_by("username"):
+    emails, names = [], []
+    for user in users.select_related("profile").order_by("username"):
         do_insert_doc(
             user.username,
             NOTIFICATION_LOG,
@@ -53,6 +54,7 @@ def do_notify(
         )
         if user.email:
             emails.append(user.email)
+        names.append(getattr(getattr(user, "profile", None), "full_name", "") or user.username)
     if emails:
         enqueue(
             "lowcode.notify.actions.send_notification_email",
@@ -60,6 +62,11 @@ def do_notify(
             message=message,
             emails=emails,
         )
+    if names:
+        text = "\n\n".join(
+            part for part in (message, _("Recipients: {names}", names="、".join(names))) if part
+        )
+        do_post_to_robots(robots.NOTIFICATIONS, reference_doctype, subject, text)
 
 
 def send_notification_email(subject: str, message: str, emails: list[str]) -> None:
@@ -93,6 +100,47 @@ def do_send_robot_message(channel: str, title: str, text: str) -> None:
         body=json.dumps(robot_payload(robot.platform, title, text), ensure_ascii=False),
         reference={},
     )
+
+
+def do_post_to_robots(kind: str, doctype: str | None, title: str, text: str) -> int:
+    """Post to every channel that takes ``kind`` for ``doctype`` (after commit); return how many.
+
+    Delivery goes through the same signed, logged and retried path as a direct robot
+    message, so a dead robot never fails the save that caused the message.
+    """
+    routes = [route for route in robots.robot_routes() if route.takes(kind, doctype)]
+    for route in routes:
+        enqueue(
+            "lowcode.notify.delivery.deliver",
+            target={"kind": "robot", "name": route.channel},
+            body=json.dumps(robot_payload(route.platform, title, text), ensure_ascii=False),
+            reference={},
+        )
+    return len(routes)
+
+
+def do_post_workflow_step(log) -> int:
+    """Post one Workflow Log (a transition just taken) to the channels taking workflow events."""
+    doctype = log.reference_doctype
+    title = _(
+        "{doctype} {name}: {action}",
+        doctype=_(doctype),
+        name=log.reference_name,
+        action=_(log.action or ""),
+    )
+    lines = [
+        _(
+            "{from_state} → {to_state} by {user}",
+            from_state=_(log.from_state or ""),
+            to_state=_(log.to_state or ""),
+            user=log.user,
+        )
+    ]
+    if log.comment:
+        lines.append(_("Comment: {comment}", comment=log.comment))
+    if log.reason:
+        lines.append(_("Reason: {reason}", reason=log.reason))
+    return do_post_to_robots(robots.WORKFLOW_EVENTS, doctype, title, "\n\n".join(lines))
 
 
 def robot_payload(platform: str, title: str, text: str) -> dict:

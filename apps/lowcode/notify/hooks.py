@@ -1,4 +1,4 @@
-"""The notify capability's wiring: inbox methods and the webhook trigger on every DocType."""
+"""The notify capability's wiring: inbox methods, the webhook trigger on every DocType, robots."""
 
 _A = "lowcode.notify.api"
 _NL = "frappe.desk.doctype.notification_log.notification_log"
@@ -7,7 +7,9 @@ doc_events = {
     "*": {
         event: ["lowcode.notify.webhooks.trigger_webhooks"]
         for event in ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
-    }
+    },
+    # Every workflow step writes one Workflow Log: robots that take workflow events hear it.
+    "Workflow Log": {"after_insert": ["lowcode.notify.robots.forward_workflow_log"]},
 }
 
 whitelisted_methods = {

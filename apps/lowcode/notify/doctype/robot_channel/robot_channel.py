@@ -1,9 +1,10 @@
-"""Robot Channel controller: only http(s) robot URLs are accepted."""
+"""Robot Channel controller: only http(s) robot URLs; routes reloaded everywhere after a change."""
 
 from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.notify.delivery import url_allowed
+from lowcode.notify.robots import forget_robot_routes
 
 
 class RobotChannel(Document):
@@ -13,3 +14,9 @@ class RobotChannel(Document):
         if not url_allowed(self.webhook_url):
             message = _("Webhook URL must be an absolute http or https URL")
             raise ValidationError(message, [FieldError("webhook_url", "url", message)])
+
+    def on_update(self) -> None:
+        forget_robot_routes()
+
+    def after_delete(self) -> None:
+        forget_robot_routes()
