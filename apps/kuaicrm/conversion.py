@@ -7,8 +7,9 @@ Where a lead may be converted while the Lead Qualification workflow is active:
 
 - to an opportunity (with or without a new customer) only from **Demo Scheduled**, through
   the workflow's "Convert to Opportunity" transition (the user must be allowed to take it);
-- to a customer only from **Qualified onwards**: any state but New, Returned, Invalid,
-  Closed and the archived ones; the workflow does not move (no transition stands for it).
+- to a customer alone only from **Qualified onwards** (Qualified to Demo Scheduled), through
+  the workflow's "Convert to Customer" transition into the final state Converted to Customer,
+  so the lead's status (Converted) and its workflow state always agree.
 
 Without an active workflow, any lead that is not Invalid, Closed or archived may convert.
 
@@ -41,18 +42,19 @@ from lowcode.models import Assignment
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_queryset
 from lowcode.rules import duplicates
 from lowcode.workflow import engine
-from lowcode.workflow.actions import do_apply_workflow
+from lowcode.workflow.actions import do_apply_workflow, require_transition
 
 LEAD = "Lead"
 CONVERT_ACTION = "Convert to Opportunity"
+CUSTOMER_ACTION = "Convert to Customer"
 OPPORTUNITY_FROM_STATE = "Demo Scheduled"
 # States a lead converts to a customer from: "Qualified onwards".
 NOT_YET_QUALIFIED = ("New", "Returned")
 ENDED_STATES = ("Invalid", "Archived Invalid", "Closed", "Archived Closed")
 ENDED_STATUSES = ("Invalid", "Closed")
 DEFAULT_CLOSE_DAYS = 30
-# Set while do_convert_lead takes the "Convert to Opportunity" step, so the Lead controller
-# lets the lead into the Opportunity state only together with its new opportunity.
+# Set while do_convert_lead takes the "Convert to Opportunity" or "Convert to Customer" step,
+# so the Lead controller lets the lead into those states only together with the records.
 _converting: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "kuaicrm_converting_lead", default=None
 )
@@ -145,7 +147,9 @@ def check_convertible(user: str, lead, to_opportunity: bool) -> None:
                     state=_(state),
                 ),
             )
-    elif state in NOT_YET_QUALIFIED or state in ENDED_STATES:
+        return
+    from_here = any(t.action == CUSTOMER_ACTION for t in workflow.outgoing(state))
+    if state in NOT_YET_QUALIFIED or state in ENDED_STATES or not from_here:
         raise _refuse(
             workflow.state_field,
             _(
@@ -153,6 +157,7 @@ def check_convertible(user: str, lead, to_opportunity: bool) -> None:
                 state=_(state),
             ),
         )
+    require_transition(user, lead, CUSTOMER_ACTION, state)  # the user's role may take it
 
 
 def find_existing_customer(lead) -> str | None:
@@ -350,9 +355,10 @@ def do_convert_lead(
     if opportunity:
         record["opportunity"] = opportunity
     do_save_doc(user, LEAD, lead.name, record)
-    if create_opportunity and engine.get_workflow(LEAD) is not None:
+    if engine.get_workflow(LEAD) is not None:
+        step = CONVERT_ACTION if create_opportunity else CUSTOMER_ACTION
         with _conversion_of(lead.name):
-            do_apply_workflow(user, LEAD, lead.name, CONVERT_ACTION, reason=reason or "")
+            do_apply_workflow(user, LEAD, lead.name, step, reason=reason or "")
     lead = get_model(LEAD).objects.get(name=lead.name)
     workflow = engine.get_workflow(LEAD)
     return {

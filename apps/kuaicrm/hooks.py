@@ -119,6 +119,7 @@ desk_form_actions: dict = {
             "depends_on": "eval:!doc.customer && !doc.archived"
             " && doc.status != 'Invalid' && doc.status != 'Closed'"
             f" && doc.workflow_state not in {_NOT_YET_CUSTOMER}",
+            "replaces_transition": "Convert to Customer",
             "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason"}],
             "success": "Converted to customer {customer}",
             "redirect": {"doctype": "Customer", "key": "customer"},

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lowcode.documents.factory import get_model
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
-from tests.lowcode.workflow.helpers import state_after
+from tests.lowcode.workflow.helpers import act, actions_of, state_after
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflows")]
 L = "Lead"
@@ -190,22 +190,19 @@ def test_conversion_follows_the_workflow_states(api):
     assert early.status_code == 417
     assert [e["field"] for e in early.json()["errors"]] == ["workflow_state"]
     assert rep.post(CONVERT, {"lead": name, "create_opportunity": 0}).status_code == 417
-    # qualified: a customer only; the workflow stays where it is
+    # qualified: a customer only; the workflow ends in Converted to Customer
     state_after(rep, L, name, "Qualify")
     assert rep.post(CONVERT, {"lead": name}).status_code == 417  # no opportunity before a demo
     customer_only = rep.post(CONVERT, {"lead": name, "create_opportunity": 0})
     assert customer_only.status_code == 200, customer_only.content
     first = customer_only.json()["message"]
     assert first["opportunity"] is None
-    assert (first["status"], first["workflow_state"]) == ("Converted", "Qualified")
-    # later, the opportunity joins the same customer and contact
-    state_after(manager, L, name, "Assign")
-    for action in ("Plan Follow-up", "Make Contact", "Interested"):
-        state_after(rep, L, name, action)
-    assert get_model(L).objects.get(name=name).status == "Converted"
-    second = rep.post(CONVERT, {"lead": name}).json()["message"]
-    assert (second["customer"], second["contact"]) == (first["customer"], first["contact"])
-    assert (second["customer_created"], second["contact_created"]) == (False, False)
-    assert get_model("Opportunity").objects.get(name=second["opportunity"]).lead == name
+    assert (first["status"], first["workflow_state"]) == ("Converted", "Converted to Customer")
+    # a final state: the lead's part is done (opportunities are made on the customer now)
+    assert actions_of(rep, L, name) == []
+    assert act(manager, L, name, "Assign").status_code == 403
+    again = rep.post(CONVERT, {"lead": name})
+    assert again.status_code == 417
+    assert get_model(L).objects.get(name=name).customer == first["customer"]
     # and only once
-    assert rep.post(CONVERT, {"lead": name}).status_code == 417
+    assert rep.post(CONVERT, {"lead": name, "create_opportunity": 0}).status_code == 417

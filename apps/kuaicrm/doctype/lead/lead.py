@@ -10,10 +10,11 @@ workflow state, so lists, filters and reports that read ``status`` stay right:
   too, and copied to ``close_details`` by ``kuaicrm.lead_actions.on_workflow_logged``);
 - entering an archived state: ``archived`` and ``archived_on``; an archived lead then refuses
   every edit except a System Manager's;
-- entering Opportunity: only through the conversion (``kuaicrm.conversion.do_convert_lead``,
-  the form's 转化为商机 action), which creates the opportunity in the same transaction; the
-  bare workflow step is refused. A lead that already has its opportunity (sent back by a
-  failed supervisor review) may take the step again;
+- entering Opportunity or Converted to Customer: only through the conversion
+  (``kuaicrm.conversion.do_convert_lead``, the form's 转化为商机 / 转化为客户 actions), which
+  creates the records in the same transaction; the bare workflow step is refused. A lead
+  that already has its opportunity (sent back by a failed supervisor review) may take the
+  Opportunity step again;
 - entering Contacted: ``first_contacted_on`` when the first touch was not recorded yet
   (normally a Follow-up Record records it), with On Time / Overdue against the deadline;
 - every transition: ``status`` from ``STATUS_BY_STATE`` (a converted lead stays Converted).
@@ -45,6 +46,7 @@ NEW_STATE = "New"
 RETURNED_STATE = "Returned"
 CONTACTED_STATE = "Contacted"
 OPPORTUNITY_STATE = "Opportunity"
+CUSTOMER_STATE = "Converted to Customer"
 # States a lead enters only with a close reason (seed 000: 标记为无效, 关闭线索).
 CLOSING_STATES = ("Invalid", "Closed")
 ARCHIVED_STATES = ("Archived Invalid", "Archived Closed")
@@ -68,6 +70,7 @@ STATUS_BY_STATE = {
     "Opportunity": CONVERTED,
     "Supervisor Review": CONVERTED,
     "Confirmed Opportunity": CONVERTED,
+    CUSTOMER_STATE: CONVERTED,
 }
 SYSTEM_MANAGER = "System Manager"
 
@@ -92,6 +95,7 @@ class Lead(Document):
         self.check_quality_gate()
         self.check_close_reason()
         self.check_converted_to_opportunity()
+        self.check_converted_to_customer()
         self.follow_workflow_state()
 
     def before_save(self) -> None:
@@ -167,6 +171,20 @@ class Lead(Document):
             return  # converted earlier; back after a failed review
         message = _(
             "A lead becomes an opportunity only through the Convert to Opportunity action on its form, which creates the customer, contact and opportunity"
+        )
+        from lowcode.workflow import engine
+
+        workflow: Any = engine.get_workflow(self.doctype)
+        raise ValidationError(message, [FieldError(workflow.state_field, "conversion", message)])
+
+    def check_converted_to_customer(self) -> None:
+        """Converted to Customer comes with the customer: only the conversion enters it."""
+        from kuaicrm.conversion import is_converting
+
+        if self._entering() != CUSTOMER_STATE or is_converting(self.name):
+            return
+        message = _(
+            "A lead becomes a customer only through the Convert to Customer action on its form, which creates the customer and contact"
         )
         from lowcode.workflow import engine
 

@@ -1,0 +1,107 @@
+"""A lead converted straight to a customer ends the Lead Qualification workflow with it.
+
+The conversion takes the workflow's "Convert to Customer" transition into the final state
+Converted to Customer, so the lead's status (Converted) and its workflow state agree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kuaicrm.doctype.lead.lead import STATUS_BY_STATE
+from lowcode.documents.factory import get_model
+from tests.kuaicrm.doctype.test_conversion import CONVERT, new_lead
+from tests.lowcode.workflow.helpers import act, actions_of, state_after
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflows")]
+L = "Lead"
+# Each state a lead may convert to a customer from, and how a rep and a manager get there.
+PATHS = {
+    "Qualified": [("rep", "Qualify")],
+    "Assigned": [("rep", "Qualify"), ("manager", "Assign")],
+    "Contacted": [
+        ("rep", "Qualify"),
+        ("manager", "Assign"),
+        ("rep", "Plan Follow-up"),
+        ("rep", "Make Contact"),
+    ],
+    "Nurturing": [
+        ("rep", "Qualify"),
+        ("manager", "Assign"),
+        ("rep", "Plan Follow-up"),
+        ("rep", "Make Contact"),
+        ("rep", "Hesitant"),
+    ],
+    "Demo Scheduled": [
+        ("rep", "Qualify"),
+        ("manager", "Assign"),
+        ("rep", "Plan Follow-up"),
+        ("rep", "Make Contact"),
+        ("rep", "Interested"),
+    ],
+}
+
+
+def _walk(clients: dict, name: str, state: str) -> None:
+    for user, action in PATHS[state]:
+        state_after(clients[user], L, name, action)
+    assert get_model(L).objects.get(name=name).get("workflow_state") == state
+
+
+@pytest.mark.parametrize("state", list(PATHS))
+def test_converting_to_a_customer_ends_the_workflow_in_converted_to_customer(api, state):
+    # given
+    clients = {"rep": api("rep"), "manager": api("manager")}
+    rep = clients["rep"]
+    name = new_lead(rep)
+    _walk(clients, name, state)
+    assert "Convert to Customer" in actions_of(rep, L, name)
+
+    # when
+    response = rep.post(CONVERT, {"lead": name, "create_opportunity": 0, "reason": "直接签单"})
+
+    # then
+    assert response.status_code == 200, response.content
+    result = response.json()["message"]
+    assert (result["status"], result["workflow_state"]) == ("Converted", "Converted to Customer")
+    lead = get_model(L).objects.get(name=name)
+    assert (lead.status, lead.get("workflow_state")) == ("Converted", "Converted to Customer")
+    assert lead.customer == result["customer"]
+    assert actions_of(rep, L, name) == []
+    log = get_model("Workflow Log").objects.filter(reference_name=name).latest("timestamp")
+    assert (log.from_state, log.action, log.to_state, log.reason) == (
+        state,
+        "Convert to Customer",
+        "Converted to Customer",
+        "直接签单",
+    )
+
+
+def test_the_bare_convert_to_customer_step_is_refused(api):
+    rep = api("rep")
+    name = new_lead(rep)
+    _walk({"rep": rep}, name, "Qualified")
+
+    response = act(rep, L, name, "Convert to Customer")
+
+    assert response.status_code == 417, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["workflow_state"]
+    assert "转化为客户" in response.json()["message"]
+    lead = get_model(L).objects.get(name=name)
+    assert (lead.get("workflow_state"), lead.status, lead.customer) == (
+        "Qualified",
+        "Qualified",
+        None,
+    )
+
+
+def test_every_converted_state_of_the_workflow_says_converted(workflows):
+    """No workflow state a converted lead can stand in disagrees with its status."""
+    converted_states = {s for s, status in STATUS_BY_STATE.items() if status == "Converted"}
+    workflow = get_model("Workflow").objects.get(document_type=L)
+    targets = {row.next_state for row in workflow.get_children("transitions")}
+    assert "Converted to Customer" in targets
+    states = {row.state: row for row in workflow.get_children("states")}
+    final = states["Converted to Customer"]
+    assert (final.is_final, final.update_field, final.update_value) == (1, "status", "Converted")
+    assert "Converted to Customer" in converted_states
