@@ -33,8 +33,8 @@ def crm(users, django_capture_on_commit_callbacks):
     lead = do_insert_doc(
         "rep", "Lead", {"lead_name": "王磊", "mobile_no": "13912345678", "email_id": "wl@a.cn"}
     )
-    customer = do_insert_doc(
-        "Administrator",
+    customer = do_insert_doc(  # rep's, so manager (华东销售部) may read it
+        "rep",
         "Customer",
         {"customer_name": "上海精工机械有限公司", "phone": "13811112222", "email": "buy@jg.cn"},
     )

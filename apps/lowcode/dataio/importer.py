@@ -59,7 +59,7 @@ from lowcode.dataio.columns import (
 )
 from lowcode.dataio.spreadsheet import Sheet, read_sheet
 from lowcode.documents import bulk
-from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.actions import do_insert_doc, do_save_doc, link_readable
 from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, FrappeError, PermissionError, ValidationError
 from lowcode.files import readable_file_path
@@ -468,7 +468,14 @@ class Importer:
             if note not in notes:
                 notes.append(note)
             link = self.links.get(doctype)
-            if doctype != self.plan.doctype and link and is_blank(row.values.get(link)):
+            # Linked only when the importing user may read it: the engine refuses a link to
+            # an unreadable record as it refuses a missing one.
+            if (
+                doctype != self.plan.doctype
+                and link
+                and is_blank(row.values.get(link))
+                and link_readable(self.user, doctype, name)
+            ):
                 row.values[link] = name
                 notes.append(_("Linked to {doctype} {name}", doctype=_(doctype), name=name))
         return notes

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.documents.naming import make_name
 from lowcode.documents.validation import (
@@ -29,6 +30,7 @@ from lowcode.documents.validation import (
 from lowcode.exceptions import (
     DataError,
     DocstatusTransitionError,
+    DoesNotExistError,
     DuplicateEntryError,
     FieldError,
     PermissionError,
@@ -248,7 +250,7 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
                                 table=field.fieldname,
                             )
                         )
-                errors += _link_errors(child_meta, row, prefix=(field, idx))
+                errors += _link_errors(child_meta, row, user, prefix=(field, idx, doc))
         elif field.holds_value and (None, field.fieldname) not in skip:
             # values_of read every data field just now (nothing has changed since).
             value = (
@@ -257,7 +259,7 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
                 else doc.get(field.fieldname)
             )
             errors += check_value(field, value, values, info)
-    errors += _link_errors(meta, doc)
+    errors += _link_errors(meta, doc, user)
     unique_errors = _unique_errors(meta, doc)
     if errors or unique_errors:
         all_errors = errors + unique_errors
@@ -267,8 +269,34 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
         raise DuplicateEntryError(summary, all_errors)
 
 
-def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[FieldError]:
+LINK_BASELINE = "_link_baseline"  # doc.__dict__ key: the stored values a save started from
+LINKS_VOUCHED = "_links_vouched"  # doc.__dict__ key: an engine write (ignore_permissions)
+
+
+def _link_baseline(doc, prefix: tuple | None) -> dict | None:
+    """The stored values of the document (or of its row), {} if new, None if not known.
+
+    Links set by this write are checked against what the acting user may read; links
+    already stored are not (a reassigned record keeps a customer its new owner cannot read).
+    """
+    if doc.is_new:
+        return {}
+    if prefix is None:
+        return doc.__dict__.get(LINK_BASELINE)
+    parent, (table_field, _row) = prefix[2], prefix[:2]
+    stored = parent.__dict__.get(LINK_BASELINE)
+    if stored is None:
+        return None
+    rows = {r.get("name"): r for r in stored.get(table_field.fieldname) or []}
+    return rows.get(doc.name, {})
+
+
+def _link_errors(
+    meta: DocTypeMeta, doc, user: str, prefix: tuple | None = None
+) -> list[FieldError]:
     errors = []
+    owner = prefix[2] if prefix else doc
+    baseline = None if owner.__dict__.get(LINKS_VOUCHED) else _link_baseline(doc, prefix)
     for field in meta.data_fields:
         if field.fieldtype not in ("Link", "Dynamic Link"):
             continue
@@ -276,7 +304,14 @@ def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[Fi
         if value in (None, ""):
             continue
         target = field.options if field.fieldtype == "Link" else doc.get(field.options or "")
-        if not target or not link_exists(str(target), str(value)):
+        # A record the user may not read answers exactly like a missing one: the message
+        # must not tell a guessed name (a rival's customer) apart from a wrong one.
+        readable = baseline is not None and baseline.get(field.fieldname) != value
+        if not target or not (
+            link_readable(user, str(target), str(value))
+            if readable
+            else link_exists(str(target), str(value))
+        ):
             message = _(
                 "{label}: {doctype} {value} does not exist",
                 label=label_of(field),
@@ -284,7 +319,7 @@ def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[Fi
                 value=value,
             )
             if prefix:
-                table_field, row = prefix
+                table_field, row = prefix[:2]
                 errors.append(
                     FieldError(
                         field.fieldname,
@@ -302,6 +337,27 @@ def _link_errors(meta: DocTypeMeta, doc, prefix: tuple | None = None) -> list[Fi
             else:
                 errors.append(FieldError(field.fieldname, "link", message))
     return errors
+
+
+def link_readable(user: str, target: str, value: str) -> bool:
+    """Whether ``value`` is a ``target`` record the user may read (so, one that exists)."""
+    from lowcode.permissions.core import is_administrator, permitted_queryset
+
+    if target in ("User", "DocType") or is_administrator(user):
+        return link_exists(target, value)
+    if not registry.exists(target) or registry.get_meta(target).istable:
+        return link_exists(target, value)
+    # Only a yes is remembered (per request): a record made later in the request may be read.
+    seen: set = context.cached(("links_readable",), set)
+    if (user, target, value) in seen:
+        return True
+    try:
+        readable = permitted_queryset(user, target, "read").filter(name=value).exists()
+    except (PermissionError, DoesNotExistError):
+        readable = False
+    if readable:
+        seen.add((user, target, value))
+    return readable
 
 
 def link_exists(target: str, value: str) -> bool:
@@ -439,6 +495,7 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
         raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
     doc = get_model(doctype)()
     doc.acting_user = user
+    doc.__dict__[LINKS_VOUCHED] = ignore_permissions
     now = _now()
     doc.owner, doc.modified_by, doc.creation, doc.modified, doc.docstatus = user, user, now, now, 0
     for field in meta.data_fields:
@@ -499,6 +556,8 @@ def do_save_doc(
     if doc.docstatus == 2:
         raise DocstatusTransitionError(_("Cancelled documents cannot be changed"))
     before = _snapshot(doc, meta)
+    doc.__dict__[LINK_BASELINE] = before
+    doc.__dict__[LINKS_VOUCHED] = ignore_permissions
     if doc.docstatus == 1:
         fields = {k: meta.get_field(k) for k in data}
         locked = [

@@ -4,7 +4,8 @@ A Duplicate Rule lists fields, each with a normaliser (phone, email, company nam
 unified social credit code) and optionally another DocType to check as well (Lead vs
 Customer). Keys are kept in "Duplicate Key" (doctype, docname, field, key) on every
 save and delete, so a check is one indexed lookup however big the table is.
-Block raises a ValidationError naming the field and the existing record; Warn saves and
+Block raises a ValidationError naming the field and the existing record (its owner instead,
+when the user may not read it); Warn saves and
 leaves the warning on the document (``server_messages``), which the API returns as
 ``_server_messages``.
 """
@@ -311,13 +312,7 @@ def check_duplicates(doc, event: str) -> None:
         for target, existing in candidates:
             if existing is None or _links_to(doc, meta, target, existing):
                 continue
-            message = _(
-                "{label} {value} duplicates {doctype} {name}",
-                label=_label(meta, row.fieldname),
-                value=value,
-                doctype=_(target),
-                name=existing,
-            )
+            message = _duplicate_message(doc, _label(meta, row.fieldname), value, target, existing)
             if rule.action == "Block":
                 errors.append(FieldError(row.fieldname, "duplicate", message))
             else:
@@ -325,6 +320,40 @@ def check_duplicates(doc, event: str) -> None:
             break
     if errors:
         raise ValidationError("; ".join(e.message for e in errors[:5]), errors)
+
+
+def _duplicate_message(doc, label: str, value: Any, doctype: str, existing: str) -> str:
+    """Name the existing record only to a user who may read it; others learn whom to ask.
+
+    A check must not become a way to probe records outside one's scope (try a phone number,
+    read back the lead's name): an unreadable duplicate shows only its owner's full name.
+    """
+    from lowcode.models import UserProfile
+    from lowcode.permissions.core import has_permission
+
+    user = getattr(doc, "acting_user", None) or doc.owner
+    record = get_model(doctype).objects.filter(name=existing).first()
+    # None: a document of the same bulk insert, not written yet (the user's own import).
+    if record is None or has_permission(user, record, "read"):
+        return _(
+            "{label} {value} duplicates {doctype} {name}",
+            label=label,
+            value=value,
+            doctype=_(doctype),
+            name=existing,
+        )
+    owner = (
+        UserProfile.objects.filter(user__username=record.owner)
+        .values_list("full_name", flat=True)
+        .first()
+    ) or record.owner
+    return _(
+        "{label} {value} duplicates an existing {doctype} you may not see; ask its owner {owner}",
+        label=label,
+        value=value,
+        doctype=_(doctype),
+        owner=owner,
+    )
 
 
 def _label(meta, fieldname: str) -> str:

@@ -463,6 +463,35 @@ def test_valid_links_accepted(admin):
     assert order["payload"] == {"k": [1, 2]}
 
 
+def test_a_link_to_a_record_the_user_may_not_read_answers_like_a_missing_one(api):
+    # given: south's order (another department); rep reads only their own orders
+    theirs = create_order(api("south"), title="theirs")
+    rep = api("rep")
+    mine = create_order(rep, title="mine")
+
+    # when: rep points a Dynamic Link at south's order, then at a name that does not exist,
+    # on insert and on save
+    def attempt(name: str) -> list:
+        values = {"ref_doctype": "Test Order", "ref_name": name}
+        made = rep.post(ORDERS, {"title": "probe", **values}, HTTP_ACCEPT_LANGUAGE="en")
+        saved = rep.put(order_url(mine["name"]), values, HTTP_ACCEPT_LANGUAGE="en")
+        return [
+            (r.status_code, errors_of(r)["ref_name"]["message"].replace(name, "<name>"))
+            for r in (made, saved)
+        ]
+
+    forbidden, missing = attempt(theirs["name"]), attempt("TO-2026-99999")
+
+    # then: the same status and message, nothing written
+    assert forbidden == missing
+    assert forbidden[0] == (417, "Reference Name: Test Order <name> does not exist")
+    assert get_model("Test Order").objects.filter(title="probe").count() == 0
+    assert get_model("Test Order").objects.get(name=mine["name"]).ref_name in (None, "")
+    # a record rep may read is accepted
+    own = rep.put(order_url(mine["name"]), {"ref_doctype": "Test Order", "ref_name": mine["name"]})
+    assert own.status_code == 200, own.content
+
+
 def test_unique_violation_answers_409(admin):
     create_order(admin, code="C-1")
     response = admin.post(ORDERS, {"title": "again", "code": "C-1"}, HTTP_ACCEPT_LANGUAGE="en")

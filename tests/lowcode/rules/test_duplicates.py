@@ -8,6 +8,7 @@ import pytest
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
 from lowcode.documents.factory import get_model
+from lowcode.users import do_create_user
 from lowcode.rules.duplicates import (
     credit_code_valid,
     normalise_company,
@@ -111,7 +112,8 @@ def test_block_refuses_a_duplicate_naming_the_field_and_the_existing_record(api,
     rep = api("rep")
     first = rep.post(LEADS, {"lead_name": "王磊", "mobile_no": "13912345678"}).json()["data"]
 
-    response = api("rep2").post(LEADS, {"lead_name": "王磊2", "mobile_no": "+86 139 1234 5678"})
+    # manager reads 苏州组's leads, so the existing one is named
+    response = api("manager").post(LEADS, {"lead_name": "王磊2", "mobile_no": "+86 139 1234 5678"})
 
     assert response.status_code == 417
     body = response.json()
@@ -119,6 +121,30 @@ def test_block_refuses_a_duplicate_naming_the_field_and_the_existing_record(api,
     message = json.loads(json.loads(body["_server_messages"])[0])["message"]
     assert first["name"] in message and "手机" in message
     assert [(e["field"], e["rule"]) for e in body["errors"]] == [("mobile_no", "duplicate")]
+    assert get_model("Lead").objects.count() == 1
+
+
+def test_a_duplicate_the_user_may_not_read_names_only_its_owner(api, users, lead_rules):
+    # given: rep's lead; rep2 (same team, own scope) may not read it
+    do_create_user("rep", full_name="任小鹏")
+    first = api("rep").post(
+        LEADS, {"lead_name": "秘密客户", "mobile_no": "13912345678", "company_name": "保密公司"}
+    )
+    assert first.status_code == 200, first.content
+    lead = first.json()["data"]
+
+    # when: rep2 tries the same number
+    response = api("rep2").post(LEADS, {"lead_name": "试探", "mobile_no": "13912345678"})
+
+    # then: refused; rep2 learns that a duplicate exists and whom to ask, nothing else
+    assert response.status_code == 417
+    body = response.content.decode()
+    assert "任小鹏" in body and "手机" in body
+    for secret in (lead["name"], "秘密客户", "保密公司"):
+        assert secret not in body
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+        ("mobile_no", "duplicate")
+    ]
     assert get_model("Lead").objects.count() == 1
 
 
@@ -137,7 +163,7 @@ def test_warn_saves_and_returns_the_warning(api, lead_rules):
 
 
 def test_a_lead_is_checked_against_customers_too(api, users, lead_rules):
-    customer = do_insert_doc("Administrator", "Customer", {"customer_name": "上海精工机械有限公司"})
+    customer = do_insert_doc("rep", "Customer", {"customer_name": "上海精工机械有限公司"})
 
     response = api("rep").post(LEADS, {"lead_name": "张伟", "company_name": "精工机械（中国）"})
 
@@ -146,8 +172,8 @@ def test_a_lead_is_checked_against_customers_too(api, users, lead_rules):
 
 
 def test_a_lead_linked_to_the_customer_is_not_its_duplicate(api, users, lead_rules):
-    # given: a customer made from a lead (conversion links the lead to it)
-    customer = do_insert_doc("Administrator", "Customer", {"customer_name": "昆山恒远精密有限公司"})
+    # given: rep's customer made from a lead (conversion links the lead to it)
+    customer = do_insert_doc("rep", "Customer", {"customer_name": "昆山恒远精密有限公司"})
 
     # when: a lead naming that customer's company does not link to it, another one does
     unlinked = api("rep").post(LEADS, {"lead_name": "陈刚", "company_name": "昆山恒远精密"})
@@ -227,7 +253,7 @@ def test_a_new_rule_indexes_existing_documents(users, make_rule, inline_jobs):
     from lowcode.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match=old.name):
-        do_insert_doc("rep2", "Lead", {"lead_name": "新", "mobile_no": "136 0000 4444"})
+        do_insert_doc("manager", "Lead", {"lead_name": "新", "mobile_no": "136 0000 4444"})
 
 
 def test_rebuilding_keys_in_chunks_indexes_each_document_once(users, make_rule, monkeypatch):
