@@ -15,6 +15,8 @@ from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 
 ROLES = ["Sales Manager", "Sales User", "System Manager"]
+# Who may audit the exception path (绿色通道): Sales Managers and above, not the reps using it.
+AUDIT_ROLES = ["Sales Manager", "Sales Director", "Operations VP", "System Manager"]
 PERIOD_OPTIONS = "\nDay\nWeek\nMonth\nQuarter\nYear"
 SOURCE_OPTIONS = "\nExhibition\nWebsite\nReferral\nCold Call\nAdvertisement\nSocial Media\nOther"
 
@@ -53,13 +55,22 @@ REPORTS: list[dict[str, Any]] = [
     {"report_name": "Process Health", "ref_doctype": "Opportunity",
      "filters": [_filter("date", "Week Ending", "Date"), SALES_OWNER, DEPARTMENT]},
 ]  # fmt: skip
+# Reports for Sales Managers and above only (roles AUDIT_ROLES).
+AUDIT_REPORTS: list[dict[str, Any]] = [
+    {"report_name": "Exception Path Usage", "ref_doctype": "Workflow Log",
+     "filters": [_filter("reference_doctype", "Reference DocType"),
+                 _filter("user", "User", "Link", options="User"),
+                 _filter("from_date", "From Date", "Date"),
+                 _filter("to_date", "To Date", "Date")]},
+]  # fmt: skip
 
 
 def install_reports() -> int:
     """Create the standard report records that do not exist yet; return how many."""
     Report = get_model("Report")
     created = 0
-    for spec in REPORTS:
+    specs = [(spec, ROLES) for spec in REPORTS] + [(spec, AUDIT_ROLES) for spec in AUDIT_REPORTS]
+    for spec, roles in specs:
         if Report.objects.filter(name=spec["report_name"]).exists():
             continue
         do_insert_doc(
@@ -70,7 +81,7 @@ def install_reports() -> int:
                 "report_type": "Script Report",
                 "is_standard": 1,
                 "filters": [dict(row) for row in spec["filters"]],
-                "roles": [{"role": role} for role in ROLES],
+                "roles": [{"role": role} for role in roles],
             },
             ignore_permissions=True,
         )
