@@ -12,6 +12,7 @@ from lowcode.desk.views import (
     dataimport,
     form,
     form_actions,
+    health,
     home,
     listview,
     pwa,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("app/notifications", home.notifications_page, name="desk-notifications"),
     path("app/notifications/count", home.notification_count, name="desk-notification-count"),
     path("app/search", home.search_page, name="desk-search"),
+    path("app/scheduler-warning", health.scheduler_warning, name="desk-scheduler-warning"),
     path("app/_link", form.link_options, name="desk-link"),
     path("app/_upload", form.upload, name="desk-upload"),
     # Feature screens register before the generic /app/<slug> routes.
