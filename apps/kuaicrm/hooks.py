@@ -53,6 +53,9 @@ after_migrate = [
     "kuaicrm.reports.install_reports",
     # Default lead scoring and assignment rules (kuaicrm/defaults_lead.py, only if Lead has none).
     "kuaicrm.defaults_lead.install_lead_rules",
+    # Leads converted to a customer before the workflow's "Convert to Customer" step existed
+    # take it now, so their state agrees with their status (after the workflows sync).
+    "kuaicrm.conversion.settle_customer_conversions",
 ]
 
 demo_loader = "kuaicrm.fixtures.demo.load_demo"

@@ -7,8 +7,12 @@ Converted to Customer, so the lead's status (Converted) and its workflow state a
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
+from kuaicrm.conversion import settle_customer_conversions
 from kuaicrm.doctype.lead.lead import STATUS_BY_STATE
+from lowcode import context
+from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
 from tests.kuaicrm.doctype.test_conversion import CONVERT, new_lead
 from tests.lowcode.workflow.helpers import act, actions_of, state_after
@@ -105,3 +109,27 @@ def test_every_converted_state_of_the_workflow_says_converted(workflows):
     final = states["Converted to Customer"]
     assert (final.is_final, final.update_field, final.update_value) == (1, "status", "Converted")
     assert "Converted to Customer" in converted_states
+
+
+def test_leads_converted_before_the_step_existed_are_settled_on_migrate(api):
+    # given: a lead converted the old way (customer and status, the workflow left in Qualified)
+    rep = api("rep")
+    name = new_lead(rep)
+    _walk({"rep": rep}, name, "Qualified")
+    customer = do_insert_doc("rep", "Customer", {"customer_name": "苏州精工"}).name
+    do_save_doc("rep", L, name, {"customer": customer, "status": "Converted",
+                                 "converted_on": timezone.now()})  # fmt: skip
+    untouched = new_lead(rep)
+    _walk({"rep": rep}, untouched, "Qualified")
+    context.reset()
+
+    # when: migrate runs the after_migrate hooks
+    moved = settle_customer_conversions()
+
+    # then
+    assert moved == 1
+    lead = get_model(L).objects.get(name=name)
+    assert (lead.status, lead.get("workflow_state")) == ("Converted", "Converted to Customer")
+    other = get_model(L).objects.get(name=untouched)
+    assert (other.status, other.get("workflow_state")) == ("Qualified", "Qualified")
+    assert settle_customer_conversions() == 0  # idempotent
