@@ -174,13 +174,14 @@ class Site:
         self.processes.clear()
 
 
-def _mariadb_config(name: str) -> dict:
+def _mariadb_config() -> dict:
     """A new, empty database on the test run's MariaDB server (its user may create test_*)."""
     import MySQLdb
 
     db = settings.DATABASES["default"]
-    base = settings.SITE_CONFIG.get("db_name") or "kuaicrm"
-    database = f"test_{base}_sched_{uuid.uuid4().hex[:8]}"
+    # test_<db>…, as the test databases are named: the test user may create those
+    base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
+    database = f"{base}_sched_{uuid.uuid4().hex[:8]}"
     connection = MySQLdb.connect(
         host=db["HOST"], port=int(db["PORT"]), user=db["USER"], password=db["PASSWORD"]
     )
@@ -205,7 +206,7 @@ def demo_site(tmp_path_factory):
     site = Site(tmp_path_factory.mktemp("sites"))
     mariadb = settings.DATABASES["default"]["ENGINE"].endswith("mysql")
     if mariadb:
-        db = _mariadb_config(site.name)
+        db = _mariadb_config()
         site.run(
             "new-site",
             site.name,
