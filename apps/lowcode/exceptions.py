@@ -43,6 +43,12 @@ class MandatoryError(ValidationError):
     exc_type = "MandatoryError"
 
 
+class WorkflowTransitionError(ValidationError):
+    """A write that only a workflow transition may make (Frappe's name, 417)."""
+
+    exc_type = "WorkflowTransitionError"
+
+
 class LinkValidationError(ValidationError):
     exc_type = "LinkValidationError"
 

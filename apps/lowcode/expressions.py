@@ -93,6 +93,27 @@ def compile_condition(source: str):
     return compile(tree, "<condition>", "eval")
 
 
+def fields_read(source: str) -> frozenset[str]:
+    """Return the document fields a condition reads (``doc.<field>``); empty if it does not parse."""
+    stripped = source.strip()
+    if not stripped:
+        return frozenset()
+    if not stripped.startswith("eval:") and re.fullmatch(r"[a-z_][a-z0-9_]*", stripped):
+        return frozenset({stripped})
+    try:
+        compile_condition(source)
+        tree = ast.parse(_to_python(stripped), mode="eval")
+    except (ExpressionError, SyntaxError):
+        return frozenset()
+    return frozenset(
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "doc"
+    )
+
+
 class _Fields:
     """Attribute view over a mapping; missing names read as None."""
 

@@ -405,6 +405,12 @@ def _snapshot(doc, meta: DocTypeMeta) -> dict:
     return data
 
 
+def changed_fields(doc, before: dict) -> set[str]:
+    """Fields (tables included) whose value differs from the snapshot taken before the save."""
+    after = _snapshot(doc, doc.meta)
+    return {key for key, value in after.items() if before.get(key) != value}
+
+
 def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
     """Frappe's Version shape: changed, added, removed, row_changed."""
     changed, added, removed, row_changed = [], [], [], []

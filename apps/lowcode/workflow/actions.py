@@ -8,11 +8,24 @@ import datetime as dt
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.actions import do_cancel_doc, do_insert_doc, do_save_doc, do_submit_doc
+from lowcode.documents.actions import (
+    changed_fields,
+    do_cancel_doc,
+    do_insert_doc,
+    do_save_doc,
+    do_submit_doc,
+)
 from lowcode.documents.factory import get_model
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
+from lowcode.documents.validation import label_of
+from lowcode.exceptions import (
+    FieldError,
+    PermissionError,
+    ValidationError,
+    WorkflowTransitionError,
+)
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc, get_roles
 from lowcode.workflow import engine
@@ -52,6 +65,7 @@ def do_log_workflow(
     comment: str = "",
     reason: str = "",
     is_exception: bool = False,
+    risk_note: str = "",
 ) -> None:
     do_insert_doc(
         user,
@@ -65,6 +79,7 @@ def do_log_workflow(
             "user": user,
             "comment": comment,
             "reason": reason,
+            "risk_note": risk_note,
             "is_exception": int(is_exception),
             "timestamp": timezone.now(),
         },
@@ -181,7 +196,13 @@ def require_transition(user: str, doc, action: str, state: str | None = None):
 
 @transaction.atomic
 def do_apply_workflow(
-    user: str, doctype: str, name: str, action: str, comment: str = "", reason: str = ""
+    user: str,
+    doctype: str,
+    name: str,
+    action: str,
+    comment: str = "",
+    reason: str = "",
+    risk_note: str = "",
 ):
     """Take ``action`` on a document as ``user``; return the (possibly unchanged) document."""
     workflow = engine.get_workflow(doctype)
@@ -190,49 +211,84 @@ def do_apply_workflow(
     doc = access_doc(user, doctype, name, "read", for_update=True)
     state = engine.current_state(workflow, doc)
     transition = require_transition(user, doc, action, state)
-    reason = (reason or "").strip()
+    reason, risk_note = (reason or "").strip(), (risk_note or "").strip()
+    missing = []
     if transition.requires_reason and not reason:
-        message = _("A reason is required for {action}", action=_(action))
-        raise ValidationError(message, [FieldError("reason", "reqd", message)])
-    Action = get_model("Workflow Action")
-    pending = engine.open_actions(doc, state)
-    groups = set(pending.values_list("action_group", flat=True))
-    now = timezone.now()
-    pending.filter(user=user).update(status="Completed", completed=now)
-    if transition.approver_type and transition.approval_mode == "All":
-        approvers = set(engine.resolve_approvers(transition, doc))
-        done = {
-            engine.principal(a)
-            for a in Action.objects.filter(action_group__in=groups, status="Completed")
-        }
-        waiting = {engine.principal(a) for a in pending} & approvers - done
-        if waiting:
-            # 会签: this approval counts; the step completes when the last approver agrees.
-            do_log_workflow(
-                doc, user, state, action, state, comment, reason, transition.is_exception
+        missing.append(
+            FieldError("reason", "reqd", _("A reason is required for {action}", action=_(action)))
+        )
+    if transition.requires_risk_note and not risk_note:
+        missing.append(
+            FieldError(
+                "risk_note", "reqd", _("A risk note is required for {action}", action=_(action))
             )
+        )
+    if missing:
+        raise ValidationError("; ".join(e.message for e in missing), missing)
+    log = {"reason": reason, "is_exception": transition.is_exception, "risk_note": risk_note}
+    pending = engine.open_actions(doc, state)
+    now = timezone.now()
+    if transition.approver_type and transition.approval_mode == "All":
+        waiting = _countersign(user, transition, doc, pending, now)
+        if waiting:
+            # 会签: this approval counts; the step completes when the last slot agrees.
+            do_log_workflow(doc, user, state, action, state, comment, **log)
             return doc
+    else:
+        pending.filter(user=user).update(status="Completed", completed=now)
     pending.update(status="Cancelled", completed=now)
     doc = _move(user, workflow, doc, transition.next_state)
-    do_log_workflow(
-        doc, user, state, action, transition.next_state, comment, reason, transition.is_exception
-    )
+    do_log_workflow(doc, user, state, action, transition.next_state, comment, **log)
     do_enter_state(workflow, doc, transition.next_state)
     if doc.owner != user:
-        # The submitter learns of every decision taken by someone else (approved, returned).
-        _notify(
-            [doc.owner],
-            _(
-                "{doctype} {name}: {action} by {user}, now {state}",
-                doctype=_(doctype),
-                name=name,
-                action=_(action),
-                user=user,
-                state=_(transition.next_state),
-            ),
-            doc,
+        # The submitter learns of every decision taken by someone else (approved, returned),
+        # with the reason when one was given.
+        message = _(
+            "{doctype} {name}: {action} by {user}, now {state}",
+            doctype=_(doctype),
+            name=name,
+            action=_(action),
+            user=engine.full_names([user]).get(user, user),
+            state=_(transition.next_state),
         )
+        if reason:
+            message = _("{message}. Reason: {reason}", message=message, reason=reason)
+        _notify([doc.owner], message, doc)
     return doc
+
+
+def _principal_q(principal: str) -> Q:
+    return Q(delegated_from=principal) | (
+        Q(user=principal) & (Q(delegated_from="") | Q(delegated_from__isnull=True))
+    )
+
+
+def _countersign(user: str, transition, doc, pending, now) -> set[str]:
+    """Fill one 会签 slot with the user's decision; return the approvers still awaited.
+
+    A user may hold several slots (their own and ones escalated or delegated to them): one
+    decision fills one slot, their own first, so an escalation never completes other slots.
+    """
+    groups = set(pending.values_list("action_group", flat=True))  # this round's, not earlier ones
+    mine = sorted(pending.filter(user=user), key=lambda a: (bool(a.delegated_from), a.created))
+    if mine:
+        slot = mine[0]
+        get_model("Workflow Action").objects.filter(name=slot.name).update(
+            status="Completed", completed=now
+        )
+        # The slot is decided: whoever else still holds it (the approver an escalation
+        # bypassed, or the delegate) no longer needs to act.
+        pending.filter(_principal_q(engine.principal(slot))).update(
+            status="Cancelled", completed=now
+        )
+    done = {
+        engine.principal(a)
+        for a in get_model("Workflow Action").objects.filter(
+            action_group__in=groups, status="Completed"
+        )
+    }
+    approvers = set(engine.resolve_approvers(transition, doc))
+    return {engine.principal(a) for a in pending} & approvers - done
 
 
 # doc_events "*" handlers -------------------------------------------------------------
@@ -257,27 +313,174 @@ def open_initial_actions(doc, event: str) -> None:
 
 
 def guard_state_field(doc, event: str) -> None:
-    """validate: the state changes only through transitions; allow_edit limits who edits."""
+    """validate: approval integrity for every save that is not a transition.
+
+    - the state field changes only through transitions;
+    - a state's ``allow_edit`` names who may edit there and ``editable_fields`` what they may
+      change; a state without ``allow_edit`` is read-only for everyone while its approval is open;
+    - fields that route an approval never change while one is open, and a change after the
+      first step sends the document back to the initial state (the approval restarts).
+    Every write route (REST, frappe.client, desk, kanban, import, scripts) saves through
+    do_save_doc, which runs this.
+    """
     workflow = engine.get_workflow(doc.doctype)
     before = getattr(doc, "_doc_before_save", None)
     if workflow is None or doc.is_new or before is None or _in_transition.get():
         return
-    state = before.get(workflow.state_field) or workflow.initial_state
-    if (doc.get(workflow.state_field) or workflow.initial_state) != state:
+    state_name = before.get(workflow.state_field) or workflow.initial_state
+    if (doc.get(workflow.state_field) or workflow.initial_state) != state_name:
         _refuse_state_edit(workflow)
-    allowed = workflow.get_state(state)
-    if allowed is not None and allowed.allow_edit:
-        user = doc.acting_user or doc.modified_by
-        if allowed.allow_edit not in get_roles(user) and user != ADMINISTRATOR:
+    changed = changed_fields(doc, before) - {workflow.state_field}
+    if not changed:
+        return
+    user = doc.acting_user or doc.modified_by
+    approval_open = engine.open_actions(doc, state_name).exists()
+    _check_state_allows_edit(workflow, doc, state_name, user, changed, approval_open)
+    routing = sorted(changed & workflow.routing_fields)
+    if routing and (approval_open or doc.docstatus != 0):
+        raise ValidationError(
+            _("Fields that route the approval cannot change while it is open"),
+            [
+                FieldError(
+                    f,
+                    "workflow_routing",
+                    _(
+                        "{label} decides who approves {doctype} {name}; it cannot change in state {state}",
+                        label=label_of(doc.meta.get_field(f)),
+                        doctype=_(doc.doctype),
+                        name=doc.name,
+                        state=_(state_name),
+                    ),
+                )
+                for f in routing
+            ],
+        )
+    if routing and state_name != workflow.initial_state and engine.approved_in_round(workflow, doc):
+        _restart_approval(workflow, doc, state_name, routing)
+
+
+def _check_state_allows_edit(
+    workflow: WorkflowDef, doc, state_name: str, user: str, changed: set, approval_open: bool
+) -> None:
+    state = workflow.get_state(state_name)
+    if state is None or user == ADMINISTRATOR:
+        return
+    if not state.allow_edit:
+        if approval_open:
             raise PermissionError(
                 _(
-                    "Only {role} may edit {doctype} {name} in state {state}",
-                    role=_(allowed.allow_edit),
+                    "{doctype} {name} is read-only while its approval is open ({state})",
                     doctype=_(doc.doctype),
                     name=doc.name,
-                    state=_(state),
+                    state=_(state_name),
                 )
             )
+        return
+    if not state.edit_roles & get_roles(user):
+        raise PermissionError(
+            _(
+                "Only {role} may edit {doctype} {name} in state {state}",
+                role="、".join(_(r) for r in sorted(state.edit_roles)),
+                doctype=_(doc.doctype),
+                name=doc.name,
+                state=_(state_name),
+            )
+        )
+    if not state.editable_fields:
+        return
+    # Fields the system maintains (read-only ones: totals, fetched values) may follow an edit.
+    locked = sorted(
+        f
+        for f in changed - set(state.editable_fields)
+        if (field := doc.meta.get_field(f)) is not None and not field.read_only
+    )
+    if locked:
+        raise ValidationError(
+            _("Only some fields may change in state {state}", state=_(state_name)),
+            [
+                FieldError(
+                    f,
+                    "workflow_readonly",
+                    _(
+                        "{label} cannot be changed in state {state}",
+                        label=label_of(doc.meta.get_field(f)),
+                        state=_(state_name),
+                    ),
+                )
+                for f in locked
+            ],
+        )
+
+
+def _restart_approval(workflow: WorkflowDef, doc, state_name: str, routing: list[str]) -> None:
+    """A routing field changed after the first step: back to the initial state (see on_update)."""
+    initial = workflow.get_state(workflow.initial_state)
+    doc.set(workflow.state_field, workflow.initial_state)
+    if initial is not None and initial.update_field:
+        doc.set(initial.update_field, initial.update_value)
+    doc._workflow_restart = (state_name, routing)
+
+
+def finish_restart(doc, event: str) -> None:
+    """on_update: close the old round's actions, log the restart, tell the submitter."""
+    restart = getattr(doc, "_workflow_restart", None)
+    workflow = engine.get_workflow(doc.doctype)
+    if restart is None or workflow is None:
+        return
+    doc._workflow_restart = None
+    from_state, routing = restart
+    now = timezone.now()
+    engine.open_actions(doc).update(status="Cancelled", completed=now)
+    labels = "、".join(label_of(doc.meta.get_field(f)) for f in routing)
+    reason = _("Changed: {fields}", fields=labels)
+    user = doc.acting_user or doc.modified_by
+    do_log_workflow(doc, user, from_state, "Restart Approval", workflow.initial_state, "", reason)
+    do_enter_state(workflow, doc, workflow.initial_state)
+    _notify(
+        [doc.owner],
+        _(
+            "{doctype} {name} changed ({fields}): its approval starts again from {state}",
+            doctype=_(doc.doctype),
+            name=doc.name,
+            fields=labels,
+            state=_(workflow.initial_state),
+        ),
+        doc,
+    )
+
+
+def guard_docstatus(doc, event: str) -> None:
+    """before_submit / before_cancel: on a workflow DocType docstatus moves only by transitions."""
+    workflow = engine.get_workflow(doc.doctype)
+    if workflow is None or _in_transition.get():
+        return
+    target = 1 if event == "before_submit" else 2
+    state = engine.current_state(workflow, doc)
+    actions = sorted(
+        {
+            _(t.action)
+            for t in workflow.outgoing(state)
+            if (s := workflow.get_state(t.next_state)) is not None and s.doc_status == target
+        }
+    )
+    verb = _("submitted") if target == 1 else _("cancelled")
+    if actions:
+        message = _(
+            "{doctype} {name} follows a workflow: it is {verb} only by the action {actions}",
+            doctype=_(doc.doctype),
+            name=doc.name,
+            verb=verb,
+            actions="、".join(actions),
+        )
+    else:
+        message = _(
+            "{doctype} {name} follows a workflow: no action {verb} it from state {state}",
+            doctype=_(doc.doctype),
+            name=doc.name,
+            verb=verb,
+            state=_(state),
+        )
+    raise WorkflowTransitionError(message)
 
 
 def _refuse_state_edit(workflow: WorkflowDef) -> None:

@@ -21,6 +21,7 @@ def _transition_dict(t: engine.Transition) -> dict:
         "action": t.action,
         "next_state": t.next_state,
         "requires_reason": t.requires_reason,
+        "requires_risk_note": t.requires_risk_note,
         "is_exception": t.is_exception,
         "approval_mode": t.approval_mode,
     }
@@ -40,16 +41,20 @@ def apply_action(
     action: str,
     comment: str = "",
     reason: str = "",
+    risk_note: str = "",
     **_ignored,
 ) -> dict:
     """Take a workflow action; return the new state and the next possible actions."""
-    doc = do_apply_workflow(user, doctype, name, action, comment or "", reason or "")
+    doc = do_apply_workflow(
+        user, doctype, name, action, comment or "", reason or "", risk_note or ""
+    )
     workflow = engine.get_workflow(doctype)
     return {
         "name": doc.name,
         "workflow_state": engine.current_state(workflow, doc) if workflow else "",
         "docstatus": doc.docstatus,
         "transitions": [_transition_dict(t) for t in engine.get_transitions(user, doc)],
+        "progress": engine.approval_progress(doc),
     }
 
 
@@ -72,11 +77,17 @@ def get_log(request, user, doctype: str, name: str, **_ignored) -> list[dict]:
             "user": r.user,
             "comment": r.comment or "",
             "reason": r.reason or "",
+            "risk_note": r.risk_note or "",
             "is_exception": bool(r.is_exception),
             "timestamp": to_json(r.timestamp),
         }
         for r in rows
     ]
+
+
+def get_progress(request, user, doctype: str, name: str, **_ignored) -> dict | None:
+    """Return a 会签 step's progress ("已同意 1/2，等待 冯涛"), or None outside one."""
+    return engine.approval_progress(access_doc(user, doctype, name, "read"))
 
 
 def _item(workflow: engine.WorkflowDef, doc, overdue: set, now) -> dict:

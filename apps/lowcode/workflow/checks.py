@@ -196,9 +196,11 @@ def _role_problem(role: str) -> Problem | None:
 
 def _performer_problem(t: Transition, workflow: WorkflowDef) -> Problem | None:
     if t.approver_type in ("", "Role"):
-        problem = _role_problem(t.approver or t.allowed if t.approver_type else t.allowed)
-        if problem:
-            return problem
+        roles = engine.split_names(t.approver or t.allowed) if t.approver_type else (t.allowed,)
+        for role in roles:
+            problem = _role_problem(role)
+            if problem:
+                return problem
     if t.approver_type == "User" and not engine.resolve_approvers(t, _Blank()):
         return Problem("no_user", t.approver, f"no active user among '{t.approver}'")
     if t.approver_type == "Field":

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from lowcode.documents.factory import get_model
 from lowcode.documents.validation import values_of
-from lowcode.expressions import ExpressionError, evaluate
+from lowcode.expressions import ExpressionError, evaluate, fields_read
 from lowcode.hooks_loader import get_hooks
 from lowcode.meta import registry
 from lowcode.permissions.core import get_roles, user_department
@@ -41,6 +42,11 @@ class State:
     supervisor_role: str
     remind_after_hours: float
     escalate_after_hours: float
+    editable_fields: tuple[str, ...] = ()
+
+    @property
+    def edit_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.allow_edit.split(",") if r.strip())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +62,12 @@ class Transition:
     approver: str
     requires_reason: bool
     is_exception: bool = False
+    sends_back: bool = False  # an approver's rejection (see is_rejection)
+
+    @property
+    def requires_risk_note(self) -> bool:
+        """The 绿色通道 is taken only with a risk note beside its reason."""
+        return self.is_exception
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +88,40 @@ class WorkflowDef:
     def outgoing(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if t.state == state]
 
+    @functools.cached_property
+    def routing_fields(self) -> frozenset[str]:
+        """Fields that decide where an approval goes.
+
+        Read by the condition of an approver's decision (legal's Approve goes on to finance when
+        ``doc.amount >= 500000``) or naming the approver. Conditions of the submitter's own
+        steps (a visit's ``has_issue`` choosing the next step) route no approval.
+        """
+        fields: set[str] = set()
+        for t in self.transitions:
+            if not t.approver_type:
+                continue
+            fields |= fields_read(t.condition)
+            if t.approver_type == "Field" and t.approver:
+                fields.add(t.approver)
+        return frozenset(fields - {self.state_field})
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.replace("\n", ",").split(",") if p.strip())
+
+
+def is_rejection(states: tuple[State, ...], state: str, next_state: str, routed: bool) -> bool:
+    """An approver's decision that sends the document back (to a Danger state or an earlier one).
+
+    Such a decision always needs a reason, stored in the log and sent to the submitter, whatever
+    the definition's ``requires_reason`` says: a return without a reason is not actionable.
+    """
+    order = {s.state: i for i, s in enumerate(states)}
+    target = next((s for s in states if s.state == next_state), None)
+    if not routed or target is None or state not in order:
+        return False
+    return target.style == "Danger" or order[next_state] < order[state]
+
 
 def build_definition(workflow) -> WorkflowDef:
     """Turn a Workflow document (with its child rows) into a WorkflowDef."""
@@ -93,6 +139,7 @@ def build_definition(workflow) -> WorkflowDef:
             supervisor_role=row.supervisor_role or "",
             remind_after_hours=float(row.remind_after_hours or 0),
             escalate_after_hours=float(row.escalate_after_hours or 0),
+            editable_fields=split_names(row.editable_fields or ""),
         )
         for row in workflow.get_children("states")
     )
@@ -107,7 +154,10 @@ def build_definition(workflow) -> WorkflowDef:
             approval_mode=row.approval_mode or "Single",
             approver_type=row.approver_type or "",
             approver=(row.approver or "").strip(),
-            requires_reason=bool(row.requires_reason) or bool(row.is_exception),
+            requires_reason=bool(row.requires_reason)
+            or bool(row.is_exception)
+            or is_rejection(states, row.state, row.next_state, bool(row.approver_type)),
+            sends_back=is_rejection(states, row.state, row.next_state, bool(row.approver_type)),
             is_exception=bool(row.is_exception),
         )
         for row in workflow.get_children("transitions")
@@ -159,9 +209,15 @@ def _active_users(usernames) -> list[str]:
 
 
 def users_with_role(role: str) -> list[str]:
+    return users_with_roles([role])
+
+
+def users_with_roles(roles) -> list[str]:
     from lowcode.models import HasRole
 
-    return _active_users(HasRole.objects.filter(role=role).values_list("user__username", flat=True))
+    return _active_users(
+        HasRole.objects.filter(role__in=list(roles)).values_list("user__username", flat=True)
+    )
 
 
 def supervisor_of(user: str, levels: int = 1) -> str | None:
@@ -193,7 +249,8 @@ def resolve_approvers(transition: Transition, doc) -> list[str]:
     """Return the users who must (All) or may (Any/Single) take a routed transition."""
     kind, value = transition.approver_type, transition.approver
     if kind == "Role":
-        return users_with_role(value or transition.allowed)
+        # Several roles (say "Sales Director, Operations VP"): one slot per user holding any.
+        return users_with_roles(split_names(value or transition.allowed))
     if kind == "User":
         return _active_users(u.strip() for u in value.replace("\n", ",").split(",") if u.strip())
     if kind == "Supervisor":
@@ -271,3 +328,114 @@ def colour(workflow: WorkflowDef, doc, now: dt.datetime | None = None) -> str:
     if any(is_overdue(a, now) for a in open_actions(doc)):
         return "red"
     return "yellow"
+
+
+def edit_limits(user: str, doc) -> tuple[bool, frozenset[str]]:
+    """What the save guard lets ``user`` change on ``doc`` now: (all frozen, fields locked).
+
+    The desk greys out exactly these; actions.guard_state_field refuses the same.
+    """
+    workflow = get_workflow(doc.doctype)
+    if workflow is None or doc.docstatus != 0:
+        return False, frozenset()
+    state_name = current_state(workflow, doc)
+    state = workflow.get_state(state_name)
+    approval_open = open_actions(doc, state_name).exists()
+    locked = set(workflow.routing_fields) if approval_open else set()
+    if state is not None and user != "Administrator":
+        if state.allow_edit and not state.edit_roles & get_roles(user):
+            return True, frozenset()
+        if not state.allow_edit and approval_open:
+            return True, frozenset()
+        if state.allow_edit and state.editable_fields:
+            locked |= {
+                f.fieldname
+                for f in doc.meta.fields
+                if (f.holds_value or f.is_table)
+                and not f.read_only
+                and f.fieldname not in state.editable_fields
+            }
+    return False, frozenset(locked)
+
+
+def approved_in_round(workflow: WorkflowDef, doc) -> bool:
+    """Whether an approver has agreed to anything since the document last left its initial state."""
+    logs = (
+        get_model("Workflow Log")
+        .objects.filter(reference_doctype=doc.doctype, reference_name=doc.name)
+        .order_by("-timestamp", "-creation")
+        .values_list("from_state", "action", "to_state")
+    )
+    for from_state, action, to_state in logs.iterator():
+        taken = [t for t in workflow.outgoing(from_state or "") if t.action == action]
+        if any(t.approver_type and not t.sends_back for t in taken):
+            return True
+        if to_state == workflow.initial_state:
+            return False
+    return False
+
+
+def _current_group(doc, state: str) -> str | None:
+    """The action group opened when the document last entered ``state``."""
+    return (
+        get_model("Workflow Action")
+        .objects.filter(
+            reference_doctype=doc.doctype, reference_name=doc.name, workflow_state=state
+        )
+        .order_by("-created", "-creation")
+        .values_list("action_group", flat=True)
+        .first()
+    )
+
+
+def approval_progress(doc) -> dict | None:
+    """Progress of a 会签 (All) step: slots approved, slots in all, who is still awaited.
+
+    One slot per approver named when the document entered the state; a slot handed on by
+    delegation or escalation stays one slot, whoever holds it now.
+    """
+    workflow = get_workflow(doc.doctype)
+    if workflow is None:
+        return None
+    state = current_state(workflow, doc)
+    countersigned = any(
+        t.approver_type and t.approval_mode == "All" for t in workflow.outgoing(state)
+    )
+    group = _current_group(doc, state) if countersigned else None
+    if group is None:
+        return None
+    rows = list(get_model("Workflow Action").objects.filter(action_group=group))
+    slots = {principal(a) for a in rows}
+    done = {principal(a) for a in rows if a.status == "Completed"}
+    waiting = sorted(slots - done)
+    names = full_names(waiting)
+    waiting_names = [names.get(u, u) for u in waiting]
+    from lowcode.i18n import _
+
+    summary = (
+        _(
+            "Approved {done}/{total}, waiting for {names}",
+            done=len(done & slots),
+            total=len(slots),
+            names="、".join(waiting_names),
+        )
+        if waiting
+        else _("Approved {done}/{total}", done=len(done & slots), total=len(slots))
+    )
+    return {
+        "approved": len(done & slots),
+        "total": len(slots),
+        "waiting": waiting,
+        "waiting_names": waiting_names,
+        "summary": summary,
+    }
+
+
+def full_names(usernames) -> dict[str, str]:
+    """Username → full name (the username itself when no profile names one)."""
+    from lowcode.models import UserProfile
+
+    rows = UserProfile.objects.filter(user__username__in=list(usernames)).values_list(
+        "user__username", "full_name"
+    )
+    return {username: full_name for username, full_name in rows if full_name}

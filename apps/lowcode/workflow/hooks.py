@@ -8,6 +8,10 @@ doc_events: dict = {
         "before_insert": [f"{_A}.set_initial_state"],
         "after_insert": [f"{_A}.open_initial_actions"],
         "validate": [f"{_A}.guard_state_field"],
+        "before_update_after_submit": [f"{_A}.guard_state_field"],
+        "on_update": [f"{_A}.finish_restart"],
+        "before_submit": [f"{_A}.guard_docstatus"],
+        "before_cancel": [f"{_A}.guard_docstatus"],
     },
 }
 
@@ -20,6 +24,7 @@ whitelisted_methods = {
     "lowcode.workflow.apply_action": f"{_API}.apply_action",
     "lowcode.workflow.inbox": f"{_API}.inbox",
     "lowcode.workflow.get_log": f"{_API}.get_log",
+    "lowcode.workflow.get_progress": f"{_API}.get_progress",
 }
 
 after_migrate = ["lowcode.workflow.loader.sync_workflows"]

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from kuaicrm.tasks import raise_churn_warnings
-from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.actions import do_save_doc
 from lowcode.documents.factory import get_model
+from tests.conftest import new_graded_customer
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +19,8 @@ CW = "Churn Warning"
 
 @pytest.fixture
 def customer(users):
-    return do_insert_doc(
-        "rep",
-        "Customer",
-        {"customer_name": "苏州精工机械有限公司", "customer_level": "A", "status": "Active"},
+    return new_graded_customer(
+        "rep", {"customer_name": "苏州精工机械有限公司", "customer_level": "A", "status": "Active"}
     ).name
 
 
@@ -87,9 +86,12 @@ def test_loss_is_confirmed_by_the_supervisor_who_may_send_it_back(workflows, api
     assert state_after(rep, CW, name, "Report Loss") == "Loss Confirmation"
     assert actions_of(rep, CW, name) == []
     assert name in inbox(manager, "pending")
-    assert state_after(manager, CW, name, "Retry Retention") == "Retention Execution"
+    assert (
+        state_after(manager, CW, name, "Retry Retention", reason="再争取一次")
+        == "Retention Execution"
+    )
     assert state_after(rep, CW, name, "Report Loss") == "Loss Confirmation"
-    assert state_after(manager, CW, name, "Confirm Loss") == "Lost"
+    assert state_after(manager, CW, name, "Confirm Loss", reason="客户已选竞品") == "Lost"
     warning = get_model(CW).objects.get(name=name)
     assert (warning.outcome, warning.loss_reason) == ("Lost", "Competitor")
     assert get_model("Customer").objects.get(name=customer).status == "Lost"
@@ -125,10 +127,8 @@ def test_silent_customers_are_alerted_daily_by_level_once(workflows, api, users)
     spec = {"甲": ("A", 40), "乙": ("B", 40), "丙": ("C", 100), "丁": ("A", 5)}
     names = {}
     for label, (level, silent_days) in spec.items():
-        names[label] = do_insert_doc(
-            "rep",
-            "Customer",
-            {"customer_name": f"{label}公司", "customer_level": level, "status": "Active"},
+        names[label] = new_graded_customer(
+            "rep", {"customer_name": f"{label}公司", "customer_level": level, "status": "Active"}
         ).name
         Customer.objects.filter(name=names[label]).update(
             last_followup_on=now - dt.timedelta(days=silent_days)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
+from tests.conftest import new_graded_customer
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,8 @@ SO = "Sales Order"
 def customers(users):
     """An A-level key account and a C-level new customer, both the rep's."""
     return {
-        level: do_insert_doc(
-            "rep", "Customer", {"customer_name": f"{level}级客户有限公司", "customer_level": level}
+        level: new_graded_customer(
+            "rep", {"customer_name": f"{level}级客户有限公司", "customer_level": level}
         ).name
         for level in ("A", "C")
     }
@@ -100,11 +100,13 @@ def test_a_return_needs_a_reason_ends_the_countersign_and_restarts_after_revisio
     assert (
         get_model("Workflow Action").objects.filter(reference_name=name, status="Open").count() == 0
     )
-    # the rep lowers the quantity and resubmits; the whole chain starts again
+    # the rep lowers the price: the manager approved 200,000, so the approval starts again
     order = api("rep").get(f"/api/resource/Sales Order/{name}").json()["data"]
     row = {**order["items"][0], "rate": 50000}
-    assert api("rep").put(f"/api/resource/Sales Order/{name}", {"items": [row]}).status_code == 200
-    assert state_after(api("rep"), SO, name, "Resubmit") == "Manager Approval"
+    saved = api("rep").put(f"/api/resource/Sales Order/{name}", {"items": [row]})
+    assert saved.status_code == 200
+    assert saved.json()["data"]["workflow_state"] == "Draft"
+    assert state_after(api("rep"), SO, name, "Submit") == "Manager Approval"
     assert state_after(api("manager"), SO, name, "Approve") == "Countersign"
     Log = get_model("Workflow Log")
     assert Log.objects.get(reference_name=name, action="Return").reason == "信用额度不足"

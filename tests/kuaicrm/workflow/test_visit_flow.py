@@ -92,7 +92,10 @@ def test_a_visit_runs_from_plan_to_archive_with_the_supervisor(workflows, api, a
     assert act(rep, V, name, "Approve").status_code == 403
     assert name in inbox(manager, "pending")
     # a rejected plan is revised and resubmitted
-    assert state_after(manager, V, name, "Reject", comment="请补充拜访目的") == "Plan Revision"
+    assert (
+        state_after(manager, V, name, "Reject", comment="请补充拜访目的", reason="目的不清")
+        == "Plan Revision"
+    )
     rep.put(f"/api/resource/Customer Visit/{name}", {"purpose": "续约并介绍新机型"})
     assert state_after(rep, V, name, "Resubmit") == "Plan Approval"
     assert state_after(manager, V, name, "Approve") == "Plan Approved"
@@ -143,7 +146,10 @@ def test_a_visit_runs_from_plan_to_archive_with_the_supervisor(workflows, api, a
     assert state_after(rep, V, name, "Submit Report") == "Report Review"
     assert name in inbox(manager, "pending")
     assert "Pass" not in actions_of(rep, V, name)
-    assert state_after(manager, V, name, "Return", comment="请写明报价计划") == "Report Revision"
+    assert (
+        state_after(manager, V, name, "Return", comment="请写明报价计划", reason="缺少报价计划")
+        == "Report Revision"
+    )
     assert name not in inbox(manager, "pending")
     rep.put(f"/api/resource/Customer Visit/{name}", {"visit_report": "续约意向明确,下周报价"})
     assert state_after(rep, V, name, "Resubmit Report") == "Report Review"
@@ -344,6 +350,6 @@ def test_a_recorded_visit_is_one_follow_up_of_the_customer(workflows, api, accou
     # the rest of the flow adds no second record
     rep.put(f"/api/resource/Customer Visit/{name}", {"visit_report": "报告"})
     state_after(rep, V, name, "Submit Report")
-    state_after(api("manager"), V, name, "Return")
+    state_after(api("manager"), V, name, "Return", reason="缺少跟进结果")
     state_after(rep, V, name, "Resubmit Report")
     assert get_model("Follow-up Record").objects.filter(customer=account["customer"]).count() == 1

@@ -29,7 +29,7 @@ def _to_legal(api, name: str) -> None:
 def test_large_contract_runs_manager_legal_finance_sign_file_monitor(workflows, api):
     # given
     name = _new_contract(api, 600000)
-    assert actions_of(api("rep"), C, name) == ["Submit"]
+    assert actions_of(api("rep"), C, name) == ["Submit", "Request Urgent Signing"]
     # when / then: only the rep's supervisor (manager) may decide the first step
     assert state_after(api("rep"), C, name, "Submit") == "Manager Review"
     assert name in inbox(api("manager"), "pending")
@@ -72,7 +72,9 @@ def test_legal_rejection_returns_to_legal_and_small_amount_skips_finance(workflo
     name = _new_contract(api, 100000)
     _to_legal(api, name)
     # a rejection in the parallel step ends it at once
-    assert state_after(api("legal1"), C, name, "Reject") == "Legal Revision"
+    assert (
+        state_after(api("legal1"), C, name, "Reject", reason="付款条款需修改") == "Legal Revision"
+    )
     assert name not in inbox(api("legal2"), "pending")
     assert actions_of(api("rep"), C, name) == ["Resubmit"]
     assert state_after(api("rep"), C, name, "Resubmit") == "Legal Review"
@@ -85,31 +87,41 @@ def test_finance_rejection_returns_to_finance(workflows, api):
     _to_legal(api, name)
     state_after(api("legal1"), C, name, "Approve")
     state_after(api("legal2"), C, name, "Approve")
-    assert state_after(api("finance1"), C, name, "Reject") == "Finance Revision"
+    assert state_after(api("finance1"), C, name, "Reject", reason="账期过长") == "Finance Revision"
     assert state_after(api("rep"), C, name, "Resubmit") == "Finance Review"
 
 
 def test_manager_rejection_returns_to_manager(workflows, api):
     name = _new_contract(api, 1000)
     assert state_after(api("rep"), C, name, "Submit") == "Manager Review"
-    assert state_after(api("manager"), C, name, "Reject") == "Manager Revision"
+    assert (
+        state_after(api("manager"), C, name, "Reject", reason="价格低于底价") == "Manager Revision"
+    )
     assert state_after(api("rep"), C, name, "Resubmit") == "Manager Review"
 
 
-def test_urgent_signing_needs_a_reason_and_is_logged_as_exception(workflows, api):
+def test_urgent_signing_needs_a_reason_and_a_risk_note_and_is_logged_as_exception(workflows, api):
     name = _new_contract(api, 900000)
     state_after(api("rep"), C, name, "Submit")
-    # the exception path is for Sales Managers only
-    assert "Urgent Signing" not in actions_of(api("rep"), C, name)
-    refused = act(api("manager"), C, name, "Urgent Signing")
+    # the exception path leads to the co-signers (kuaicrm's 紧急签约会签), never straight to Signed
+    assert "Urgent Signing" not in actions_of(api("manager"), C, name)
+    reason = "客户周末出差,需当天签约"
+    refused = act(api("manager"), C, name, "Request Urgent Signing", reason=reason)
     assert refused.status_code == 417
     assert (
-        state_after(api("manager"), C, name, "Urgent Signing", reason="客户周末出差,需当天签约")
-        == "Signed"
+        state_after(
+            api("manager"), C, name, "Request Urgent Signing", reason=reason, risk_note="条款未审"
+        )
+        == "Urgent Signing Review"
     )
+    assert get_model(C).objects.get(name=name).docstatus == 0
     Log = get_model("Workflow Log")
     exception = Log.objects.get(reference_name=name, is_exception=True)
-    assert (exception.user, exception.reason) == ("manager", "客户周末出差,需当天签约")
+    assert (exception.user, exception.reason, exception.risk_note) == (
+        "manager",
+        reason,
+        "条款未审",
+    )
 
 
 def test_state_field_changes_only_through_transitions(workflows, api):
@@ -135,7 +147,9 @@ def test_next_approvers_are_notified(workflows, api):
 def test_exception_path_is_reportable_to_system_managers(workflows, api):
     name = _new_contract(api, 1000)
     state_after(api("rep"), C, name, "Submit")
-    state_after(api("manager"), C, name, "Urgent Signing", reason="周末签约")
+    state_after(
+        api("manager"), C, name, "Request Urgent Signing", reason="周末签约", risk_note="条款未审"
+    )
     response = api("sysman").get(
         "/api/resource/Workflow Log",
         {"filters": [["is_exception", "=", 1]], "fields": ["reference_name", "user", "reason"]},

@@ -10,6 +10,7 @@ from django.utils import timezone
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow, do_process_workflow_timers
+from lowcode.workflow.engine import approval_progress
 from lowcode.workflow.loader import sync_workflows
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_loader_rewrites_a_changed_workflow_without_duplicating_rows(workflows):
     rows = State.objects.filter(parent="Contract Approval").count()
     Workflow.objects.filter(name="Contract Approval").update(source_hash="stale")
     assert sync_workflows() == ["Contract Approval"]
-    assert State.objects.filter(parent="Contract Approval").count() == rows == 12
+    assert State.objects.filter(parent="Contract Approval").count() == rows == 16
 
 
 def test_delegate_gets_the_action_and_may_take_it(workflows):
@@ -83,8 +84,12 @@ def test_timers_remind_then_escalate_once(workflows):
     )
     assert sorted(escalated.values_list("delegated_from", flat=True)) == ["legal1", "legal2"]
     assert Log.objects.filter(reference_name=name, action="Escalation").count() == 2
-    # the supervisor decides for everyone he stands in for
+    # each escalated slot is one decision: one approval fills one slot, never both
+    assert do_apply_workflow("manager", C, name, "Approve").workflow_state == "Legal Review"
+    progress = approval_progress(get_model(C).objects.get(name=name))
+    assert (progress["approved"], progress["total"], len(progress["waiting"])) == (1, 2, 1)
     assert do_apply_workflow("manager", C, name, "Approve").workflow_state == "Approved"
+    assert not get_model("Workflow Action").objects.filter(reference_name=name, status="Open")
 
 
 def test_fixtures_load_on_a_site_without_users(site):

@@ -65,7 +65,7 @@ def test_lead_runs_branches_and_supervisor_review(workflows, api):
     assert inbox(manager, "pending")[name]["workflow_state"] == "Supervisor Review"
     # failing the review sends the lead back to the follow-up plan; it keeps its opportunity,
     # so the step back to Opportunity is open again without a second conversion
-    assert state_after(manager, L, name, "Fail") == "Follow-up Planned"
+    assert state_after(manager, L, name, "Fail", reason="预算未确认") == "Follow-up Planned"
     for action in ("Make Contact", "Interested", "Convert to Opportunity", "Submit for Review"):
         state_after(rep, L, name, action)
     assert state_after(manager, L, name, "Pass") == "Confirmed Opportunity"

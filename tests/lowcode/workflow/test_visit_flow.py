@@ -26,7 +26,7 @@ def test_visit_with_an_issue_goes_through_follow_up_and_report_review(workflows,
     name = _planned(rep)
     assert state_after(rep, V, name, "Submit Plan") == "Plan Approval"
     assert act(rep, V, name, "Approve").status_code == 403
-    assert state_after(manager, V, name, "Reject") == "Plan Revision"
+    assert state_after(manager, V, name, "Reject", reason="目的不清") == "Plan Revision"
     assert state_after(rep, V, name, "Resubmit") == "Plan Approval"
     assert state_after(manager, V, name, "Approve") == "Plan Approved"
     check_in(rep, name)  # Complete Visit is the check-in: a location and a photo
@@ -40,7 +40,7 @@ def test_visit_with_an_issue_goes_through_follow_up_and_report_review(workflows,
     for action in ("Create Follow-up Task", "Start Tracking", "Submit Report"):
         state_after(rep, V, name, action)
     assert name in inbox(manager, "pending")
-    assert state_after(manager, V, name, "Return") == "Report Revision"
+    assert state_after(manager, V, name, "Return", reason="报告缺少结论") == "Report Revision"
     assert state_after(rep, V, name, "Resubmit Report") == "Report Review"
     assert state_after(manager, V, name, "Pass") == "Visit Archived"
     assert inbox(rep, "submitted")[name]["colour"] == "green"

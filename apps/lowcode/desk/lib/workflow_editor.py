@@ -26,6 +26,7 @@ STATE_FIELDS = (
     "doc_status",
     "is_final",
     "allow_edit",
+    "editable_fields",
     "update_field",
     "update_value",
     "style",

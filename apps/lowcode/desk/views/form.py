@@ -19,10 +19,8 @@ from lowcode.meta import registry
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
     access_doc,
-    get_roles,
     has_doctype_permission,
     has_permission,
-    is_administrator,
     permitted_levels,
 )
 from lowcode.query import connections, reads
@@ -58,22 +56,20 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     frozen = False
     transitions = []
     colour = ""
+    progress = None
     if doc is not None:
         if doc.docstatus == 2:
             frozen = True
         if workflow is not None:
-            state = workflow.get_state(workflow_engine.current_state(workflow, doc))
-            # A state's allow_edit names the one role that may edit in it (empty: anyone
-            # with write), exactly as the workflow's save guard enforces.
-            if (
-                state is not None
-                and state.allow_edit
-                and state.allow_edit not in get_roles(user)
-                and not is_administrator(user)
-            ):
-                frozen = True
+            # The state's allow_edit / editable_fields and an open approval's routing fields,
+            # exactly as the workflow's save guard enforces them.
+            all_frozen, locked = workflow_engine.edit_limits(user, doc)
+            frozen = frozen or all_frozen
+            for fieldname in locked:
+                states.setdefault(fieldname, {})["read_only"] = True
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
+            progress = workflow_engine.approval_progress(doc)
     # Messages by field; a child row's error also shows on its table.
     error_map: dict[str, list[str]] = {}
     for e in errors.errors if errors else []:
@@ -106,6 +102,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "workflow": workflow,
         "transitions": transitions,
         "workflow_colour": colour,
+        "workflow_progress": progress,
         "workflow_state": values.get(workflow.state_field) if workflow else "",
         "errors": errors,
         "error_map": error_map,
@@ -218,6 +215,7 @@ def workflow_action(request, user, slug, name):
             request.POST.get("action", ""),
             request.POST.get("comment", ""),
             request.POST.get("reason", ""),
+            request.POST.get("risk_note", ""),
         )
     except ValidationError as exc:
         response = HttpResponse(

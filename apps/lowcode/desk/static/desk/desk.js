@@ -4,8 +4,8 @@
   "use strict";
   const lang = document.body.dataset.lang || "zh";
   const T = {
-    zh: { reason: "请填写原因：", selected: "已选 {n} 行", failed: "操作失败", location: "无法获取位置：" },
-    en: { reason: "Please give a reason:", selected: "{n} selected", failed: "Failed", location: "Cannot get the location: " },
+    zh: { reason: "请填写原因：", risk: "请填写风险说明：", selected: "已选 {n} 行", failed: "操作失败", location: "无法获取位置：" },
+    en: { reason: "Please give a reason:", risk: "Please describe the risk:", selected: "{n} selected", failed: "Failed", location: "Cannot get the location: " },
   }[lang === "en" ? "en" : "zh"];
 
   function csrf() {
@@ -332,6 +332,11 @@
       const reason = window.prompt(T.reason);
       if (!reason) return;
       values.reason = reason;
+    }
+    if (button.dataset.risk) {
+      const risk = window.prompt(T.risk);
+      if (!risk) return;
+      values.risk_note = risk;
     }
     button.disabled = true;
     htmx.ajax("POST", button.dataset.url, { values: values, target: "#workflow-errors", swap: "innerHTML" }).then(() => (button.disabled = false));
