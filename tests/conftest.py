@@ -11,12 +11,24 @@ from django.test import Client
 
 from kuaicrm.setup import install_defaults
 from lowcode import context
-from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.meta import registry
 from lowcode.setup import ensure_administrator, sync_roles
 from lowcode.users import do_create_user, do_generate_api_key
 
 PASSWORD = "Test-pass-2026!"
+
+
+def new_graded_customer(owner: str, data: dict, grader: str = "Administrator"):
+    """A customer created by ``owner`` and graded by ``grader``.
+
+    Sales users may not set a customer's level (it routes sales order approvals), so a test
+    that needs a rep's A-level customer has someone allowed to grade it do so, as in real life.
+    """
+    data = dict(data)
+    level = data.pop("customer_level")
+    created = do_insert_doc(owner, "Customer", data)
+    return do_save_doc(grader, "Customer", created.name, {"customer_level": level})
 
 
 @pytest.fixture(autouse=True)

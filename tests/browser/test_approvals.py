@@ -7,6 +7,7 @@ import pytest
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.conftest import new_graded_customer
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def order(workflows):
     """A draft sales order of the rep's for an A-level customer, small enough for the manager."""
-    customer = do_insert_doc(
-        "rep", "Customer", {"customer_name": "南通远洋船舶配件有限公司", "customer_level": "A"}
+    customer = new_graded_customer(
+        "rep", {"customer_name": "南通远洋船舶配件有限公司", "customer_level": "A"}
     ).name
     return do_insert_doc(
         "rep",

@@ -8,6 +8,7 @@ import pytest
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, save, screenshot
+from tests.conftest import new_graded_customer
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -96,8 +97,8 @@ def test_depends_on_shows_a_field_only_while_its_condition_holds(
 
 @pytest.fixture
 def customer(users):
-    return do_insert_doc(
-        "rep", "Customer", {"customer_name": "无锡华东重工有限公司", "customer_level": "A"}
+    return new_graded_customer(
+        "rep", {"customer_name": "无锡华东重工有限公司", "customer_level": "A"}
     ).name
 
 

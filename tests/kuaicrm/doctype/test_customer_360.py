@@ -43,13 +43,10 @@ def shared(api, site):
     """rep's A-level customer, also assigned to rep2; each rep has an opportunity on it."""
     do_insert_doc("Administrator", "Customer Tag", {"tag_name": "制造业", "color": "#ff8800"})
     customer = new_customer(
-        api("rep"),
-        "苏州精密",
-        territory="华东",
-        customer_level="A",
-        industry="Manufacturing",
-        tags=[{"tag": "制造业"}],
+        api("rep"), "苏州精密", territory="华东", industry="Manufacturing", tags=[{"tag": "制造业"}]
     )["name"]
+    graded = api("manager").put(f"/api/resource/Customer/{customer}", {"customer_level": "A"})
+    assert graded.status_code == 200, graded.content.decode()
     do_assign_doc("Administrator", "Customer", customer, "rep2")
     do_insert_doc("rep", "Contact", {"full_name": "王经理", "customer": customer})
     mine = _opportunity("rep", customer, "rep 的产线改造")

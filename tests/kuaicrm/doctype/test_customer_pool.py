@@ -71,10 +71,21 @@ def test_a_new_customer_belongs_to_its_regions_pool_or_the_default_one(api):
 
 
 def test_an_unknown_level_is_refused(api):
-    response = api("rep").post(CUSTOMERS, {"customer_name": "无名", "customer_level": "Z"})
+    response = api("manager").post(CUSTOMERS, {"customer_name": "无名", "customer_level": "Z"})
 
     assert response.status_code == 417
     assert response.json()["errors"][0]["field"] == "customer_level"
+
+
+def test_sales_users_read_the_level_but_may_not_grade(api):
+    # the level routes sales order approvals (A customers' small orders skip finance)
+    refused = api("rep").post(CUSTOMERS, {"customer_name": "自评A级", "customer_level": "A"})
+    assert refused.status_code == 403
+    mine = new_customer(api("rep"), "待评级客户")["name"]
+    assert api("rep").put(f"{CUSTOMERS}/{mine}", {"customer_level": "A"}).status_code == 403
+    assert api("manager").put(f"{CUSTOMERS}/{mine}", {"customer_level": "A"}).status_code == 200
+    read = api("rep").get(f"{CUSTOMERS}/{mine}").json()["data"]
+    assert read["customer_level"] == "A"
 
 
 # ------------------------------------------------------------------ release
@@ -376,7 +387,9 @@ def test_a_rep_cannot_assign_and_nobody_assigns_outside_the_pools_region(api):
 
 
 def _owned(api, name: str, level: str, *, followed_days_ago: int, claimed_days_ago: int) -> str:
-    customer = new_customer(api("rep"), name, territory="华东", customer_level=level)["name"]
+    customer = new_customer(api("rep"), name, territory="华东")["name"]
+    graded = api("manager").put(f"{CUSTOMERS}/{customer}", {"customer_level": level})
+    assert graded.status_code == 200, graded.content.decode()
     Customer().objects.filter(name=customer).update(
         last_followup_on=days_ago(followed_days_ago),
         claimed_on=days_ago(claimed_days_ago),
@@ -438,7 +451,9 @@ def test_a_customer_with_no_level_follows_the_pools_levelless_rule(api):
 
 
 def test_each_pool_applies_its_own_rules(api):
-    south = new_customer(api("south"), "广州五金", territory="华南", customer_level="C")["name"]
+    south = new_customer(api("south"), "广州五金", territory="华南")["name"]
+    graded = api("south_manager").put(f"{CUSTOMERS}/{south}", {"customer_level": "C"})
+    assert graded.status_code == 200, graded.content.decode()
     Customer().objects.filter(name=south).update(
         last_followup_on=days_ago(20), claimed_on=days_ago(100)
     )
