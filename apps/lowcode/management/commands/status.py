@@ -24,8 +24,9 @@ class Command(BaseCommand):
         out(f"Scheduler: last tick {_ago(latest)}")
         if health.scheduler_is_stale():
             minutes = int(health.STALE_AFTER.total_seconds() // 60)
+            silence = "ever" if latest is None else f"for {minutes} minutes"
             out(
-                f"  WARNING: no scheduler has ticked for {minutes} minutes: "
+                f"  WARNING: no scheduler has ticked {silence}: "
                 "run `kuaicrm start` or `kuaicrm scheduler`"
             )
         for beat in health.heartbeats():
