@@ -12,7 +12,7 @@ import secrets
 import sys
 
 COMMANDS = {
-    "new-site": "create a site folder and database, then migrate and create Administrator",
+    "new-site": "create a site folder and database, migrate, create Administrator (password printed once)",
     "migrate": "apply migrations, create the cache table, sync fixtures",
     "start": "serve the site (gunicorn)",
     "worker": "run an RQ worker for the site's queues",
@@ -45,9 +45,6 @@ def _new_site(argv: list[str]) -> str | None:
         value = getattr(args, key)
         if value:
             config[key] = int(value) if key == "db_port" else value
-    if not os.environ.get("KUAICRM_ADMIN_PASSWORD"):
-        # Kept only in the site's private config (mode 0600) so `make run` can print it.
-        config["admin_password"] = secrets.token_urlsafe(12)
     path = write_site_config(args.name, config)
     print(f"Created {path}")
     return args.name
@@ -68,15 +65,36 @@ def main(argv: list[str] | None = None) -> None:
         return
     command, rest = argv[0], argv[1:]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lowcode.conf.settings")
+    generated = None
+    created_config = None
     if command == "new-site":
         site = _new_site(rest)
         if site is None:
             # idempotent: an existing site (and its Administrator password) is left alone
             return
         os.environ["KUAICRM_SITE"] = site
+        from lowcode.conf.site import site_path
+
+        created_config = site_path(site) / "site_config.json"
+        if not os.environ.get("KUAICRM_ADMIN_PASSWORD"):
+            # Shown once below and stored only hashed: site_config.json holds no password.
+            generated = os.environ["KUAICRM_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
         command, rest = "setup_site", []
     elif command == "migrate":
         command = "setup_site"
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["kuaicrm", command.replace("-", "_"), *rest])
+    try:
+        execute_from_command_line(["kuaicrm", command.replace("-", "_"), *rest])
+    except SystemExit as exc:
+        if created_config is not None and exc.code:
+            # Set-up refused (say, a weak KUAICRM_ADMIN_PASSWORD): forget the half-made site
+            # so `new-site` can simply be run again.
+            created_config.unlink(missing_ok=True)
+        raise
+    if generated:
+        print("=" * 60)
+        print("  user:     Administrator")
+        print(f"  password: {generated}")
+        print("  Shown only this once (stored hashed): note it now.")
+        print("=" * 60)

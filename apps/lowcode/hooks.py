@@ -21,6 +21,7 @@ whitelisted_methods = {
     "frappe.client.cancel": f"{_M}.cancel",
     "frappe.desk.form.assign_to.add": f"{_M}.assign_to",
     "frappe.core.doctype.user.user.generate_keys": f"{_M}.generate_keys",
+    "frappe.core.doctype.user.user.update_password": f"{_M}.update_password",
     "upload_file": f"{_M}.upload_file",
     "lowcode.api.get_meta": f"{_M}.get_doctype_meta",
     "lowcode.api.get_versions": f"{_M}.get_versions",

@@ -56,8 +56,12 @@ def run_after_migrate() -> None:
 
 @transaction.atomic
 def ensure_administrator(password: str | None) -> bool:
-    """Create Administrator if missing; set the password from the environment or site config."""
-    from lowcode.users import do_add_roles, do_create_user
+    """Create Administrator if missing; set the password (it must pass the site's policy).
+
+    ``admin_password`` in site_config.json is read only for sites made before new-site stopped
+    writing it there.
+    """
+    from lowcode.users import do_add_roles, do_create_user, do_set_password
 
     User = get_user_model()
     exists = User.objects.filter(username="Administrator").exists()
@@ -72,9 +76,7 @@ def ensure_administrator(password: str | None) -> bool:
         )
         return True
     if password:
-        user = User.objects.get(username="Administrator")
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        do_set_password("Administrator", password)
     do_add_roles("Administrator", ["System Manager"])
     return False
 

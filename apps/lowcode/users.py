@@ -1,4 +1,8 @@
-"""Actions on users, roles and API keys."""
+"""Actions on users, roles, passwords and API keys.
+
+Every password is set here, whatever the path (desk, REST, CLI, new-site), so each one passes
+the site's AUTH_PASSWORD_VALIDATORS.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import hashlib
 import hmac
 import secrets
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from lowcode import context
-from lowcode.exceptions import ValidationError
+from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 
 
@@ -19,6 +24,76 @@ def _hash_secret(secret: str) -> str:
     # Secrets are 30 random characters, so a fast hash is safe and keeps
     # token authentication cheap on every request.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _password_message(error: DjangoValidationError) -> str:
+    params = error.params or {}
+    if error.code == "password_too_short":
+        return _(
+            "The password is too short: at least {count} characters",
+            count=params.get("min_length", 8),
+        )
+    if error.code == "password_too_common":
+        return _("The password is too common")
+    if error.code == "password_entirely_numeric":
+        return _("The password cannot be only digits")
+    if error.code == "password_too_similar":
+        return _("The password is too similar to the user's name, full name or email")
+    return " ".join(error.messages)  # another validator: Django's own (zh-hans) text
+
+
+def password_errors(
+    password: str, *, username: str, full_name: str = "", email: str = "", field: str = "password"
+) -> list[FieldError]:
+    """Django's AUTH_PASSWORD_VALIDATORS on ``password``, each verdict in the user's language."""
+    account = get_user_model()(username=username, email=email or "")
+    account.full_name = full_name  # type: ignore[attr-defined]  # UserAttributeSimilarity reads it
+    try:
+        password_validation.validate_password(password, account)
+    except DjangoValidationError as exc:
+        return [FieldError(field, "password", _password_message(e)) for e in exc.error_list]
+    return []
+
+
+def check_password(
+    password: str, *, username: str, full_name: str = "", email: str = "", field: str = "password"
+) -> None:
+    """Raise a ValidationError naming every rule the password breaks (length, name, common)."""
+    errors = password_errors(
+        password, username=username, full_name=full_name, email=email, field=field
+    )
+    if errors:
+        raise ValidationError("; ".join(e.message for e in errors), errors)
+
+
+def _profile_name(user) -> str:
+    profile = getattr(user, "profile", None) if user.pk else None
+    return getattr(profile, "full_name", "") or ""
+
+
+@transaction.atomic
+def do_set_password(username: str, password: str, *, field: str = "password") -> None:
+    """Give the user a new password that passes the site's policy (their sessions end)."""
+    user = get_user_model().objects.get(username=username)
+    check_password(
+        password,
+        username=username,
+        full_name=_profile_name(user),
+        email=user.email,
+        field=field,
+    )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def do_change_password(username: str, old_password: str, new_password: str) -> None:
+    """Change one's own password: the current one first, then the policy on the new one."""
+    user = get_user_model().objects.get(username=username)
+    if not user.check_password(old_password or ""):
+        message = _("The current password is wrong")
+        raise ValidationError(message, [FieldError("old_password", "password", message)])
+    do_set_password(username, new_password, field="new_password")
 
 
 @transaction.atomic
@@ -40,6 +115,12 @@ def do_create_user(
     User = get_user_model()
     user, _created = User.objects.get_or_create(username=username, defaults={"email": email})
     if password:
+        check_password(
+            password,
+            username=username,
+            full_name=full_name or _profile_name(user),
+            email=email or user.email,
+        )
         user.set_password(password)
     elif _created:
         user.set_unusable_password()

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -130,22 +131,47 @@ def test_admin_password_from_environment_works(sites):
     assert result["logins"] == [True, False]
 
 
-def test_generated_admin_password_is_printed_and_works(sites):
+def test_generated_admin_password_is_printed_once_and_stored_only_hashed(sites):
     # given: a site made without KUAICRM_ADMIN_PASSWORD
-    sites.run("new-site", "beta", site="beta")
+    created = sites.run("new-site", "beta", site="beta").stdout
 
-    # when
-    shown = sites.run("load-demo", site="beta").stdout
-
-    # then
-    match = re.search(r"password:\s+(\S+)", shown)
-    assert match, shown
+    # then: new-site printed it; the site's config (owner-only) does not hold it
+    match = re.search(r"password:\s+(\S+)", created)
+    assert match, created
     password = match.group(1)
-    assert password == sites.config("beta")["admin_password"]
+    config = sites.folder / "beta" / "site_config.json"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert password not in config.read_text(encoding="utf-8")
+    assert "admin_password" not in sites.config("beta")
+    # and nothing prints it again
+    assert password not in sites.run("load-demo", site="beta").stdout
     result = sites.probe(
         site="beta", logins=[("Administrator", password), ("Administrator", ADMIN_PASSWORD)]
     )
     assert result["logins"] == [True, False]
+
+
+def test_new_site_refuses_a_weak_admin_password_and_can_be_run_again(sites):
+    # when: the operator picks a weak password
+    refused = sites.run("new-site", "gamma", site="gamma", admin_password="admin123", check=False)
+
+    # then: no site, the reason named; a good password afterwards makes the site
+    assert refused.returncode != 0
+    assert "KUAICRM_ADMIN_PASSWORD" in refused.stderr
+    assert "密码太常见" in refused.stderr or "too common" in refused.stderr
+    assert not (sites.folder / "gamma" / "site_config.json").exists()
+    assert not (sites.folder / "gamma" / "db.sqlite3").exists()
+
+
+def test_create_user_refuses_a_weak_password(sites):
+    short = sites.run("create-user", "dave", "--password", "123", check=False)
+    own_name = sites.run("create-user", "deskuser", "--password", "deskuser", check=False)
+
+    assert short.returncode != 0 and own_name.returncode != 0
+    assert "密码太短" in short.stderr or "too short" in short.stderr
+    assert "太相似" in own_name.stderr or "too similar" in own_name.stderr
+    result = sites.probe(logins=[("dave", "123"), ("deskuser", "deskuser")], roles=["dave"])
+    assert result["logins"] == [False, False]
 
 
 def test_load_demo_twice_changes_nothing(sites):
@@ -284,3 +310,34 @@ def test_mail_goes_to_the_console_until_the_site_names_a_mail_server(sites):
     # then: nothing tried to reach an SMTP server; the message is readable on stdout
     assert "BACKEND django.core.mail.backends.console.EmailBackend" in done.stdout
     assert "To: rep@example.cn" in done.stdout
+
+
+HTTPS_PROBE = """
+import json
+from django.test import Client
+r = Client().post("/api/method/login", json.dumps({"usr": "Administrator", "pwd": "%s"}),
+                  content_type="application/json", secure=True)
+print("PROBE " + json.dumps({"status": r.status_code,
+    "secure": {n: bool(r.cookies[n]["secure"]) for n in ("sid", "csrftoken")},
+    "hsts": r.headers.get("Strict-Transport-Security", "")}))
+"""
+
+
+@pytest.mark.parametrize("https", [{"https": True}, {"host_name": "https://crm.example.cn"}, {}])
+def test_cookies_are_secure_and_hsts_sent_when_the_site_is_served_over_https(sites, https):
+    # given: alpha's config saying (or not) that the site is served over HTTPS
+    path = sites.folder / "alpha" / "site_config.json"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(json.dumps({**json.loads(original), **https}), encoding="utf-8")
+    try:
+        # when: someone logs in
+        done = sites.run("shell", "-c", HTTPS_PROBE % ADMIN_PASSWORD)
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+    # then
+    line = next(x for x in done.stdout.splitlines() if x.startswith("PROBE "))
+    result = json.loads(line.removeprefix("PROBE "))
+    assert result["status"] == 200
+    assert result["secure"] == {"sid": bool(https), "csrftoken": bool(https)}
+    assert result["hsts"].startswith("max-age=31536000") is bool(https)

@@ -320,6 +320,24 @@ def generate_keys(request, user, user_name: str | None = None, **params) -> dict
 
 
 @_writes
+def update_password(
+    request, user, new_password: Any = "", old_password: Any = "", **_ignored
+) -> str:
+    """Frappe's update_password: change one's own password (the current one is required).
+
+    The new one must pass the site's policy; other sessions end, this one stays logged in.
+    """
+    from django.contrib.auth import update_session_auth_hash
+
+    from lowcode.users import do_change_password
+
+    do_change_password(user, str(old_password or ""), str(new_password or ""))
+    if not getattr(request, "token_auth", False):
+        update_session_auth_hash(request, get_user_model().objects.get(username=user))
+    return "/app"
+
+
+@_writes
 def revoke_keys(request, user, user_name: str | None = None, **params) -> int:
     from lowcode.users import do_revoke_api_keys
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import JsonResponse
 
+from lowcode.api.errors import error_response
+from lowcode.exceptions import AuthenticationError
+from lowcode.i18n import _
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import STANDARD_FIELDS
 from lowcode.meta.registry import doctype_names, get_meta
@@ -199,4 +203,11 @@ def build_document() -> dict:
 
 
 def openapi_view(request):
+    """Serve the document to logged-in users; site_config ``public_openapi`` opens it to all.
+
+    It lists every DocType and field of the site, which is no business of an anonymous visitor.
+    """
+    public = bool(settings.SITE_CONFIG.get("public_openapi"))
+    if not public and getattr(request, "frappe_user", "Guest") == "Guest":
+        return error_response(AuthenticationError(_("Not logged in")))
     return JsonResponse(build_document(), json_dumps_params={"ensure_ascii": False})

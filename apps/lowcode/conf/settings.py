@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from lowcode.conf.site import REPO_DIR, read_site_config, site_name, site_path
+from lowcode.conf.site import REPO_DIR, read_site_config, served_over_https, site_name, site_path
 
 SITE_NAME = site_name()
 SITE_DIR = site_path()
@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First to see every response (static files, errors, the desk, the API): no framing, HSTS.
+    "lowcode.api.headers.SecurityHeadersMiddleware",
     # Static files (the desk's own and the npm packages') before sessions: no DB work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lowcode.api.middleware.RequestSizeMiddleware",
@@ -151,14 +153,33 @@ RQ_QUEUES = {
 }
 LOWCODE_JOBS_INLINE = not REDIS_URL
 
+# Every way a password is set (desk, REST, CLI, new-site) goes through these
+# (lowcode.users.check_password_strength), with their messages in the user's language.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # full_name is the profile's (set on the user object by lowcode.users before checking).
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Served over HTTPS (site_config "https": true, or an https:// host_name): cookies only
+# travel encrypted, and lowcode.api.headers sends HSTS.
+LOWCODE_HTTPS = served_over_https(SITE_CONFIG)
+SESSION_COOKIE_SECURE = LOWCODE_HTTPS
+CSRF_COOKIE_SECURE = LOWCODE_HTTPS
 SESSION_COOKIE_NAME = "sid"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Pages carry the token themselves (the desk's forms and hx-headers); no script needs the
+# cookie, so an injected one cannot read it either. Non-browser clients read Set-Cookie.
+CSRF_COOKIE_HTTPONLY = True
 # Frappe clients send the CSRF token in this header.
 CSRF_HEADER_NAME = "HTTP_X_FRAPPE_CSRF_TOKEN"
 CSRF_FAILURE_VIEW = "lowcode.api.errors.csrf_failure"

@@ -36,13 +36,23 @@ def read_site_config(name: str | None = None) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def served_over_https(config: dict[str, Any]) -> bool:
+    """Whether the site says it is served over HTTPS (``https`` or an https:// host_name)."""
+    host = str(config.get("host_name") or "")
+    return bool(config.get("https")) or host.lower().startswith("https://")
+
+
 def write_site_config(name: str, config: dict[str, Any]) -> Path:
-    """Create the site folder and write its config; never overwrite a secret key."""
+    """Create the site folder and write its config (owner-only); never overwrite a secret key."""
     folder = site_path(name)
     folder.mkdir(parents=True, exist_ok=True)
     config.setdefault("secret_key", secrets.token_urlsafe(50))
     config.setdefault("files_path", str(folder / "files"))
     path = folder / "site_config.json"
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    # Created 0600 (not chmod-ed after writing): the secret key and database password are
+    # never readable by other users, not even for a moment.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    path.chmod(0o600)  # an existing file keeps its mode through O_CREAT
     return path

@@ -358,33 +358,6 @@ def do_reset_docperms(user: str, doctype: str) -> int:
 # --------------------------------------------------------------------------- users
 
 
-def _password_errors(password: str, account) -> list[FieldError]:
-    """Django's AUTH_PASSWORD_VALIDATORS, their verdicts in the admin's language."""
-    try:
-        password_validation.validate_password(password, account)
-    except DjangoValidationError as exc:
-        messages = []
-        for error in exc.error_list:
-            params = error.params or {}
-            known = {
-                "password_too_short": lambda p=params: _(
-                    "The password is too short: at least {count} characters",
-                    count=p.get("min_length", 8),
-                ),
-                "password_too_common": lambda p=params: _("The password is too common"),
-                "password_entirely_numeric": lambda p=params: _(
-                    "The password cannot be only digits"
-                ),
-                "password_too_similar": lambda p=params: _(
-                    "The password is too similar to the user's name or email"
-                ),
-            }
-            make = known.get(error.code or "")
-            messages.append(make() if make else " ".join(error.messages))
-        return [FieldError("password", "password", m) for m in messages]
-    return []
-
-
 def _profile_errors(user: str, values: dict) -> list[FieldError]:
     errors = []
     email = values.get("email") or ""
@@ -440,8 +413,11 @@ def do_create_desk_user(user: str, values: dict):
     if not password:
         errors.append(FieldError("password", "reqd", _("{field} is required", field=_("Password"))))
     else:
-        errors += _password_errors(
-            password, User(username=username, email=values.get("email") or "")
+        errors += users.password_errors(
+            password,
+            username=username,
+            full_name=(values.get("full_name") or "").strip(),
+            email=values.get("email") or "",
         )
     if errors:
         raise ValidationError(_("The user was not created"), errors)

@@ -127,3 +127,16 @@ def test_custom_field_added_through_the_api_appears_at_once(fetch, sysman):
     assert code["x-custom-field"] is True
     assert "x-custom-field" not in field_schema(after, "Department", "region")
     assert list(OpenAPIV31SpecValidator(after).iter_errors()) == []
+
+
+def test_guests_do_not_read_the_document_unless_the_site_opens_it(users, settings):
+    from django.test import Client
+
+    refused = Client().get("/api/openapi.json")
+    assert refused.status_code == 401, refused.content
+    assert "paths" not in refused.json()
+
+    settings.SITE_CONFIG = {**settings.SITE_CONFIG, "public_openapi": True}
+    opened = Client().get("/api/openapi.json")
+    assert opened.status_code == 200
+    assert "/api/resource/Lead" in opened.json()["paths"]

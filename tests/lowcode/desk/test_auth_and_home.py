@@ -52,6 +52,21 @@ def test_language_switch_is_remembered_and_switches_back(desk):
     assert "待我审批" in client.get("/app").content.decode()
 
 
+def test_a_logout_link_does_not_log_out(desk):
+    # given: rep's desk session; the user menu logs out with a POST form carrying the token
+    client = desk("rep")
+    menu = client.get("/app").content.decode()
+    assert '<form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken"' in menu
+
+    # when: a link (or an image another site shows) asks for the logout pages
+    desk_get = client.get("/logout")
+    api_get = client.get("/api/method/logout")
+
+    # then: still logged in
+    assert (desk_get.status_code, api_get.status_code) == (405, 400)
+    assert client.get("/app").status_code == 200
+
+
 def test_logout_ends_the_session(desk):
     client = desk("rep")
     client.post("/logout", htmx=False)

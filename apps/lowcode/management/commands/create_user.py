@@ -1,7 +1,8 @@
 """Create or update a user with roles and a department."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from lowcode.exceptions import ValidationError
 from lowcode.users import do_create_user
 
 
@@ -18,12 +19,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         roles = [r.strip() for r in o["roles"].split(",") if r.strip()]
-        do_create_user(
-            o["username"],
-            o["password"],
-            full_name=o["full_name"],
-            email=o["email"],
-            roles=roles,
-            department=o["department"],
-        )
+        try:
+            do_create_user(
+                o["username"],
+                o["password"],
+                full_name=o["full_name"],
+                email=o["email"],
+                roles=roles,
+                department=o["department"],
+            )
+        except ValidationError as exc:  # a weak password: say why, exit non-zero
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"User {o['username']} ready with roles: {', '.join(roles) or '-'}")

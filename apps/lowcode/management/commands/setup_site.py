@@ -3,19 +3,28 @@
 import os
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from lowcode.exceptions import ValidationError
 from lowcode.setup import ensure_administrator, run_after_migrate, sync_roles
+from lowcode.users import check_password
 
 
 class Command(BaseCommand):
     help = __doc__
 
     def handle(self, *args, **options):
+        password = os.environ.get("KUAICRM_ADMIN_PASSWORD")
+        if password:
+            # Before migrating: a weak password stops a new site before it has a database.
+            try:
+                check_password(password, username="Administrator", full_name="Administrator")
+            except ValidationError as exc:
+                raise CommandError(f"KUAICRM_ADMIN_PASSWORD: {exc}") from None
         call_command("migrate", interactive=False, verbosity=options["verbosity"])
         call_command("createcachetable", verbosity=0)
         sync_roles()
         run_after_migrate()
-        created = ensure_administrator(os.environ.get("KUAICRM_ADMIN_PASSWORD"))
+        created = ensure_administrator(password)
         if created:
             self.stdout.write("Administrator created.")
