@@ -108,10 +108,11 @@ def _last_log_action(doctype: str, name: str) -> str | None:
 class Walk:
     """One seeded walk over one document; every step checks the invariant."""
 
-    def __init__(self, doctype, name, rng, api, desk, make_import, run_import, make_script):
+    def __init__(self, doctype, name, rng, clients, imports, scripts):
         self.doctype, self.name, self.rng = doctype, name, rng
-        self.api, self.desk = api, desk
-        self.make_import, self.run_import, self.make_script = make_import, run_import, make_script
+        self.api, self.desk = clients
+        self.make_import, self.run_import = imports
+        self.make_script = scripts
         self.workflow = engine.get_workflow(doctype)
         self.field = self.workflow.state_field
         self.desks: dict = {}
@@ -308,7 +309,12 @@ def test_no_write_route_moves_a_document_past_its_workflow(
 ):
     doc = _new_document(doctype, _customer())
     walk = Walk(
-        doctype, doc.name, random.Random(seed), api, desk, make_import, run_import, make_script
+        doctype,
+        doc.name,
+        random.Random(seed),
+        (api, desk),
+        (make_import, run_import),
+        make_script,
     )
     taken = [walk.step() for _ in range(STEPS)]
     # the walk really exercised the routes (a seed that only read would prove nothing)
