@@ -1,5 +1,7 @@
 """Test settings: the real settings plus a test-only app with engine-exercising DocTypes."""
 
+import os
+
 from lowcode.conf.settings import *  # noqa: F403
 from lowcode.conf.settings import INSTALLED_APPS, LOWCODE_APPS
 
@@ -16,3 +18,16 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # would otherwise never run, or be picked up by another test's worker against another test
 # database. Tests about RQ itself switch this off (tests/lowcode/jobs, tests/lowcode/notify).
 LOWCODE_JOBS_INLINE = True
+
+# A test that runs its own RQ worker may give the queues a Redis database of their own, so
+# xdist workers sharing the site's Redis never take each other's jobs, and share its files
+# folder with it (tests/lowcode/dataio/test_import_recovery.py).
+if os.environ.get("KUAICRM_TEST_FILES_PATH"):
+    from pathlib import Path
+
+    FILES_PATH = Path(os.environ["KUAICRM_TEST_FILES_PATH"])
+if os.environ.get("KUAICRM_TEST_RQ_URL"):
+    RQ_QUEUES = {
+        name: {"URL": os.environ["KUAICRM_TEST_RQ_URL"], "DEFAULT_TIMEOUT": 600}
+        for name in ("default", "short", "long")
+    }

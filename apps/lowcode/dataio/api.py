@@ -57,14 +57,36 @@ def preview(request, user, data_import: str = "", limit: Any = None, **_ignored)
 def start_import(request, user, data_import: str = "", **_ignored) -> dict:
     """Queue the import (inline without Redis); poll ``get_import_status`` for progress."""
     importer.do_start_import(user, str(data_import))
-    return get_import_status(request, user, data_import)
+    return import_status(user, str(data_import))
+
+
+@_writes
+def retry_import(request, user, data_import: str = "", **_ignored) -> dict:
+    """Continue a failed or interrupted import from its last committed batch."""
+    importer.do_retry_import(user, str(data_import))
+    return import_status(user, str(data_import))
 
 
 def get_import_status(
     request, user, data_import: str = "", limit: Any = 20, outcome: Any = None, **_ignored
 ) -> dict:
-    """Return status, counters and the latest log entries (``outcome`` filters them)."""
+    """Return status, counters and the latest log entries (``outcome`` filters them).
+
+    A Running import whose job is lost is resumed or marked failed first, so a client
+    polling it learns at once rather than watching "Running" for good.
+    """
     doc = access_doc(user, importer.DATA_IMPORT, str(data_import), "read")
+    if doc.status == importer.Status.RUNNING and importer.do_reconcile_import(doc.name):
+        doc = None  # resumed or failed: read it again
+    return import_status(user, str(data_import), limit, outcome, doc)
+
+
+def import_status(
+    user, data_import: str, limit: Any = 20, outcome: Any = None, doc: Any = None
+) -> dict:
+    """The import's status as ``get_import_status`` answers it, without reconciling."""
+    if doc is None:
+        doc = access_doc(user, importer.DATA_IMPORT, data_import, "read")
     count = min(_positive_int(limit, "limit", 20) or 0, STATUS_LOG_LIMIT)
     log = get_model(importer.IMPORT_LOG).objects.filter(data_import=doc.name)
     if outcome:
@@ -88,6 +110,7 @@ def get_import_status(
         "failed": doc.failed_count or 0,
         "progress": round(100 * processed / total) if total else 0,
         "error_message": doc.error_message,
+        "can_retry": doc.status != importer.Status.RUNNING and importer.can_resume(doc),
         "started_at": to_json(doc.started_at),
         "finished_at": to_json(doc.finished_at),
         "log": [{**entry, "errors": entry["errors"] or []} for entry in entries],

@@ -40,6 +40,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,7 +62,13 @@ from lowcode.dataio.spreadsheet import Sheet, read_sheet
 from lowcode.documents import bulk
 from lowcode.documents.actions import do_insert_doc, do_save_doc, link_readable
 from lowcode.documents.factory import get_model
-from lowcode.exceptions import FieldError, FrappeError, PermissionError, ValidationError
+from lowcode.exceptions import (
+    FieldError,
+    FrappeError,
+    PermissionError,
+    ServiceUnavailableError,
+    ValidationError,
+)
 from lowcode.files import readable_file_path
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -81,9 +88,6 @@ BULK_BATCH_SIZE = 500
 # Bound the parameters of one IN (...) lookup (SQLite allows 32766, MariaDB far more).
 LOOKUP_CHUNK = 500
 PREVIEW_PROBLEM_ROWS = 500
-# A running import writes its progress every batch; one silent this long lost its worker and
-# may be started again (its committed batches are then skipped through their fingerprints).
-STALLED_AFTER = dt.timedelta(minutes=15)
 PREVIEW_SAMPLE_ROWS = 20
 
 
@@ -736,14 +740,26 @@ def _sample_values(plan: Plan, cells: list[Any]) -> dict[str, Any]:
 
 
 # -- run ----------------------------------------------------------------------------------
+IMPORT_JOB = "lowcode.dataio.importer.run_import"
+# A running import writes its heartbeat at its start and after every batch (a batch takes
+# seconds); one silent this long has lost its job. The job's state in RQ tells sooner when
+# the job is gone (Redis restarted empty), failed (killed, timed out) or its worker is dead.
+HEARTBEAT_STALE = dt.timedelta(minutes=5)
+# A lost job is queued again this often (each time from its last committed batch); after
+# that the import is marked failed, with a retry for a person to decide.
+MAX_RESUMES = 3
+# Above RQ's queue default (10 minutes): a million-row import takes longer. A job killed at
+# its timeout would still be resumed, but each kill costs a batch.
+IMPORT_JOB_TIMEOUT = 6 * 3600
+
+
 @transaction.atomic  # one transaction like every action (the row lock needs one on MariaDB)
 def do_start_import(user: str, data_import: str) -> None:
-    """Mark the import running (counters reset) and queue it; refused while one runs."""
-    from lowcode.jobs import enqueue
+    """Mark the import running (counters reset) and queue it; refused while its job lives."""
     from lowcode.permissions.core import access_doc
 
     doc = access_doc(user, DATA_IMPORT, data_import, "write", for_update=True)
-    if doc.status == Status.RUNNING and doc.modified > timezone.now() - STALLED_AFTER:
+    if doc.status == Status.RUNNING and lost_job_reason(doc) is None:
         raise ValidationError(_("This import is already running"))
     check_may_import(user, doc.reference_doctype, doc.import_type)
     read_import_file(user, doc.import_file)  # fail now, not in the background
@@ -755,15 +771,98 @@ def do_start_import(user: str, data_import: str) -> None:
         error_message=None,
         total_rows=0,
         processed_rows=0,
+        resume_count=0,
         **dict.fromkeys(COUNTERS.values(), 0),
     )
     get_model(IMPORT_LOG).objects.filter(data_import=data_import).delete()
-    enqueue(
-        "lowcode.dataio.importer.run_import",
-        queue="long",
-        data_import=data_import,
-        user=user,
-        lang=translation.get_language() or "zh-hans",
+    _queue_run(data_import, user, translation.get_language() or "zh-hans", resume=False)
+
+
+@transaction.atomic
+def do_retry_import(user: str, data_import: str) -> None:
+    """Run a failed or interrupted import again from its last committed batch.
+
+    Rows already committed (and their log, counters and fingerprints) stay; the run goes on
+    with the rows after them.
+    """
+    from lowcode.permissions.core import access_doc
+
+    doc = access_doc(user, DATA_IMPORT, data_import, "write", for_update=True)
+    if not can_resume(doc):
+        raise ValidationError(_("Only a failed or interrupted import can be retried"))
+    check_may_import(user, doc.reference_doctype, doc.import_type)
+    read_import_file(user, doc.import_file)
+    _set(
+        data_import,
+        status=Status.RUNNING,
+        finished_at=None,
+        error_message=None,
+        resume_count=0,
+        started_at=doc.started_at or timezone.now(),
+    )
+    _queue_run(data_import, user, translation.get_language() or "zh-hans", resume=True)
+
+
+def can_resume(doc) -> bool:
+    """Whether ``doc`` stopped before its last row: failed to queue, lost its job, or crashed."""
+    if doc.status == Status.RUNNING:
+        return lost_job_reason(doc) is not None
+    total, processed = doc.total_rows or 0, doc.processed_rows or 0
+    return doc.status == Status.ERROR and (total == 0 or processed < total)
+
+
+def _queue_run(data_import: str, user: str, lang: str, *, resume: bool) -> None:
+    """Queue ``run_import`` after the caller commits, under a job id the import remembers.
+
+    If the queue cannot be reached the import is not left Running: it is marked failed (a
+    retry continues it) and the caller gets a clear 503 instead of a server error.
+    """
+    job_id = f"data-import-{data_import}-{uuid.uuid4().hex[:12]}"
+    _set(data_import, job_id=job_id, heartbeat_at=timezone.now())
+    kwargs = {"data_import": data_import, "user": user, "lang": lang, "resume": resume}
+
+    def submit() -> None:
+        try:
+            _submit(job_id, {**kwargs, "job_id": job_id})
+        except Exception as exc:
+            from lowcode.api.errors import is_outage
+
+            if not is_outage(exc):
+                raise
+            logger.warning("Data Import %s could not be queued: %r", data_import, exc)
+            message = _(
+                "The import could not be queued: the job queue is unavailable. "
+                "Nothing more was imported; retry when it is back"
+            )
+            _set(
+                data_import,
+                status=Status.ERROR,
+                error_message=message,
+                finished_at=timezone.now(),
+                job_id=None,
+            )
+            raise ServiceUnavailableError(message) from exc
+
+    transaction.on_commit(submit)
+
+
+def _submit(job_id: str, kwargs: dict[str, Any]) -> None:
+    """Run the import inline (no Redis) or push it to RQ's long queue under ``job_id``.
+
+    Not ``lowcode.jobs.enqueue``: reconciling needs the job's id and a longer timeout, and
+    this runs after the commit already.
+    """
+    from django.conf import settings
+
+    from lowcode.jobs import run_job
+
+    if settings.LOWCODE_JOBS_INLINE:
+        run_job(IMPORT_JOB, kwargs)
+        return
+    import django_rq
+
+    django_rq.get_queue("long").enqueue(
+        run_job, IMPORT_JOB, kwargs, job_id=job_id, job_timeout=IMPORT_JOB_TIMEOUT
     )
 
 
@@ -774,12 +873,47 @@ def _set(data_import: str, **values: Any) -> None:
     )
 
 
-def run_import(data_import: str, user: str, lang: str = "zh-hans") -> None:
-    """Background job: import the file batch by batch, updating progress after each."""
+class Superseded(Exception):
+    """This job no longer owns its import (it was resumed elsewhere, or marked failed)."""
+
+
+def _own_batch(data_import: str, job_id: str | None) -> None:
+    """Lock the import and raise ``Superseded`` unless this job still runs it.
+
+    Called inside each batch's transaction, so a job thought lost that was in fact alive
+    (a stalled worker) rolls its batch back instead of importing rows a second time.
+    """
+    if job_id is None:
+        return
+    owner = (
+        get_model(DATA_IMPORT)
+        .objects.select_for_update()
+        .filter(name=data_import)
+        .values_list("status", "job_id")
+        .first()
+    )
+    if owner != (Status.RUNNING, job_id):
+        raise Superseded(data_import)
+
+
+def run_import(
+    data_import: str,
+    user: str,
+    lang: str = "zh-hans",
+    resume: bool = False,
+    job_id: str | None = None,
+) -> None:
+    """Background job: import the file batch by batch, updating progress after each.
+
+    ``resume`` goes on after the rows already committed (their counters and log kept).
+    """
     with translation.override(lang):
         doc = get_model(DATA_IMPORT).objects.filter(name=data_import).first()
-        if doc is None:
-            return
+        if doc is None or (
+            job_id is not None and (doc.status, doc.job_id) != (Status.RUNNING, job_id)
+        ):
+            return  # deleted, or no longer this job's to run
+        _set(data_import, heartbeat_at=timezone.now())
         try:
             plan = load_plan(user, doc)
         except FrappeError as exc:
@@ -791,7 +925,10 @@ def run_import(data_import: str, user: str, lang: str = "zh-hans") -> None:
             )
             return
         try:
-            totals = _run(plan, user, data_import)
+            totals = _run(plan, user, data_import, job_id, doc if resume else None)
+        except Superseded:
+            logger.warning("Data Import %s: job %s was superseded; stopping", data_import, job_id)
+            return
         except Exception as exc:
             logger.exception("Data Import %s failed", data_import)
             _set(
@@ -804,13 +941,25 @@ def run_import(data_import: str, user: str, lang: str = "zh-hans") -> None:
         _set(data_import, status=status, finished_at=timezone.now())
 
 
-def _run(plan: Plan, user: str, data_import: str) -> Counter:
+def _run(plan: Plan, user: str, data_import: str, job_id: str | None, resumed=None) -> Counter:
+    """Import the plan's rows; with ``resumed`` (the import's record) skip its done rows."""
     importer = Importer(plan, user)
     totals: Counter[str] = Counter()
-    _set(data_import, total_rows=len(plan.sheet.rows))
+    rows = plan.sheet.rows
+    if resumed is not None:
+        done = min(resumed.processed_rows or 0, len(rows))
+        for outcome, counter in COUNTERS.items():
+            totals[outcome] = getattr(resumed, counter) or 0
+        # Replay the done rows' contents only: a repeated row's fingerprint counts its
+        # occurrences in the file, so the rows after them hash as in an uninterrupted run.
+        for index, cells in rows[:done]:
+            importer.prepare(index, cells)
+        rows = rows[done:]
+    _set(data_import, total_rows=len(plan.sheet.rows), heartbeat_at=timezone.now())
     log_model: Any = get_model(IMPORT_LOG)
-    for batch in _chunks(plan.sheet.rows, importer.batch_size):
+    for batch in _chunks(rows, importer.batch_size):
         with transaction.atomic():
+            _own_batch(data_import, job_id)
             results = importer.run_batch(batch)
             importer.flush_fingerprints(data_import)
             now = timezone.now()
@@ -818,12 +967,145 @@ def _run(plan: Plan, user: str, data_import: str) -> Counter:
                 log_model, [_log_row(log_model, data_import, user, now, r) for r in results]
             )
             totals.update(r.outcome for r in results)
+            # Progress, counters and the heartbeat commit with the batch's rows: a resume
+            # starts exactly after the last committed batch.
             _set(
                 data_import,
                 processed_rows=sum(totals.values()),
+                heartbeat_at=now,
                 **{COUNTERS[outcome]: count for outcome, count in totals.items()},
             )
     return totals
+
+
+# -- lost jobs ------------------------------------------------------------------------------
+def lost_job_reason(doc, now: dt.datetime | None = None) -> str | None:
+    """Why a Running import's job is gone, or None while it lives (or cannot be told).
+
+    RQ is asked first: a job missing (Redis restarted without its data), failed (killed,
+    timed out) or started by a dead worker is lost now. Otherwise, and without Redis, a
+    heartbeat older than ``HEARTBEAT_STALE`` means lost. A job still queued waits for a worker.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    stale = (doc.heartbeat_at or doc.modified) < now - HEARTBEAT_STALE
+    silent = _("no progress for {minutes} minutes", minutes=int(HEARTBEAT_STALE.seconds / 60))
+    if settings.LOWCODE_JOBS_INLINE or not doc.job_id:
+        return silent if stale else None
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    try:
+        queued_before = (doc.heartbeat_at or doc.modified) < now - QUEUE_GRACE
+        return _rq_verdict(doc.job_id, stale, silent, now, queued_before)
+    except (RedisConnectionError, RedisTimeoutError):
+        return None  # the queue cannot be asked: nothing is known, nothing is done
+
+
+def _rq_verdict(
+    job_id: str, stale: bool, silent: str, now: dt.datetime, queued_before: bool
+) -> str | None:
+    import django_rq
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    connection = django_rq.get_connection("long")
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        # The job is pushed just after the import's row commits: give that moment some room.
+        if not queued_before:
+            return None
+        return _("its queued job is gone (was Redis restarted without persistence?)")
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        return _("its job ended as {status} (killed or timed out)", status=str(status.value))
+    if status == JobStatus.FINISHED:
+        return _("its job ended without finishing the import")
+    if status == JobStatus.STARTED and _worker_gone(connection, job.worker_name, now):
+        return _("the worker running it died")
+    return silent if stale and status == JobStatus.STARTED else None
+
+
+# A job missing from RQ this long after it was queued is lost (see _rq_verdict).
+QUEUE_GRACE = dt.timedelta(seconds=30)
+# RQ workers write a heartbeat every few seconds while they work; silence this long is death.
+WORKER_SILENT = dt.timedelta(minutes=2)
+
+
+def _worker_gone(connection, worker_name: str | None, now: dt.datetime) -> bool:
+    """Whether the RQ worker named ``worker_name`` is dead (or never registered)."""
+    import os
+    import socket
+
+    from rq.worker import Worker
+
+    if not worker_name:
+        return False
+    worker = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + worker_name, connection=connection
+    )
+    if worker is None:
+        return True  # its registration expired: it stopped heart-beating long ago
+    if worker.hostname == socket.gethostname() and worker.pid:
+        try:
+            os.kill(worker.pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # exists, owned by another user
+    beat = worker.last_heartbeat
+    return beat is not None and now - beat.replace(tzinfo=dt.UTC) > WORKER_SILENT
+
+
+def do_reconcile_import(data_import: str, now: dt.datetime | None = None) -> str | None:
+    """Resume or fail one Running import whose job is lost; return what was done, or None.
+
+    With RQ, a lost job is queued again (from the last committed batch) up to ``MAX_RESUMES``
+    times; inline, or after that, the import is marked failed with the reason and can be
+    retried. Checked again under the row lock, so two reconcilers act once.
+    """
+    from django.conf import settings
+
+    model: Any = get_model(DATA_IMPORT)
+    doc = model.objects.filter(name=data_import, status=Status.RUNNING).first()
+    if doc is None or (reason := lost_job_reason(doc, now)) is None:
+        return None
+    with transaction.atomic():
+        doc = model.objects.select_for_update().filter(name=data_import).first()
+        if doc is None or doc.status != Status.RUNNING or lost_job_reason(doc, now) is None:
+            return None
+        row = (doc.processed_rows or 0) + 1
+        resumes = doc.resume_count or 0
+        if not settings.LOWCODE_JOBS_INLINE and resumes < MAX_RESUMES:
+            logger.warning("Data Import %s resumed at row %s: %s", data_import, row, reason)
+            _set(data_import, resume_count=resumes + 1)
+            # As its owner: who pressed Start is not recorded, and the owner may import.
+            lang = translation.get_language() or "zh-hans"
+            _queue_run(data_import, doc.owner, lang, resume=True)
+            return "resumed"
+        logger.warning("Data Import %s failed at row %s: %s", data_import, row, reason)
+        _set(
+            data_import,
+            status=Status.ERROR,
+            finished_at=timezone.now(),
+            job_id=None,
+            error_message=_(
+                "The background job stopped before row {row}: {reason}. "
+                "Retry to continue from there",
+                row=row,
+                reason=reason,
+            ),
+        )
+        return "failed"
+
+
+def do_reconcile_imports(now: dt.datetime | None = None) -> list[str]:
+    """Scheduler job (every minute): act on every Running import whose job is lost."""
+    running = get_model(DATA_IMPORT).objects.filter(status=Status.RUNNING)
+    names = list(running.values_list("name", flat=True))
+    return [name for name in names if do_reconcile_import(name, now)]
 
 
 def _log_row(model, data_import: str, user: str, now, result: RowResult):

@@ -149,10 +149,22 @@ def import_start(request, user, name):
     return go_to(request, f"/app/import/{name}")
 
 
+@desk_view
+@require_POST
+def import_retry(request, user, name):
+    """Continue a failed or interrupted import from its last committed batch."""
+    try:
+        importer.do_retry_import(user, name)
+    except ValidationError as exc:
+        return toast(HttpResponse(status=204), str(exc), "red")
+    return go_to(request, f"/app/import/{name}")
+
+
 urlpatterns = [
     path("app/import", import_home, name="desk-import"),
     path("app/import/<str:name>", import_page, name="desk-import-page"),
     path("app/import/<str:name>/status", import_status, name="desk-import-status"),
     path("app/import/<str:name>/mapping", import_mapping, name="desk-import-mapping"),
     path("app/import/<str:name>/start", import_start, name="desk-import-start"),
+    path("app/import/<str:name>/retry", import_retry, name="desk-import-retry"),
 ]

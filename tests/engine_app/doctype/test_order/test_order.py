@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+
 from lowcode.documents.document import Document
 from lowcode.exceptions import ValidationError
 
@@ -21,6 +24,8 @@ class TestOrder(Document):
         self._record("validate")
         if self.title == "explode in validate":
             raise ValidationError("controller refused")
+        if self.title == IMPORT_GATE_TITLE:
+            stop_or_wait_at_import_gate()
 
     def before_save(self) -> None:
         self._record("before_save")
@@ -46,6 +51,22 @@ class TestOrder(Document):
     def on_trash(self) -> None:
         self._record("on_trash")
         ACTORS.append(("on_trash", self.acting_user))
+
+
+# Data import recovery (tests/lowcode/dataio/test_import_recovery.py): a row with this title
+# stops the process importing it, as a worker killed or timed out mid-import would be.
+IMPORT_GATE_TITLE = "导入闸门"
+STOP_PROCESS: list[bool] = []  # in-process: raise SystemExit (gunicorn's timeout does this)
+GATE_ENV = "KUAICRM_TEST_IMPORT_GATE"  # in an RQ worker: block on this file's lock until killed
+
+
+def stop_or_wait_at_import_gate() -> None:
+    if STOP_PROCESS:
+        raise SystemExit(1)
+    path = os.environ.get(GATE_ENV)
+    if path:
+        with open(path) as gate:
+            fcntl.flock(gate, fcntl.LOCK_SH)  # the test holds LOCK_EX until it kills us
 
 
 def record_hook(doc, event: str) -> None:
