@@ -84,8 +84,8 @@ def rules(admin, users):
 @pytest.fixture
 def existing(rules):
     lead = do_insert_doc("rep", "Lead", {"lead_name": "王磊", "mobile_no": "13912345678"})
-    customer = do_insert_doc(
-        "Administrator",
+    customer = do_insert_doc(  # rep's, so the importing manager (华东销售部) may read it
+        "rep",
         "Customer",
         {"customer_name": "上海精工机械有限公司", "phone": "021-6234 5678"},
     )
