@@ -383,7 +383,9 @@ def test_scheduler_survives_a_redis_outage_without_losing_a_period(fresh, tmp_pa
         report = status(site)
         assert "long: " in report
         queued = int(report.split("long: ", 1)[1].split(" queued", 1)[0])
-        assert queued == len(claimed)
+        # once each; "all" events come back every minute, and a minute may have turned since
+        every_minute = {event for event in claimed if event.startswith(("all:", "cron:"))}
+        assert len(claimed) <= queued <= len(claimed) + len(every_minute)
     finally:
         site.stop_all()
         if redis is not None:
