@@ -251,6 +251,20 @@ def call_method(request: HttpRequest, user: str, method_name: str, params: dict[
         ) from None
 
 
+def _csrf_token_valid(request: HttpRequest) -> bool:
+    """Whether the request carries the session's CSRF token (any method, GET included).
+
+    Django checks the token only on unsafe methods; its own check is reused, not copied.
+    """
+    from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
+
+    try:
+        CsrfViewMiddleware(_no_response)._check_token(request)
+    except RejectRequest:
+        return False
+    return True
+
+
 @csrf_exempt
 @handle_errors
 def method(request: HttpRequest, method_name: str):
@@ -280,6 +294,16 @@ def method(request: HttpRequest, method_name: str):
     user = getattr(request, "frappe_user", "Guest")
     if user == "Guest" and not public:
         raise AuthenticationError(_("Not logged in"))  # before reading a guest's body
+    if (
+        public
+        and session_user
+        and request.method in ("GET", "HEAD", "OPTIONS")
+        and not getattr(request, "token_auth", False)
+        and not _csrf_token_valid(request)
+    ):
+        # A link or an image on another site makes the browser GET this with its cookie:
+        # without the page's token, a guest-allowed method (an API script) runs as Guest.
+        user = "Guest"
     result = call_method(request, user, method_name, request_params(request))
     if isinstance(result, HttpResponseBase):  # JSON, or a file such as a report export
         return result

@@ -226,3 +226,20 @@ def test_a_guest_allowed_script_does_not_write_as_the_cookie_user_without_csrf(
     own = browser.post("/api/method/drop_order", {}, content_type="application/json", **token)
     assert own.status_code == 200, own.content
     assert own.json()["message"][0] == "rep"
+
+
+def test_a_guest_allowed_script_fetched_by_another_site_runs_as_guest(scripts_on, make_script):
+    # given: a guest-allowed script that answers with (and could act as) its caller
+    _api_script(make_script, "whoami_public", "frappe.response['message'] = frappe.session.user", 1)
+    browser = _cookie_session("rep")
+
+    # when: an image or a link on another site makes the browser GET it, cookie and all
+    forged = browser.get("/api/method/whoami_public")
+    # and the desk's own page calls it with the token it carries
+    token = {"HTTP_X_FRAPPE_CSRF_TOKEN": browser.cookies["csrftoken"].value}
+    own = browser.get("/api/method/whoami_public", **token)
+
+    # then
+    assert forged.status_code == 200, forged.content
+    assert forged.json()["message"] == "Guest"
+    assert own.json()["message"] == "rep"
