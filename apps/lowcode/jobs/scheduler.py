@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lowcode.hooks_loader import get_hooks
@@ -206,7 +207,11 @@ def do_record_tick(process: str, started: dt.datetime, error: str = "") -> None:
     if error:
         values.update(last_error=error, last_error_at=now)
     SchedulerHeartbeat.objects.update_or_create(process=process, defaults=values)
-    SchedulerHeartbeat.objects.filter(last_tick__lt=now - FORGET_AFTER).delete()
+    # Processes long gone: their last tick (or, if they never ticked, their start) is old.
+    cutoff = now - FORGET_AFTER
+    SchedulerHeartbeat.objects.filter(
+        Q(last_tick__lt=cutoff) | Q(last_tick__isnull=True, started__lt=cutoff)
+    ).delete()
 
 
 def do_record_failure(process: str, started: dt.datetime, error: str, failures: int) -> None:

@@ -283,3 +283,27 @@ def test_a_unique_job_of_a_rolled_back_savepoint_is_queued_again(
             raise RuntimeError("the save failed")
         enqueue(f"{HERE}.record", unique=True, doctype="Lead")
     assert len(callbacks) == 1
+
+
+def test_two_schedulers_that_both_see_an_event_due_claim_it_once(scheduler):
+    """The read is a hint; the conditional UPDATE (or first INSERT) decides who enqueues."""
+    from lowcode.jobs.scheduler import do_claim_event, due_events
+
+    # given: both schedulers read the due events of the same minute before either claims
+    first, second = due_events(at(10, 0)), due_events(at(10, 0, 30))
+    assert [e.key for e in first] == [e.key for e in second] != []
+
+    # then: each event is won by exactly one of them, first runs (INSERT) and later ones alike
+    assert [do_claim_event(e, at(10, 0)) for e in first] == [True] * len(first)
+    assert [do_claim_event(e, at(10, 0, 30)) for e in second] == [False] * len(second)
+    later = due_events(at(11, 0))
+    assert [do_claim_event(e, at(11, 0)) for e in later] == [True] * len(later)
+    assert [do_claim_event(e, at(11, 0, 5)) for e in later] == [False] * len(later)
+
+
+def test_back_off_doubles_from_the_base_and_is_capped():
+    from lowcode.jobs.scheduler import backoff
+
+    assert [backoff(n, interval=60) for n in (1, 2, 3, 4)] == [5.0, 10.0, 20.0, 40.0]
+    assert backoff(30, interval=60) == 300.0
+    assert backoff(3, interval=1, cap=2) == 2.0
