@@ -38,7 +38,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate, timeout: float = 60, what: str = "condition"):
+def wait_for(predicate, timeout: float = 120, what: str = "condition"):
     """Poll ``predicate`` (bounded) until it returns something truthy; return that."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -277,7 +277,7 @@ def test_two_schedulers_enqueue_each_due_event_once(fresh, tmp_path):
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     processes = [site.popen("scheduler", "--once", log=log) for log in logs]
     for process in processes:
-        assert process.wait(timeout=120) == 0
+        assert process.wait(timeout=300) == 0
 
     # then: every due event was enqueued exactly once, by one or the other
     lines = [line for log in logs for line in log.read_text().splitlines()]
