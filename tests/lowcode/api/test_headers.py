@@ -77,3 +77,13 @@ def test_the_csrf_cookie_is_http_only_and_the_desk_carries_the_token_in_the_page
     page = client.get("/app").content.decode()
     assert re.search(r'hx-headers=\'\{"X-Frappe-CSRF-Token": "\w{32,}"\}\'', page)
     assert re.search(r'name="csrfmiddlewaretoken" value="\w{32,}"', page)
+
+
+def test_the_language_cookie_is_secure_on_an_https_site(users, settings):
+    settings.LOWCODE_HTTPS = True
+    client = Client()
+    _login(client)
+
+    response = client.post("/app/language", {"lang": "en", "next": "/app"}, secure=True)
+
+    assert response.cookies["lang"]["secure"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,5 +54,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the user's language in a cookie (the LanguageMiddleware reads it)."""
     lang = "en" if request.POST.get("lang") == "en" else "zh"
     response = HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
-    response.set_cookie(LANGUAGE_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax")
+    response.set_cookie(
+        LANGUAGE_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", secure=settings.LOWCODE_HTTPS
+    )
     return response
