@@ -10,6 +10,9 @@ from lowcode.jobs.scheduler import MAX_BACKOFF_SECONDS, run_forever, tick
 
 class Command(BaseCommand):
     help = __doc__
+    # The system checks read the database: a scheduler started during an outage must
+    # start and wait for it in its loop, not die before the loop (metadata is `start`'s job).
+    requires_system_checks: list = []
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run one tick and exit")
