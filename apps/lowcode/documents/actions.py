@@ -295,8 +295,8 @@ def _link_errors(
     meta: DocTypeMeta, doc, user: str, prefix: tuple | None = None
 ) -> list[FieldError]:
     errors = []
-    owner = prefix[2] if prefix else doc
-    baseline = None if owner.__dict__.get(LINKS_VOUCHED) else _link_baseline(doc, prefix)
+    parent = prefix[2] if prefix else doc
+    baseline = None if parent.__dict__.get(LINKS_VOUCHED) else _link_baseline(doc, prefix)
     for field in meta.data_fields:
         if field.fieldtype not in ("Link", "Dynamic Link"):
             continue
@@ -306,10 +306,13 @@ def _link_errors(
         target = field.options if field.fieldtype == "Link" else doc.get(field.options or "")
         # A record the user may not read answers exactly like a missing one: the message
         # must not tell a guessed name (a rival's customer) apart from a wrong one.
-        readable = baseline is not None and baseline.get(field.fieldname) != value
+        newly_set = baseline is not None and (
+            baseline.get(field.fieldname) != value
+            or (field.fieldtype == "Dynamic Link" and baseline.get(field.options) != target)
+        )
         if not target or not (
             link_readable(user, str(target), str(value))
-            if readable
+            if newly_set
             else link_exists(str(target), str(value))
         ):
             message = _(
