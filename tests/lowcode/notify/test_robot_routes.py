@@ -11,10 +11,11 @@ import json
 
 import pytest
 
+from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
 from lowcode.notify.actions import do_notify
-from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401 - fixtures
+from lowcode.workflow.loader import sync_workflows
 from tests.lowcode.workflow.helpers import state_after
 
 LOG = "Webhook Request Log"
@@ -31,6 +32,13 @@ LEAD = {
 @pytest.fixture
 def robots(transactional_db, users, inline):
     return users
+
+
+@pytest.fixture
+def lead_workflow(robots):
+    """The fixture workflows, loaded as after_migrate loads them (Lead qualification among them)."""
+    sync_workflows()
+    context.reset()
 
 
 def make_channel(name: str, platform: str, url: str, **values) -> str:
@@ -101,7 +109,7 @@ def test_a_disabled_channel_or_flag_turned_off_hears_nothing(robots, receiver):
     assert server.requests == []
 
 
-def test_workflow_steps_reach_the_signed_dingtalk_robot(robots, workflows, receiver, api):
+def test_workflow_steps_reach_the_signed_dingtalk_robot(lead_workflow, receiver, api):
     # given: a signed DingTalk robot taking Lead workflow events
     secret = "SECflow"
     server = receiver(dingtalk_secret=secret)
