@@ -14,6 +14,7 @@ from lowcode import context
 from lowcode.reports.engine import run_report
 from lowcode.workflow.actions import do_process_workflow_timers
 from tests.kuaicrm.workflow.conftest import approvers, signers, workflows  # noqa: F401
+from tests.lowcode.desk.conftest import desk  # noqa: F401
 from tests.lowcode.workflow.helpers import state_after
 
 from .conftest import RUN
@@ -115,3 +116,15 @@ def test_report_query_count_does_not_grow_with_the_rows(clients):
     for n in range(3):
         _urgent(clients, "rep", f"原因{n}", f"风险{n}", co_sign=n % 2 == 0)
     assert queries() == few
+
+
+def test_the_desk_page_shows_it_to_a_manager_not_to_a_rep(clients, desk):  # noqa: F811
+    name = _urgent(clients, "rep", "客户周末出差", "法务财务不在岗")
+
+    page = desk("manager").get(f"/app/query-report/{REPORT}")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "绿色通道使用记录" in html
+    assert name in html and "法务财务不在岗" in html
+    assert desk("rep").get(f"/app/query-report/{REPORT}").status_code in (403, 404)
