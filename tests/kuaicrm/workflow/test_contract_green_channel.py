@@ -207,6 +207,7 @@ def test_each_state_limits_who_edits_what(clients):
     # Manager Review: only the manager, and only the sales owner
     assert rep.put(path, {"contract_title": "改名"}).status_code in (403, 417)
     assert manager.put(path, {"amount": 1}).status_code in (403, 417)
+    assert manager.put(path, {"contract_title": "改名"}).status_code in (403, 417)
     assert manager.put(path, {"sales_owner": "rep2"}).status_code == 200
     state_after(manager, C, name, REQUEST, reason=REASON, risk_note=RISK)
     # Urgent Signing Review: frozen for the sales side while the co-signers decide
