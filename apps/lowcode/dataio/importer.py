@@ -438,8 +438,14 @@ class Importer:
             return RowResult(row.row_index, Outcome.SKIPPED, same_name, message)
         match = self._match(row, duplicates) if self.dedup else None
         if match is not None:
+            from lowcode.rules.duplicates import readable_duplicate
+
             target_doctype, own_field, target, earlier = match
-            if self.plan.dedup_mode == DedupMode.MERGE and target_doctype == doctype:
+            if (
+                self.plan.dedup_mode == DedupMode.MERGE
+                and target_doctype == doctype
+                and readable_duplicate(self.user, doctype, target)
+            ):
                 result = self._merge(row, target)
             else:
                 result = self._skip(row, target_doctype, own_field, target, earlier)
@@ -576,18 +582,18 @@ class Importer:
         message = self._duplicate_message(row, own_field, doctype, name)
         if earlier is not None:
             message = f"{message} ({_('Same as row {row}', row=earlier)})"
-        return RowResult(row.row_index, Outcome.SKIPPED, name, message)
+        from lowcode.rules.duplicates import readable_duplicate
+
+        # The log names only a record the importer may read (the message names its owner).
+        shown = name if readable_duplicate(self.user, doctype, name) else None
+        return RowResult(row.row_index, Outcome.SKIPPED, shown, message)
 
     def _duplicate_message(self, row: Prepared, own_field: str, doctype: str, name: str) -> str:
+        from lowcode.rules.duplicates import duplicate_message
+
         field_meta = self.plan.fields.get(own_field)
         label = _(field_meta.label) if field_meta and field_meta.label else own_field
-        return _(
-            "{label} {value} duplicates {doctype} {name}",
-            label=label,
-            value=row.values.get(own_field),
-            doctype=_(doctype),
-            name=name,
-        )
+        return duplicate_message(self.user, label, row.values.get(own_field), doctype, name)
 
     def _merge(self, row: Prepared, name: str) -> RowResult:
         """Fill the existing document's empty fields from the row."""

@@ -312,7 +312,8 @@ def check_duplicates(doc, event: str) -> None:
         for target, existing in candidates:
             if existing is None or _links_to(doc, meta, target, existing):
                 continue
-            message = _duplicate_message(doc, _label(meta, row.fieldname), value, target, existing)
+            user = getattr(doc, "acting_user", None) or doc.owner
+            message = duplicate_message(user, _label(meta, row.fieldname), value, target, existing)
             if rule.action == "Block":
                 errors.append(FieldError(row.fieldname, "duplicate", message))
             else:
@@ -322,19 +323,24 @@ def check_duplicates(doc, event: str) -> None:
         raise ValidationError("; ".join(e.message for e in errors[:5]), errors)
 
 
-def _duplicate_message(doc, label: str, value: Any, doctype: str, existing: str) -> str:
+def readable_duplicate(user: str, doctype: str, existing: str) -> bool:
+    """Whether the user may read the existing record (and so learn its name)."""
+    from lowcode.permissions.core import has_permission
+
+    record = get_model(doctype).objects.filter(name=existing).first()
+    # None: a document of the same bulk insert, not written yet (the user's own import).
+    return record is None or has_permission(user, record, "read")
+
+
+def duplicate_message(user: str, label: str, value: Any, doctype: str, existing: str) -> str:
     """Name the existing record only to a user who may read it; others learn whom to ask.
 
     A check must not become a way to probe records outside one's scope (try a phone number,
     read back the lead's name): an unreadable duplicate shows only its owner's full name.
     """
     from lowcode.models import UserProfile
-    from lowcode.permissions.core import has_permission
 
-    user = getattr(doc, "acting_user", None) or doc.owner
-    record = get_model(doctype).objects.filter(name=existing).first()
-    # None: a document of the same bulk insert, not written yet (the user's own import).
-    if record is None or has_permission(user, record, "read"):
+    if readable_duplicate(user, doctype, existing):
         return _(
             "{label} {value} duplicates {doctype} {name}",
             label=label,
@@ -342,17 +348,16 @@ def _duplicate_message(doc, label: str, value: Any, doctype: str, existing: str)
             doctype=_(doctype),
             name=existing,
         )
-    owner = (
-        UserProfile.objects.filter(user__username=record.owner)
-        .values_list("full_name", flat=True)
-        .first()
-    ) or record.owner
+    owner = get_model(doctype).objects.filter(name=existing).values_list("owner", flat=True)[0]
+    full_name = (
+        UserProfile.objects.filter(user__username=owner).values_list("full_name", flat=True).first()
+    )
     return _(
         "{label} {value} duplicates an existing {doctype} you may not see; ask its owner {owner}",
         label=label,
         value=value,
         doctype=_(doctype),
-        owner=owner,
+        owner=full_name or owner,
     )
 
 

@@ -119,7 +119,7 @@ def test_a_lead_matching_a_customer_is_skipped(api, users, admin, make_import, r
             ],
         },
     )
-    customer = do_insert_doc("Administrator", "Customer", {"customer_name": "上海精工机械有限公司"})
+    customer = do_insert_doc("rep", "Customer", {"customer_name": "上海精工机械有限公司"})
     rep = api("rep")
 
     status = run_import(
@@ -179,3 +179,26 @@ def test_preview_reports_duplicates_without_recording_anything(api, existing, ma
 
     assert result["counts"]["skipped_duplicate"] == 1
     assert result["rows"][0]["docname"] == existing.name
+
+
+def test_a_row_matching_a_lead_the_importer_may_not_read_names_only_its_owner(
+    api, existing, make_import, run_import
+):
+    # given: rep's lead (rep2, same team, reads only their own leads)
+    from lowcode.users import do_create_user
+
+    do_create_user("rep", full_name="任小鹏")
+    rows = [HEADERS, ["试探", "某公司", "139 1234 5678"]]
+    rep2 = api("rep2")
+
+    # when: rep2 imports a row with the same number, asking to merge
+    status = run_import(rep2, make_import(rep2, csv_bytes(rows), dedup_mode="Merge Into Existing"))
+
+    # then: skipped, not merged; rep2 learns whom to ask, not the lead
+    skipped = by_row(status)[2]
+    assert (skipped["outcome"], skipped["docname"]) == ("skipped_duplicate", None)
+    assert "任小鹏" in skipped["message"] and "手机" in skipped["message"]
+    assert existing.name not in str(status) and "王磊" not in str(status)
+    existing.refresh_from_db()
+    assert existing.company_name in (None, "")
+    assert get_model("Lead").objects.count() == 1
