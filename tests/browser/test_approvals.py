@@ -6,6 +6,7 @@ import pytest
 
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
+from lowcode.workflow.actions import do_apply_workflow
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.conftest import new_graded_customer
 
@@ -96,3 +97,39 @@ def test_a_return_needs_a_reason_and_sends_the_order_back(page_for, order, store
     expect(rep.locator("h1 .pill")).to_have_text("退回修改")
     expect(rep.locator("#timeline")).to_contain_text("单价需按合同价调整")
     expect(rep.locator(".wf-action", has_text="重新提交")).to_be_visible()
+
+
+@pytest.fixture
+def countersigned(workflows):
+    """A C-level customer's order the manager has approved: both finance users must agree."""
+    customer = new_graded_customer(
+        "rep", {"customer_name": "如皋精密铸造有限公司", "customer_level": "C"}
+    ).name
+    order = do_insert_doc(
+        "rep",
+        "Sales Order",
+        {"customer": customer, "items": [{"item_name": "铸件模具", "qty": 2, "rate": 40000}]},
+    ).name
+    do_apply_workflow("rep", "Sales Order", order, "Submit")
+    do_apply_workflow("manager", "Sales Order", order, "Approve")
+    return order
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_countersign_progress_and_locked_fields(page_for, countersigned, stored, expect, viewport):
+    # given: one finance reviewer agrees in their browser
+    finance = page_for("finance1", viewport)
+    finance.goto(f"/app/sales-order/{countersigned}")
+    expect(finance.get_by_test_id("approval-progress")).to_have_text(
+        "已同意 0/2，等待 finance1、finance2"
+    )
+    finance.locator(".wf-action", has_text="通过").click()
+    expect(finance.get_by_test_id("approval-progress")).to_have_text("已同意 1/2，等待 finance2")
+    assert workflow_state(stored, countersigned) == "Countersign"
+
+    # then: the rep sees who is still awaited, and cannot change the order under review
+    rep = page_for("rep", viewport)
+    rep.goto(f"/app/sales-order/{countersigned}")
+    expect(rep.get_by_test_id("approval-progress")).to_have_text("已同意 1/2，等待 finance2")
+    expect(rep.locator("button[type=submit]", has_text="保存")).to_have_count(0)
+    screenshot(rep, f"countersign-progress-{viewport['width']}")
