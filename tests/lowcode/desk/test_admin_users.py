@@ -129,6 +129,27 @@ def test_a_weak_password_is_named_next_to_the_field_and_nothing_is_created(desk,
     assert not HasRole.objects.filter(user__username="weak").exists()
 
 
+@pytest.mark.parametrize(
+    ("username", "full_name", "password"),
+    [("deskuser", "", "deskuser"), ("wangfang", "Wang Fang", "WangFang2026")],
+)
+def test_a_password_like_the_user_name_or_full_name_is_refused(desk, username, full_name, password):
+    response = desk("sysman").post(
+        "/app/users/new",
+        {
+            "username": username,
+            "full_name": full_name,
+            "roles": ["Sales User"],
+            "department": "苏州组",
+            "password": password,
+        },
+    )
+
+    error = re.search(r'id="user-password-err"[^>]*>([^<]+)<', response.content.decode())
+    assert error is not None and "密码与用户名、姓名或邮箱太相似" in error.group(1)
+    assert not get_user_model().objects.filter(username=username).exists()
+
+
 def test_a_taken_user_name_an_unknown_department_and_role_are_all_reported(desk):
     page = (
         desk("sysman")
