@@ -254,12 +254,14 @@ def call_method(request: HttpRequest, user: str, method_name: str, params: dict[
 def _csrf_token_valid(request: HttpRequest) -> bool:
     """Whether the request carries the session's CSRF token (any method, GET included).
 
-    Django checks the token only on unsafe methods; its own check is reused, not copied.
+    Django checks the token only on unsafe methods; its own check (cookie, masking, header) is
+    reused rather than copied. It is private, hence untyped in django-stubs; tests in
+    tests/lowcode/scripts/test_api_scripts.py fail if an upgrade changes it.
     """
     from django.middleware.csrf import CsrfViewMiddleware, RejectRequest
 
     try:
-        CsrfViewMiddleware(_no_response)._check_token(request)
+        CsrfViewMiddleware(_no_response)._check_token(request)  # type: ignore[attr-defined]
     except RejectRequest:
         return False
     return True
