@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, FloatField, Q
+from django.db.models import F, FloatField, Lookup, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -43,6 +43,9 @@ OPERATORS = frozenset(
         "timespan",
     }
 )
+# A like pattern is a search box's text, not a document: bound it so no pattern is costly.
+MAX_LIKE_LENGTH = 200
+MAX_LIKE_WILDCARDS = 8
 NUMERIC_TYPES = fieldtypes.INT_TYPES | fieldtypes.DECIMAL_TYPES | fieldtypes.FLOAT_TYPES
 STANDARD_TYPES = {
     "name": "Data",
@@ -85,6 +88,10 @@ class Column:
         if self.field.fieldtype in NUMERIC_TYPES:
             return Cast(value, FloatField())
         return value
+
+    def text_expression(self):
+        """The column as text (custom values unquoted from ``_custom``), for LIKE."""
+        return KT(f"_custom__{self.fieldname}") if self.is_custom else F(self.fieldname)
 
     def lookup_target(self) -> str:
         return f"_custom__{self.fieldname}" if self.is_custom else self.fieldname
@@ -203,8 +210,53 @@ def _coerce(column: Column, value: Any) -> Any:
     return typed
 
 
-def _like_to_regex(pattern: str) -> str:
-    return "^" + ".*".join(re.escape(part).replace("_", ".") for part in pattern.split("%")) + "$"
+class Like(Lookup):
+    """``column LIKE pattern``: Frappe's wildcards (``%``, ``_``, ``\\`` escapes) in the database.
+
+    The database's own LIKE never backtracks the way a translated regular expression does
+    (SQLite's REGEXP is Python's ``re`` called per row: ``%a%a%a%a%c`` over a 120-character
+    value took 2.7 s, x17 per extra ``%a``). Case: SQLite's LIKE ignores ASCII case only,
+    MariaDB's follows the column's ``_ci`` collation. Used as an expression, not registered.
+    """
+
+    lookup_name = "frappe_like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        # MariaDB escapes with a backslash by default; SQLite has no escape unless told.
+        escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""
+        return f"{lhs} LIKE {rhs}{escape}", [*lhs_params, *rhs_params]
+
+
+def like_pattern(column: Column, value: Any) -> str:
+    """Check a like value against the size rules; return it as the database should see it."""
+    if not isinstance(value, str):
+        raise bad(_("like needs a text value for {field}", field=column.fieldname))
+    if len(value) > MAX_LIKE_LENGTH:
+        raise bad(
+            _(
+                "like pattern for {field} is too long: {length} characters, at most {max}",
+                field=column.fieldname,
+                length=len(value),
+                max=MAX_LIKE_LENGTH,
+            )
+        )
+    wildcards = value.count("%") + value.count("_")  # escaped ones too: simple and strict
+    if wildcards > MAX_LIKE_WILDCARDS:
+        raise bad(
+            _(
+                "like pattern for {field} has {count} wildcards (% and _), at most {max}",
+                field=column.fieldname,
+                count=wildcards,
+                max=MAX_LIKE_WILDCARDS,
+            )
+        )
+    # A final lone backslash would escape nothing: match it literally, as MariaDB does.
+    if (len(value) - len(value.rstrip("\\"))) % 2 == 1:
+        value += "\\"
+    return value
 
 
 def condition(column: Column, operator: str, value: Any) -> Q:
@@ -227,20 +279,9 @@ def condition(column: Column, operator: str, value: Any) -> Q:
         lookup = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}[op]
         return Q(**{f"{target}__{lookup}": _coerce(column, value)})
     if op in ("like", "not like"):
-        if not isinstance(value, str):
-            raise bad(_("like needs a text value for {field}", field=column.fieldname))
-        core = value.strip("%")
-        if "%" in core or "_" in core:
-            q = Q(**{f"{target}__iregex": _like_to_regex(value)})
-        elif value.startswith("%") and value.endswith("%") and len(value) > 1:
-            q = Q(**{f"{target}__icontains": core})
-        elif value.endswith("%"):
-            q = Q(**{f"{target}__istartswith": core})
-        elif value.startswith("%"):
-            q = Q(**{f"{target}__iendswith": core})
-        else:
-            q = Q(**{f"{target}__iexact": core})
-        return ~q if op == "not like" else q
+        q = Q(Like(column.text_expression(), like_pattern(column, value)))
+        # Frappe's "not like" keeps empty (NULL) values, as ``ifnull(col, '') not like`` does.
+        return ~q | Q(**{f"{target}__isnull": True}) if op == "not like" else q
     if op in ("in", "not in"):
         values = value.split(",") if isinstance(value, str) else value
         if not isinstance(values, (list, tuple)) or len(values) > 1000:
