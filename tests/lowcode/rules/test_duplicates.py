@@ -8,13 +8,13 @@ import pytest
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
 from lowcode.documents.factory import get_model
-from lowcode.users import do_create_user
 from lowcode.rules.duplicates import (
     credit_code_valid,
     normalise_company,
     normalise_email,
     normalise_phone,
 )
+from lowcode.users import do_create_user
 
 LEADS = "/api/resource/Lead"
 
