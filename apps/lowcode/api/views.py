@@ -22,6 +22,7 @@ from lowcode.hooks_loader import get_hooks, resolve
 from lowcode.i18n import _
 from lowcode.meta.registry import DoesNotExist
 from lowcode.query import reads
+from lowcode.query.builder import check_text
 
 MAX_JSON_DEPTH = 20
 
@@ -92,7 +93,7 @@ def request_params(request: HttpRequest) -> dict[str, Any]:
                     raise DataError(_("Request body must be a JSON object"))
                 if _depth(data) > MAX_JSON_DEPTH:
                     raise DataError(_("Request body is nested too deeply"))
-                params.update(data)
+                params.update(check_text(data, _("Request body")))
         else:
             params.update({key: request.POST.get(key) for key in request.POST})
     return params
@@ -106,6 +107,7 @@ def _document_payload(params: dict) -> dict:
             data = json.loads(data)
         except (ValueError, RecursionError):
             raise DataError(_("data must be a JSON object")) from None
+        check_text(data, "data")
     if not isinstance(data, dict):
         raise DataError(_("data must be a JSON object"))
     return data

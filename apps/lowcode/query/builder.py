@@ -46,6 +46,10 @@ OPERATORS = frozenset(
 # A like pattern is a search box's text, not a document: bound it so no pattern is costly.
 MAX_LIKE_LENGTH = 200
 MAX_LIKE_WILDCARDS = 8
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Far past any table, and the largest whole number every JSON client reads exactly; above
+# 2**63 the database driver cannot even bind the OFFSET.
+MAX_LIMIT_START = 2**53
 NUMERIC_TYPES = fieldtypes.INT_TYPES | fieldtypes.DECIMAL_TYPES | fieldtypes.FLOAT_TYPES
 STANDARD_TYPES = {
     "name": "Data",
@@ -135,16 +139,36 @@ class ColumnSet:
         return column
 
 
+def check_text(value: Any, name: str) -> Any:
+    """Return ``value`` unless some text in it (a key too) holds a lone UTF-16 surrogate.
+
+    JSON's ``"\\ud800"`` decodes to a string that UTF-8 cannot encode, so the database
+    driver (or the response) would fail on it: refuse it as a bad request, naming the part.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE_RE.search(item):
+                raise bad(_("{param} contains an invalid character (a lone surrogate)", param=name))
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return value
+
+
 def parse_json_param(value: Any, name: str) -> Any:
     """Accept a JSON string or an already-decoded value for a list parameter."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            value = json.loads(value)
         except (ValueError, RecursionError):  # deep nesting exhausts the decoder's stack
             raise bad(_("{param} must be JSON", param=name)) from None
-    return value
+    return check_text(value, name)
 
 
 def normalise_filters(raw: Any, doctype: str, param: str) -> list[tuple[str, str, Any]]:
@@ -370,10 +394,12 @@ def page_bounds(limit_start: Any, limit: Any) -> tuple[int, int]:
     try:
         start = int(limit_start or 0)
         length = int(limit if limit not in (None, "") else 20)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         raise bad(_("limit_start and limit_page_length must be whole numbers")) from None
     if start < 0 or length < 0:
         raise bad(_("limit_start and limit_page_length must not be negative"))
+    if start > MAX_LIMIT_START or length > MAX_LIMIT_START:
+        raise bad(_("limit_start and limit_page_length must be at most {max}", max=MAX_LIMIT_START))
     if length == 0:
         length = settings.LOWCODE_MAX_PAGE_LENGTH
     return start, min(length, settings.LOWCODE_MAX_PAGE_LENGTH)
