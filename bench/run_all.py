@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     out = BENCH_DIR / "out"
     run([sys.executable, str(BENCH_DIR / "bench_rules.py"), "--json", str(out / f"{args.site}-rules.json")], args.site)  # fmt: skip
     run([sys.executable, str(BENCH_DIR / "bench_scripts.py")], args.site)
+    # Issue 11: what the approval-integrity guard adds to a save of a workflow document.
+    run([sys.executable, str(BENCH_DIR / "bench_approval_guard.py")], args.site)
     # Issue 4: the desk's list and form pages, and the list page's JS + CSS weight.
     desk = [sys.executable, str(BENCH_DIR / "bench_desk.py"), "--requests", str(min(args.requests, 200)), "--json", str(out / f"{args.site}-desk.json")]  # fmt: skip
     if not args.no_http:
