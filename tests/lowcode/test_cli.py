@@ -357,3 +357,90 @@ def test_cookies_are_secure_and_hsts_sent_when_the_site_is_served_over_https(sit
     assert result["status"] == 200
     assert result["secure"] == {"sid": bool(https), "csrftoken": bool(https)}
     assert result["hsts"].startswith("max-age=31536000") is bool(https)
+
+
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """Every process: pid → (parent pid, command line) (Linux /proc)."""
+    found = {}
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            rest = (folder / "stat").read_text().rsplit(")", 1)[1]
+            found[int(folder.name)] = (int(rest.split()[1]), (folder / "cmdline").read_bytes())
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+    return found
+
+
+def test_start_replaces_a_web_worker_after_max_requests(sites):
+    """Whatever a worker's memory does, it is recycled after --max-requests (with jitter)."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "KUAICRM_DB_NAME")
+    }
+    env.update(KUAICRM_SITES_DIR=str(sites.folder), KUAICRM_SITE="alpha")
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        [str(KUAICRM), "start", "--port", str(port), "--workers", "1",
+         "--max-requests", "4", "--max-requests-jitter", "1"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/login"
+
+    def get() -> int:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+
+    def gunicorn_workers() -> tuple[bytes, set[int]]:
+        """The gunicorn master's command line and its workers' pids."""
+        processes = _processes()
+        family, grown = {server.pid}, True
+        while grown:  # the server's descendants: it may supervise gunicorn or be it
+            grown = False
+            for pid, (parent, _cmd) in processes.items():
+                if parent in family and pid not in family:
+                    family.add(pid)
+                    grown = True
+        masters = [
+            pid
+            for pid in family
+            if b"gunicorn" in processes.get(pid, (0, b""))[1]
+            and b"gunicorn" not in processes.get(processes[pid][0], (0, b""))[1]
+        ]
+        assert len(masters) == 1, "one gunicorn master expected"
+        master = masters[0]
+        workers = {pid for pid, (parent, _cmd) in processes.items() if parent == master}
+        return processes[master][1], workers
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # bounded wait for gunicorn to answer
+            try:
+                assert get() == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "kuaicrm start did not answer"
+                time.sleep(0.2)
+        cmdline, first = gunicorn_workers()
+        assert b"--max-requests" in cmdline.split(b"\0")
+        assert b"--max-requests-jitter" in cmdline.split(b"\0")
+
+        # when: more requests than one worker may serve
+        for _ in range(12):
+            assert get() == 200
+
+        # then: the master replaced its worker (bounded wait: the new one boots)
+        deadline = time.monotonic() + 30
+        while (workers := gunicorn_workers()[1]) & first or not workers:
+            assert time.monotonic() < deadline, "the worker was never replaced"
+            time.sleep(0.2)
+    finally:
+        os.killpg(server.pid, 15)  # the server and what it started
+        server.wait(timeout=30)

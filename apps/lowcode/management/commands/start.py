@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--workers", type=int, default=2)
+        # A safety net, not the fix: a worker is replaced after this many requests, so memory
+        # that grows anyway (a library's cache, fragmentation) is returned; the jitter keeps
+        # the workers from restarting together.
+        parser.add_argument("--max-requests", type=int, default=2000)
+        parser.add_argument("--max-requests-jitter", type=int, default=200)
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
@@ -50,6 +55,10 @@ class Command(BaseCommand):
             "-",
             "--timeout",
             "120",
+            "--max-requests",
+            str(options["max_requests"]),
+            "--max-requests-jitter",
+            str(options["max_requests_jitter"]),
         ]
         # gunicorn is the essential child; the scheduler and worker are restarted if they die.
         children = [Child("web server (gunicorn)", web, essential=True)]
