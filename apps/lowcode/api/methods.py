@@ -28,7 +28,12 @@ from lowcode.exceptions import (
 )
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
-from lowcode.permissions.core import access_doc, get_roles, has_doctype_permission
+from lowcode.permissions.core import (
+    access_doc,
+    get_roles,
+    has_doctype_permission,
+    readable_version,
+)
 from lowcode.query import reads
 from lowcode.query.builder import parse_json_param
 
@@ -288,7 +293,11 @@ def get_versions(request, user, doctype: str, name: str, **_ignored) -> list:
 
     access_doc(user, doctype, name, "read")
     return [
-        {"owner": v.owner, "creation": to_json(v.creation), "data": v.data}
+        {
+            "owner": v.owner,
+            "creation": to_json(v.creation),
+            "data": readable_version(user, doctype, v.data),
+        }
         for v in Version.objects.filter(ref_doctype=doctype, docname=name).order_by(
             "-creation", "-id"
         )

@@ -9,6 +9,7 @@ from lowcode.documents.factory import get_model
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.jobs import enqueue
 from lowcode.meta import registry
+from lowcode.permissions.core import permitted_levels
 from lowcode.query.reads import doc_to_dict
 
 EVENTS = ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
@@ -48,9 +49,20 @@ def requested_fields(structure: Any) -> list[str] | None:
     return None
 
 
+def sent_values(webhook, doc) -> dict:
+    """The document as the webhook may send it: permlevel 0, and higher levels its owner reads.
+
+    An Integration Manager may configure webhooks (and read their logs) on any DocType; a
+    field above permlevel 0 (a customer's annual revenue) leaves only if the webhook's owner
+    could read it themselves.
+    """
+    levels = frozenset({0}) | permitted_levels(webhook.owner, doc.doctype, "read")
+    return doc_to_dict(webhook.owner, doc, levels=levels & ALL_LEVELS)
+
+
 def build_body(webhook, doc, event: str) -> str:
     """Serialise the document (all of it, or the fields listed in ``data``) as the JSON body."""
-    full = doc_to_dict("Administrator", doc, levels=ALL_LEVELS)
+    full = sent_values(webhook, doc)
     fields = requested_fields(webhook.request_structure)
     data = full if fields is None else {name: full.get(name) for name in fields}
     payload = {"event": event, "doctype": doc.doctype, "name": doc.name, "data": data}
@@ -62,7 +74,8 @@ def condition_holds(webhook, doc) -> bool:
     if not (webhook.condition or "").strip():
         return True
     try:
-        return evaluate(webhook.condition, doc_to_dict("Administrator", doc, levels=ALL_LEVELS))
+        # The same values as the body: a condition on a hidden field must not probe it.
+        return evaluate(webhook.condition, sent_values(webhook, doc))
     except ExpressionError:
         return False
 

@@ -281,3 +281,37 @@ def access_doc(user: str, doctype: str, name: str, ptype: str = "read", for_upda
             )
         )
     return doc
+
+
+def readable_fieldnames(user: str, doctype: str) -> frozenset[str]:
+    """Return the fields (standard ones included) whose values the user may read on ``doctype``."""
+    meta = get_meta(doctype)
+    levels = permitted_levels(user, doctype, "read")
+    return frozenset(meta.standard_field_names) | {
+        f.fieldname for f in meta.fields if f.permlevel in levels
+    }
+
+
+def readable_values(user: str, doctype: str, values: dict) -> dict:
+    """Return ``values`` without the fields above the user's readable permlevels."""
+    keep = readable_fieldnames(user, doctype)
+    return {key: value for key, value in values.items() if key in keep}
+
+
+def readable_version(user: str, doctype: str, data: dict) -> dict:
+    """Return a Version's diff as the user may see it: no field above their permlevels.
+
+    Every place that shows history (the API's versions, the desk's timeline) reads through
+    this, so a hidden field's old and new values never reach a reader who cannot read it.
+    ``changed`` rows name a field; ``added``/``removed``/``row_changed`` name a table field.
+    """
+    keep = readable_fieldnames(user, doctype)
+    shown = dict(data or {})
+    for key in ("changed", "added", "removed", "row_changed"):
+        if key in shown:
+            shown[key] = [
+                entry
+                for entry in shown[key] or []
+                if isinstance(entry, (list, tuple)) and entry and entry[0] in keep
+            ]
+    return shown

@@ -20,7 +20,12 @@ from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.jobs import enqueue
 from lowcode.meta import registry
-from lowcode.permissions.core import access_doc, get_roles, is_administrator
+from lowcode.permissions.core import (
+    access_doc,
+    get_roles,
+    is_administrator,
+    readable_fieldnames,
+)
 from lowcode.query.serialize import to_json
 from lowcode.rules.common import create_record, rules_for
 
@@ -224,10 +229,14 @@ def get_score_log(request, user, doctype: str, name: str):
     log = _log_of(doctype, name)
     if log is None:
         return None
+    readable = readable_fieldnames(user, doctype)
     return {
         "score": log.score,
         "automatic_score": log.automatic_score,
-        "criteria": (log.details or {}).get("criteria", []),
+        # A criterion on a field above the reader's permlevels would tell its value.
+        "criteria": [
+            c for c in (log.details or {}).get("criteria", []) if c.get("fieldname") in readable
+        ],
         "manual": bool(log.manual),
         "reason": log.reason or "",
         "scored_by": log.scored_by,

@@ -239,3 +239,47 @@ def test_inline_delivery_caps_attempts_to_keep_the_saving_process_free(hooked, r
 
     assert len(server.requests) == 2
     assert [(r.attempt, r.status) for r in logs(webhook)] == [(1, "Retrying"), (2, "Failed")]
+
+
+def _integrators_webhook(url: str, **values) -> str:
+    """A webhook configured by an Integration Manager (who reads no Test Order field)."""
+    from lowcode.users import do_create_user
+
+    do_create_user("integrator", "x" * 12, roles=["Integration Manager"])
+    data = {
+        "webhook_doctype": "Test Order",
+        "webhook_docevent": "after_insert",
+        "request_url": url,
+        **values,
+    }
+    return do_insert_doc("integrator", "Webhook", data).name
+
+
+def test_a_webhook_sends_fields_above_level_0_only_if_its_owner_reads_them(hooked, receiver):
+    # given: the same event watched by an integrator's webhook and an administrator's
+    server = receiver()
+    by_integrator = _integrators_webhook(server.url)
+    by_admin = make_webhook(server.url)
+
+    # when: a System Manager creates an order with its permlevel-1 margin
+    order = do_insert_doc("sysman", "Test Order", {"title": "含毛利", "secret_margin": 4321})
+
+    # then: the integrator's body (and its log) leaves the margin out; the admin's has it
+    bodies = {log.webhook: log for log in get_model(LOG).objects.filter(reference_name=order.name)}
+    assert set(bodies) == {by_integrator, by_admin}
+    sent = [json.loads(r.body)["data"] for r in server.requests]
+    assert sorted("secret_margin" in data for data in sent) == [False, True]
+    assert all(data["title"] == "含毛利" for data in sent)
+    assert "4321" not in json.dumps(
+        [getattr(bodies[by_integrator], f.name) for f in bodies[by_integrator]._meta.fields],
+        default=str,
+    )
+
+
+def test_a_webhook_condition_cannot_probe_a_field_its_owner_cannot_read(hooked, receiver):
+    server = receiver()
+    _integrators_webhook(server.url, condition="doc.secret_margin > 1000")
+
+    do_insert_doc("sysman", "Test Order", {"title": "高毛利", "secret_margin": 4321})
+
+    assert server.requests == []

@@ -216,3 +216,31 @@ def test_a_second_enabled_scoring_rule_for_the_same_doctype_is_refused(admin, le
         {"title": "备用评分", "document_type": "Lead", "score_field": "score", "enabled": 0},
     )
     assert spare.status_code == 200, spare.content
+
+
+def test_the_score_explanation_hides_criteria_on_fields_the_reader_cannot_read(api, make_rule):
+    # given: a criterion on the permlevel-1 internal rating, which a Sales User cannot read
+    make_rule(
+        "Scoring Rule",
+        {
+            "title": "内部评级",
+            "document_type": "Lead",
+            "score_field": "score",
+            "criteria": [
+                {"fieldname": "internal_rating", "operator": "=", "value": "Hot", "points": 40},
+                {"fieldname": "source", "operator": "=", "value": "Referral", "points": 30},
+            ],
+        },
+    )
+    rep, manager = api("rep"), api("manager")
+    lead = rep.post(LEADS, {"lead_name": "王磊", "source": "Referral"}).json()["data"]
+    assert manager.put(f"{LEADS}/{lead['name']}", {"internal_rating": "Hot"}).status_code == 200
+
+    # when
+    method = "/api/method/lowcode.rules.get_score_log"
+    as_rep = rep.get(method, {"doctype": "Lead", "name": lead["name"]}).json()["message"]
+    as_manager = manager.get(method, {"doctype": "Lead", "name": lead["name"]}).json()["message"]
+
+    # then
+    assert [c["fieldname"] for c in as_rep["criteria"]] == ["source"]
+    assert [c["fieldname"] for c in as_manager["criteria"]] == ["internal_rating", "source"]

@@ -7,7 +7,7 @@ from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.models import Assignment, Version
-from lowcode.permissions.core import permitted_levels
+from lowcode.permissions.core import permitted_levels, readable_version
 from lowcode.query.serialize import to_json
 
 ENTRIES_PER_KIND = 100
@@ -51,7 +51,8 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
         "-creation"
     )[:ENTRIES_PER_KIND]
     for version in versions:
-        changed = (version.data or {}).get("changed", [])
+        data = readable_version(user, meta.name, version.data)
+        changed = data.get("changed", [])
         if version.creation == doc.creation and all(old in (None, "") for _n, old, _v in changed):
             continue  # the insert's own version: "created this" already says it
         changes = [
@@ -61,9 +62,9 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
                 "new": shown_value(readable[name], new),
             }
             for name, old, new in changed
-            if name in readable  # a field above the reader's permlevel stays invisible here too
+            if name in readable  # standard fields (owner…) have no label to show
         ]
-        rows = (version.data or {}).get("row_changed") or (version.data or {}).get("added") or []
+        rows = data.get("row_changed") or data.get("added") or []
         if changes or rows:
             entries.append(
                 {
