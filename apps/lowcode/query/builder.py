@@ -245,13 +245,23 @@ class Like(Lookup):
 
     lookup_name = "frappe_like"
     prepare_rhs = False
+    fold_case = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         # MariaDB escapes with a backslash by default; SQLite has no escape unless told.
         escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""
+        if self.fold_case and connection.vendor == "mysql":
+            lhs, rhs = f"LOWER({lhs})", f"LOWER({rhs})"
         return f"{lhs} LIKE {rhs}{escape}", [*lhs_params, *rhs_params]
+
+
+class CustomLike(Like):
+    """LIKE on a custom field: MariaDB's JSON text compares with a binary collation, so fold
+    the case there as its real columns' ``_ci`` collation does (SQLite's LIKE already does)."""
+
+    fold_case = True
 
 
 def like_pattern(column: Column, value: Any) -> str:
@@ -303,7 +313,8 @@ def condition(column: Column, operator: str, value: Any) -> Q:
         lookup = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}[op]
         return Q(**{f"{target}__{lookup}": _coerce(column, value)})
     if op in ("like", "not like"):
-        q = Q(Like(column.text_expression(), like_pattern(column, value)))
+        like = CustomLike if column.is_custom else Like
+        q = Q(like(column.text_expression(), like_pattern(column, value)))
         # Frappe's "not like" keeps empty (NULL) values, as ``ifnull(col, '') not like`` does.
         return ~q | Q(**{f"{target}__isnull": True}) if op == "not like" else q
     if op in ("in", "not in"):

@@ -116,3 +116,20 @@ def test_a_count_with_too_many_wildcards_is_refused_too(api, orders):
     )
 
     assert response.status_code == 400
+
+
+def test_like_on_a_custom_field_ignores_ascii_case_on_every_database(api):
+    # given: a custom Data field (its values live in _custom, JSON)
+    admin = api("Administrator")
+    added = admin.post(
+        "/api/resource/Custom Field",
+        {"dt": "Test Order", "fieldname": "wechat_id", "label": "WeChat", "fieldtype": "Data"},
+    )
+    assert added.status_code == 200, added.content
+    for title, wechat in (("甲", "AbC-1"), ("乙", "xyz-2"), ("丙", None)):
+        assert admin.post(LIST, {"title": title, "wechat_id": wechat}).status_code == 200
+
+    # then: like matches whatever the case; not like keeps the empty value
+    assert titles_matching(admin, ["wechat_id", "like", "%abc%"]) == {"甲"}
+    assert titles_matching(admin, ["wechat_id", "like", "ABC-_"]) == {"甲"}
+    assert titles_matching(admin, ["wechat_id", "not like", "%ABC%"]) == {"乙", "丙"}
