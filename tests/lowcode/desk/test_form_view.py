@@ -298,3 +298,19 @@ def test_a_read_only_table_shows_its_rows_without_editing(desk):
     # an editable table on the same form still is
     items = page[page.index('id="field-items"') :]
     assert "grid-add" in items[: items.index("</fieldset>")]
+
+
+def test_the_desk_upload_refuses_a_page_disguised_as_an_image(desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = SimpleUploadedFile(
+        "现场.png",
+        b"<html><script>alert(document.cookie)</script></html>",
+        content_type="image/png",
+    )
+
+    response = desk("rep").post("/app/_upload", {"file": page})
+
+    assert response.status_code == 417
+    assert "HTML" in response.json()["error"]
+    assert not get_model("File").objects.exists()
