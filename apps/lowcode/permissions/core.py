@@ -292,12 +292,6 @@ def readable_fieldnames(user: str, doctype: str) -> frozenset[str]:
     }
 
 
-def readable_values(user: str, doctype: str, values: dict) -> dict:
-    """Return ``values`` without the fields above the user's readable permlevels."""
-    keep = readable_fieldnames(user, doctype)
-    return {key: value for key, value in values.items() if key in keep}
-
-
 def readable_version(user: str, doctype: str, data: dict) -> dict:
     """Return a Version's diff as the user may see it: no field above their permlevels.
 
