@@ -33,6 +33,19 @@ ATTACH_FIELD_TYPES = frozenset({"Attach", "Attach Image"})
 ATTACH_URLS = ("/files/", "/private/files/", "https://", "http://")
 
 
+def _storable(data: Any, rule: str) -> Any:
+    """Return decoded JSON unless it holds a lone surrogate (``"\\ud800"``).
+
+    Such text decodes fine but cannot be encoded as UTF-8: stored, it would make every
+    later read of the document fail.
+    """
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CoercionError(rule) from None
+    return data
+
+
 def label_of(field: DocField) -> str:
     return _(field.label) if field.label else field.fieldname
 
@@ -105,7 +118,7 @@ def coerce(field: DocField, value: Any, user: str = "") -> Any:
     if ftype == "JSON":
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                return _storable(json.loads(value), "json")
             except ValueError as exc:
                 raise CoercionError("json") from exc
         return value
@@ -118,7 +131,7 @@ def coerce(field: DocField, value: Any, user: str = "") -> Any:
                 raise CoercionError("geojson") from exc
         if not isinstance(data, dict) or "type" not in data:
             raise CoercionError("geojson")
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(_storable(data, "geojson"), ensure_ascii=False)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise CoercionError("type")
     if isinstance(value, float) and not math.isfinite(value):

@@ -156,3 +156,16 @@ def test_the_largest_accepted_start_answers_an_empty_page(rep):
 
     assert response.status_code == 200
     assert response.json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("payload", '{"a": "' + LONE + '"}'), ("location", '{"type": "Point", "n": "' + LONE + '"}')],
+)
+def test_a_lone_surrogate_inside_a_json_fields_text_is_refused_on_that_field(rep, field, value):
+    # The body itself is valid (the escape is inside a string): the field's own JSON is not.
+    response = rep.post("/api/resource/Test Order", {"title": "x", field: value})
+
+    assert response.status_code == 417, response.content[:300]
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert rep.get("/api/resource/Test Order").status_code == 200
