@@ -175,7 +175,14 @@ def resolve_default(field: DocField, user: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=65536)
+# Entries of a per-process cache keyed by field values (phone numbers, company names). An
+# import row parses its values several times within its batch (validation, hooks, duplicate
+# keys), so a few batches' worth is all that pays; 65,536 entries per cache grew every web
+# worker by ~1 KB per distinct value seen, ~67 MB once full (bench/bench_memory.py).
+VALUE_CACHE_SIZE = 2048
+
+
+@functools.lru_cache(maxsize=VALUE_CACHE_SIZE)
 def parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
     """The valid phone number ``value`` holds (mainland China by default), else None.
 

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from lowcode.documents.factory import get_model
-from lowcode.documents.validation import parse_phone
+from lowcode.documents.validation import VALUE_CACHE_SIZE, parse_phone
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -49,7 +49,7 @@ CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
-@functools.lru_cache(maxsize=65536)  # pure, and parsing is the cost of an import row
+@functools.lru_cache(maxsize=VALUE_CACHE_SIZE)  # pure; parsing is the cost of an import row
 def normalise_phone(value: str) -> str:
     """Digits only; mainland numbers without +86 / 0086 / the trunk 0 of mobiles."""
     text = str(value).strip()
@@ -72,7 +72,7 @@ def normalise_email(value: str) -> str:
     return str(value).strip().lower()
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=VALUE_CACHE_SIZE)
 def normalise_company(value: str) -> str:
     """Compare company names without legal form, "(中国)", region prefix, width or spaces."""
     text = unicodedata.normalize("NFKC", str(value))  # full-width → half-width
@@ -131,7 +131,7 @@ def make_key(normaliser: str, value: Any) -> str:
     return f"{normaliser}|{normalised}"[:KEY_LENGTH] if normalised else ""
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=VALUE_CACHE_SIZE)
 def _text_key(normaliser: str, value: str) -> str:
     normalised = NORMALISERS.get(normaliser, NORMALISERS["Exact"])(value)
     return f"{normaliser}|{normalised}"[:KEY_LENGTH] if normalised else ""
