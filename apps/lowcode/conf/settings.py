@@ -126,6 +126,9 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The page cache of each SQLite connection a web process opens (one per thread; see
+# lowcode/conf/wsgi.py); workers, imports and the CLI keep ``sqlite_cache_mb``.
+LOWCODE_SQLITE_WEB_CACHE_MB = int(SITE_CONFIG.get("sqlite_web_cache_mb", 8))
 
 REDIS_URL = SITE_CONFIG.get("redis_url") or ""
 
