@@ -9,7 +9,8 @@ Creates the site (SQLite) when it does not exist, else migrates it; tops the Lea
 ``--rows`` with ``generate_leads.py`` (a no-op when it already holds that many); then runs
 ``bench_api.py`` in-process and over HTTP, ``bench_rules.py`` (scoring, duplicate and
 assignment rules; workflow transitions), ``bench_scripts.py`` (server-script overhead) and
-``bench_desk.py`` (the desk's list and form pages, asset weight), ``generate_opportunities.py``
+``bench_desk.py`` (the desk's list and form pages, asset weight), ``bench_memory.py`` (a web
+worker's RSS before and after N requests), ``generate_opportunities.py``
 (300k opportunities) and ``bench_funnel.py`` (the Sales Funnel report beside raw SQL). Figures are printed and written to
 ``bench/out/<site>.json``. For MariaDB create the site first (see bench/README.md) and run with
 ``KUAICRM_SITE=<that site>``.
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_http:
         desk.append("--http")
     run(desk, args.site)
+    # A web worker's memory under load: RSS before and after N requests through the WSGI app.
+    run([sys.executable, str(BENCH_DIR / "bench_memory.py"), "--requests", str(max(args.requests, 1000)), "--json", str(out / f"{args.site}-memory.json")], args.site)  # fmt: skip
     # Issue 5: 300k opportunities with stage history, then the Sales Funnel report beside raw SQL.
     if not args.skip_generate:
         run([sys.executable, str(BENCH_DIR / "generate_opportunities.py"), "--rows", "300000", "--top-up"], args.site)  # fmt: skip
