@@ -49,3 +49,43 @@ def test_a_csv_with_one_bad_row_reports_it_and_imports_the_rest(page_for, stored
     # the imported leads are in the list
     page.goto("/app/lead")
     assert sorted(page.locator("#list-results .row-title").all_inner_texts()) == ["张伟", "王强"]
+
+
+def test_an_import_whose_queue_was_down_is_failed_and_continued_with_the_retry_button(
+    page_for, stored, expect, tmp_path, settings
+):
+    import socket
+
+    csv_file = tmp_path / "线索导入.csv"
+    csv_file.write_text(CSV, encoding="utf-8")
+    page = page_for("manager", DESKTOP)
+    page.goto("/app/import")
+    page.select_option("#in-reference_doctype", "Lead")
+    page.set_input_files("#in-import_file", str(csv_file))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_url("**/app/import/*")
+
+    # given: the job queue (Redis) is down when the user presses Start
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    settings.LOWCODE_JOBS_INLINE = False
+    settings.RQ_QUEUES = {name: {"URL": closed} for name in ("default", "short", "long")}
+    page.click("#import-start")
+    expect(page.locator(".toast").last).to_contain_text("任务队列不可用")
+
+    # then: the import is failed, not Running for good, and offers to go on
+    page.reload()
+    expect(page.locator("#import-progress")).to_have_attribute("data-status", "Error")
+    expect(page.locator("#import-progress [role=alert]")).to_contain_text("任务队列不可用")
+    screenshot(page, "import-queue-down-1366")
+
+    # when: the queue is back (jobs inline here) and the user retries
+    settings.LOWCODE_JOBS_INLINE = True
+    page.click("#import-retry")
+
+    # then
+    expect(page.locator("#import-progress")).to_have_attribute("data-status", "Partial Success")
+    expect(page.locator("#import-retry")).to_have_count(0)
+    leads = stored(lambda: sorted(get_model("Lead").objects.values_list("lead_name", flat=True)))
+    assert leads == ["张伟", "王强"]
