@@ -15,6 +15,7 @@ from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc
+from lowcode.query.builder import MAX_LIMIT_START
 from lowcode.query.serialize import to_json
 
 STATUS_LOG_LIMIT = 200
@@ -25,11 +26,11 @@ def _positive_int(value: Any, name: str, default: int | None) -> int | None:
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         raise DataError(_("{name} must be a whole number", name=name)) from None
     if number < 0:
         raise DataError(_("{name} must not be negative", name=name))
-    return number
+    return min(number, MAX_LIMIT_START)  # a bound the database's LIMIT takes
 
 
 def download_template(

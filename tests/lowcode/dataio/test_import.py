@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from lowcode.documents.factory import get_model
@@ -284,3 +285,15 @@ def test_a_running_import_cannot_be_started_twice_unless_it_stalled(api, make_im
 
     assert refused.status_code == 417
     assert restarted.status_code == 200, restarted.content
+
+
+@pytest.mark.parametrize("limit", [float("inf"), "1e400", -1, "abc"])
+def test_a_bad_status_limit_is_a_clear_400(api, make_import, limit):
+    rep = api("rep")
+    name = make_import(rep, csv_bytes(ROWS))
+
+    # the client sends JSON: float("inf") goes as Infinity, which Python's JSON reads back
+    response = rep.post(METHOD + "get_import_status", {"data_import": name, "limit": limit})
+
+    assert response.status_code == 400, response.content.decode()
+    assert response.json()["exc_type"] == "DataError"
