@@ -287,6 +287,9 @@ class RowWriter:
             else functools.partial(f.get_db_prep_save, connection=connection)
             for f in fields
         ]
+        # Columns the generator does not fill (fields added to the DocType since) take the
+        # model's default, so the generator keeps working as Lead grows.
+        self.defaults = {f.attname: f.get_default() for f in fields}
         quote = connection.ops.quote_name
         self.sql = (
             f"INSERT INTO {quote(model._meta.db_table)} "
@@ -300,8 +303,9 @@ class RowWriter:
             return
         values = [
             tuple(
-                row[attname] if prep is None else prep(row[attname])
+                value if prep is None else prep(value)
                 for attname, prep in zip(self.attnames, self.preps, strict=True)
+                for value in (row.get(attname, self.defaults[attname]),)
             )
             for row in rows
         ]
