@@ -27,7 +27,7 @@ from lowcode.exceptions import (
     WorkflowTransitionError,
 )
 from lowcode.i18n import _
-from lowcode.permissions.core import access_doc, get_roles
+from lowcode.permissions.core import access_doc
 from lowcode.workflow import engine
 from lowcode.workflow.engine import WorkflowDef
 
@@ -334,10 +334,10 @@ def guard_state_field(doc, event: str) -> None:
     if not changed:
         return
     user = doc.acting_user or doc.modified_by
-    approval_open = engine.open_actions(doc, state_name).exists()
-    _check_state_allows_edit(workflow, doc, state_name, user, changed, approval_open)
+    limits = engine.edit_limits(user, doc)  # the state is unchanged, so these are its limits
+    _check_state_allows_edit(doc, limits, changed)
     routing = sorted(changed & workflow.routing_fields)
-    if routing and (approval_open or doc.docstatus != 0):
+    if routing and (limits.approval_open or doc.docstatus != 0):
         raise ValidationError(
             _("Fields that route the approval cannot change while it is open"),
             [
@@ -359,44 +359,30 @@ def guard_state_field(doc, event: str) -> None:
         _restart_approval(workflow, doc, state_name, routing)
 
 
-def _check_state_allows_edit(
-    workflow: WorkflowDef, doc, state_name: str, user: str, changed: set, approval_open: bool
-) -> None:
-    state = workflow.get_state(state_name)
-    if state is None or user == ADMINISTRATOR:
-        return
-    if not state.allow_edit:
-        if approval_open:
-            raise PermissionError(
-                _(
-                    "{doctype} {name} is read-only while its approval is open ({state})",
-                    doctype=_(doc.doctype),
-                    name=doc.name,
-                    state=_(state_name),
-                )
-            )
-        return
-    if not state.edit_roles & get_roles(user):
+def _check_state_allows_edit(doc, limits: engine.EditLimits, changed: set) -> None:
+    if limits.frozen_by == "allow_edit":
         raise PermissionError(
             _(
                 "Only {role} may edit {doctype} {name} in state {state}",
-                role="、".join(_(r) for r in sorted(state.edit_roles)),
+                role="、".join(_(r) for r in sorted(limits.edit_roles)),
                 doctype=_(doc.doctype),
                 name=doc.name,
-                state=_(state_name),
+                state=_(limits.state),
             )
         )
-    if not state.editable_fields:
-        return
-    # Fields the system maintains (read-only ones: totals, fetched values) may follow an edit.
-    locked = sorted(
-        f
-        for f in changed - set(state.editable_fields)
-        if (field := doc.meta.get_field(f)) is not None and not field.read_only
-    )
+    if limits.frozen_by == "approval":
+        raise PermissionError(
+            _(
+                "{doctype} {name} is read-only while its approval is open ({state})",
+                doctype=_(doc.doctype),
+                name=doc.name,
+                state=_(limits.state),
+            )
+        )
+    locked = sorted(changed & limits.locked)
     if locked:
         raise ValidationError(
-            _("Only some fields may change in state {state}", state=_(state_name)),
+            _("Only some fields may change in state {state}", state=_(limits.state)),
             [
                 FieldError(
                     f,
@@ -404,7 +390,7 @@ def _check_state_allows_edit(
                     _(
                         "{label} cannot be changed in state {state}",
                         label=label_of(doc.meta.get_field(f)),
-                        state=_(state_name),
+                        state=_(limits.state),
                     ),
                 )
                 for f in locked

@@ -330,32 +330,49 @@ def colour(workflow: WorkflowDef, doc, now: dt.datetime | None = None) -> str:
     return "yellow"
 
 
-def edit_limits(user: str, doc) -> tuple[bool, frozenset[str]]:
-    """What the save guard lets ``user`` change on ``doc`` now: (all frozen, fields locked).
+@dataclasses.dataclass(frozen=True)
+class EditLimits:
+    """What a state lets one user change; the desk greys out and the save guard refuses the same."""
 
-    The desk greys out exactly these; actions.guard_state_field refuses the same.
-    """
+    state: str = ""
+    frozen_by: str = ""  # "allow_edit": not the state's editor; "approval": read-only while open
+    locked: frozenset[str] = frozenset()  # outside the state's editable_fields
+    routing: frozenset[str] = frozenset()  # fields that route the open approval
+    approval_open: bool = False
+    edit_roles: frozenset[str] = frozenset()
+
+
+def edit_limits(user: str, doc) -> EditLimits:
+    """What ``user`` may change on ``doc`` in its current workflow state."""
     workflow = get_workflow(doc.doctype)
-    if workflow is None or doc.docstatus != 0:
-        return False, frozenset()
+    if workflow is None:
+        return EditLimits()
     state_name = current_state(workflow, doc)
     state = workflow.get_state(state_name)
     approval_open = open_actions(doc, state_name).exists()
-    locked = set(workflow.routing_fields) if approval_open else set()
-    if state is not None and user != "Administrator":
-        if state.allow_edit and not state.edit_roles & get_roles(user):
-            return True, frozenset()
-        if not state.allow_edit and approval_open:
-            return True, frozenset()
-        if state.allow_edit and state.editable_fields:
-            locked |= {
-                f.fieldname
-                for f in doc.meta.fields
-                if (f.holds_value or f.is_table)
-                and not f.read_only
-                and f.fieldname not in state.editable_fields
-            }
-    return False, frozenset(locked)
+    limits = EditLimits(
+        state=state_name,
+        routing=workflow.routing_fields if approval_open else frozenset(),
+        approval_open=approval_open,
+        edit_roles=state.edit_roles if state is not None else frozenset(),
+    )
+    if state is None or user == "Administrator":
+        return limits
+    if state.allow_edit and not state.edit_roles & get_roles(user):
+        return dataclasses.replace(limits, frozen_by="allow_edit")
+    if not state.allow_edit and approval_open:
+        return dataclasses.replace(limits, frozen_by="approval")
+    if state.allow_edit and state.editable_fields:
+        # Fields the system maintains (read-only ones: totals, fetched values) follow an edit.
+        locked = {
+            f.fieldname
+            for f in doc.meta.fields
+            if (f.holds_value or f.is_table)
+            and not f.read_only
+            and f.fieldname not in state.editable_fields
+        }
+        return dataclasses.replace(limits, locked=frozenset(locked))
+    return limits
 
 
 def approved_in_round(workflow: WorkflowDef, doc) -> bool:

@@ -63,9 +63,9 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         if workflow is not None:
             # The state's allow_edit / editable_fields and an open approval's routing fields,
             # exactly as the workflow's save guard enforces them.
-            all_frozen, locked = workflow_engine.edit_limits(user, doc)
-            frozen = frozen or all_frozen
-            for fieldname in locked:
+            limits = workflow_engine.edit_limits(user, doc)
+            frozen = frozen or bool(limits.frozen_by)
+            for fieldname in limits.locked | limits.routing:
                 states.setdefault(fieldname, {})["read_only"] = True
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
