@@ -263,7 +263,8 @@ class Bench:
         from faker import Faker
 
         self.args = args
-        self.rng = random.Random(7)
+        # New mobiles each run: a re-run on the same site must not repeat the last run's Leads.
+        self.rng = random.Random(time.time_ns())
         faker = Faker("zh_CN")
         faker.seed_instance(7)
         self.pools = Pools(faker, self.rng, size=2_000)
@@ -400,6 +401,25 @@ class Bench:
         )
 
     # -------------------------------------------------------- writes
+    def fresh_payloads(self, count: int) -> list[dict]:
+        """New Leads whose mobiles no stored Lead has (the duplicate rules would refuse them)."""
+        from lowcode.documents.factory import get_model
+
+        payloads: list[dict] = []
+        while len(payloads) < count:
+            batch = [lead_payload(self.pools, self.rng) for _ in range(count - len(payloads))]
+            taken = set(
+                get_model("Lead")
+                .objects.filter(mobile_no__in=[p["mobile_no"] for p in batch])
+                .values_list("mobile_no", flat=True)
+            )
+            mobiles = {p["mobile_no"] for p in payloads}
+            for payload in batch:
+                if payload["mobile_no"] not in taken | mobiles:
+                    payloads.append(payload)
+                    mobiles.add(payload["mobile_no"])
+        return payloads
+
     def creates(self, prefix: str, client=None) -> None:
         """Documents per second, one transaction each (validation, naming, version, hooks)."""
         from lowcode import context
@@ -408,7 +428,7 @@ class Bench:
         count = self.args.api_creates if client else self.args.creates
         if not count:
             return
-        payloads = [lead_payload(self.pools, self.rng) for _ in range(count)]
+        payloads = self.fresh_payloads(count)
         started = time.perf_counter()
         for data in payloads:
             if client:
