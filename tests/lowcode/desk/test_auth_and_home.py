@@ -56,7 +56,10 @@ def test_a_logout_link_does_not_log_out(desk):
     # given: rep's desk session; the user menu logs out with a POST form carrying the token
     client = desk("rep")
     menu = client.get("/app").content.decode()
-    assert '<form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken"' in menu
+    assert (
+        '<form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken"'
+        in menu
+    )
 
     # when: a link (or an image another site shows) asks for the logout pages
     desk_get = client.get("/logout")
