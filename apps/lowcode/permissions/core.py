@@ -126,6 +126,16 @@ def user_department(user: str) -> str:
     return context.cached(("user_department", user), compute)
 
 
+def full_names(usernames) -> dict[str, str]:
+    """Username → full name, in one query; users without one (or named by username) left out."""
+    from lowcode.models import UserProfile
+
+    rows = UserProfile.objects.filter(user__username__in=list(usernames)).values_list(
+        "user__username", "full_name"
+    )
+    return {username: name for username, name in rows if name and name != username}
+
+
 def scope_filter(user: str, doctype: str, scope: str) -> Q:
     """Return the row filter of one data scope (empty Q for ``all``)."""
     from lowcode.models import Assignment, UserProfile

@@ -27,7 +27,7 @@ from lowcode.exceptions import (
     WorkflowTransitionError,
 )
 from lowcode.i18n import _
-from lowcode.permissions.core import access_doc
+from lowcode.permissions.core import access_doc, full_names
 from lowcode.workflow import engine
 from lowcode.workflow.engine import WorkflowDef
 
@@ -248,7 +248,7 @@ def do_apply_workflow(
             doctype=_(doctype),
             name=name,
             action=_(action),
-            user=engine.full_names([user]).get(user, user),
+            user=full_names([user]).get(user, user),
             state=_(transition.next_state),
         )
         if reason:
@@ -338,22 +338,18 @@ def guard_state_field(doc, event: str) -> None:
     _check_state_allows_edit(doc, limits, changed)
     routing = sorted(changed & workflow.routing_fields)
     if routing and (limits.approval_open or doc.docstatus != 0):
-        raise ValidationError(
+        _refuse_fields(
+            doc,
+            routing,
+            "workflow_routing",
             _("Fields that route the approval cannot change while it is open"),
-            [
-                FieldError(
-                    f,
-                    "workflow_routing",
-                    _(
-                        "{label} decides who approves {doctype} {name}; it cannot change in state {state}",
-                        label=label_of(doc.meta.get_field(f)),
-                        doctype=_(doc.doctype),
-                        name=doc.name,
-                        state=_(state_name),
-                    ),
-                )
-                for f in routing
-            ],
+            lambda label: _(
+                "{label} decides who approves {doctype} {name}; it cannot change in state {state}",
+                label=label,
+                doctype=_(doc.doctype),
+                name=doc.name,
+                state=_(state_name),
+            ),
         )
     if routing and state_name != workflow.initial_state and engine.approved_in_round(workflow, doc):
         _restart_approval(workflow, doc, state_name, routing)
@@ -381,21 +377,23 @@ def _check_state_allows_edit(doc, limits: engine.EditLimits, changed: set) -> No
         )
     locked = sorted(changed & limits.locked)
     if locked:
-        raise ValidationError(
+        _refuse_fields(
+            doc,
+            locked,
+            "workflow_readonly",
             _("Only some fields may change in state {state}", state=_(limits.state)),
-            [
-                FieldError(
-                    f,
-                    "workflow_readonly",
-                    _(
-                        "{label} cannot be changed in state {state}",
-                        label=label_of(doc.meta.get_field(f)),
-                        state=_(limits.state),
-                    ),
-                )
-                for f in locked
-            ],
+            lambda label: _(
+                "{label} cannot be changed in state {state}", label=label, state=_(limits.state)
+            ),
         )
+
+
+def _refuse_fields(doc, fieldnames: list[str], rule: str, summary: str, message) -> None:
+    """417 naming each field (by its label, in the user's language) and the rule it breaks."""
+    raise ValidationError(
+        summary,
+        [FieldError(f, rule, message(label_of(doc.meta.get_field(f)))) for f in fieldnames],
+    )
 
 
 def _restart_approval(workflow: WorkflowDef, doc, state_name: str, routing: list[str]) -> None:

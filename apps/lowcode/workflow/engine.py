@@ -22,7 +22,7 @@ from lowcode.documents.validation import values_of
 from lowcode.expressions import ExpressionError, evaluate, fields_read
 from lowcode.hooks_loader import get_hooks
 from lowcode.meta import registry
-from lowcode.permissions.core import get_roles, user_department
+from lowcode.permissions.core import full_names, get_roles, user_department
 
 DEFAULT_STATE_FIELD = "workflow_state"
 ROUTED_MODES = ("All", "Any")
@@ -446,13 +446,3 @@ def approval_progress(doc) -> dict | None:
         "waiting_names": waiting_names,
         "summary": summary,
     }
-
-
-def full_names(usernames) -> dict[str, str]:
-    """Username → full name (the username itself when no profile names one)."""
-    from lowcode.models import UserProfile
-
-    rows = UserProfile.objects.filter(user__username__in=list(usernames)).values_list(
-        "user__username", "full_name"
-    )
-    return {username: full_name for username, full_name in rows if full_name}

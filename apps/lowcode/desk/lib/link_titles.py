@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from lowcode.meta.doctype import DocField
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
-from lowcode.permissions.core import has_doctype_permission
+from lowcode.permissions.core import full_names, has_doctype_permission
 from lowcode.query import reads
 from lowcode.query.builder import ColumnSet
 
@@ -37,7 +37,7 @@ def titles(user: str, target: str, names: Iterable) -> dict[str, str]:
     if not wanted:
         return {}
     if target == USER:
-        return user_full_names(wanted)
+        return full_names(wanted)
     if not doctype_exists(target) or not has_doctype_permission(user, target):
         return {}
     meta = get_meta(target)
@@ -58,16 +58,6 @@ def titles(user: str, target: str, names: Iterable) -> dict[str, str]:
         for row in rows
         if row[title] not in (None, "") and str(row[title]) != row["name"]
     }
-
-
-def user_full_names(usernames: Iterable[str]) -> dict[str, str]:
-    """Username → full name, in one query (as timelines show who did what)."""
-    from lowcode.models import UserProfile
-
-    rows = UserProfile.objects.filter(user__username__in=list(usernames)).values_list(
-        "user__username", "full_name"
-    )
-    return {username: full_name for username, full_name in rows if full_name not in ("", username)}
 
 
 def titles_by_field(user: str, rows: list[dict], fields: Iterable[DocField]) -> dict[str, dict]:

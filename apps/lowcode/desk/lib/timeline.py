@@ -7,7 +7,7 @@ from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.models import Assignment, Version
-from lowcode.permissions.core import permitted_levels, readable_version
+from lowcode.permissions.core import full_names, permitted_levels, readable_version
 from lowcode.query.serialize import to_json
 
 ENTRIES_PER_KIND = 100
@@ -114,13 +114,3 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
     for entry in entries:
         entry["user_name"] = names.get(entry["user"]) or entry["user"]
     return entries
-
-
-def full_names(usernames: set[str]) -> dict[str, str]:
-    """Full names of the users on a timeline, in one query."""
-    from lowcode.models import UserProfile
-
-    rows = UserProfile.objects.filter(user__username__in=usernames).values_list(
-        "user__username", "full_name"
-    )
-    return {username: full_name for username, full_name in rows if full_name}
