@@ -30,6 +30,30 @@ done
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
+# ------------------------------------------------------------------ system libraries
+# WeasyPrint (print formats as PDF) loads Debian's pango at run time, and Chinese needs a CJK
+# font or every character prints as a box. Installed only when missing (root or sudo -n);
+# otherwise a warning: the PDF tests then fail, saying what is missing.
+SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
+missing_system=()
+for p in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_system+=("$p")
+done
+if [ "${#missing_system[@]}" -gt 0 ]; then
+    sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo -n true 2>/dev/null && sudo_cmd=(sudo -n)
+    if [ "$(id -u)" -eq 0 ] || [ "${#sudo_cmd[@]}" -gt 0 ]; then
+        log "apt-get install ${missing_system[*]} (PDF printing)"
+        export DEBIAN_FRONTEND=noninteractive
+        "${sudo_cmd[@]}" apt-get update -q
+        "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing_system[@]}" </dev/null
+    else
+        log "WARNING: missing ${missing_system[*]} and not root: PDF printing will not work"
+    fi
+else
+    log "system libraries for PDF printing present"
+fi
+
 # ------------------------------------------------------------------ python
 find_python() {
     local c
