@@ -1,0 +1,311 @@
+"""Quotation (报价单): priced items for a customer, approved when the discount or margin says so.
+
+Amounts are computed on the server in Decimal, every rounding through
+``lowcode.money.round_money`` (to the cent, half up, 四舍五入), per line first and then summed:
+
+- ``price_list_rate`` defaults to the product's ``standard_rate``;
+- discount per unit: ``discount_percentage``, when set (non-zero), wins and
+  ``discount_amount = round(price_list_rate × discount_percentage / 100)``; otherwise the given
+  ``discount_amount`` is used (it may not exceed the list price). To switch from a percentage to
+  an amount, clear the percentage;
+- ``rate = price_list_rate − discount_amount`` (the net unit price);
+- ``amount = round(qty × rate)``; ``tax_amount = round(amount × tax_rate / 100)`` per line
+  (增值税 13/9/6/0 %); ``amount_with_tax = amount + tax_amount``;
+- ``net_total``, ``total_tax`` and ``discount_total`` are sums of the rounded line values
+  (``discount_total = Σ round(qty × price_list_rate) − net_total``), ``grand_total =
+  net_total + total_tax``, so the printed lines always add up to the printed total;
+- ``in_words`` is ``money_in_words(grand_total)`` (人民币…元整).
+
+``max_discount_percentage`` is the largest line discount as a percentage of its list price
+(an amount discount counts too); ``margin_percentage`` is ``(net_total − Σ qty × standard_cost)
+/ net_total × 100`` from the products' ``standard_cost`` (permlevel 1, like the cost), empty
+while a product has no cost. The approval workflow (workflow/quotation_approval.json) compares
+both with the Workflow Settings ``quotation_max_discount`` and ``quotation_min_margin``.
+
+After approval: Sent, Accepted (the opportunity moves to its won stage), Lost (the opportunity
+is lost with the quotation's reason, unless another quotation of it is still open), Expired
+(daily, once ``valid_till`` has passed) or Cancelled; a revision is cancel + amend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from lowcode.documents.document import Document
+from lowcode.documents.factory import get_model
+from lowcode.documents.validation import label_of
+from lowcode.exceptions import FieldError, FrappeError, ValidationError
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.money import money_in_words, round_money, to_decimal
+
+logger = logging.getLogger(__name__)
+
+HUNDRED = Decimal(100)
+
+
+class Status:
+    DRAFT = "Draft"
+    PENDING = "Pending Approval"
+    APPROVED = "Approved"
+    SENT = "Sent"
+    ACCEPTED = "Accepted"
+    LOST = "Lost"
+    EXPIRED = "Expired"
+    CANCELLED = "Cancelled"
+
+
+# A quotation still in play: the opportunity is not lost while one of these is open.
+OPEN_STATUSES = (Status.DRAFT, Status.PENDING, Status.APPROVED, Status.SENT)
+# Workflow actions (workflow/quotation_approval.json) the CRM reacts to.
+ACCEPT_ACTION, LOST_ACTION, EXPIRE_ACTION = "Accept", "Mark Lost", "Expire"
+
+
+class Quotation(Document):
+    customer: str
+    customer_name: str | None
+    opportunity: str | None
+    quotation_date: dt.date | None
+    valid_till: dt.date | None
+    sales_owner: str | None
+    status: str | None
+    total_qty: Decimal | None
+    discount_total: Decimal | None
+    net_total: Decimal | None
+    total_tax: Decimal | None
+    grand_total: Decimal | None
+    in_words: str | None
+    max_discount_percentage: Decimal | None
+    margin_percentage: Decimal | None
+    lost_reason: str | None
+    lost_details: str | None
+
+    def validate(self) -> None:
+        self.copy_customer_details()
+        self.set_sales_owner()
+        self.check_valid_till()
+        self.compute_items()
+        self.compute_totals()
+
+    # ------------------------------------------------------------------ validate steps
+    def copy_customer_details(self) -> None:
+        self.customer_name = (
+            get_model("Customer")
+            .objects.filter(name=self.customer)
+            .values_list("customer_name", flat=True)
+            .first()
+        )
+
+    def set_sales_owner(self) -> None:
+        if not self.sales_owner:
+            self.sales_owner = self.acting_user or self.owner
+
+    def check_valid_till(self) -> None:
+        if self.valid_till and self.quotation_date and self.valid_till < self.quotation_date:
+            self._refuse(
+                "valid_till",
+                "range",
+                _(
+                    "{label} cannot be before the {date}",
+                    label=self._label("valid_till"),
+                    date=self._label("quotation_date"),
+                ),
+            )
+
+    def compute_items(self) -> None:
+        """Each line's prices, discount, amount and tax (module docstring)."""
+        rows = self.get_children("items")
+        products = {
+            name: values
+            for name, *values in get_model("Product")
+            .objects.filter(name__in={row.product for row in rows if row.product})
+            .values_list("name", "product_name", "uom", "standard_rate")
+        }
+        errors: list[FieldError] = []
+        for idx, row in enumerate(rows, start=1):
+            product_name, uom, standard_rate = products.get(row.product, (None, None, None))
+            row.item_name = row.item_name or product_name
+            row.uom = row.uom or uom
+            if row.price_list_rate is None:
+                row.price_list_rate = standard_rate or Decimal(0)
+            errors += self.price_row(row, idx)
+        if errors:
+            raise ValidationError("; ".join(e.message for e in errors), errors)
+
+    def price_row(self, row: Any, idx: int) -> list[FieldError]:
+        list_price = round_money(row.price_list_rate)
+        percentage = to_decimal(row.discount_percentage)
+        errors = []
+        if percentage > HUNDRED:
+            errors.append(self._row_error(idx, "discount_percentage", "range"))
+        if percentage:
+            discount = round_money(list_price * percentage / HUNDRED)
+        else:
+            discount = round_money(row.discount_amount)
+            if discount > list_price:
+                errors.append(self._row_error(idx, "discount_amount", "range"))
+        row.price_list_rate, row.discount_percentage = list_price, percentage
+        row.discount_amount = discount
+        row.rate = list_price - discount
+        row.amount = round_money(to_decimal(row.qty) * row.rate)
+        row.tax_amount = round_money(row.amount * to_decimal(row.tax_rate) / HUNDRED)
+        row.amount_with_tax = row.amount + row.tax_amount
+        return errors
+
+    def _row_error(self, idx: int, fieldname: str, rule: str) -> FieldError:
+        """A line's error, shaped like the standard validation's (table, row, field)."""
+        label = label_of(registry.get_meta("Quotation Item").get_field(fieldname))
+        if fieldname == "discount_percentage":
+            message = _("{label} cannot exceed 100", label=label)
+        else:
+            message = _("{label} cannot exceed the list price", label=label)
+        table = self._label("items")
+        return FieldError(
+            fieldname,
+            rule,
+            _("{table} row {row}: {message}", table=table, row=idx, message=message),
+            row=idx,
+            table="items",
+        )
+
+    def compute_totals(self) -> None:
+        rows = self.get_children("items")
+        self.total_qty = sum((to_decimal(r.qty) for r in rows), Decimal(0))
+        self.net_total = sum((r.amount for r in rows), Decimal(0))
+        self.total_tax = sum((r.tax_amount for r in rows), Decimal(0))
+        self.grand_total = self.net_total + self.total_tax
+        gross = sum((round_money(to_decimal(r.qty) * r.price_list_rate) for r in rows), Decimal(0))
+        self.discount_total = gross - self.net_total
+        self.in_words = money_in_words(self.grand_total)
+        self.max_discount_percentage = max(
+            (
+                round_money(r.discount_amount * HUNDRED / r.price_list_rate)
+                for r in rows
+                if r.price_list_rate
+            ),
+            default=Decimal(0),
+        )
+        self.margin_percentage = self.margin(rows)
+
+    def margin(self, rows: list) -> Decimal | None:
+        """Margin on the net total from the products' standard cost; None if a cost is missing."""
+        if not self.net_total:
+            return None
+        costs = dict(
+            get_model("Product")
+            .objects.filter(name__in={r.product for r in rows})
+            .values_list("name", "standard_cost")
+        )
+        if any(costs.get(r.product) is None for r in rows):
+            return None
+        cost = sum((round_money(to_decimal(r.qty) * costs[r.product]) for r in rows), Decimal(0))
+        return round_money((self.net_total - cost) * HUNDRED / self.net_total)
+
+    def _label(self, fieldname: str) -> str:
+        return label_of(self.meta.get_field(fieldname))
+
+    @staticmethod
+    def _refuse(fieldname: str, rule: str, message: str) -> None:
+        raise ValidationError(message, [FieldError(fieldname, rule, message)])
+
+
+# ---------------------------------------------------------------------- outcome → opportunity
+def _stage_of_type(stage_type: str) -> str | None:
+    return (
+        get_model("Opportunity Stage")
+        .objects.filter(enabled=True, stage_type=stage_type)
+        .order_by("stage_order", "name")
+        .values_list("name", flat=True)
+        .first()
+    )
+
+
+def _other_open_quotations(quotation) -> bool:
+    return (
+        get_model("Quotation")
+        .objects.filter(opportunity=quotation.opportunity, status__in=OPEN_STATUSES)
+        .exclude(name=quotation.name)
+        .exclude(docstatus=2)
+        .exists()
+    )
+
+
+def do_record_quotation_outcome(log, event: str) -> None:
+    """Workflow Log after_insert: an accepted / lost quotation moves its opportunity.
+
+    Accepted: the opportunity goes to the first enabled Won stage. Lost: the quotation keeps
+    the action's reason as ``lost_details``; the opportunity goes to the first enabled Lost
+    stage with the quotation's ``lost_reason`` (Other when none was chosen) and the reason,
+    unless another quotation of the same opportunity is still open (draft, pending, approved
+    or sent): a rep who quoted two variants loses one, not the deal. The move is an ordinary
+    save of the opportunity (stage history, probability, forecast) on the acting user's
+    name; the quotation's transition is its authority, as a workflow transition is for the
+    document it moves. Both happen in the transition's transaction.
+    """
+    if log.reference_doctype != "Quotation" or log.action not in (ACCEPT_ACTION, LOST_ACTION):
+        return
+    from lowcode.documents.actions import do_save_doc
+
+    quotation = get_model("Quotation").objects.get(name=log.reference_name)
+    user = log.user or "Administrator"
+    if log.action == LOST_ACTION:
+        do_save_doc(
+            user,
+            "Quotation",
+            quotation.name,
+            {"lost_details": log.reason},
+            ignore_permissions=True,
+        )
+    if not quotation.opportunity:
+        return
+    opportunity = get_model("Opportunity").objects.filter(name=quotation.opportunity).first()
+    if opportunity is None:
+        return
+    if log.action == ACCEPT_ACTION:
+        stage = _stage_of_type("Won")
+        data = {
+            "stage": stage,
+            "stage_reason": _("Quotation {name} accepted", name=quotation.name),
+        }
+    else:
+        if _other_open_quotations(quotation):
+            return
+        stage = _stage_of_type("Lost")
+        data = {
+            "stage": stage,
+            "stage_reason": log.reason,
+            "lost_reason": quotation.lost_reason or "Other",
+            "lost_details": log.reason,
+        }
+    if stage is None or opportunity.stage == stage or opportunity.status != "Open":
+        return  # already closed (won by another quotation, say): a closed deal is not reopened
+    do_save_doc(user, "Opportunity", opportunity.name, data, ignore_permissions=True)
+
+
+# ---------------------------------------------------------------------- scheduled job
+def expire_quotations(today: dt.date | None = None) -> int:
+    """Daily: approved or sent quotations whose ``valid_till`` has passed become Expired."""
+    from lowcode.workflow.actions import do_apply_workflow
+
+    today = today or timezone.localdate()
+    names = list(
+        get_model("Quotation")
+        .objects.filter(
+            docstatus=1, status__in=(Status.APPROVED, Status.SENT), valid_till__lt=today
+        )
+        .values_list("name", flat=True)
+    )
+    expired = 0
+    for name in names:
+        try:
+            do_apply_workflow("Administrator", "Quotation", name, EXPIRE_ACTION)
+        except FrappeError as exc:
+            logger.warning("Quotation %s not expired: %s", name, exc.message)
+            continue
+        expired += 1
+    return expired
