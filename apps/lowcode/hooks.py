@@ -26,7 +26,14 @@ whitelisted_methods = {
     "lowcode.api.get_meta": f"{_M}.get_doctype_meta",
     "lowcode.api.get_versions": f"{_M}.get_versions",
     "lowcode.api.revoke_keys": f"{_M}.revoke_keys",
+    # Document mapping (lowcode/documents/mapping.py): Frappe's entry point, any declared key.
+    "frappe.model.mapper.make_mapped_doc": "lowcode.documents.mapping.make_mapped_doc",
+    # A cancelled document's next revision (name-1, name-2 …; documents/actions.do_amend_doc).
+    "lowcode.amend_doc": f"{_M}.amend_doc",
 }
+
+# Each key of any app's ``document_mappings`` is served as /api/method/<key>.
+method_fallbacks = ["lowcode.documents.mapping.method_for"]
 
 # The query planner's statistics (SQLite): after every migrate and nightly, as data grows.
 after_migrate = ["lowcode.setup.optimize_database"]

@@ -24,3 +24,43 @@ permission_query_conditions = {
 permission_read_grants = {
     "Test Order": "tests.engine_app.doctype.test_order.test_order.share_urgent_orders"
 }
+
+# Document mapping (lowcode/documents/mapping.py): a Test Order makes a Test Delivery with its
+# items; the first accepts drafts and refuses closed orders, the second only submitted orders.
+_DELIVERY_MAP = {
+    "source": "Test Order",
+    "target": "Test Delivery",
+    "field_map": {
+        "name": "test_order",
+        "title": "title",
+        "role": "role",
+        "secret_margin": "secret_margin",
+        "notes": "note",
+    },
+    "table_map": {
+        "items": {
+            "target": "items",
+            "field_map": {
+                "item_code": "item_code",
+                "qty": "qty",
+                "rate": "rate",
+                "role": "role",
+                "name": "source_row",
+            },
+            "condition": "doc.qty != 0",
+        }
+    },
+    "postprocess": "tests.engine_app.doctype.test_delivery.test_delivery.after_map",
+}
+document_mappings = {
+    "tests.make_delivery": {
+        **_DELIVERY_MAP,
+        "source_docstatus": [0, 1],
+        "condition": "doc.status != 'Closed'",
+    },
+    "tests.make_delivery_from_submitted": _DELIVERY_MAP,
+}
+
+desk_form_actions = {
+    "Test Order": [{"label": "Make Delivery", "mapping": "tests.make_delivery"}],
+}

@@ -279,6 +279,13 @@ def cancel(request, user, doctype: str, name: str, **_ignored):
     return reads.doc_to_dict(user, cancelled)
 
 
+@_writes
+def amend_doc(request, user, doctype: str = "", name: str = "", **_ignored):
+    """Make the next revision of a cancelled document (a new draft named ``<root>-N``)."""
+    amended = actions.do_amend_doc(user, str(doctype), str(name))
+    return reads.doc_to_dict(user, amended)
+
+
 def get_doctype_meta(request, user, doctype: str, **_ignored) -> dict:
     """Return merged metadata (custom fields included) of a DocType the user may read."""
     if not has_doctype_permission(user, doctype, "read"):

@@ -9,6 +9,7 @@ Lifecycle: ``before_insert → validate → before_save → write → after_inse
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -493,8 +494,19 @@ def _write(doc, meta: DocTypeMeta, user: str, *, insert: bool) -> None:
 
 
 @transaction.atomic
-def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bool = False):
-    """Create a document from client data and return it."""
+def do_insert_doc(
+    user: str,
+    doctype: str,
+    data: dict,
+    *,
+    ignore_permissions: bool = False,
+    name: str | None = None,
+):
+    """Create a document from client data and return it.
+
+    ``name``: an engine caller fixes the name (an amendment's ``<root>-N``), whatever the
+    DocType's autoname rule.
+    """
     meta = registry.get_meta(doctype)
     if meta.istable:
         raise PermissionError(
@@ -515,7 +527,7 @@ def do_insert_doc(user: str, doctype: str, data: dict, *, ignore_permissions: bo
     if errors:
         validate_doc(doc, meta, user, errors)  # report every field's problem together
     run_event(doc, "before_insert")
-    doc.name = make_name(
+    doc.name = name or make_name(
         doc, requested=data.get("name") if isinstance(data.get("name"), str) else None
     )
     if len(doc.name) > 140:
@@ -738,3 +750,118 @@ def do_unassign_doc(
     if not ignore_permissions:
         access_doc(user, doctype, name, "write")
     Assignment.objects.filter(ref_doctype=doctype, docname=name, user=assignee).delete()
+
+
+AMENDED_FROM = "amended_from"
+_AMEND_SUFFIX = re.compile(r"^(?P<root>.+)-(?P<number>\d+)$")
+
+
+def is_amendable(meta: DocTypeMeta) -> bool:
+    """Whether ``meta`` keeps revisions: submittable, with ``amended_from`` linking to itself."""
+    field = meta.get_field(AMENDED_FROM)
+    return (
+        meta.is_submittable
+        and field is not None
+        and field.fieldtype == "Link"
+        and field.options == meta.name
+    )
+
+
+def amended_name(source) -> str:
+    """``<root>-N``: the root is the first document's name, N counts on across the chain
+    (A → A-1 → A-2), skipping a name already taken."""
+    root, number = source.name, 1
+    match = _AMEND_SUFFIX.match(source.name)
+    if source.get(AMENDED_FROM) and match:
+        root, number = match["root"], int(match["number"]) + 1
+    model = type(source)
+    while model.objects.filter(name=f"{root}-{number}").exists():
+        number += 1
+    return f"{root}-{number}"
+
+
+def _copied_values(doc, meta: DocTypeMeta, skip: set[str]) -> dict:
+    """Every field but no_copy ones (and ``skip``), child rows included, as input data."""
+    data: dict[str, Any] = {}
+    for field in meta.fields:
+        if field.raw.get("no_copy") or field.fieldname in skip:
+            continue
+        if field.is_table:
+            child_meta = registry.get_meta(field.options or "")
+            data[field.fieldname] = [
+                {
+                    f.fieldname: to_json(row.get(f.fieldname))
+                    for f in child_meta.data_fields
+                    if not f.raw.get("no_copy")
+                }
+                for row in doc.get_children(field.fieldname)
+            ]
+        elif field.holds_value:
+            data[field.fieldname] = to_json(doc.get(field.fieldname))
+    return data
+
+
+@transaction.atomic
+def do_amend_doc(user: str, doctype: str, name: str):
+    """Make the next revision of a cancelled document: a new draft ``<root>-N`` copying it.
+
+    The user needs write on the cancelled document (its scope) and create on the DocType.
+    No-copy fields and the workflow state are not copied: the revision starts again at the
+    workflow's initial state and goes through its approval anew. Stored values are copied
+    as they are (no permlevel or link re-check: they are not the user's input, as a save
+    does not re-check the links it keeps).
+    """
+    from lowcode.workflow import engine
+
+    meta = registry.get_meta(doctype)
+    if not is_amendable(meta):
+        raise DocstatusTransitionError(_("{doctype} cannot be amended", doctype=_(doctype)))
+    source = access_doc(user, doctype, name, "write", for_update=True)
+    if not has_doctype_permission(user, doctype, "create"):
+        raise PermissionError(_("No permission to create {doctype}", doctype=_(doctype)))
+    if source.docstatus != 2:
+        raise DocstatusTransitionError(
+            _(
+                "Only a cancelled document can be amended: {doctype} {name} is not cancelled",
+                doctype=_(doctype),
+                name=name,
+            )
+        )
+    model = type(source)
+    existing = model.objects.filter(**{AMENDED_FROM: name}).values_list("name", flat=True).first()
+    if existing:
+        raise DocstatusTransitionError(
+            _(
+                "{doctype} {name} has already been amended as {amendment}",
+                doctype=_(doctype),
+                name=name,
+                amendment=existing,
+            )
+        )
+    workflow = engine.get_workflow(doctype)
+    skip = {workflow.state_field} if workflow is not None else set()
+    data = _copied_values(source, meta, skip)
+    data[AMENDED_FROM] = name
+    if workflow is not None:
+        initial = workflow.get_state(workflow.initial_state)
+        if initial is not None and initial.update_field:
+            data[initial.update_field] = initial.update_value
+    amended = do_insert_doc(user, doctype, data, ignore_permissions=True, name=amended_name(source))
+    if meta.track_changes:
+        from lowcode.models import Version
+
+        # The cancelled document's history says where it went (its timeline links the revision).
+        Version.objects.create(
+            ref_doctype=doctype,
+            docname=name,
+            owner=user,
+            creation=amended.creation,
+            data={
+                "amended_to": amended.name,
+                "changed": [],
+                "added": [],
+                "removed": [],
+                "row_changed": [],
+            },
+        )
+    return amended

@@ -19,6 +19,9 @@ IDs never change meaning; retired IDs are not reused.
   meta.E014  indexes name an unknown field
   meta.E015  Custom Field record invalid
   meta.E016  Property Setter record invalid
+  meta.E017  document mapping (hooks document_mappings) names an unknown source/target DocType
+  meta.E018  document mapping maps a field or table its source or target lacks
+  meta.E019  document mapping condition, source_docstatus or postprocess invalid
   meta.W001  unknown key ignored
 """
 
@@ -346,4 +349,15 @@ def run_checks_with_db(app_configs: Iterable | None = None, databases=None, **kw
         for item in definition_files(app)
         if item.raw and item.raw.get("name")
     }
-    return check_customisations(names)
+    return check_customisations(names) + check_mappings()
+
+
+def check_mappings() -> list[CheckMessage]:
+    """Check every app's document mappings against merged metadata (custom fields included)."""
+    from lowcode.documents.mapping import problems
+
+    try:
+        found = problems()
+    except DatabaseError:
+        return []  # not migrated yet
+    return [Error(message, hint=hint, obj=obj, id=cid) for cid, message, hint, obj in found]
