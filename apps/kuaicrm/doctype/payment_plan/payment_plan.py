@@ -1,0 +1,15 @@
+"""Payment Plan (回款计划): a contract's or order's amount split into installments (kuaicrm/cash.py)."""
+
+from __future__ import annotations
+
+from lowcode.documents.document import Document
+
+from kuaicrm.cash import assign_sales_owner, settle_plan
+
+
+class PaymentPlan(Document):
+    def validate(self) -> None:
+        settle_plan(self)
+
+    def on_update(self) -> None:
+        assign_sales_owner(self)

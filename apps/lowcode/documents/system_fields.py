@@ -1,0 +1,70 @@
+"""Write fields the system maintains (Frappe's ``db_set``), outside the document lifecycle.
+
+Totals that other documents keep up to date — a contract's collected amount when a payment
+is received, an installment's paid amount — are ``read_only`` fields: nobody edits them, and
+they change while the document is submitted or held by an open approval. Saving them through
+``do_save_doc`` would run the workflow guard (``lowcode.workflow.actions.guard_state_field``),
+which rightly refuses edits by someone who is not the state's editor; a receipt recorded by
+finance is not an edit of the contract. So such a field is written here, straight to its row:
+
+- only ``read_only`` value fields may be written this way (anything a person edits goes
+  through ``do_save_doc``, its validation and its guards); anything else is a programming
+  error and raises ``DataError`` naming the fields;
+- values are coerced to the field's type as an input would be;
+- no lifecycle event, no version: the caller records why the number changed (the receipt is
+  the audit trail), as Frappe's ``db_set(update_modified=False)``;
+- ``modified`` is left alone by default, so a person who has the form open does not get a
+  conflict (409) for a number they could not edit anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lowcode.documents.factory import get_model
+from lowcode.documents.validation import CoercionError, coerce
+from lowcode.exceptions import DataError
+from lowcode.i18n import _
+from lowcode.meta import registry
+
+
+def system_field_values(doctype: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Check that every key is a read-only column of ``doctype``; return the coerced values."""
+    meta = registry.get_meta(doctype)
+    refused, coerced = [], {}
+    for key, value in values.items():
+        field = meta.get_field(key)
+        if field is None or not field.holds_value or not field.read_only or field.is_custom:
+            refused.append(key)
+            continue
+        try:
+            coerced[key] = coerce(field, value)
+        except CoercionError:
+            refused.append(key)
+    if refused:
+        raise DataError(
+            _(
+                "Only read-only system fields of {doctype} may be set directly: {fields}",
+                doctype=_(doctype),
+                fields=", ".join(sorted(refused)),
+            )
+        )
+    return coerced
+
+
+@transaction.atomic
+def do_set_system_fields(
+    doctype: str, name: str, values: dict[str, Any], *, update_modified: bool = False
+) -> int:
+    """Set read-only system fields of one document (or child row); return the rows written."""
+    coerced = system_field_values(doctype, values)
+    if not coerced:
+        return 0
+    if update_modified:
+        coerced["modified"] = timezone.now()
+    # A single UPDATE of named read-only columns: the one sanctioned write that bypasses the
+    # lifecycle (see the module docstring); every other write goes through do_save_doc.
+    return get_model(doctype).objects.filter(name=name).update(**coerced)
