@@ -24,9 +24,34 @@ doc_events: dict = {
     },
     # A won opportunity or an approved (submitted) order is the customer's latest deal.
     "Opportunity": {"on_update": ["kuaicrm.pool.record_won_opportunity"]},
-    "Sales Order": {"on_submit": ["kuaicrm.pool.record_submitted_order"]},
+    "Sales Order": {
+        "on_submit": ["kuaicrm.pool.record_submitted_order"],
+        # A shipment refreshes the contract's delivered amount; a returned or cancelled order
+        # releases its payment plan (kuaicrm/orders.py).
+        "on_update_after_submit": [
+            "kuaicrm.orders.refresh_contract_delivery",
+            "kuaicrm.orders.release_order_plan",
+        ],
+        "on_cancel": [
+            "kuaicrm.orders.refresh_contract_delivery",
+            "kuaicrm.orders.release_order_plan",
+        ],
+    },
     # A lead's returned reason / close details come from the transition's reason.
-    "Workflow Log": {"after_insert": ["kuaicrm.lead_actions.on_workflow_logged"]},
+    # An invoice's rejection reason is kept on it; 红冲 creates the negative invoice (cash.py).
+    "Workflow Log": {
+        "after_insert": [
+            "kuaicrm.lead_actions.on_workflow_logged",
+            # An accepted quotation wins its opportunity, a lost one loses it (with the
+            # reason) unless another quotation of it is still open.
+            "kuaicrm.doctype.quotation.quotation.do_record_quotation_outcome",
+            "kuaicrm.cash.on_invoice_workflow_logged",
+            # A terminated contract keeps its reason and releases its payment plan; a
+            # returned order keeps why it came back.
+            "kuaicrm.contracts.on_workflow_logged",
+            "kuaicrm.orders.keep_return_reason",
+        ]
+    },
 }
 
 scheduler_events: dict = {
@@ -39,6 +64,16 @@ scheduler_events: dict = {
         "kuaicrm.pool.return_idle_customers",
         # Win probabilities age with the last interaction (14 / 30 days).
         "kuaicrm.doctype.opportunity.opportunity.refresh_open_probabilities",
+        # Approved or sent quotations past their valid_till become Expired.
+        "kuaicrm.doctype.quotation.quotation.expire_quotations",
+        # Installments past due turn Overdue: the owner is reminded, the manager told after
+        # the plan's escalate_after_days (default 7) (kuaicrm/cash.py).
+        "kuaicrm.cash.remind_overdue_installments",
+        # Contracts: execution from the start date, expiry reminders N days ahead (the
+        # company's contract_reminder_days), 到期 after the end date with a renewal reminder.
+        "kuaicrm.contracts.process_contracts",
+        # Delivery plan lines due tomorrow or overdue: the order's owner is alerted.
+        "kuaicrm.orders.alert_due_deliveries",
     ],
     # 流程健康度周报: Process Health, run as each Sales Manager and sent to them.
     "weekly": ["kuaicrm.weekly_report.send_process_health"],
@@ -66,12 +101,16 @@ desk_nav_order: list = [
     "Lead",
     "Customer",
     "Opportunity",
+    "Quotation",
     "Follow-up Record",
     "Customer Visit",
     "Follow-up Task",
     "Contact",
     "Contract",
     "Sales Order",
+    "Payment Plan",
+    "Payment Receipt",
+    "Invoice",
     "Product",
     "Churn Warning",
 ]
@@ -183,6 +222,45 @@ desk_form_actions: dict = {
         },
         {"label": _LOG_FOLLOW_UP, "new": "Follow-up Record",
          "prefill": {"opportunity": "name", "customer": "customer"}},
+        # A new quotation prefilled with the customer and the products (kuaicrm.make_quotation).
+        {"label": "Make Quotation", "mapping": "kuaicrm.make_quotation"},
+    ],
+    # An accepted quotation becomes a contract and/or an order (kuaicrm.make_contract, …).
+    "Quotation": [
+        {"label": "Make Contract", "mapping": "kuaicrm.make_contract"},
+        {"label": "Make Sales Order", "mapping": "kuaicrm.make_sales_order"},
+    ],
+    "Contract": [
+        {"label": "Make Sales Order", "mapping": "kuaicrm.make_sales_order_from_contract",
+         "depends_on": "eval:doc.status == 'Signed' || doc.status == 'In Execution'"},
+        {
+            "label": "Renew",
+            "key": "renew",
+            "method": "kuaicrm.renew_contract",
+            "doc_arg": "contract",
+            "ptype": "read",  # the renewal is a new draft: create on Contract is checked there
+            "depends_on": "eval:doc.docstatus == 1 && doc.status != 'Terminated'"
+            " && doc.status != 'Cancelled'",
+            "confirm": "A new draft contract for the next term is created from this one.",
+            "success": "Renewed as {name}",
+            "redirect": {"doctype": "Contract", "key": "name"},
+        },
+    ],
+    "Sales Order": [
+        {
+            "label": "Record Delivery",
+            "key": "delivery",
+            "method": "kuaicrm.record_delivery",
+            "doc_arg": "sales_order",
+            "depends_on": "eval:doc.status == 'Approved' && doc.delivery_status != 'Delivered'",
+            "fields": [
+                {"fieldname": "item", "fieldtype": "Data", "label": "Item", "reqd": 1,
+                 "description": "The product or item name on the delivery plan"},
+                {"fieldname": "qty", "fieldtype": "Float", "label": "Quantity", "reqd": 1},
+                {"fieldname": "shipped_on", "fieldtype": "Date", "label": "Shipped On"},
+            ],
+            "success": "Delivery recorded: {delivery_status}",
+        },
     ],
 }  # fmt: skip
 
@@ -229,10 +307,33 @@ whitelisted_methods: dict = {
     "kuaicrm.convert_lead": "kuaicrm.conversion.convert_lead",
     # Hand a lead to one user; an untouched lead's 24-hour clock restarts.
     "kuaicrm.reassign_lead": "kuaicrm.lead_actions.reassign_lead",
+    # 业绩目标: my (and my team's) attainment, the 排行榜 with 同比 / 环比 (kuaicrm/targets.py).
+    "kuaicrm.target_attainment": "kuaicrm.targets.target_attainment",
+    "kuaicrm.sales_ranking": "kuaicrm.targets.sales_ranking",
+    # 提成单: one action computes the month's statements of the caller's sales people.
+    "kuaicrm.make_commission_statements": "kuaicrm.commission.make_commission_statements",
+    # The home page's 回款 card: my overdue receivables and my attainment (kuaicrm/home_summary.py).
+    "kuaicrm.home_sales_summary": "kuaicrm.home_summary.home_sales_summary",
+    # 回款 and 开票 (kuaicrm/cash.py): record / reverse a receipt, issue an invoice, and one
+    # contract's amount vs invoiced vs collected.
+    "kuaicrm.record_payment_receipt": "kuaicrm.cash.record_payment_receipt",
+    "kuaicrm.reverse_payment_receipt": "kuaicrm.cash.reverse_payment_receipt",
+    "kuaicrm.issue_invoice": "kuaicrm.cash.issue_invoice",
+    "kuaicrm.contract_receivables": "kuaicrm.cash.contract_receivables",
+    # The next term of a contract as a linked draft (renewed_from); a shipment on an
+    # approved order's delivery plan (kuaicrm/contracts.py, kuaicrm/orders.py).
+    "kuaicrm.renew_contract": "kuaicrm.contracts.renew_contract",
+    "kuaicrm.record_delivery": "kuaicrm.orders.record_delivery",
 }
 
 # Everyone who may claim from a pool reads its customers (read only; kuaicrm/pool.py).
-permission_read_grants: dict = {"Customer": ["kuaicrm.pool.pool_read_grant"]}
+permission_read_grants: dict = {
+    "Customer": ["kuaicrm.pool.pool_read_grant"],
+    # Targets and commission statements are made by managers (the owner): the person they are
+    # for reads them, a department-scope manager reads the team's (kuaicrm/targets.py).
+    "Sales Target": ["kuaicrm.targets.target_read_grant"],
+    "Commission Statement": ["kuaicrm.commission.statement_read_grant"],
+}
 
 # Connections of a document (the desk's connections page, kuaicrm.customer_360), in this order;
 # DocTypes not installed yet (quotes, payments, tickets) are skipped until a release adds them.
@@ -251,12 +352,108 @@ document_connections: dict = {
          "fields": ["subject", "status", "due_date", "assigned_to"]},
         {"doctype": "Customer Visit", "key": "visits",
          "fields": ["visit_title", "visit_date", "workflow_state", "owner"]},
-        {"doctype": "Quotation", "key": "quotes"},
+        {"doctype": "Quotation", "key": "quotes",
+         "fields": ["name", "opportunity", "quotation_date", "valid_till", "grand_total", "status",
+                    "sales_owner"]},
         {"doctype": "Contract", "key": "contracts",
-         "fields": ["contract_title", "amount", "workflow_state", "sales_owner"]},
+         "fields": ["contract_title", "contract_type", "amount", "status", "end_date",
+                    "collected_amount", "workflow_state", "sales_owner"]},
         {"doctype": "Sales Order", "key": "orders",
-         "fields": ["name", "order_date", "grand_total", "workflow_state", "sales_owner"]},
-        {"doctype": "Payment Entry", "key": "payments"},
+         "fields": ["name", "order_date", "grand_total", "status", "delivery_status", "contract",
+                    "workflow_state", "sales_owner"]},
+        {"doctype": "Payment Plan", "key": "payment_plans",
+         "fields": ["name", "contract", "sales_order", "total_amount", "outstanding_amount",
+                    "status", "sales_owner"]},
+        {"doctype": "Payment Receipt", "key": "payments",
+         "fields": ["name", "receipt_date", "amount", "payment_method", "docstatus"]},
+        {"doctype": "Invoice", "key": "invoices",
+         "fields": ["name", "invoice_type", "grand_total", "invoice_no", "status"]},
         {"doctype": "Ticket", "key": "tickets"},
     ]
+}  # fmt: skip
+
+# Document mapping (lowcode/documents/mapping.py): each key is /api/method/<key>
+# (source_name[, insert=1]) and a desk form action; the target keeps the link to its source.
+# One dict for the whole app: add entries here.
+_CASH_SOURCES = "kuaicrm.cash"
+# Item rows carry over between quotation, contract and order unchanged (o2c item fields).
+_ITEM_MAP = {f: f for f in ("product", "item_name", "qty", "uom", "price_list_rate",
+                            "discount_percentage", "discount_amount", "rate", "tax_rate")}
+document_mappings: dict = {
+    # 报价单 from an opening opportunity: customer, owner and products (the opportunity's
+    # price becomes a discount from the list price: quotation.after_map_from_opportunity).
+    "kuaicrm.make_quotation": {
+        "source": "Opportunity",
+        "target": "Quotation",
+        "condition": "doc.status == 'Open'",
+        "condition_message": "Only an open opportunity can be quoted",
+        "field_map": {"customer": "customer", "name": "opportunity", "sales_owner": "sales_owner"},
+        "table_map": {"items": {"target": "items", "field_map": {"product": "product", "qty": "qty"}}},
+        "postprocess": "kuaicrm.doctype.quotation.quotation.after_map_from_opportunity",
+    },
+    # 合同 / 销售订单 from a quotation the customer accepted (or an approved one, sent or not),
+    # with its items and prices; a signed contract's items make its order.
+    "kuaicrm.make_contract": {
+        "source": "Quotation",
+        "target": "Contract",
+        "condition": "doc.status in ['Approved', 'Sent', 'Accepted']",
+        "condition_message": "Only an approved or accepted quotation can become a contract",
+        "field_map": {"customer": "customer", "name": "quotation", "opportunity": "opportunity",
+                      "sales_owner": "sales_owner"},
+        "table_map": {"items": {"target": "items", "field_map": _ITEM_MAP}},
+        "postprocess": "kuaicrm.contracts.after_map_contract_from_quotation",
+    },
+    "kuaicrm.make_sales_order": {
+        "source": "Quotation",
+        "target": "Sales Order",
+        "condition": "doc.status in ['Approved', 'Sent', 'Accepted']",
+        "condition_message": "Only an approved or accepted quotation can become a sales order",
+        "field_map": {"customer": "customer", "name": "quotation", "sales_owner": "sales_owner"},
+        "table_map": {"items": {"target": "items", "field_map": _ITEM_MAP}},
+    },
+    "kuaicrm.make_sales_order_from_contract": {
+        "source": "Contract",
+        "target": "Sales Order",
+        "condition": "doc.status == 'Signed' || doc.status == 'In Execution'",
+        "condition_message": "Only a signed contract can become a sales order",
+        "field_map": {"customer": "customer", "name": "contract", "quotation": "quotation",
+                      "sales_owner": "sales_owner"},
+        "table_map": {"items": {"target": "items", "field_map": _ITEM_MAP}},
+        "postprocess": "kuaicrm.contracts.after_map_order_from_contract",
+    },
+    # 回款计划 from a signed contract: its payment terms become the installments.
+    "kuaicrm.make_payment_plan": {
+        "source": "Contract",
+        "target": "Payment Plan",
+        "field_map": {"customer": "customer", "name": "contract", "sales_owner": "sales_owner"},
+        "postprocess": f"{_CASH_SOURCES}.after_map_plan_from_contract",
+    },
+    "kuaicrm.make_payment_plan_from_order": {
+        "source": "Sales Order",
+        "target": "Payment Plan",
+        "field_map": {"customer": "customer", "name": "sales_order", "contract": "contract",
+                      "sales_owner": "sales_owner"},
+        "postprocess": f"{_CASH_SOURCES}.after_map_plan_from_order",
+    },
+    # 开票申请 for what is left to invoice of a contract, an order or a plan.
+    "kuaicrm.make_invoice": {
+        "source": "Contract",
+        "target": "Invoice",
+        "field_map": {"customer": "customer", "name": "contract", "sales_owner": "sales_owner"},
+        "postprocess": f"{_CASH_SOURCES}.after_map_invoice",
+    },
+    "kuaicrm.make_invoice_from_order": {
+        "source": "Sales Order",
+        "target": "Invoice",
+        "field_map": {"customer": "customer", "name": "sales_order", "contract": "contract",
+                      "sales_owner": "sales_owner"},
+        "postprocess": f"{_CASH_SOURCES}.after_map_invoice",
+    },
+    "kuaicrm.make_invoice_from_plan": {
+        "source": "Payment Plan",
+        "target": "Invoice",
+        "field_map": {"customer": "customer", "name": "payment_plan", "contract": "contract",
+                      "sales_order": "sales_order", "sales_owner": "sales_owner"},
+        "postprocess": f"{_CASH_SOURCES}.after_map_invoice",
+    },
 }  # fmt: skip
