@@ -20,7 +20,16 @@ ALLOWED_HOSTS = SITE_CONFIG.get("allowed_hosts", ["127.0.0.1", "localhost", "tes
 
 # Apps whose doctype/ folders, hooks.py and translations the engine loads, in order.
 # Engine capabilities with DocTypes of their own are apps too, listed before the CRM.
-ENGINE_CAPABILITIES = ["workflow", "scripts", "reports", "notify", "rules", "desk", "dataio"]
+ENGINE_CAPABILITIES = [
+    "workflow",
+    "scripts",
+    "reports",
+    "notify",
+    "rules",
+    "desk",
+    "dataio",
+    "printing",
+]
 LOWCODE_APPS = ["lowcode", *(f"lowcode.{name}" for name in ENGINE_CAPABILITIES), "kuaicrm"]
 
 INSTALLED_APPS = [

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from lowcode.api.index import index
 from lowcode.api.views import serve_file
+from lowcode.printing.api import printview
 
 urlpatterns = [
     # People land on the desk (guests on its login page); the API's own front page is /api/.
@@ -12,6 +13,8 @@ urlpatterns = [
     path("api/", index, name="api-index"),
     path("api/", include("lowcode.api.urls")),
     path("", include("lowcode.desk.urls")),
+    # Frappe's print page: a document through a Print Format (HTML, strict CSP).
+    path("printview", printview, name="printview"),
     path("files/<path:path>", serve_file, name="public-file"),
     path("private/files/<path:path>", serve_file, {"private": True}, name="private-file"),
 ]
