@@ -3,7 +3,8 @@
 Frappe writes these in JavaScript; we accept the common subset (``==``,
 ``!=``, ``&&``, ``||``, ``!``, comparisons, ``in`` over literals) and
 evaluate it with a whitelist of Python AST nodes: no calls, no attribute
-access except ``doc.<field>`` and ``user.<attr>``, no subscripts of objects.
+access except ``doc.<field>``, ``user.<attr>`` and ``settings.<name>`` (the administrator's
+Workflow Settings, which workflow conditions read), no subscripts of objects.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ _ALLOWED = (
     ast.Mod,
     ast.IfExp,
 )
-_ROOTS = frozenset({"doc", "user"})
+_ROOTS = frozenset({"doc", "user", "settings"})
 
 
 class ExpressionError(ValueError):
@@ -85,11 +86,15 @@ def compile_condition(source: str):
             and node.id not in _ROOTS
             and node.id not in ("True", "False", "None")
         ):
-            raise ExpressionError(f"{source!r} names {node.id!r}; use doc.<field> or user.<attr>")
+            raise ExpressionError(
+                f"{source!r} names {node.id!r}; use doc.<field>, user.<attr> or settings.<name>"
+            )
         if isinstance(node, ast.Attribute) and (
             not isinstance(node.value, ast.Name) or node.attr.startswith("_")
         ):
-            raise ExpressionError(f"{source!r}: only doc.<field> and user.<attr> may be read")
+            raise ExpressionError(
+                f"{source!r}: only doc.<field>, user.<attr> and settings.<name> may be read"
+            )
     return compile(tree, "<condition>", "eval")
 
 
@@ -124,11 +129,39 @@ class _Fields:
         return self._data.get(name)
 
 
-def evaluate(source: str, doc: dict[str, Any], user: dict[str, Any] | None = None) -> bool:
+def settings_read(source: str) -> frozenset[str]:
+    """Return the settings a condition reads (``settings.<name>``); empty if it does not parse."""
+    stripped = source.strip()
+    if "settings" not in stripped:
+        return frozenset()
+    try:
+        compile_condition(source)
+        tree = ast.parse(_to_python(stripped), mode="eval")
+    except (ExpressionError, SyntaxError):
+        return frozenset()
+    return frozenset(
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "settings"
+    )
+
+
+def evaluate(
+    source: str,
+    doc: dict[str, Any],
+    user: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> bool:
     """Return the truth of ``source`` for a document given as a dict."""
     code = compile_condition(source)
     try:
-        scope = {"doc": _Fields(doc), "user": _Fields(user or {})}
+        scope = {
+            "doc": _Fields(doc),
+            "user": _Fields(user or {}),
+            "settings": _Fields(settings or {}),
+        }
         return bool(eval(code, {"__builtins__": {}}, scope))  # noqa: S307 - AST whitelisted above
     except (TypeError, ZeroDivisionError):
         return False

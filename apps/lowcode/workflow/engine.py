@@ -6,6 +6,9 @@ submitter's supervisor N levels up, or a Link-to-User field); such approvers get
 one Workflow Action each when the document enters the state, and only they (or
 their delegates) may take the transition. ``approval_mode`` All (会签) waits for
 every approver, Any (或签) and Single complete on the first.
+
+Conditions may read ``settings.<name>``: the administrator's Workflow Settings (thresholds
+such as a quotation's maximum discount), read afresh at each evaluation.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from django.utils import timezone
 
 from lowcode.documents.factory import get_model
 from lowcode.documents.validation import values_of
-from lowcode.expressions import ExpressionError, evaluate, fields_read
+from lowcode.expressions import ExpressionError, evaluate, fields_read, settings_read
 from lowcode.hooks_loader import get_hooks
 from lowcode.meta import registry
-from lowcode.permissions.core import full_names, get_roles, user_department
+from lowcode.permissions.core import full_names, get_roles, has_permission, user_department
 
 DEFAULT_STATE_FIELD = "workflow_state"
 ROUTED_MODES = ("All", "Any")
@@ -249,8 +252,14 @@ def resolve_approvers(transition: Transition, doc) -> list[str]:
     """Return the users who must (All) or may (Any/Single) take a routed transition."""
     kind, value = transition.approver_type, transition.approver
     if kind == "Role":
-        # Several roles (say "Sales Director, Operations VP"): one slot per user holding any.
-        return users_with_roles(split_names(value or transition.allowed))
+        # Several roles (say "Sales Director, Operations VP"): one slot per user holding any
+        # who may read the document. A department-scoped role (a Sales Manager) thus routes to
+        # the managers over the submitter only; a slot for one who cannot open the document
+        # would keep a 会签 waiting forever.
+        users = users_with_roles(split_names(value or transition.allowed))
+        if getattr(doc, "doctype", None) is None:
+            return users  # a definition check (no document)
+        return [u for u in users if has_permission(u, doc, "read")]
     if kind == "User":
         return _active_users(u.strip() for u in value.replace("\n", ",").split(",") if u.strip())
     if kind == "Supervisor":
@@ -275,14 +284,24 @@ def principal(action) -> str:
     return action.delegated_from or action.user
 
 
+def workflow_settings(names=None) -> dict:
+    """Return the Workflow Settings (``names`` only, when given) as {name: Decimal value}."""
+    rows = get_model("Workflow Setting").objects.all()
+    if names is not None:
+        rows = rows.filter(setting_name__in=list(names))
+    return dict(rows.values_list("setting_name", "value"))
+
+
 def condition_holds(transition: Transition, doc, user: str) -> bool:
     if not transition.condition:
         return True
+    wanted = settings_read(transition.condition)
     try:
         return evaluate(
             transition.condition,
             values_of(doc, doc.meta),
             {"name": user, "roles": sorted(get_roles(user))},
+            workflow_settings(wanted) if wanted else None,
         )
     except ExpressionError:
         return False

@@ -50,6 +50,21 @@ def do_ensure_state_field(doctype: str, fieldname: str) -> bool:
     return True
 
 
+def do_ensure_workflow_settings(rows: list[dict]) -> list[str]:
+    """Create the Workflow Settings a fixture's conditions read, only the missing ones.
+
+    A fixture ships its thresholds' defaults (``"settings": [{"setting_name", "value",
+    "description"}]``); the administrator's values are never overwritten.
+    """
+    Setting = get_model("Workflow Setting")
+    created = []
+    for row in rows:
+        if not Setting.objects.filter(setting_name=row["setting_name"]).exists():
+            do_insert_doc(ADMINISTRATOR, "Workflow Setting", row)
+            created.append(row["setting_name"])
+    return created
+
+
 @transaction.atomic
 def sync_workflows() -> list[str]:
     """Insert or update each fixture whose content changed; return the names written."""
@@ -60,6 +75,7 @@ def sync_workflows() -> list[str]:
             raw = path.read_bytes()
             digest = hashlib.sha256(raw).hexdigest()
             data = json.loads(raw) | {"source_hash": digest}
+            do_ensure_workflow_settings(data.pop("settings", []))
             name = data["workflow_name"]
             stored, customised = (
                 Workflow.objects.filter(name=name)

@@ -214,6 +214,37 @@ class Quotation(Document):
         raise ValidationError(message, [FieldError(fieldname, rule, message)])
 
 
+# ---------------------------------------------------------------------- mapping
+VALID_DAYS = 30  # a new quotation's default validity
+
+
+def after_map_from_opportunity(source, target, user: str) -> None:
+    """Postprocess of ``kuaicrm.make_quotation``: validity and the opportunity's prices.
+
+    The quotation is valid for 30 days. Each line's list price is the product's standard price;
+    where the opportunity's rate is lower the difference becomes the line's discount amount
+    (a higher rate becomes the list price), so the discount the approval reads is the real one.
+    """
+    target.quotation_date = timezone.localdate()
+    target.valid_till = target.quotation_date + dt.timedelta(days=VALID_DAYS)
+    rows = list(zip(source.get_children("items"), target.get_children("items"), strict=False))
+    prices = dict(
+        get_model("Product")
+        .objects.filter(name__in={s.product for s, _t in rows})
+        .values_list("name", "standard_rate")
+    )
+    for source_row, row in rows:
+        list_price = prices.get(source_row.product)
+        rate = source_row.rate
+        if rate is None:
+            continue
+        if list_price is None or rate > list_price:
+            row.price_list_rate = rate
+        elif rate < list_price:
+            row.price_list_rate = list_price
+            row.discount_amount = round_money(list_price - rate)
+
+
 # ---------------------------------------------------------------------- outcome → opportunity
 def _stage_of_type(stage_type: str) -> str | None:
     return (
