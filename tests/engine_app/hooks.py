@@ -60,7 +60,3 @@ document_mappings = {
     },
     "tests.make_delivery_from_submitted": _DELIVERY_MAP,
 }
-
-desk_form_actions = {
-    "Test Order": [{"label": "Make Delivery", "mapping": "tests.make_delivery"}],
-}

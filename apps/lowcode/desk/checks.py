@@ -6,7 +6,8 @@ desk.E003  A form action's condition does not parse
 desk.E004  A form action calls a method no app whitelists
 desk.E005  A form action asks for an unknown permission type
 desk.E006  A dialog field of a type a dialog cannot show (or a Link to an unknown DocType)
-desk.E007  A form action names both or neither of "method" and "new"
+desk.E007  A form action names not exactly one of "method", "new" and "mapping"
+desk.E008  A form action names a mapping not declared with this DocType as its source
 """
 
 from __future__ import annotations

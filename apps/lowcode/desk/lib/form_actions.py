@@ -19,13 +19,18 @@ Each action is plain data in ``hooks.py``::
         "replaces_transition": "Convert to Opportunity",  # the bare workflow button is hidden
     }, {
         "label": "Log a follow-up", "new": "Follow-up Record", "prefill": {"lead": "name"},
+    }, {
+        "label": "Make Quotation", "mapping": "kuaicrm.make_quotation",  # hooks document_mappings
     }]}
 
 A ``method`` action opens a dialog and posts to ``/app/<slug>/<name>/run/<key>``, which calls
 the method through the API's own dispatch (``lowcode.api.views.call_method``): the method
 checks permissions exactly as it does for ``/api/method/``. A ``new`` action is a link to the
 target DocType's new form with fields prefilled from this document (``prefill``: target
-field → this document's field).
+field → this document's field). A ``mapping`` action opens the new form of the mapping's
+target filled by the mapping itself (``lowcode.documents.mapping``: fields and child rows,
+through the permission layer); saving it is an ordinary insert. It shows only while the
+mapping accepts this document (its source docstatus and condition).
 
 Whether a button shows is decided here, on the server: the method exists, the user holds one
 of ``roles`` and ``ptype`` on the document (``create`` on the target for ``new``), and
@@ -85,6 +90,7 @@ class FormAction:
     label: str
     method: str = ""
     new: str = ""
+    mapping: str = ""
     doc_arg: str = "name"
     params: dict = field(default_factory=dict)
     prefill: dict = field(default_factory=dict)
@@ -146,12 +152,15 @@ def _action(doctype: str, spec: dict) -> FormAction:
         label=str(spec.get("label", "")),
         method=str(spec.get("method") or ""),
         new=str(spec.get("new") or ""),
+        mapping=str(spec.get("mapping") or ""),
         doc_arg=str(spec.get("doc_arg") or "name"),
         params=dict(spec.get("params") or {}),
         prefill=dict(spec.get("prefill") or {}),
         depends_on=str(spec.get("depends_on") or ""),
         roles=frozenset(spec.get("roles") or ()),
-        ptype=str(spec.get("ptype") or ("read" if spec.get("new") else "write")),
+        ptype=str(
+            spec.get("ptype") or ("read" if spec.get("new") or spec.get("mapping") else "write")
+        ),
         fields=tuple(
             _dialog_field(doctype, f) for f in spec.get("fields") or () if "fieldname" in f
         ),
@@ -200,7 +209,20 @@ def may_use(user: str, action: FormAction, doc, values: dict) -> bool:
         return False
     if not has_permission(user, doc, action.ptype):
         return False
+    if action.mapping and not _mapping_accepts(user, action, doc):
+        return False
     return _condition_holds(action, values, user)
+
+
+def _mapping_accepts(user: str, action: FormAction, doc) -> bool:
+    from lowcode.documents import mapping as mapping_lib
+
+    found = mapping_lib.get_mapping(action.mapping)
+    if found is None or found.source != action.doctype or not registry.exists(found.target):
+        return False
+    if not has_doctype_permission(user, found.target, "create"):
+        return False
+    return mapping_lib.source_refusal(found, doc, user) is None
 
 
 @dataclass(frozen=True)
@@ -229,12 +251,35 @@ def new_link(action: FormAction, values: dict) -> str:
     return f"/app/{slug(action.new)}/new{query}"
 
 
+def mapping_link(action: FormAction, name: str) -> str:
+    """The mapping target's new form, filled from this document by the mapping."""
+    from lowcode.desk.lib.nav import slug
+    from lowcode.documents import mapping as mapping_lib
+
+    found = mapping_lib.get_mapping(action.mapping)
+    target = found.target if found is not None else ""
+    query = urlencode({MAPPING_PARAM: action.mapping, SOURCE_PARAM: name})
+    return f"/app/{slug(target)}/new?{query}"
+
+
+# The new form's query parameters of a mapping action (never field names: fields start a-z).
+MAPPING_PARAM, SOURCE_PARAM = "__mapping", "__source"
+
+
+def _href(action: FormAction, doc, values: dict) -> str:
+    if action.new:
+        return new_link(action, values)
+    if action.mapping:
+        return mapping_link(action, doc.name)
+    return ""
+
+
 def available(user: str, doctype: str, doc, values: dict) -> list[ShownAction]:
     """The actions to show on ``doc``'s form for ``user``."""
     if doc is None:
         return []
     return [
-        ShownAction(action, new_link(action, values) if action.new else "")
+        ShownAction(action, _href(action, doc, values))
         for action in declared(doctype)
         if may_use(user, action, doc, values)
     ]
@@ -351,10 +396,15 @@ def problems() -> list[tuple[str, str, str, str]]:
                      "Give each action its own label (or key).", where)
                 )  # fmt: skip
             keys.add(action.key)
-            if bool(action.method) == bool(action.new):
+            if [bool(action.method), bool(action.new), bool(action.mapping)].count(True) != 1:
                 found.append(
-                    ("desk.E007", f"Form action '{action.label}' of '{doctype}' must name exactly one of method or new.",
-                     "Use 'method' for a dialog that calls a whitelisted method, 'new' for a prefilled new form.", where)
+                    ("desk.E007", f"Form action '{action.label}' of '{doctype}' must name exactly one of method, new or mapping.",
+                     "Use 'method' for a dialog that calls a whitelisted method, 'new' for a prefilled new form, 'mapping' for a document mapping.", where)
+                )  # fmt: skip
+            elif action.mapping and _mapping_source(action.mapping) != doctype:
+                found.append(
+                    ("desk.E008", f"Form action '{action.label}' of '{doctype}' names mapping '{action.mapping}', which is not declared with source '{doctype}'.",
+                     "Name a key of an app's document_mappings whose source is this DocType.", where)
                 )  # fmt: skip
             elif action.method and resolve_method(action.method) is None:
                 found.append(
@@ -388,3 +438,10 @@ def problems() -> list[tuple[str, str, str, str]]:
                          f"Use one of {', '.join(sorted(DIALOG_FIELDTYPES))}; a Link needs an installed DocType.", where)
                     )  # fmt: skip
     return found
+
+
+def _mapping_source(key: str) -> str | None:
+    from lowcode.documents import mapping as mapping_lib
+
+    found = mapping_lib.get_mapping(key)
+    return found.source if found is not None else None

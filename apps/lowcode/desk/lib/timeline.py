@@ -35,7 +35,9 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
             "kind": "created",
             "user": doc.owner,
             "at": to_json(doc.creation),
-            "text": _("created this"),
+            "text": _("created this, amended from {name}", name=doc.get("amended_from"))
+            if doc.get("amended_from")
+            else _("created this"),
         }
     ]
     comments = (
@@ -52,6 +54,16 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
     )[:ENTRIES_PER_KIND]
     for version in versions:
         data = readable_version(user, meta.name, version.data)
+        if data.get("amended_to"):  # documents/actions.do_amend_doc
+            entries.append(
+                {
+                    "kind": "amended",
+                    "user": version.owner,
+                    "at": to_json(version.creation),
+                    "text": _("amended as {name}", name=data["amended_to"]),
+                }
+            )
+            continue
         changed = data.get("changed", [])
         if version.creation == doc.creation and all(old in (None, "") for _n, old, _v in changed):
             continue  # the insert's own version: "created this" already says it

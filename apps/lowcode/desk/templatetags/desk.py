@@ -95,3 +95,25 @@ def input_step(field: Any) -> str:
     from lowcode.desk.lib.form import step
 
     return step(field)
+
+
+_ROW_KEYS = frozenset({"name", "owner", "creation", "modified", "modified_by", "docstatus", "idx"})
+
+
+@register.filter
+def unlisted_values(row: Any, columns: Any) -> list[tuple[str, str]]:
+    """A new child row's values outside the grid's columns (a mapping filled them), as
+    (fieldname, input value) pairs the grid posts in hidden inputs so that they are saved."""
+    if not isinstance(row, dict):
+        return []
+    shown = {c.fieldname for c in columns or ()}
+    return [
+        (key, input_value(value))
+        for key, value in row.items()
+        if key not in shown
+        and key not in _ROW_KEYS
+        and key not in ("doctype", "parent", "parentfield", "parenttype")
+        and not key.startswith("__")
+        and value not in (None, "")
+        and not isinstance(value, dict | list)
+    ]

@@ -58,7 +58,8 @@ def section_view(section: dict) -> dict:
     slug = nav.slug(section["doctype"])
     return {
         "key": section["key"],
-        "label": section["label"],
+        "label": _(section["label"])
+        + (f"（{_(section['link_label'])}）" if section.get("link_label") else ""),
         "count": section["count"],
         "slug": slug,
         "link_field": section["link_field"],

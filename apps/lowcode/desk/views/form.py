@@ -23,6 +23,7 @@ from lowcode.permissions.core import (
     has_permission,
     permitted_levels,
 )
+from lowcode.printing.render import print_formats_for
 from lowcode.query import connections, reads
 from lowcode.query.serialize import to_json
 from lowcode.workflow import engine as workflow_engine
@@ -99,6 +100,12 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         and doc.docstatus == 1
         and workflow is None
         and has_permission(user, doc, "cancel"),
+        # A cancelled document of a DocType keeping revisions (documents/actions.do_amend_doc).
+        "can_amend": doc is not None
+        and doc.docstatus == 2
+        and actions.is_amendable(meta)
+        and has_doctype_permission(user, doctype, "create")
+        and has_permission(user, doc, "write"),
         "workflow": workflow,
         "transitions": transitions,
         "workflow_colour": colour,
@@ -111,8 +118,10 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "title": (values.get(meta.title_field) if meta.title_field else None)
         or (doc.name if doc else _("New {doctype}", doctype=_(doctype))),
         "child_columns": {f.fieldname: form_lib.child_columns(f) for f in meta.table_fields},
-        # A hook-declared connections page (lowcode.query.connections) links from the form.
-        "has_connections": doc is not None and bool(connections.declared(doctype)),
+        # The connections page (lowcode.query.connections) when any DocType links here.
+        "has_connections": doc is not None and bool(connections.sections(doctype)),
+        # A DocType with an enabled print format gets 打印 / 发送邮件 (desk/views/printing.py).
+        "has_print_format": doc is not None and bool(print_formats_for(doctype)),
         "location_pairs": form_lib.location_pairs(doctype),
         # Link fields show the linked record's title next to (or as) the name they hold.
         "link_titles": link_titles.doc_titles(user, values, meta.data_fields),
@@ -146,10 +155,45 @@ def form_page(request, user, slug, name=None):
     if name is None:
         values = _defaults(meta, user)
         values.update({k: v for k, v in request.GET.items() if meta.has_field(k)})
-        return render(request, "desk/form.html", _context(request, user, doctype, slug, values))
+        mapped = _mapped(request, user, doctype)
+        values.update(mapped)
+        context = _context(request, user, doctype, slug, values)
+        context["carried"] = _carried(meta, mapped)
+        return render(request, "desk/form.html", context)
     doc = access_doc(user, doctype, name, "read")
     values = reads.doc_to_dict(user, doc)
     return render(request, "desk/form.html", _context(request, user, doctype, slug, values, doc))
+
+
+def _mapped(request, user, doctype) -> dict:
+    """A mapping action's new form: the target the mapping makes from its source (fields and
+    child rows; lowcode.documents.mapping checks read, create and the source's state)."""
+    from lowcode.documents import mapping as mapping_lib
+
+    key = request.GET.get(form_actions.MAPPING_PARAM)
+    if not key:
+        return {}
+    found = mapping_lib.get_mapping(key)
+    if found is None or found.target != doctype:
+        raise DoesNotExistError(_("Method {method} not found", method=key))
+    data = mapping_lib.do_make_mapped_doc(user, key, request.GET.get(form_actions.SOURCE_PARAM, ""))
+    meta = get_meta(doctype)
+    values = {k: v for k, v in data.items() if meta.has_field(k)}
+    for field in meta.table_fields:
+        # Rows not saved yet have no name; the grid posts an empty one.
+        values[field.fieldname] = [{**row, "name": ""} for row in values.get(field.fieldname) or []]
+    return values
+
+
+def _carried(meta, mapped: dict) -> list[tuple[str, object, str]]:
+    """Mapped values posted as hidden inputs ahead of the form's own (an input shown later in
+    the form wins), so a read-only or hidden field the mapping filled (the link back to the
+    source) is saved too."""
+    return [
+        (f.fieldname, mapped[f.fieldname], f.fieldtype)
+        for f in meta.data_fields
+        if mapped.get(f.fieldname) not in (None, "") and f.fieldtype not in ("JSON", "Geolocation")
+    ]
 
 
 def _save(request, user, doctype, slug, name):
@@ -229,7 +273,7 @@ def workflow_action(request, user, slug, name):
 @desk_view
 @require_POST
 def doc_command(request, user, slug, name, command):
-    """Submit, cancel or delete a document."""
+    """Submit, cancel, amend or delete a document."""
     doctype = doctype_from_slug(slug)
     try:
         if command == "delete":
@@ -241,6 +285,9 @@ def doc_command(request, user, slug, name, command):
         elif command == "cancel":
             actions.do_cancel_doc(user, doctype, name)
             target = f"/app/{slug}/{name}"
+        elif command == "amend":
+            amended = actions.do_amend_doc(user, doctype, name)
+            target = f"/app/{slug}/{amended.name}"
         else:
             raise ValidationError(_("Unknown command {command}", command=command))
     except ValidationError as exc:
