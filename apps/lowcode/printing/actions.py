@@ -91,6 +91,23 @@ def do_send_document_email(
         },
         ignore_permissions=True,  # the sender may read the document; the record is the engine's
     )
+    # The desk's timeline shows comments: an Info comment says who mailed what to whom.
+    do_insert_doc(
+        user,
+        "Comment",
+        {
+            "reference_doctype": doctype,
+            "reference_name": name,
+            "comment_type": "Info",
+            "content": _(
+                "Emailed {subject} to {recipients}{attachment}",
+                subject=subject,
+                recipients=", ".join(addresses),
+                attachment=_(" (PDF attached)") if attach_pdf else "",
+            )[:4000],
+        },
+        ignore_permissions=True,
+    )
     enqueue(
         "lowcode.printing.actions.send_communication",
         communication=communication.name,

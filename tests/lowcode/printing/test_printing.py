@@ -233,6 +233,8 @@ def test_send_document_email_delivers_the_pdf_and_records_it(
     assert (record.reference_doctype, record.reference_name) == ("Customer", mine)
     assert record.status == "Sent"
     assert record.recipients == "buyer@example.com, boss@example.com"
+    comment = get_model("Comment").objects.get(reference_doctype="Customer", reference_name=mine)
+    assert "buyer@example.com" in comment.content and "客户资料" in comment.content
 
 
 def test_send_document_email_refuses_bad_addresses_and_unreadable_documents(
