@@ -753,7 +753,7 @@ def do_issue_invoice(user: str, name: str, invoice_no: str, invoice_date: Any):
     from lowcode.workflow.actions import do_apply_workflow
 
     do_save_doc(user, INVOICE, name, {"invoice_no": invoice_no, "invoice_date": invoice_date})
-    return do_apply_workflow(user, INVOICE, name, "Issue")
+    return do_apply_workflow(user, INVOICE, name, "Issue Invoice")
 
 
 # ================================================================== overdue reminders

@@ -53,8 +53,8 @@ def test_request_then_issue_with_number_and_date(api, finance, contract):
     )
 
     # Issue without a number is refused naming the fields; sales cannot issue at all
-    assert act(rep, invoice["name"], "Issue").status_code == 403
-    missing = act(fin, invoice["name"], "Issue")
+    assert act(rep, invoice["name"], "Issue Invoice").status_code == 403
+    missing = act(fin, invoice["name"], "Issue Invoice")
     assert missing.status_code == 417
     assert {e["field"] for e in missing.json()["errors"]} >= {"invoice_no", "invoice_date"}
 
@@ -91,11 +91,11 @@ def test_red_letter_reversal_creates_the_negative_invoice(api, finance, contract
     message(call(fin, "kuaicrm.issue_invoice", invoice=invoice["name"], invoice_no="04410001",
                  invoice_date="2026-02-10"))
 
-    assert act(fin, invoice["name"], "Reverse").status_code == 417  # reason required
-    assert act(rep, invoice["name"], "Reverse", reason="x").status_code == 403
+    assert act(fin, invoice["name"], "Reverse Invoice").status_code == 417  # reason required
+    assert act(rep, invoice["name"], "Reverse Invoice", reason="x").status_code == 403
 
     # when
-    assert act(fin, invoice["name"], "Reverse", reason="购方名称有误").status_code == 200
+    assert act(fin, invoice["name"], "Reverse Invoice", reason="购方名称有误").status_code == 200
 
     # then
     original = stored(invoice["name"])
@@ -109,7 +109,7 @@ def test_red_letter_reversal_creates_the_negative_invoice(api, finance, contract
                  invoice_date="2026-02-11"))
     assert get_model("Contract").objects.get(name=contract).invoiced_amount == Decimal("0")
     # a red-letter invoice is not reversed again
-    assert act(fin, red.name, "Reverse", reason="x").status_code == 403
+    assert act(fin, red.name, "Reverse Invoice", reason="x").status_code == 403
 
 
 def test_taxpayer_id_is_checked_like_the_credit_code(api, finance, contract):
@@ -165,7 +165,7 @@ def test_invoiced_cannot_pass_the_contract_amount(api, finance, contract):
 
     assert response.status_code == 417
     text = error_messages(response)
-    assert "100000" in text and "39999" in text
+    assert "100000" in text and "40000" in text and "40001" in text
     assert [e["field"] for e in response.json()["errors"]] == ["grand_total"]
 
 
