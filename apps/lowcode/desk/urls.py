@@ -15,6 +15,7 @@ from lowcode.desk.views import (
     health,
     home,
     listview,
+    printing,
     pwa,
     reports,
 )
@@ -43,6 +44,7 @@ urlpatterns = [
     *admin.urlpatterns,
     *connections.urlpatterns,
     *form_actions.urlpatterns,
+    *printing.urlpatterns,
     path("app/<str:slug>", listview.list_page, name="desk-list"),
     path("app/<str:slug>/bulk", listview.bulk_action, name="desk-bulk"),
     path("app/<str:slug>/export", listview.export_view, name="desk-export"),
