@@ -261,7 +261,7 @@ def map_doc(user: str, key: str, source_name: str):
             continue
         child_source = registry.get_meta(source_table.options or "")
         child_target = registry.get_meta(target_table.options or "")
-        rows = []
+        rows: list[Any] = []
         for source_row in source.get_children(table.source):
             if table.condition and not evaluate(table.condition, _source_values(source_row), info):
                 continue
