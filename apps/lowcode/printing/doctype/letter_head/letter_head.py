@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lowcode.documents.document import Document
+from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 
@@ -22,8 +23,11 @@ class LetterHead(Document):
                 raise ValidationError(message, [FieldError(fieldname, "template", message)])
 
     def on_update(self) -> None:
-        """One default letter head: setting this one clears the others."""
+        """One default letter head: setting this one clears the others.
+
+        One UPDATE of a flag: nothing in the other records' lifecycle depends on it.
+        """
         if self.is_default:
-            type(self).objects.filter(is_default=True).exclude(name=self.name).update(
+            get_model("Letter Head").objects.filter(is_default=True).exclude(name=self.name).update(
                 is_default=False
             )

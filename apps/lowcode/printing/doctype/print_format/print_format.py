@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lowcode.documents.document import Document
+from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -41,8 +42,11 @@ class PrintFormat(Document):
             raise ValidationError(message, [FieldError("html", "template", message)])
 
     def on_update(self) -> None:
-        """One default format per DocType: setting this one clears the others."""
+        """One default format per DocType: setting this one clears the others.
+
+        One UPDATE of a flag: nothing in the other records' lifecycle depends on it.
+        """
         if self.default:
-            type(self).objects.filter(doc_type=self.doc_type, default=True).exclude(
+            get_model("Print Format").objects.filter(doc_type=self.doc_type, default=True).exclude(
                 name=self.name
             ).update(default=False)
