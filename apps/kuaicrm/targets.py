@@ -147,11 +147,8 @@ def actuals(
             totals[owner] += amount
         return totals
     contracts, orders = signed_documents(base("Contract"), base("Sales Order"), start, end)
-    for queryset, amount in (
-        (contracts, "amount"),
-        (orders, "grand_total"),
-    ):
-        for owner, value in _by_owner(queryset, amount).items():
+    for queryset, field in ((contracts, "amount"), (orders, "grand_total")):
+        for owner, value in _by_owner(queryset, field).items():
             totals[owner] += value
     return totals
 
@@ -292,7 +289,7 @@ def ranking(
     }  # fmt: skip
     names = full_names(people)
     departments = _departments(people)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for person in people:
         actual = now.get(person, Decimal(0))
         prev, ago = before.get(person, Decimal(0)), year_ago.get(person, Decimal(0))
@@ -311,7 +308,7 @@ def ranking(
                 "yoy": growth(actual, ago),
             }
         )
-    rows.sort(key=lambda r: (-r["actual_amount"], r["user"]))
+    rows.sort(key=lambda r: (-float(r["actual_amount"] or 0), str(r["user"])))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return rows

@@ -55,6 +55,38 @@ REPORTS: list[dict[str, Any]] = [
     {"report_name": "Process Health", "ref_doctype": "Opportunity",
      "filters": [_filter("date", "Week Ending", "Date"), SALES_OWNER, DEPARTMENT]},
 ]  # fmt: skip
+# Order to cash (issue 12): 回款, contracts, quotes, targets and commission; finance reads them too.
+O2C_ROLES = [*ROLES, "Finance User", "Sales Director"]
+CUSTOMER = _filter("customer", "Customer", "Link", options="Customer")
+PERIOD_TYPE = _filter(
+    "period_type", "Period Type", "Select", options="Month\nQuarter\nYear", default="Month"
+)
+O2C_REPORTS: list[dict[str, Any]] = [
+    {"report_name": "Receivables Aging", "ref_doctype": "Payment Plan",
+     "filters": [_filter("group_by", "Group By", "Select", reqd=1, default="Customer",
+                         options="Customer\nSales Owner"),
+                 _filter("date", "As Of", "Date"), CUSTOMER, SALES_OWNER]},
+    {"report_name": "Collection Forecast", "ref_doctype": "Payment Plan",
+     "filters": [_filter("date", "As Of", "Date"), _filter("to_date", "To Date", "Date"),
+                 CUSTOMER, SALES_OWNER]},
+    {"report_name": "Contract Execution", "ref_doctype": "Contract",
+     "filters": [CUSTOMER, SALES_OWNER, _filter("status", "Status"), *WINDOW]},
+    {"report_name": "Quotation Analysis", "ref_doctype": "Quotation",
+     "filters": [_filter("group_by", "Group By", "Select", reqd=1, default="Month",
+                         options="Month\nSales Owner"),
+                 CUSTOMER, SALES_OWNER, *WINDOW]},
+    {"report_name": "Target Attainment", "ref_doctype": "Sales Target",
+     "filters": [PERIOD_TYPE, _filter("period", "Period"), _filter("date", "Date", "Date"),
+                 _filter("target_type", "Target Type", "Select", default="Signed Amount",
+                         options="Signed Amount\nCollected Amount"),
+                 DEPARTMENT]},
+    {"report_name": "Commission Summary", "ref_doctype": "Commission Statement",
+     "filters": [_filter("user", "Sales Person", "Link", options="User"),
+                 _filter("status", "Status", "Select",
+                         options="\nDraft\nPending Review\nApproved"),
+                 _filter("from_period", "From Period"), _filter("to_period", "To Period"),
+                 DEPARTMENT]},
+]  # fmt: skip
 # Reports for Sales Managers and above only (roles AUDIT_ROLES).
 AUDIT_REPORTS: list[dict[str, Any]] = [
     {"report_name": "Exception Path Usage", "ref_doctype": "Workflow Log",
@@ -69,7 +101,11 @@ def install_reports() -> int:
     """Create the standard report records that do not exist yet; return how many."""
     Report = get_model("Report")
     created = 0
-    specs = [(spec, ROLES) for spec in REPORTS] + [(spec, AUDIT_ROLES) for spec in AUDIT_REPORTS]
+    specs = (
+        [(spec, ROLES) for spec in REPORTS]
+        + [(spec, O2C_ROLES) for spec in O2C_REPORTS]
+        + [(spec, AUDIT_ROLES) for spec in AUDIT_REPORTS]
+    )
     for spec, roles in specs:
         if Report.objects.filter(name=spec["report_name"]).exists():
             continue

@@ -49,7 +49,7 @@ class CommissionStatement(Document):
     def check_unique(self) -> None:
         """One statement per person and month."""
         twin = (
-            type(self)
+            get_model(self.doctype)
             .objects.filter(user=self.user, period=self.period, docstatus__lt=2)
             .exclude(name=self.name or "")
             .values_list("name", flat=True)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from kuaicrm.targets import period_bounds
 from lowcode.documents.document import Document
+from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, FieldError, ValidationError
 from lowcode.i18n import _
 
@@ -44,7 +45,7 @@ class SalesTarget(Document):
     def check_unique(self) -> None:
         """One target per (type, period, person or department)."""
         twins = (
-            type(self)
+            get_model(self.doctype)
             .objects.filter(
                 target_type=self.target_type, period=self.period, period_type=self.period_type
             )
