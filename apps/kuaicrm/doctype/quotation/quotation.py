@@ -159,7 +159,8 @@ class Quotation(Document):
 
     def _row_error(self, idx: int, fieldname: str, rule: str) -> FieldError:
         """A line's error, shaped like the standard validation's (table, row, field)."""
-        label = label_of(registry.get_meta("Quotation Item").get_field(fieldname))
+        field = registry.get_meta("Quotation Item").get_field(fieldname)
+        label = label_of(field) if field is not None else fieldname
         if fieldname == "discount_percentage":
             message = _("{label} cannot exceed 100", label=label)
         else:
