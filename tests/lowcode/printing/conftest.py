@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import socketserver
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -63,9 +65,9 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 self.reply("502 Command not implemented")
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on a free local port; Django's SMTP backend points at it."""
+@contextlib.contextmanager
+def local_smtp_server(settings) -> Iterator[Mailbox]:
+    """Run a real SMTP server on a free local port; point Django's SMTP backend at it."""
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
     server.daemon_threads = True
     server.mailbox = Mailbox()  # type: ignore[attr-defined]
@@ -76,9 +78,18 @@ def smtp_server(settings):
     settings.EMAIL_PORT = server.server_address[1]
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield server.mailbox  # type: ignore[attr-defined]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server.mailbox  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """The messages a real local SMTP server received during the test."""
+    with local_smtp_server(settings) as mailbox:
+        yield mailbox
 
 
 CUSTOMER_FORMAT = """<h1>{{ doctype_label }} {{ doc.customer_name }}</h1>
