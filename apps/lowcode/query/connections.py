@@ -110,22 +110,21 @@ def sections(doctype: str) -> list[Section]:
         if name in seen:  # a declared section names one link field; the others follow
             declared_link = next(s.link_field for s in found if s.doctype == name)
             links = [link for link in links if link != declared_link]
+        # Name the field when it is not obvious: several links, or a DocType linking to itself
+        # (a revision's amended_from, a renewal's renewed_from).
+        named = len(links) > 1 or name in seen or name == doctype
+        meta = registry.get_meta(name)
         for position, link in enumerate(links):
-            if position == 0 and name not in seen:
-                found.append(
-                    Section(key=snake_name(name), doctype=name, link_field=link, label=name)
+            first = position == 0 and name not in seen
+            found.append(
+                Section(
+                    key=snake_name(name) if first else f"{snake_name(name)}_{link}",
+                    doctype=name,
+                    link_field=link,
+                    label=name,
+                    link_label=(meta.get_field(link).label or link) if named else "",  # type: ignore[union-attr]
                 )
-            else:
-                link_label = registry.get_meta(name).get_field(link).label or link  # type: ignore[union-attr]
-                found.append(
-                    Section(
-                        key=f"{snake_name(name)}_{link}",
-                        doctype=name,
-                        link_field=link,
-                        label=name,
-                        link_label=link_label,
-                    )
-                )
+            )
     return found
 
 

@@ -208,3 +208,19 @@ def test_connections_count_only_what_the_user_may_read(desk, api):
     assert sections["test_order_source"]["rows"] == []
     as_admin = {s["key"]: s for s in connections("sysman", "Test Delivery", delivery)}
     assert [r["name"] for r in as_admin["test_order_source"]["rows"]] == [name]
+
+
+def test_a_revision_shows_on_the_cancelled_documents_connections_by_its_field(desk):
+    name = do_insert_doc("rep", "Test Delivery", {"title": "一号发货"}).name
+    do_submit_doc("rep", "Test Delivery", name)
+    do_cancel_doc("rep", "Test Delivery", name)
+    context.reset()
+    from lowcode.documents.actions import do_amend_doc
+
+    do_amend_doc("rep", "Test Delivery", name)
+    context.reset()
+    text = page(desk("rep"), f"/app/test-delivery/{name}/connections")
+    section = re.search(r'id="connection-test_delivery".*?</section>', text, re.S)
+    assert section, "no section of revisions"
+    assert "Test Delivery（修订自）" in section.group(0)
+    assert f"/app/test-delivery/{name}-1" in section.group(0)
