@@ -36,7 +36,7 @@ from django.utils import timezone
 from lowcode.documents.actions import do_assign_doc, do_cancel_doc, do_insert_doc, do_submit_doc
 from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
-from lowcode.exceptions import FieldError, ValidationError
+from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.money import round_money
@@ -291,16 +291,10 @@ def _check_installment_sum(rows: list, total: Decimal) -> None:
 
 def _apply_paid(plan, rows: list) -> None:
     """Paid amounts from the receipts; a row cannot drop below what was paid on it."""
-    stored = (
-        {
-            name: status
-            for name, status in get_model(INSTALLMENT)
-            .objects.filter(parent=plan.name, parenttype=PLAN)
-            .values_list("name", "status")
-        }
-        if not plan.is_new
-        else {}
-    )
+    stored: dict[str, str] = {}
+    if not plan.is_new:
+        rows_stored = get_model(INSTALLMENT).objects.filter(parent=plan.name, parenttype=PLAN)
+        stored = dict(rows_stored.values_list("name", "status"))
     paid = paid_by_installment([r.name for r in rows if r.name])
     today, errors = _today(), []
     for row in rows:
@@ -767,9 +761,8 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
     claimed by a conditional UPDATE of its date flag (as ``tasks.check_first_contact``), so
     overlapping runs never tell anyone twice. Return (marked, reminded, escalated).
     """
-    from lowcode.notify.actions import do_notify
-
     from kuaicrm.tasks import _supervisors
+    from lowcode.notify.actions import do_notify
 
     today = today or _today()
     Installment, Plan = get_model(INSTALLMENT), get_model(PLAN)
@@ -840,7 +833,7 @@ def receivables_summary(user: str, customer: str) -> dict[str, Any]:
     def total(doctype: str, field: str, **filters) -> Decimal:
         try:
             qs = permitted_queryset(user, doctype, "read").filter(customer=customer, **filters)
-        except Exception:  # noqa: BLE001 - a role without read on it sees nothing of it
+        except PermissionError:  # a role without read on it sees nothing of it
             return ZERO
         return _d(qs.aggregate(total=Sum(field))["total"])
 
@@ -848,7 +841,7 @@ def receivables_summary(user: str, customer: str) -> dict[str, Any]:
     contract_field = "grand_total" if contract_meta.has_field("grand_total") else "amount"
     try:
         plans = permitted_queryset(user, PLAN, "read").filter(customer=customer)
-    except Exception:  # noqa: BLE001
+    except PermissionError:
         plans = get_model(PLAN).objects.none()
     overdue = (
         get_model(INSTALLMENT)

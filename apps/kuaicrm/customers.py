@@ -8,14 +8,16 @@
 - ``kuaicrm.merge_customers(source, target)``: ``lowcode.documents.merge.do_merge_docs`` with
   the customer's rules: the tags become the union of both, the target's empty fields take
   the source's values; every linked record moves; the source is deleted.
-- ``kuaicrm.customer_360(customer)``: the profile plus every connection section declared in
-  hooks ``document_connections["Customer"]``, each through the permission layer.
+- ``kuaicrm.customer_360(customer)``: the profile, the receivables (contract amount, invoiced,
+  collected, outstanding, overdue) and every connection section declared in hooks
+  ``document_connections["Customer"]``, each through the permission layer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kuaicrm.cash import receivables_summary
 from lowcode.documents.factory import get_model
 from lowcode.documents.merge import do_merge_docs, empty_fields_filled
 from lowcode.meta import registry
@@ -177,6 +179,8 @@ def customer_360_data(user: str, name: str) -> dict[str, Any]:
     sections = connections.connections(user, CUSTOMER, name)
     return {
         "profile": profile(user, doc),
+        # 应收: contract amount, invoiced, collected, outstanding and overdue (kuaicrm/cash.py).
+        "receivables": receivables_summary(user, doc.name),
         "sections": [s["key"] for s in sections],
         **{
             s["key"]: {"doctype": s["doctype"], "count": s["count"], "rows": s["rows"]}

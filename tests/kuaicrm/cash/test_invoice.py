@@ -49,7 +49,8 @@ def test_request_then_issue_with_number_and_date(api, finance, contract):
     invoice = request_invoice(rep, contract, 11300)
     assert invoice["status"] == "Requested" and invoice["workflow_state"] == "Requested"
     assert (Decimal(invoice["net_total"]), Decimal(invoice["total_tax"])) == (
-        Decimal("10000"), Decimal("1300"),
+        Decimal("10000"),
+        Decimal("1300"),
     )
 
     # Issue without a number is refused naming the fields; sales cannot issue at all
@@ -59,12 +60,21 @@ def test_request_then_issue_with_number_and_date(api, finance, contract):
     assert {e["field"] for e in missing.json()["errors"]} >= {"invoice_no", "invoice_date"}
 
     # when
-    issued = message(call(fin, "kuaicrm.issue_invoice", invoice=invoice["name"],
-                          invoice_no="04412345", invoice_date="2026-02-10"))
+    issued = message(
+        call(
+            fin,
+            "kuaicrm.issue_invoice",
+            invoice=invoice["name"],
+            invoice_no="04412345",
+            invoice_date="2026-02-10",
+        )
+    )
 
     # then
     assert (issued["status"], issued["docstatus"], issued["invoice_no"]) == (
-        "Issued", 1, "04412345",
+        "Issued",
+        1,
+        "04412345",
     )
     assert get_model("Contract").objects.get(name=contract).invoiced_amount == Decimal("11300")
 
@@ -88,8 +98,15 @@ def test_finance_rejects_with_a_reason_and_sales_resubmits(api, finance, contrac
 def test_red_letter_reversal_creates_the_negative_invoice(api, finance, contract):
     rep, fin = api("rep"), api(finance)
     invoice = request_invoice(rep, contract, 11300)
-    message(call(fin, "kuaicrm.issue_invoice", invoice=invoice["name"], invoice_no="04410001",
-                 invoice_date="2026-02-10"))
+    message(
+        call(
+            fin,
+            "kuaicrm.issue_invoice",
+            invoice=invoice["name"],
+            invoice_no="04410001",
+            invoice_date="2026-02-10",
+        )
+    )
 
     assert act(fin, invoice["name"], "Reverse Invoice").status_code == 417  # reason required
     assert act(rep, invoice["name"], "Reverse Invoice", reason="x").status_code == 403
@@ -102,11 +119,20 @@ def test_red_letter_reversal_creates_the_negative_invoice(api, finance, contract
     assert (original.status, original.reversal_reason) == ("Reversed", "购方名称有误")
     red = get_model("Invoice").objects.get(reversal_of=invoice["name"])
     assert (red.grand_total, red.status, red.buyer_title) == (
-        Decimal("-11300"), "Requested", original.buyer_title,
+        Decimal("-11300"),
+        "Requested",
+        original.buyer_title,
     )
     # the red-letter invoice is issued with its own number; the contract is back to 0
-    message(call(fin, "kuaicrm.issue_invoice", invoice=red.name, invoice_no="04410002",
-                 invoice_date="2026-02-11"))
+    message(
+        call(
+            fin,
+            "kuaicrm.issue_invoice",
+            invoice=red.name,
+            invoice_no="04410002",
+            invoice_date="2026-02-11",
+        )
+    )
     assert get_model("Contract").objects.get(name=contract).invoiced_amount == Decimal("0")
     # a red-letter invoice is not reversed again
     assert act(fin, red.name, "Reverse Invoice", reason="x").status_code == 403
@@ -119,8 +145,7 @@ def test_taxpayer_id_is_checked_like_the_credit_code(api, finance, contract):
         draft.pop(key, None)
 
     def post(**fields):
-        return rep.post("/api/resource/Invoice", {**draft, **SPECIAL, "grand_total": 100,
-                                                  **fields})
+        return rep.post("/api/resource/Invoice", {**draft, **SPECIAL, "grand_total": 100, **fields})
 
     bad_check = post(taxpayer_id=CREDIT_CODE[:-1] + "X")
     assert bad_check.status_code == 417
@@ -136,20 +161,29 @@ def test_taxpayer_id_is_checked_like_the_credit_code(api, finance, contract):
 
 def test_a_special_invoice_needs_the_buyers_tax_details(api, finance, contract):
     rep = api("rep")
-    response = rep.post("/api/resource/Invoice", {
-        "customer": get_model("Contract").objects.get(name=contract).customer,
-        "contract": contract, "invoice_type": "VAT Special Invoice",
-        "buyer_title": "苏州精密机械有限公司", "grand_total": 100,
-    })
+    response = rep.post(
+        "/api/resource/Invoice",
+        {
+            "customer": get_model("Contract").objects.get(name=contract).customer,
+            "contract": contract,
+            "invoice_type": "VAT Special Invoice",
+            "buyer_title": "苏州精密机械有限公司",
+            "grand_total": 100,
+        },
+    )
     assert response.status_code == 417
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields >= {"taxpayer_id", "buyer_address", "buyer_phone", "buyer_bank",
-                      "buyer_account"}
-    general = rep.post("/api/resource/Invoice", {
-        "customer": get_model("Contract").objects.get(name=contract).customer,
-        "contract": contract, "invoice_type": "VAT General Invoice",
-        "buyer_title": "苏州精密机械有限公司", "grand_total": 100,
-    })
+    assert fields >= {"taxpayer_id", "buyer_address", "buyer_phone", "buyer_bank", "buyer_account"}
+    general = rep.post(
+        "/api/resource/Invoice",
+        {
+            "customer": get_model("Contract").objects.get(name=contract).customer,
+            "contract": contract,
+            "invoice_type": "VAT General Invoice",
+            "buyer_title": "苏州精密机械有限公司",
+            "grand_total": 100,
+        },
+    )
     assert general.status_code == 200, general.content.decode()
 
 
@@ -172,22 +206,49 @@ def test_invoiced_cannot_pass_the_contract_amount(api, finance, contract):
 def test_contract_receivables_reconcile(api, finance, plan, contract):
     rep, fin = api("rep"), api(finance)
     first, _second = plan["installments"]
-    message(call(fin, "kuaicrm.record_payment_receipt", customer=plan["customer"],
-                 receipt_date="2026-02-01", amount=30000, payment_method="WeChat Pay",
-                 allocations=[{"installment": first["name"], "allocated_amount": 30000}]))
+    message(
+        call(
+            fin,
+            "kuaicrm.record_payment_receipt",
+            customer=plan["customer"],
+            receipt_date="2026-02-01",
+            amount=30000,
+            payment_method="WeChat Pay",
+            allocations=[{"installment": first["name"], "allocated_amount": 30000}],
+        )
+    )
     invoice = request_invoice(rep, contract, 50000)
-    message(call(fin, "kuaicrm.issue_invoice", invoice=invoice["name"], invoice_no="04419999",
-                 invoice_date="2026-02-12"))
+    message(
+        call(
+            fin,
+            "kuaicrm.issue_invoice",
+            invoice=invoice["name"],
+            invoice_no="04419999",
+            invoice_date="2026-02-12",
+        )
+    )
     request_invoice(rep, contract, 10000)
 
     data = message(call(rep, "kuaicrm.contract_receivables", contract=contract))
 
-    assert {k: Decimal(data[k]) for k in (
-        "amount", "invoiced", "invoice_requested", "collected", "outstanding", "uninvoiced",
-        "invoiced_not_collected")} == {
-        "amount": Decimal("100000"), "invoiced": Decimal("50000"),
-        "invoice_requested": Decimal("10000"), "collected": Decimal("30000"),
-        "outstanding": Decimal("70000"), "uninvoiced": Decimal("50000"),
+    assert {
+        k: Decimal(data[k])
+        for k in (
+            "amount",
+            "invoiced",
+            "invoice_requested",
+            "collected",
+            "outstanding",
+            "uninvoiced",
+            "invoiced_not_collected",
+        )
+    } == {
+        "amount": Decimal("100000"),
+        "invoiced": Decimal("50000"),
+        "invoice_requested": Decimal("10000"),
+        "collected": Decimal("30000"),
+        "outstanding": Decimal("70000"),
+        "uninvoiced": Decimal("50000"),
         "invoiced_not_collected": Decimal("20000"),
     }
     assert data["reconciled"] is True

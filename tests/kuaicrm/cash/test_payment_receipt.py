@@ -44,27 +44,40 @@ def test_a_partial_then_a_full_payment(api, finance, plan, contract):
 
     # when: 10,000 of the 30,000 deposit arrives
     partial = message(
-        call(client, "kuaicrm.record_payment_receipt",
-             **receipt(plan["customer"], 10000, [(first, 10000)]))
+        call(
+            client,
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 10000, [(first, 10000)]),
+        )
     )
 
     # then
     assert partial["name"].startswith("HK-") and partial["docstatus"] == 1
     rows = installments(plan["name"])
     assert (rows[0].status, rows[0].paid_amount, rows[0].outstanding_amount) == (
-        "Partly Paid", Decimal("10000"), Decimal("20000"),
+        "Partly Paid",
+        Decimal("10000"),
+        Decimal("20000"),
     )
     assert stored("Payment Plan", plan["name"]).outstanding_amount == Decimal("90000")
     signed = stored("Contract", contract)
     assert (signed.collected_amount, signed.outstanding_amount) == (
-        Decimal("10000"), Decimal("90000"),
+        Decimal("10000"),
+        Decimal("90000"),
     )
 
     # when: the rest of the deposit and all of the final payment, in one receipt
     message(
-        call(client, "kuaicrm.record_payment_receipt",
-             **receipt(plan["customer"], 90000, [(first, 20000), (second, 70000)],
-                       payment_method="Bank Acceptance Bill"))
+        call(
+            client,
+            "kuaicrm.record_payment_receipt",
+            **receipt(
+                plan["customer"],
+                90000,
+                [(first, 20000), (second, 70000)],
+                payment_method="Bank Acceptance Bill",
+            ),
+        )
     )
 
     # then
@@ -73,7 +86,8 @@ def test_a_partial_then_a_full_payment(api, finance, plan, contract):
     assert (paid_plan.status, paid_plan.outstanding_amount) == ("Paid", Decimal("0"))
     signed = stored("Contract", contract)
     assert (signed.collected_amount, signed.outstanding_amount) == (
-        Decimal("100000"), Decimal("0"),
+        Decimal("100000"),
+        Decimal("0"),
     )
     # the contract stays in its workflow state: a receipt is not an edit of the contract
     assert signed.workflow_state == "Signed" and signed.docstatus == 1
@@ -82,12 +96,18 @@ def test_a_partial_then_a_full_payment(api, finance, plan, contract):
 def test_allocating_more_than_an_installment_owes_names_it(api, finance, plan):
     first, _second = plan["installments"]
     client = api(finance)
-    message(call(client, "kuaicrm.record_payment_receipt",
-                 **receipt(plan["customer"], 25000, [(first, 25000)])))
+    message(
+        call(
+            client,
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 25000, [(first, 25000)]),
+        )
+    )
 
     # when: 6,000 more for the deposit, which owes 5,000
-    response = call(client, "kuaicrm.record_payment_receipt",
-                    **receipt(plan["customer"], 6000, [(first, 6000)]))
+    response = call(
+        client, "kuaicrm.record_payment_receipt", **receipt(plan["customer"], 6000, [(first, 6000)])
+    )
 
     # then
     assert response.status_code == 417
@@ -99,8 +119,11 @@ def test_allocating_more_than_an_installment_owes_names_it(api, finance, plan):
 def test_allocations_cannot_exceed_the_receipt(api, finance, plan):
     first, second = plan["installments"]
 
-    response = call(api(finance), "kuaicrm.record_payment_receipt",
-                    **receipt(plan["customer"], 1000, [(first, 800), (second, 800)]))
+    response = call(
+        api(finance),
+        "kuaicrm.record_payment_receipt",
+        **receipt(plan["customer"], 1000, [(first, 800), (second, 800)]),
+    )
 
     assert response.status_code == 417
     text = error_messages(response)
@@ -111,8 +134,9 @@ def test_allocations_cannot_exceed_the_receipt(api, finance, plan):
 def test_a_receipt_need_not_be_fully_allocated(finance, plan):
     first, _second = plan["installments"]
 
-    doc = do_insert_doc(finance, "Payment Receipt",
-                        receipt(plan["customer"], 50000, [(first, 30000)]))
+    doc = do_insert_doc(
+        finance, "Payment Receipt", receipt(plan["customer"], 50000, [(first, 30000)])
+    )
 
     assert (doc.allocated_amount, doc.unallocated_amount) == (Decimal("30000"), Decimal("20000"))
 
@@ -121,7 +145,9 @@ def test_the_outstanding_check_reads_the_locked_plan_not_the_callers_copy(financ
     # given: two drafts that each take the whole deposit (a draft is not yet received)
     first, _second = plan["installments"]
     drafts = [
-        do_insert_doc(finance, "Payment Receipt", receipt(plan["customer"], 30000, [(first, 30000)]))
+        do_insert_doc(
+            finance, "Payment Receipt", receipt(plan["customer"], 30000, [(first, 30000)])
+        )
         for _ in range(2)
     ]
     from lowcode.documents.actions import do_submit_doc
@@ -140,31 +166,41 @@ def test_the_outstanding_check_reads_the_locked_plan_not_the_callers_copy(financ
 def test_reversal_needs_a_reason_and_gives_the_outstanding_back(api, finance, plan, contract):
     first, _second = plan["installments"]
     client = api(finance)
-    done = message(call(client, "kuaicrm.record_payment_receipt",
-                        **receipt(plan["customer"], 30000, [(first, 30000)])))
+    done = message(
+        call(
+            client,
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 30000, [(first, 30000)]),
+        )
+    )
     assert installments(plan["name"])[0].status == "Paid"
 
     # a bare cancel is refused: a reversal is recorded with its reason
-    bare = client.post("/api/method/frappe.client.cancel",
-                       {"doctype": "Payment Receipt", "name": done["name"]})
+    bare = client.post(
+        "/api/method/frappe.client.cancel", {"doctype": "Payment Receipt", "name": done["name"]}
+    )
     assert bare.status_code == 417
     no_reason = call(client, "kuaicrm.reverse_payment_receipt", receipt=done["name"], reason=" ")
     assert no_reason.status_code == 417
 
     # when
-    reversed_ = message(call(client, "kuaicrm.reverse_payment_receipt", receipt=done["name"],
-                             reason="银行退票"))
+    reversed_ = message(
+        call(client, "kuaicrm.reverse_payment_receipt", receipt=done["name"], reason="银行退票")
+    )
 
     # then
     assert reversed_["docstatus"] == 2 and reversed_["reversal_reason"] == "银行退票"
     assert reversed_["reversed_on"]
     row = installments(plan["name"])[0]
     assert (row.status, row.paid_amount, row.outstanding_amount) == (
-        "Unpaid", Decimal("0"), Decimal("30000"),
+        "Unpaid",
+        Decimal("0"),
+        Decimal("30000"),
     )
     signed = stored("Contract", contract)
     assert (signed.collected_amount, signed.outstanding_amount) == (
-        Decimal("0"), Decimal("100000"),
+        Decimal("0"),
+        Decimal("100000"),
     )
 
 
@@ -176,8 +212,7 @@ def test_sales_cannot_record_or_reverse_receipts_but_read_their_own(api, finance
     assert api("rep").post("/api/resource/Payment Receipt", body).status_code == 403
 
     done = message(call(api(finance), "kuaicrm.record_payment_receipt", **body))
-    reverse = call(api("rep"), "kuaicrm.reverse_payment_receipt", receipt=done["name"],
-                   reason="x")
+    reverse = call(api("rep"), "kuaicrm.reverse_payment_receipt", receipt=done["name"], reason="x")
     assert reverse.status_code in (403, 404)
 
     # the rep (sales owner) reads it; a rep of another team does not
@@ -187,15 +222,25 @@ def test_sales_cannot_record_or_reverse_receipts_but_read_their_own(api, finance
 
 def test_an_installment_cannot_drop_below_what_was_paid(api, finance, plan):
     first, second = plan["installments"]
-    message(call(api(finance), "kuaicrm.record_payment_receipt",
-                 **receipt(plan["customer"], 30000, [(first, 30000)])))
+    message(
+        call(
+            api(finance),
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 30000, [(first, 30000)]),
+        )
+    )
 
     with pytest.raises(ValidationError) as refused:
-        do_save_doc("rep", "Payment Plan", plan["name"], {
-            "installments": [
-                {"name": first["name"], "due_date": first["due_date"], "amount": 20000},
-                {"name": second["name"], "due_date": second["due_date"], "amount": 80000},
-            ]
-        })
+        do_save_doc(
+            "rep",
+            "Payment Plan",
+            plan["name"],
+            {
+                "installments": [
+                    {"name": first["name"], "due_date": first["due_date"], "amount": 20000},
+                    {"name": second["name"], "due_date": second["due_date"], "amount": 80000},
+                ]
+            },
+        )
 
     assert refused.value.errors[0].rule == "paid"

@@ -19,8 +19,12 @@ DECLARED_ORDER = [
     "follow_up_records",
     "follow_up_tasks",
     "visits",
+    "quotes",
     "contracts",
     "orders",
+    "payment_plans",
+    "payments",
+    "invoices",
 ]
 
 
@@ -82,7 +86,7 @@ def test_sections_come_in_the_declared_order_and_skip_missing_doctypes(api, shar
     view = _view(api("manager"), customer)
 
     assert view["sections"][: len(DECLARED_ORDER)] == DECLARED_ORDER
-    assert "quotes" not in view and "payments" not in view and "tickets" not in view
+    assert "tickets" not in view  # declared, not installed yet
     assert view["contacts"]["rows"][0]["full_name"] == "王经理"
 
 
@@ -181,3 +185,18 @@ def test_the_connections_button_sits_in_the_form_actions(desk, shared):  # noqa:
     actions = actions[: actions.index("</div>")]
     assert "/connections" not in form[: form.index('<div class="form-head">')] + head
     assert f"/app/customer/{customer}/connections" in actions
+
+
+def test_the_view_carries_the_receivables_the_user_may_see(api, shared):
+    customer, _mine, _theirs = shared
+
+    view = _view(api("manager"), customer)
+
+    assert {k: float(v) for k, v in view["receivables"].items()} == {
+        "contract_amount": 0.0,
+        "invoiced": 0.0,
+        "collected": 0.0,
+        "received": 0.0,
+        "outstanding": 0.0,
+        "overdue": 0.0,
+    }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
-
 from kuaicrm.cash import assign_sales_owner, refresh_for_doc, settle_invoice
+from lowcode.documents.document import Document
 
 
 class Invoice(Document):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
-
 from kuaicrm.cash import assign_sales_owner, settle_plan
+from lowcode.documents.document import Document
 
 
 class PaymentPlan(Document):

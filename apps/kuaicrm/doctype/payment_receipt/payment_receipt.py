@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
-
 from kuaicrm.cash import assign_sales_owner, refresh_for_doc, refuse_bare_cancel, settle_receipt
+from lowcode.documents.document import Document
 
 
 class PaymentReceipt(Document):
