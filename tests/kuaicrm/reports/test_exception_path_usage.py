@@ -15,7 +15,7 @@ from lowcode.reports.engine import run_report
 from lowcode.workflow.actions import do_process_workflow_timers
 from tests.kuaicrm.workflow.conftest import approvers, signers, workflows  # noqa: F401
 from tests.lowcode.desk.conftest import desk  # noqa: F401
-from tests.lowcode.workflow.helpers import state_after
+from tests.lowcode.workflow.helpers import attach_signed_scan, state_after
 
 from .conftest import RUN
 
@@ -90,6 +90,7 @@ def test_the_post_review_outcome_follows_the_document(clients):
         failed: "补审逾期",
     }
 
+    attach_signed_scan(clients["rep"], passed)  # 已签约 needs the signed scan
     for reviewer in REVIEWERS:
         state_after(clients[reviewer], C, passed, "Pass Post Review")
     state_after(clients["legal1"], C, failed, "Fail Post Review", reason="违约条款缺失")

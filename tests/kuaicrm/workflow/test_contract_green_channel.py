@@ -16,7 +16,13 @@ from django.utils import timezone
 from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.workflow.actions import do_process_workflow_timers
-from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
+from tests.lowcode.workflow.helpers import (
+    act,
+    actions_of,
+    attach_signed_scan,
+    inbox,
+    state_after,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signers")]
 C = "Contract"
@@ -107,6 +113,7 @@ def test_both_co_signers_sign_then_legal_and_finance_review_after(clients):
             "Post Review Pending"
         )
     last = sorted(REVIEWERS)[-1]
+    attach_signed_scan(clients["rep"], name)  # 已签约 needs the (electronically) signed scan
     assert state_after(clients[last], C, name, "Pass Post Review") == "Signed"
     contract = _stored(name)
     assert (contract.docstatus, contract.get("workflow_state")) == (1, "Signed")

@@ -28,3 +28,37 @@ def inbox(client, box: str) -> dict:
     response = client.get("/api/method/lowcode.workflow.inbox", {"box": box})
     assert response.status_code == 200, response.content
     return {item["name"]: item for item in response.json()["message"]}
+
+
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def attach_signed_scan(client, name: str) -> None:
+    """Upload a signed contract's scan into its ``signed_scan`` field (needed before Signed)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = client.client.post(
+        "/api/method/upload_file",
+        {
+            "file": SimpleUploadedFile("signed.pdf", SIGNED_PDF, content_type="application/pdf"),
+            "doctype": "Contract",
+            "docname": name,
+            "fieldname": "signed_scan",
+            "is_private": 1,
+        },
+        HTTP_AUTHORIZATION=client.header,
+    )
+    assert upload.status_code == 200, upload.content.decode()
+
+
+def set_workflow_setting(setting_name: str, value) -> None:
+    """Set a Workflow Setting as an administrator would (the fixture may have shipped it)."""
+    from lowcode.documents.actions import do_insert_doc, do_save_doc
+    from lowcode.documents.factory import get_model
+
+    if get_model("Workflow Setting").objects.filter(name=setting_name).exists():
+        do_save_doc("Administrator", "Workflow Setting", setting_name, {"value": value})
+    else:
+        do_insert_doc(
+            "Administrator", "Workflow Setting", {"setting_name": setting_name, "value": value}
+        )

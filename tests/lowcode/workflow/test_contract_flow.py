@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.factory import get_model
-from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
+from tests.lowcode.workflow.helpers import (
+    act,
+    actions_of,
+    attach_signed_scan,
+    inbox,
+    set_workflow_setting,
+    state_after,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 C = "Contract"
@@ -44,6 +51,7 @@ def test_large_contract_runs_manager_legal_finance_sign_file_monitor(workflows, 
     # 或签: one finance approval completes the step and cancels the other's action
     assert state_after(api("finance2"), C, name, "Approve") == "Approved"
     assert name not in inbox(api("finance1"), "pending")
+    attach_signed_scan(api("manager"), name)  # 已签约 needs the signed scan
     assert state_after(api("manager"), C, name, "Sign") == "Signed"
     assert get_model(C).objects.get(name=name).docstatus == 1
     for action, state in (
@@ -69,6 +77,8 @@ def test_large_contract_runs_manager_legal_finance_sign_file_monitor(workflows, 
 
 
 def test_legal_rejection_returns_to_legal_and_small_amount_skips_finance(workflows, api):
+    # finance reviews every contract unless the administrator sets a threshold
+    set_workflow_setting("contract_finance_threshold", 500000)
     name = _new_contract(api, 100000)
     _to_legal(api, name)
     # a rejection in the parallel step ends it at once

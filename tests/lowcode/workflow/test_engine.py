@@ -12,12 +12,16 @@ from lowcode.documents.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow, do_process_workflow_timers
 from lowcode.workflow.engine import approval_progress
 from lowcode.workflow.loader import sync_workflows
+from tests.lowcode.workflow.helpers import set_workflow_setting
 
 pytestmark = pytest.mark.django_db
 C = "Contract"
 
 
 def _contract_in_legal(amount: float = 1000) -> str:
+    """A small contract in Legal Review; legal's approval completes it (finance is skipped)."""
+    # Finance reviews every contract unless the administrator sets a threshold.
+    set_workflow_setting("contract_finance_threshold", 500000)
     doc = do_insert_doc("rep", C, {"contract_title": "测试合同", "amount": amount})
     do_apply_workflow("rep", C, doc.name, "Submit")
     do_apply_workflow("manager", C, doc.name, "Approve")
@@ -34,7 +38,7 @@ def test_loader_rewrites_a_changed_workflow_without_duplicating_rows(workflows):
     rows = State.objects.filter(parent="Contract Approval").count()
     Workflow.objects.filter(name="Contract Approval").update(source_hash="stale")
     assert sync_workflows() == ["Contract Approval"]
-    assert State.objects.filter(parent="Contract Approval").count() == rows == 16
+    assert State.objects.filter(parent="Contract Approval").count() == rows == 19
 
 
 def test_delegate_gets_the_action_and_may_take_it(workflows):
@@ -96,9 +100,12 @@ def test_fixtures_load_on_a_site_without_users(site):
     # a new site: roles exist, nobody holds them yet
     assert sorted(sync_workflows()) == [
         "Churn Warning",
+        "Commission Statement Approval",
         "Contract Approval",
+        "Invoice Request",
         "Lead Qualification",
+        "Quotation Approval",
         "Sales Order Approval",
         "Visit Approval",
     ]
-    assert get_model("Workflow").objects.filter(is_active=True).count() == 5
+    assert get_model("Workflow").objects.filter(is_active=True).count() == 8
