@@ -55,11 +55,23 @@ SLUGS = {
     "Contract": "contract",
     "Sales Order": "sales-order",
     "Churn Warning": "churn-warning",
+    "Quotation": "quotation",
 }
 
 
 def _customer() -> str:
     return do_insert_doc("rep", "Customer", {"customer_name": "常州恒远精密机械有限公司"}).name
+
+
+def _product() -> str:
+    """A catalogue product with a cost (a quotation's margin needs one)."""
+    if not get_model("Product").objects.filter(name="数控车床 CK6150").exists():
+        do_insert_doc(
+            "Administrator",
+            "Product",
+            {"product_name": "数控车床 CK6150", "standard_rate": 158000, "standard_cost": 118500},
+        )
+    return "数控车床 CK6150"
 
 
 def _new_document(doctype: str, customer: str):
@@ -93,6 +105,11 @@ def _new_document(doctype: str, customer: str):
             "execution_record": "两次报价均被拒",
             "loss_reason": "Competitor",
         },
+        "Quotation": {
+            "customer": customer,
+            "valid_till": "2027-01-31",
+            "items": [{"product": _product(), "qty": 2, "discount_percentage": 15}],
+        },
     }[doctype]
     return do_insert_doc("rep", doctype, data)
 
@@ -107,6 +124,9 @@ def _edit(doctype: str, rng: random.Random) -> dict:
             "items": [{"item_name": "数控机床", "qty": 1, "rate": rng.choice([1000, 400000])}]
         },
         "Churn Warning": {"risk_level": rng.choice(["Low", "High"])},
+        "Quotation": {
+            "items": [{"product": _product(), "qty": 1, "discount_percentage": rng.choice([0, 15])}]
+        },
     }[doctype]
 
 
