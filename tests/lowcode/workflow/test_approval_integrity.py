@@ -56,6 +56,7 @@ SLUGS = {
     "Sales Order": "sales-order",
     "Churn Warning": "churn-warning",
     "Quotation": "quotation",
+    "Invoice": "invoice",
 }
 
 
@@ -110,6 +111,15 @@ def _new_document(doctype: str, customer: str):
             "valid_till": "2027-01-31",
             "items": [{"product": _product(), "qty": 2, "discount_percentage": 15}],
         },
+        "Invoice": {
+            "customer": customer,
+            "invoice_type": "VAT General Invoice",
+            "buyer_title": "常州恒远精密机械有限公司",
+            "grand_total": 11300,
+            # what Issue Invoice asks for, so the walk can get through
+            "invoice_no": "04410001",
+            "invoice_date": "2026-12-07",
+        },
     }[doctype]
     return do_insert_doc("rep", doctype, data)
 
@@ -127,6 +137,7 @@ def _edit(doctype: str, rng: random.Random) -> dict:
         "Quotation": {
             "items": [{"product": _product(), "qty": 1, "discount_percentage": rng.choice([0, 15])}]
         },
+        "Invoice": {"grand_total": rng.choice([500, 11300]), "buyer_phone": "0519-8888"},
     }[doctype]
 
 
