@@ -89,3 +89,128 @@ def test_quotation_pdf_is_chinese_text(api, quotation, tmp_path):
     text = pdf_text(response.content, tmp_path)
     assert "报价单" in text and "（盖章）" in text
     (tmp_path / "quotation.pdf").write_bytes(response.content)
+
+
+@pytest.fixture
+def company_and_customer(quotation):
+    """The quotation fixture's company (default) and customer, for the other documents."""
+    return "苏州快工装备有限公司", quotation.customer
+
+
+ITEMS = [
+    {
+        "item_name": "数控车床 CK6150",
+        "qty": 2,
+        "price_list_rate": "86000",
+        "rate": "86000",
+        "tax_rate": "13",
+        "uom": "台",
+    },
+    {
+        "item_name": "主轴组件",
+        "qty": 1,
+        "price_list_rate": "1045.6",
+        "rate": "1045.6",
+        "tax_rate": "13",
+        "uom": "套",
+    },
+]
+
+
+def test_contract_prints_parties_items_payment_terms_words_and_stamps(api, company_and_customer):
+    company, customer = company_and_customer
+    contract = do_insert_doc(
+        "rep",
+        "Contract",
+        {
+            "contract_title": "数控机床采购合同",
+            "contract_type": "Sales",
+            "customer": customer,
+            "company": company,
+            "sales_owner": "rep",
+            "sign_date": "2026-12-08",
+            "start_date": "2026-12-08",
+            "end_date": "2027-12-07",
+            "our_signatory": "王经理",
+            "customer_signatory": "李总",
+            "items": ITEMS,
+            "terms": "第一条 质量标准：按国家标准执行。",
+            "payment_terms": [
+                {
+                    "description": "预付款",
+                    "due_basis": "Date",
+                    "due_date": "2026-12-15",
+                    "percentage": 30,
+                },
+                {
+                    "description": "验收款",
+                    "due_basis": "Milestone",
+                    "milestone": "验收合格",
+                    "percentage": 70,
+                },
+            ],
+        },
+    )
+    response = api("rep").get("/printview", {"doctype": "Contract", "name": contract.name})
+    assert response.status_code == 200, response.content[:500]
+    html = response.content.decode()
+    assert "数控机床采购合同" in html and "甲方（买方）" in html and "乙方（卖方）" in html
+    assert "无锡华东精密机械有限公司" in html and company in html
+    assert "预付款" in html and "验收合格" in html and "2026年12月15日" in html
+    assert "第一条 质量标准：按国家标准执行。" in html
+    assert "王经理" in html and "李总" in html
+    from lowcode.money import money_in_words
+
+    assert contract.grand_total and money_in_words(contract.grand_total) in html
+    assert html.count("（盖章）") == 2
+
+
+def test_sales_order_prints_items_and_words(api, company_and_customer):
+    _company, customer = company_and_customer
+    order = do_insert_doc(
+        "rep",
+        "Sales Order",
+        {
+            "customer": customer,
+            "order_date": "2026-12-08",
+            "delivery_date": "2027-01-08",
+            "items": ITEMS,
+        },
+    )
+    html = (
+        api("rep")
+        .get("/printview", {"doctype": "Sales Order", "name": order.name})
+        .content.decode()
+    )
+    assert "销售订单" in html and order.name in html and "2027年1月8日" in html
+    from lowcode.money import money_in_words
+
+    assert money_in_words(order.grand_total) in html
+    assert html.count("（盖章）") == 2
+
+
+def test_invoice_request_prints_buyer_details_and_words(api, company_and_customer):
+    _company, customer = company_and_customer
+    invoice = do_insert_doc(
+        "rep",
+        "Invoice",
+        {
+            "customer": customer,
+            "invoice_type": "VAT Special Invoice",
+            "buyer_title": "无锡华东精密机械有限公司",
+            "taxpayer_id": "91320200MA1MCH7Q02",
+            "buyer_address": "无锡市新吴区长江路 1 号",
+            "buyer_phone": "0510-85200000",
+            "buyer_bank": "工商银行无锡分行",
+            "buyer_account": "1103 0000 9999",
+            "tax_rate": "13",
+            "grand_total": "11300",
+        },
+    )
+    html = (
+        api("rep").get("/printview", {"doctype": "Invoice", "name": invoice.name}).content.decode()
+    )
+    assert "开票申请单" in html and "增值税专用发票" in html
+    assert "91320200MA1MCH7Q02" in html and "工商银行无锡分行" in html
+    assert "无锡市新吴区长江路 1 号 0510-85200000" in html
+    assert "人民币壹万壹仟叁佰元整" in html
