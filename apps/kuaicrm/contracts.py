@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from kuaicrm.doctype.contract.contract import reminder_days
+from kuaicrm.doctype.contract.contract import as_of, reminder_days
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
@@ -198,6 +198,11 @@ def _notify_owner(contract, subject: str) -> None:
 def do_process_contracts(today: dt.date | None = None) -> dict[str, int]:
     """Start, remind, expire; return how many contracts each step touched."""
     today = today or timezone.localdate()
+    with as_of(today):
+        return _process_contracts(today)
+
+
+def _process_contracts(today: dt.date) -> dict[str, int]:
     model: Any = get_model(CONTRACT)
     counts = {"started": 0, "reminded": 0, "expired": 0}
     for contract in model.objects.filter(

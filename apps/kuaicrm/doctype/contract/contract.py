@@ -9,6 +9,8 @@ checked here, so a refused transition answers 417 naming the field: the signed s
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
 from decimal import Decimal
@@ -79,6 +81,26 @@ TEMPLATE_PLACEHOLDERS = frozenset(
         "items",
     }
 )
+
+
+# The day the daily run acts for (``as_of``); a user's transition is judged by today.
+_as_of: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar(
+    "contract_as_of", default=None
+)
+
+
+@contextlib.contextmanager
+def as_of(day: dt.date):
+    """Judge date rules (到期 after the end date) as of ``day`` inside the block."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
+
+
+def today() -> dt.date:
+    return _as_of.get() or timezone.localdate()
 
 
 def default_company() -> str | None:
@@ -298,13 +320,11 @@ class Contract(Document):
                 label=label_of(self.meta.get_field("signed_scan")),
             )
             raise ValidationError(message, [FieldError("signed_scan", "reqd", message)])
-        if entering == EXPIRED_STATE and not (
-            self.end_date and self.end_date < timezone.localdate()
-        ):
+        if entering == EXPIRED_STATE and not (self.end_date and self.end_date < today()):
             message = _("A contract expires only after its End Date")
             raise ValidationError(message, [FieldError("end_date", "expiry", message)])
         if entering == TERMINATED_STATE and not self.terminated_on:
-            self.terminated_on = timezone.localdate()
+            self.terminated_on = today()
 
     def set_status(self) -> None:
         state = self.get("workflow_state")
