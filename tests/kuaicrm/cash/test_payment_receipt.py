@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from kuaicrm.cash import do_record_payment_receipt
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
@@ -244,3 +247,34 @@ def test_an_installment_cannot_drop_below_what_was_paid(api, finance, plan):
         )
 
     assert refused.value.errors[0].rule == "paid"
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_two_receipts_for_the_same_installment_at_once_never_over_allocate(finance, plan):
+    if connection.vendor != "mysql":
+        pytest.skip("SQLite serialises writers; the row lock race needs MariaDB")
+    first, _second = plan["installments"]
+    body = receipt(plan["customer"], 30000, [(first, 30000)])
+    barrier, outcomes = threading.Barrier(2), []
+
+    def record(user: str) -> None:
+        try:
+            barrier.wait()
+            context.reset()
+            do_record_payment_receipt(user, dict(body))
+            outcomes.append(user)
+        except ValidationError as refused:
+            outcomes.append(refused.errors[0].rule)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(u,)) for u in ("finance1", "finance2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(o == "over_allocated" for o in outcomes) == [False, True], outcomes
+    assert installments(plan["name"])[0].paid_amount == Decimal("30000")
+    assert get_model("Payment Receipt").objects.filter(docstatus=1).count() == 1
