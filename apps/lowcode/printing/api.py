@@ -38,7 +38,7 @@ def _error_page(exc: FrappeError) -> HttpResponse:
 
 
 def printview(request: HttpRequest) -> HttpResponse:
-    """``/printview?doctype=&name=&format=&no_letterhead=``: the document as an HTML page."""
+    """``/printview?doctype=&name=&format=&no_letterhead=&letterhead=``: the document as HTML."""
     user = getattr(request, "frappe_user", "Guest")
     if user == "Guest":
         return redirect(f"/login?next={quote(request.get_full_path())}")
@@ -50,6 +50,7 @@ def printview(request: HttpRequest) -> HttpResponse:
             params.get("name", ""),
             params.get("format") or None,
             no_letterhead=_flag(params.get("no_letterhead")),
+            letter_head=params.get("letterhead") or None,
         )
     except FrappeError as exc:
         return _error_page(exc)
@@ -62,11 +63,23 @@ def printview(request: HttpRequest) -> HttpResponse:
 
 
 def download_pdf(
-    request, user, doctype: str = "", name: str = "", format=None, no_letterhead=0, **_ignored
+    request,
+    user,
+    doctype: str = "",
+    name: str = "",
+    format=None,
+    no_letterhead=0,
+    letterhead=None,
+    **_ignored,
 ) -> HttpResponse:
     """Frappe's ``frappe.utils.print_format.download_pdf``: the document as a PDF file."""
     rendered = render.render_document(
-        user, doctype, name, format or None, no_letterhead=_flag(no_letterhead)
+        user,
+        doctype,
+        name,
+        format or None,
+        no_letterhead=_flag(no_letterhead),
+        letter_head=letterhead or None,
     )
     pdf = render.render_pdf(user, rendered)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -258,17 +258,19 @@ def get_print_format(doctype: str, name: str | None):
     return found
 
 
-def _letter_head(no_letterhead: bool):
+def _letter_head(no_letterhead: bool, name: str | None = None):
+    """The named letter head (Frappe's ``letterhead``), else the default one; None if asked."""
     if no_letterhead:
         return None
     from lowcode.documents.factory import get_model
 
-    return (
-        get_model(LETTER_HEAD)
-        .objects.filter(disabled=False)
-        .order_by("-is_default", "letter_head_name")
-        .first()
-    )
+    heads = get_model(LETTER_HEAD).objects.filter(disabled=False)
+    if name:
+        found = heads.filter(name=name).first()
+        if found is None:
+            raise DoesNotExistError(_("Letter Head {name} not found", name=name))
+        return found
+    return heads.order_by("-is_default", "letter_head_name").first()
 
 
 def _company(user: str, meta, data: dict) -> Record | None:
@@ -320,7 +322,9 @@ def _linker(user: str, meta, data: dict):
     return linked
 
 
-def build_context(user: str, doctype: str, name: str, no_letterhead: bool = False) -> dict:
+def build_context(
+    user: str, doctype: str, name: str, no_letterhead: bool = False, letter_head: str | None = None
+) -> dict:
     """Return what a template sees: the readable document, labels, company and helpers."""
     data = reads.get_doc(user, doctype, name)  # 404 for a forbidden or missing document
     meta = registry.get_meta(doctype)
@@ -343,7 +347,7 @@ def build_context(user: str, doctype: str, name: str, no_letterhead: bool = Fals
         "_": _,
         "today": timezone.localdate().isoformat(),
     }
-    context["letter_head"] = _letter_head(no_letterhead)
+    context["letter_head"] = _letter_head(no_letterhead, letter_head)
     return context
 
 
@@ -374,10 +378,17 @@ def page_css(print_format) -> str:
 
 
 def render_document(
-    user: str, doctype: str, name: str, print_format: str | None = None, no_letterhead=False
+    user: str,
+    doctype: str,
+    name: str,
+    print_format: str | None = None,
+    no_letterhead=False,
+    letter_head: str | None = None,
 ) -> Rendered:
     """Render one document the user may read as a complete HTML page."""
-    context = build_context(user, doctype, name, no_letterhead=bool(no_letterhead))
+    context = build_context(
+        user, doctype, name, no_letterhead=bool(no_letterhead), letter_head=letter_head
+    )
     fmt = get_print_format(doctype, print_format)
     what = _("Print Format {name}", name=fmt.name)
     body = render_template(fmt.html, context, what)

@@ -190,6 +190,14 @@ def test_letter_head_prints_above_unless_asked_not_to(api, customers, customer_f
     ).content.decode()
     assert f"快CRM 抬头 {mine}" in html and "页脚" in html
     assert "快CRM 抬头" not in bare
+    # Frappe's letterhead=<name> picks another one; an unknown name is a clear 404
+    do_insert_doc(
+        "Administrator", "Letter Head", {"letter_head_name": "Plain", "content": "<p>简洁抬头</p>"}
+    )
+    plain = client.get("/printview", {"doctype": "Customer", "name": mine, "letterhead": "Plain"})
+    assert "简洁抬头" in plain.content.decode() and "快CRM 抬头" not in plain.content.decode()
+    unknown = client.get("/printview", {"doctype": "Customer", "name": mine, "letterhead": "Nope"})
+    assert unknown.status_code == 404
 
 
 def test_get_print_formats_lists_the_default_first(api, customers, customer_format):
