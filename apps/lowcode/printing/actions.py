@@ -91,6 +91,7 @@ def do_send_document_email(
         },
         ignore_permissions=True,  # the sender may read the document; the record is the engine's
     )
+    sent_to = ", ".join(addresses)
     # The desk's timeline shows comments: an Info comment says who mailed what to whom.
     do_insert_doc(
         user,
@@ -99,11 +100,14 @@ def do_send_document_email(
             "reference_doctype": doctype,
             "reference_name": name,
             "comment_type": "Info",
-            "content": _(
-                "Emailed {subject} to {recipients}{attachment}",
-                subject=subject,
-                recipients=", ".join(addresses),
-                attachment=_(" (PDF attached)") if attach_pdf else "",
+            "content": (
+                _(
+                    "Emailed {subject} to {recipients} with the PDF",
+                    subject=subject,
+                    recipients=sent_to,
+                )
+                if attach_pdf
+                else _("Emailed {subject} to {recipients}", subject=subject, recipients=sent_to)
             )[:4000],
         },
         ignore_permissions=True,
