@@ -15,6 +15,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from kuaicrm import selling
 from lowcode.documents.document import Document
 from lowcode.documents.factory import get_model
@@ -38,6 +40,7 @@ SHIPMENT_FIELDS = frozenset({"shipped_qty", "shipped_on", "status"})
 CANCELLED_LINE = "Cancelled"
 # States that end an approved order before it is delivered: its plan is released.
 RELEASING_STATES = frozenset({"Returned", "Cancelled"})
+CLOSED_STATE = "Closed"
 
 
 def _item_key(row: Any) -> str:
@@ -57,6 +60,7 @@ class SalesOrder(Document):
     outstanding_amount: Decimal | None
     delivery_status: str | None
     status: str | None
+    closed_on: dt.date | None
 
     def validate(self) -> None:
         self.copy_customer_details()
@@ -71,8 +75,11 @@ class SalesOrder(Document):
 
     def before_update_after_submit(self) -> None:
         self.check_shipments_only()
-        if self._entering() in RELEASING_STATES:
+        entering = self._entering()
+        if entering in RELEASING_STATES:
             self.release_plan_lines()
+        if entering == CLOSED_STATE:
+            self.closed_on = timezone.localdate()
         self.compute_delivery()
         self.set_status()
 
