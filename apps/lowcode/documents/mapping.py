@@ -211,6 +211,13 @@ def _new_row(child_meta, user: str):
     return row
 
 
+def _row_holds(condition: str, row, info: dict) -> bool:
+    try:
+        return evaluate(condition, _source_values(row), info)
+    except ExpressionError:
+        return False  # reported by the check meta.E019
+
+
 def map_doc(user: str, key: str, source_name: str):
     """The unsaved target document made from ``source_name`` by mapping ``key``.
 
@@ -263,7 +270,7 @@ def map_doc(user: str, key: str, source_name: str):
         child_target = registry.get_meta(target_table.options or "")
         rows: list[Any] = []
         for source_row in source.get_children(table.source):
-            if table.condition and not evaluate(table.condition, _source_values(source_row), info):
+            if table.condition and not _row_holds(table.condition, source_row, info):
                 continue
             row = _new_row(child_target, user)
             for source_field, f in _copy_pairs(
