@@ -11,7 +11,9 @@ Creates the site (SQLite) when it does not exist, else migrates it; tops the Lea
 assignment rules; workflow transitions), ``bench_scripts.py`` (server-script overhead) and
 ``bench_desk.py`` (the desk's list and form pages, asset weight), ``bench_memory.py`` (a web
 worker's RSS before and after N requests), ``generate_opportunities.py``
-(300k opportunities) and ``bench_funnel.py`` (the Sales Funnel report beside raw SQL). Figures are printed and written to
+(300k opportunities), ``bench_funnel.py`` (the Sales Funnel report beside raw SQL),
+``bench_receivables.py`` (Receivables Aging over 50k contracts and 200k receipts beside raw
+SQL) and ``bench_commission.py`` (50 people's monthly commission statements). Figures are printed and written to
 ``bench/out/<site>.json``. For MariaDB create the site first (see bench/README.md) and run with
 ``KUAICRM_SITE=<that site>``.
 """
@@ -91,6 +93,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_generate:
         run([sys.executable, str(BENCH_DIR / "generate_opportunities.py"), "--rows", "300000", "--top-up"], args.site)  # fmt: skip
     run([sys.executable, str(BENCH_DIR / "bench_funnel.py"), "--json", str(out / f"{args.site}-funnel.json")], args.site)  # fmt: skip
+    # Issue 12: Receivables Aging over 50k contracts / 200k receipts (loaded once) beside raw
+    # SQL, then 50 people's monthly commission statements in one action (rolled back per run).
+    run([sys.executable, str(BENCH_DIR / "bench_receivables.py"), "--json", str(out / f"{args.site}-receivables.json")], args.site)  # fmt: skip
+    run([sys.executable, str(BENCH_DIR / "bench_commission.py"), "--json", str(out / f"{args.site}-commission.json")], args.site)  # fmt: skip
     print(f"[run_all] done in {time.perf_counter() - started:.0f} s")
 
 

@@ -16,11 +16,13 @@ The rules, as the statements apply them:
   whole total earns the rate of the tier it reaches. The rule's cap limits what it pays in
   one statement. Each receipt's line then carries the rule's effective rate (commission ÷
   base), rounded to cents with the remainder on the last line, so lines sum to the total.
-- **Reversals**: a receipt reversed after its statement left Draft (Pending Review or
-  Approved, which are locked) is never taken out of that statement; the person's next
-  statement computed for a later month gets an adjustment line (``is_adjustment``, negative
-  base and commission equal to what was counted, the note naming the reversed receipt).
-  A reversed receipt in a Draft statement simply drops out at the next computation.
+- **Reversals**: a receipt reversed after its statement was approved (docstatus 1, locked)
+  is never taken out of that statement; the person's next statement computed for a later
+  month gets an adjustment line (``is_adjustment``, negative base and commission equal to what
+  was counted, the note naming the reversed receipt). A reversed receipt in a Draft statement
+  simply drops out at the next computation; one in a statement still Pending Review is the
+  reviewer's to return (Return → Draft recomputes it) — if it is approved all the same, the
+  next statement adjusts it.
 """
 
 from __future__ import annotations
@@ -313,16 +315,16 @@ def month_lines(
 
 
 def adjustment_lines(users: list[str], period: str) -> dict[str, list[dict[str, Any]]]:
-    """Per person: negative lines for receipts reversed after their statement was locked.
+    """Per person: negative lines for receipts reversed after their statement was approved.
 
-    A receipt counted in an earlier, locked (not Draft) statement and cancelled since, with
-    no adjustment for it in any other statement, is adjusted in this period's statement.
+    A receipt counted in an earlier approved statement and cancelled since, with no
+    adjustment for it in any other statement, is adjusted in this period's statement.
     """
     Statement, Line = get_model(STATEMENT), get_model("Commission Statement Line")
     locked = dict(
-        Statement.objects.filter(user__in=users, period__lt=period, docstatus__lt=2)
-        .exclude(status=DRAFT)
-        .values_list("name", "user")
+        Statement.objects.filter(user__in=users, period__lt=period, docstatus=1).values_list(
+            "name", "user"
+        )
     )
     counted = list(
         Line.objects.filter(parenttype=STATEMENT, parent__in=list(locked), is_adjustment=0)

@@ -1,9 +1,11 @@
 """Fixtures of the targets, commission and order-to-cash report tests.
 
 Plans, receipts and contracts are made through the actions layer as the people who make them
-(a rep's plan, finance records and reverses receipts). Where a test needs a document *signed*
-on a given past day, it signs it through the contract workflow and then backdates the stored
-``sign_date`` (test setup only, as the sales report tests backdate opportunities).
+(a rep's plan, finance records and reverses receipts). Where a test needs a contract *signed*
+on a given past day, or a quotation already accepted or lost, it sets the stored outcome
+(docstatus, ``sign_date``, status, progress amounts) after creating the document through the
+actions: the contract and quotation flows are tested by their own tests, these tests are about
+the figures (as the sales report tests backdate opportunities).
 """
 
 from __future__ import annotations

@@ -235,3 +235,20 @@ def test_commission_summary_report(march, api):
     team = run(api("manager"), "Commission Summary", {"from_period": "2026-03",
                                                        "to_period": "2026-03"})  # fmt: skip
     assert {row["user"] for row in team["result"]} == {"rep", "rep2"}
+
+
+def test_a_reversal_during_review_is_recomputed_after_return_not_adjusted(march):
+    do_make_commission_statements("manager", "2026-03")
+    do_apply_workflow("manager", "Commission Statement", "CS-2026-03-rep", "Submit for Review")
+    context.reset()
+    reverse(march["r2"])
+    # April: nothing collected and nothing approved to adjust → no statement for the rep
+    assert "CS-2026-04-rep" not in do_make_commission_statements("manager", "2026-04")["created"]
+    do_apply_workflow(
+        "manager", "Commission Statement", "CS-2026-03-rep", "Return", reason="R2 已冲销"
+    )
+    context.reset()
+    assert do_make_commission_statements("manager", "2026-03")["updated"] == ["CS-2026-03-rep"]
+    # CNC 150,000 → 2,000 + 1,500 = 3,500; all groups 50,000 + 10,000 at 1.5 % = 900
+    assert d(stored("Commission Statement", "CS-2026-03-rep").total_commission) == d(4400)
+    assert "CS-2026-04-rep" not in do_make_commission_statements("manager", "2026-04")["created"]

@@ -133,3 +133,36 @@ def test_quotation_win_rate_and_average_discount(o2c, api):
     assert (row["quotations"], row["accepted"], row["lost"], row["win_rate"]) == (3, 1, 1, 50.0)
     assert (row["quoted_amount"], row["won_amount"], row["average_discount"]) == (2700, 900, 10.0)
     assert run(api("rep2"), "Quotation Analysis")["result"] == []
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "Receivables Aging",
+        "Collection Forecast",
+        "Contract Execution",
+        "Quotation Analysis",
+        "Target Attainment",
+        "Commission Summary",
+    ],
+)
+def test_report_query_count_does_not_grow_with_the_data(receivables, report):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lowcode import context
+    from lowcode.reports.engine import run_report
+
+    def queries() -> int:
+        context.reset()
+        with CaptureQueriesContext(connection) as captured:
+            run_report("manager", report)
+        return len(captured)
+
+    queries()  # the first run also loads metadata that later runs find cached
+    few = queries()
+    for person in ("rep", "rep2"):
+        customer = customer_of(person)
+        p = plan(person, customer, [(due(5), 100), (due(-40), 200)], sales_owner=person)
+        receive(customer, 50, due(3), [(p["rows"][0], 50)])
+    assert queries() == few
