@@ -393,3 +393,20 @@ def test_quotations_past_their_validity_expire_daily(api, catalogue, customer):
     assert _get(api("rep"), past)["status"] == "Expired"
     assert _get(api("rep"), current)["status"] == "Approved"
     assert expire_quotations(today=dt.date(2026, 12, 7)) == 0
+
+
+def test_the_opportunity_quoted_must_be_the_customers(api, opportunity):
+    other = do_insert_doc("rep", "Customer", {"customer_name": "苏州精工机械有限公司"}).name
+    response = api("rep").post(
+        PATH,
+        {
+            "customer": other,
+            "opportunity": opportunity,
+            "valid_till": "2027-01-31",
+            "items": _lathe(),
+        },
+    )
+    assert response.status_code == 417, response.content
+    [error] = response.json()["errors"]
+    assert (error["field"], error["rule"]) == ("opportunity", "customer")
+    assert f"商机 {opportunity} 属于其他客户" in error["message"]

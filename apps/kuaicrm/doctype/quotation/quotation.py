@@ -87,6 +87,7 @@ class Quotation(Document):
 
     def validate(self) -> None:
         self.copy_customer_details()
+        self.check_opportunity()
         self.set_sales_owner()
         self.check_valid_till()
         self.compute_items()
@@ -100,6 +101,27 @@ class Quotation(Document):
             .values_list("customer_name", flat=True)
             .first()
         )
+
+    def check_opportunity(self) -> None:
+        """The opportunity quoted must be the customer's: its outcome follows the quotation's."""
+        if not self.opportunity:
+            return
+        customer = (
+            get_model("Opportunity")
+            .objects.filter(name=self.opportunity)
+            .values_list("customer", flat=True)
+            .first()
+        )
+        if customer is not None and customer != self.customer:
+            self._refuse(
+                "opportunity",
+                "customer",
+                _(
+                    "Opportunity {opportunity} belongs to another customer ({customer})",
+                    opportunity=self.opportunity,
+                    customer=customer,
+                ),
+            )
 
     def set_sales_owner(self) -> None:
         if not self.sales_owner:
