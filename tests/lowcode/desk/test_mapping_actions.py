@@ -121,8 +121,13 @@ def test_the_mapping_action_opens_a_filled_new_form_that_saves_rows_and_link(
     assert 'value="泵站改造"' in new_form
     assert len(re.findall(r'<td class="muted">\d', new_form)) == 2  # the qty 0 row was left out
     assert 'value="泵体"' in new_form and 'value="叶轮"' in new_form
-    # when the user changes the title and saves
+    # a save refused (the title emptied) shows the form again, still carrying the mapped values
     post = form_post(new_form)
+    post["title"] = [""]
+    refused = client.post("/app/test-delivery/new", post)
+    assert refused.status_code == 200 and 'id="form-errors"' in refused.content.decode()
+    # when the user fixes the title and saves
+    post = form_post(refused.content.decode())
     post["title"] = ["泵站改造 第一批"]
     response = client.post("/app/test-delivery/new", post)
     # then the delivery is stored with its rows, the link back and the fields the grid hides

@@ -212,6 +212,8 @@ def _save(request, user, doctype, slug, name):
         doc = access_doc(user, doctype, name, "read") if name else None
         values = {**(reads.doc_to_dict(user, doc) if doc else {}), **data}
         context = _context(request, user, doctype, slug, values, doc, errors=exc)
+        if doc is None:
+            context["carried"] = _carried(meta, data)  # what a mapping filled stays posted
         response = render(request, "desk/form_body.html", context, status=200)
         return toast(response, str(exc), "red")
     except TimestampMismatchError as exc:
