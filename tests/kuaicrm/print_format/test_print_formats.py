@@ -214,3 +214,32 @@ def test_invoice_request_prints_buyer_details_and_words(api, company_and_custome
     assert "91320200MA1MCH7Q02" in html and "工商银行无锡分行" in html
     assert "无锡市新吴区长江路 1 号 0510-85200000" in html
     assert "人民币壹万壹仟叁佰元整" in html
+
+
+def test_printing_queries_do_not_grow_with_the_items(api, quotation, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = quotation.get_children("items")[0].product
+    many = do_insert_doc(
+        "rep",
+        "Quotation",
+        {
+            "customer": quotation.customer,
+            "quotation_date": "2026-12-07",
+            "valid_till": "2027-01-06",
+            "items": [
+                {"product": product, "item_name": f"备件 {n}", "qty": 1, "price_list_rate": "10"}
+                for n in range(12)
+            ],
+        },
+    )
+    client = api("rep")
+    client.get("/printview", {"doctype": "Quotation", "name": quotation.name})  # warm caches
+    with CaptureQueriesContext(connection) as two_items:
+        client.get("/printview", {"doctype": "Quotation", "name": quotation.name})
+    # 15 on SQLite: auth, roles, the quotation, its items, company, letter head, format, customer
+    assert 0 < len(two_items.captured_queries) <= 20
+    with django_assert_num_queries(len(two_items.captured_queries)):
+        response = client.get("/printview", {"doctype": "Quotation", "name": many.name})
+    assert "备件 11" in response.content.decode()

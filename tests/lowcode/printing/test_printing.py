@@ -281,3 +281,63 @@ def test_shipped_formats_sync_by_hash_and_keep_an_admins_edit(site):
     edited = PrintFormat.objects.get(name="报价单")
     assert edited.is_customised and edited.css == ".x {}"
     assert PrintFormat.objects.get(name="合同").is_standard
+
+
+def png_bytes() -> bytes:
+    """A real 8x8 red PNG (Pillow comes with WeasyPrint)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_images(pdf: bytes) -> int:
+    return len(re.findall(rb"/Subtype\s*/Image", pdf + b"".join(_streams(pdf))))
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    found = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            found.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return found
+
+
+def test_pdf_embeds_the_sites_own_images_the_reader_may_read(
+    api, customers, customer_format, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lowcode.files import do_upload_file
+
+    settings.FILES_PATH = tmp_path / "files"
+    mine, _other = customers
+    logo = do_upload_file(
+        "Administrator", SimpleUploadedFile("logo.png", png_bytes()), is_private=False
+    )
+    secret = do_upload_file(
+        "Administrator", SimpleUploadedFile("secret.png", png_bytes()), is_private=True
+    )
+    do_insert_doc(
+        "Administrator",
+        "Letter Head",
+        {"letter_head_name": "Logo", "is_default": 1, "content": f'<img src="{logo.file_url}">'},
+    )
+    do_insert_doc(
+        "Administrator",
+        "Letter Head",
+        {"letter_head_name": "Secret", "content": f'<img src="{secret.file_url}">'},
+    )
+    client = api("rep")
+    with_logo = client.get(PDF_METHOD, {"doctype": "Customer", "name": mine})
+    with_secret = client.get(
+        PDF_METHOD, {"doctype": "Customer", "name": mine, "letterhead": "Secret"}
+    )
+    assert with_logo.status_code == with_secret.status_code == 200
+    assert pdf_images(with_logo.content) == 1
+    assert pdf_images(with_secret.content) == 0  # rep may not read the private file
