@@ -198,3 +198,18 @@ def test_e019_condition_docstatus_or_postprocess_invalid(monkeypatch):
 
 def test_an_undeclared_key_is_not_a_method(api):
     assert api("rep").get("/api/method/" + quote("tests.make_parcel")).status_code == 404
+
+
+def test_every_declared_condition_message_has_a_chinese_translation():
+    import csv
+    from pathlib import Path
+
+    import lowcode
+    from lowcode.documents.mapping import declared
+
+    catalog: set[str] = set()
+    for path in Path(lowcode.__file__).resolve().parent.parent.rglob("translations/zh.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            catalog |= {row[0] for row in csv.reader(handle) if len(row) > 1}
+    messages = {m.condition_message for m in declared().values()} - {""}
+    assert sorted(messages - catalog) == []
