@@ -286,6 +286,10 @@ desk_reminders: list = [
     },
 ]
 
+# Cards on the desk's home page (lowcode/desk/lib/home.py renders the spec): my overdue
+# receivables (回款) and my target attainment (kuaicrm/home_card.py).
+desk_home_cards: list = ["kuaicrm.home_card.home_sales_card"]
+
 # Methods served under /api/method/ (signature (request, user, **params)).
 whitelisted_methods: dict = {
     # The customer pool (公海): claim, release, a manager's assignment.

@@ -1,15 +1,18 @@
-"""The home workspace: shortcuts with counts, pending approvals and reminders due today."""
+"""The home workspace: shortcuts with counts, pending approvals, reminders due today and the
+cards apps add (hooks ``desk_home_cards``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from lowcode.desk.lib import nav
 from lowcode.desk.lib.listing import capped_count
 from lowcode.exceptions import PermissionError
-from lowcode.hooks_loader import get_hooks
+from lowcode.hooks_loader import get_hooks, resolve
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.query import reads
@@ -68,3 +71,105 @@ def reminders(user: str, today: dt.date | None = None) -> list[dict]:
             )
     items.sort(key=lambda item: item["due"])
     return items
+
+
+# ---------------------------------------------------------------- cards from apps
+
+CARD_TONES = ("red", "green", "orange", "blue", "grey")
+
+
+def cards(request, user: str) -> list[dict]:
+    """The cards apps add to the home page through hooks ``desk_home_cards``.
+
+    Each entry is the dotted path of ``f(request, user) -> dict | None`` (the signature of a
+    whitelisted method); None or a PermissionError leaves the card out. The spec is plain data,
+    rendered by one template (desk/home_card.html), so an app adds no markup to the engine:
+    ``{"key", "title", "figures": [{"label", "value", "tone", "href"}], "progress": [{"label",
+    "percent", "caption"}], "rows": [{"title", "detail", "pill", "tone", "href"}], "note", "empty",
+    "more": {"label", "href"}}`` — strings already in the user's language.
+    """
+    result = []
+    for path in get_hooks("desk_home_cards") or []:
+        try:
+            spec = resolve(path)(request, user)
+        except PermissionError:
+            continue
+        if spec:
+            result.append(_card(spec, len(result)))
+    return result
+
+
+def _card(spec: dict, index: int) -> dict:
+    """Keep the known keys of a card spec; links stay local, tones and bars stay in range."""
+
+    def href(value: Any) -> str | None:
+        # Only the site's own pages: a spec built from stored data never links elsewhere.
+        text = str(value or "")
+        return text if text.startswith("/") and text[1:2] not in ("/", "\\") else None
+
+    def tone(value: Any) -> str | None:
+        return value if value in CARD_TONES else None
+
+    progress = []
+    for bar in spec.get("progress") or []:
+        percent = bar.get("percent")
+        progress.append(
+            {
+                "label": bar.get("label") or "",
+                "caption": bar.get("caption") or "",
+                "percent": percent,
+                # The bar is full at 100 %; the text still says 135 %.
+                "width": max(0.0, min(100.0, float(percent or 0))),
+                "tone": tone(bar.get("tone")) or "blue",
+            }
+        )
+    more = spec.get("more") or {}
+    return {
+        "key": slugify(str(spec.get("key") or f"card-{index}")),
+        "title": spec.get("title") or "",
+        "figures": [
+            {
+                "label": f.get("label") or "",
+                "value": f.get("value") if f.get("value") is not None else "",
+                "tone": tone(f.get("tone")),
+                "href": href(f.get("href")),
+            }
+            for f in spec.get("figures") or []
+        ],
+        "progress": progress,
+        "rows": [
+            {
+                "title": r.get("title") or "",
+                "detail": r.get("detail") or "",
+                "pill": r.get("pill") or "",
+                "tone": tone(r.get("tone")) or "grey",
+                "href": href(r.get("href")),
+            }
+            for r in spec.get("rows") or []
+        ],
+        "note": spec.get("note") or "",
+        "empty": spec.get("empty") or "",
+        "more": {"label": more.get("label") or "", "href": href(more.get("href"))}
+        if more.get("label")
+        else None,
+    }
+
+
+def card_problems() -> list[tuple[str, str, str, str]]:
+    """desk.E009: a ``desk_home_cards`` entry that does not import as a callable."""
+    found = []
+    for path in get_hooks("desk_home_cards") or []:
+        try:
+            ok = callable(resolve(path))
+        except ImportError:
+            ok = False
+        if not ok:
+            found.append(
+                (
+                    "desk.E009",
+                    f"desk_home_cards entry '{path}' is not an importable function.",
+                    "Give the dotted path of f(request, user) returning a card spec or None.",
+                    path,
+                )
+            )
+    return found

@@ -23,6 +23,7 @@ def home_page(request, user):
         "pending": pending[:APPROVALS_ON_HOME],
         "pending_total": len(pending),
         "reminders": home.reminders(user),
+        "cards": home.cards(request, user),
     }
     return render(request, "desk/home.html", context)
 
