@@ -84,8 +84,29 @@ def do_update_contract_progress(name: str) -> None:
     Invoiced and collected amounts are kept by the cash side (kuaicrm.cash); all three are
     system fields, written past the contract's state guard: a shipment is not an edit.
     """
-    if name:
-        do_set_system_fields(CONTRACT, name, {"delivered_amount": delivered_for(name)})
+    if not name:
+        return
+    do_set_system_fields(CONTRACT, name, {"delivered_amount": delivered_for(name)})
+    shipped = shipped_by_item(name)
+    for row in get_model("Contract Item").objects.filter(parent=name, parenttype=CONTRACT):
+        key = row.product or row.item_name or ""
+        take = min(shipped.get(key, Decimal(0)), Decimal(row.qty or 0))
+        shipped[key] = shipped.get(key, Decimal(0)) - take  # two rows of one item share it
+        do_set_system_fields("Contract Item", row.name, {"delivered_qty": take})
+
+
+def shipped_by_item(contract: str) -> dict[str, Decimal]:
+    """Quantities the contract's delivering orders shipped, by product (or item name)."""
+    orders = get_model("Sales Order").objects.filter(
+        contract=contract, docstatus=1, status__in=DELIVERING_ORDER_STATUSES
+    )
+    shipped: dict[str, Decimal] = {}
+    for line in get_model("Sales Order Delivery").objects.filter(
+        parenttype="Sales Order", parent__in=orders.values("name")
+    ):
+        key = line.product or line.item_name or ""
+        shipped[key] = shipped.get(key, Decimal(0)) + Decimal(line.shipped_qty or 0)
+    return shipped
 
 
 # ------------------------------------------------------------------ renewal

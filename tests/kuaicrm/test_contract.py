@@ -378,4 +378,5 @@ def test_orders_made_from_the_contract_deliver_against_it(clients, customer, pro
     # 4 of 10 shipped at 11.357 each with tax
     contract = _get(clients["rep"], name)
     assert Decimal(str(contract["delivered_amount"])) == Decimal("45.43")
+    assert contract["items"][0]["delivered_qty"] == 4
     assert contract["outstanding_amount"] == contract["grand_total"]
