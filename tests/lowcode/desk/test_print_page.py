@@ -53,6 +53,7 @@ def test_print_page_frames_the_print_view_and_links_the_pdf(desk, card):
     assert 'sandbox="allow-same-origin"' in html
     assert f"/printview?doctype=Customer&amp;name={mine}&amp;format=" in html
     assert "/api/method/frappe.utils.print_format.download_pdf?doctype=Customer" in html
+    assert 'id="open-print"' in html and 'target="_blank" rel="noopener"' in html
 
 
 def test_print_page_of_an_unreadable_document_is_404(desk, card):
