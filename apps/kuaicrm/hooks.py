@@ -259,7 +259,7 @@ desk_form_actions: dict = {
                 {"fieldname": "qty", "fieldtype": "Float", "label": "Quantity", "reqd": 1},
                 {"fieldname": "shipped_on", "fieldtype": "Date", "label": "Shipped On"},
             ],
-            "success": "Delivery recorded: {delivery_status}",
+            "success": "Delivery recorded: {delivery_status_label}",
         },
     ],
 }  # fmt: skip

@@ -123,7 +123,8 @@ def record_delivery(
         item=str(item or ""),
         shipped_on=shipped_on or None,
     )
-    return doc_to_dict(user, order)
+    # The desk's success message names the delivery status in the user's language.
+    return {**doc_to_dict(user, order), "delivery_status_label": _(order.delivery_status or "")}
 
 
 record_delivery.writes = True  # type: ignore[attr-defined]
