@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from kuaicrm.doctype.quotation.quotation import expire_quotations
 from lowcode.documents.actions import do_insert_doc
@@ -51,8 +52,13 @@ def _data(response) -> dict:
     return response.json()["data"]
 
 
+def _in_days(days: int) -> str:
+    """A date ``days`` from the site's today (a quotation past its validity is not approved)."""
+    return str(timezone.localdate() + dt.timedelta(days))
+
+
 def _create(client, customer: str, items: list[dict], **values) -> dict:
-    body = {"customer": customer, "valid_till": "2027-01-31", "items": items, **values}
+    body = {"customer": customer, "valid_till": _in_days(30), "items": items, **values}
     return _data(client.post(PATH, body))
 
 
@@ -113,7 +119,7 @@ def test_lines_and_totals_are_rounded_per_line_and_summed(api, catalogue, custom
     assert doc["in_words"] == "人民币叁拾肆万叁仟零肆拾壹元柒角玖分"
     assert doc["max_discount_percentage"] == 10.0  # 128.89 / 1288.85 = 10.0004 %
     assert doc["status"] == "Draft"
-    assert doc["name"].startswith(f"QTN-{dt.date.today().year}-")
+    assert doc["name"].startswith(f"QTN-{timezone.localdate().year}-")
     stored = get_model(QTN).objects.get(name=doc["name"])
     # cost 2 × 118500 + 3 × 700 + 5 + 5 = 239110: (303699.98 − 239110) / 303699.98 = 21.2677 %
     assert stored.margin_percentage == Decimal("21.27")
@@ -151,7 +157,7 @@ def test_a_discount_above_the_list_price_is_refused_on_its_field(api, catalogue,
         PATH,
         {
             "customer": customer,
-            "valid_till": "2027-01-31",
+            "valid_till": _in_days(30),
             "items": [
                 {"product": "调试服务", "qty": 1, "discount_amount": 11},
                 {"product": "调试服务", "qty": 1, "discount_percentage": 101},
@@ -383,16 +389,30 @@ def test_a_revision_is_cancel_and_amend_and_keeps_the_earlier_version(api, oppor
 
 
 def test_quotations_past_their_validity_expire_daily(api, catalogue, customer):
-    past = _create(
+    today = timezone.localdate()
+    soon = _create(api("rep"), customer, _lathe(), valid_till=str(today + dt.timedelta(1)))
+    later = _create(api("rep"), customer, _lathe(), valid_till=str(today + dt.timedelta(30)))
+    for doc in (soon, later):
+        _act(api("rep"), doc["name"], "Submit")
+    _act(api("rep"), later["name"], "Send")
+    assert expire_quotations(today=today + dt.timedelta(1)) == 0  # valid through its last day
+    assert expire_quotations(today=today + dt.timedelta(2)) == 1
+    assert _get(api("rep"), soon["name"])["status"] == "Expired"
+    assert _get(api("rep"), later["name"])["status"] == "Sent"
+    assert expire_quotations(today=today + dt.timedelta(31)) == 1
+    assert _get(api("rep"), later["name"])["status"] == "Expired"
+
+
+def test_a_quotation_past_its_validity_is_not_approved(api, catalogue, customer):
+    name = _create(
         api("rep"), customer, _lathe(), quotation_date="2026-11-01", valid_till="2026-11-30"
     )["name"]
-    current = _create(api("rep"), customer, _lathe())["name"]
-    for name in (past, current):
-        _act(api("rep"), name, "Submit")
-    assert expire_quotations(today=dt.date(2026, 12, 7)) == 1
-    assert _get(api("rep"), past)["status"] == "Expired"
-    assert _get(api("rep"), current)["status"] == "Approved"
-    assert expire_quotations(today=dt.date(2026, 12, 7)) == 0
+    response = act(api("rep"), QTN, name, "Submit")
+    assert response.status_code == 417, response.content
+    [error] = response.json()["errors"]
+    assert (error["field"], error["rule"]) == ("valid_till", "expired")
+    assert "有效期至 2026-11-30 已过" in error["message"]
+    assert get_model(QTN).objects.get(name=name).status == "Draft"
 
 
 def test_the_opportunity_quoted_must_be_the_customers(api, opportunity):
@@ -402,7 +422,7 @@ def test_the_opportunity_quoted_must_be_the_customers(api, opportunity):
         {
             "customer": other,
             "opportunity": opportunity,
-            "valid_till": "2027-01-31",
+            "valid_till": _in_days(30),
             "items": _lathe(),
         },
     )

@@ -17,10 +17,12 @@ are reached only through permitted transitions.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 
 import pytest
+from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
@@ -108,7 +110,7 @@ def _new_document(doctype: str, customer: str):
         },
         "Quotation": {
             "customer": customer,
-            "valid_till": "2027-01-31",
+            "valid_till": str(timezone.localdate() + dt.timedelta(30)),
             "items": [{"product": _product(), "qty": 2, "discount_percentage": 15}],
         },
         "Invoice": {

@@ -93,6 +93,19 @@ class Quotation(Document):
         self.compute_items()
         self.compute_totals()
 
+    def before_submit(self) -> None:
+        """An approval never makes a quotation whose validity has already passed binding."""
+        if self.valid_till and self.valid_till < timezone.localdate():
+            self._refuse(
+                "valid_till",
+                "expired",
+                _(
+                    "{label} {date} has passed: change it before the quotation is approved",
+                    label=self._label("valid_till"),
+                    date=self.valid_till.isoformat(),
+                ),
+            )
+
     # ------------------------------------------------------------------ validate steps
     def copy_customer_details(self) -> None:
         self.customer_name = (
