@@ -24,7 +24,8 @@ both with the Workflow Settings ``quotation_max_discount`` and ``quotation_min_m
 
 After approval: Sent, Accepted (the opportunity moves to its won stage), Lost (the opportunity
 is lost with the quotation's reason, unless another quotation of it is still open), Expired
-(daily, once ``valid_till`` has passed) or Cancelled; a revision is cancel + amend.
+(daily, once ``valid_till`` has passed) or Cancelled; a revision is cancel + amend. A quotation
+whose ``valid_till`` has passed is not submitted (nor approved).
 """
 
 from __future__ import annotations
