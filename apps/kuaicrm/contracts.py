@@ -288,6 +288,13 @@ def on_workflow_logged(log_row, event: str) -> None:
         release(CONTRACT, log_row.reference_name)
 
 
+def release_contract_plans(doc, event: str) -> None:
+    """Contract on_cancel: its payment plan's open installments are cancelled."""
+    release = _cash_release()
+    if release is not None:
+        release(CONTRACT, doc.name)
+
+
 def _cash_release():
     """kuaicrm.cash.release_plans (the cash side cancels a plan's open installments)."""
     try:

@@ -24,6 +24,8 @@ doc_events: dict = {
     },
     # A won opportunity or an approved (submitted) order is the customer's latest deal.
     "Opportunity": {"on_update": ["kuaicrm.pool.record_won_opportunity"]},
+    # A cancelled contract's payment plan is no longer due (a terminated one: contracts.py).
+    "Contract": {"on_cancel": ["kuaicrm.contracts.release_contract_plans"]},
     "Sales Order": {
         "on_submit": ["kuaicrm.pool.record_submitted_order"],
         # A shipment refreshes the contract's delivered amount; a returned or cancelled order

@@ -58,6 +58,11 @@ def _data(response) -> dict:
     return response.json()["data"]
 
 
+def _message(response):
+    assert response.status_code == 200, response.content.decode()
+    return response.json()["message"]
+
+
 def _errors(response) -> dict[str, str]:
     assert response.status_code == 417, response.content.decode()
     return {e["field"]: e["message"] for e in response.json()["errors"]}
@@ -219,6 +224,20 @@ def test_finance_reviews_every_contract_by_default_and_is_skipped_under_the_thre
     assert not steps.filter(to_state="Finance Review").exists()
 
 
+def test_a_cancelled_contract_releases_its_plan(clients, customer):
+    terms = [{"description": "全款", "due_date": "2027-03-01", "percentage": 100}]
+    name = _new(clients["rep"], customer, amount=80000, payment_terms=terms)["name"]
+    _signed(clients, name)
+    plan = _message(
+        clients["rep"].post(
+            "/api/method/kuaicrm.make_payment_plan", {"source_name": name, "insert": 1}
+        )
+    )
+    assert state_after(clients["manager"], C, name, "Cancel", reason="客户撤单") == "Cancelled"
+    rows = get_model("Payment Plan Installment").objects.filter(parent=plan["name"])
+    assert set(rows.values_list("status", flat=True)) == {"Cancelled"}
+
+
 def test_signing_needs_the_signed_scan(clients, customer):
     name = _new(clients["rep"], customer, amount=80000)["name"]
     _approved(clients, name)
@@ -242,12 +261,18 @@ def test_signing_needs_the_signed_scan(clients, customer):
 
 
 def test_execution_termination_needs_a_reason_and_keeps_it(clients, customer):
-    name = _new(clients["rep"], customer, amount=80000)["name"]
+    terms = [{"description": "全款", "due_date": "2027-03-01", "percentage": 100}]
+    name = _new(clients["rep"], customer, amount=80000, payment_terms=terms)["name"]
     _signed(clients, name)
     assert "Start Execution" in actions_of(clients["rep"], C, name)
     assert state_after(clients["rep"], C, name, "Start Execution") == "In Execution"
     assert _get(clients["rep"], name)["status"] == "In Execution"
 
+    made = clients["rep"].post(
+        "/api/method/kuaicrm.make_payment_plan", {"source_name": name, "insert": 1}
+    )
+    assert made.status_code == 200, made.content.decode()
+    plan_name = made.json()["message"]["name"]
     assert "reason" in _errors(act(clients["manager"], C, name, "Terminate"))
     assert (
         state_after(clients["manager"], C, name, "Terminate", reason="客户破产，双方协商解除")
@@ -258,6 +283,8 @@ def test_execution_termination_needs_a_reason_and_keeps_it(clients, customer):
     assert contract["termination_reason"] == "客户破产，双方协商解除"
     assert contract["terminated_on"] == timezone.localdate().isoformat()
     assert actions_of(clients["manager"], C, name) == []
+    plan = get_model("Payment Plan Installment").objects.filter(parent=plan_name)
+    assert set(plan.values_list("status", flat=True)) == {"Cancelled"}
     # a terminated contract is not renewed
     renew = clients["rep"].post("/api/method/kuaicrm.renew_contract", {"contract": name})
     assert renew.status_code == 417
