@@ -430,3 +430,16 @@ def test_the_opportunity_quoted_must_be_the_customers(api, opportunity):
     [error] = response.json()["errors"]
     assert (error["field"], error["rule"]) == ("opportunity", "customer")
     assert f"商机 {opportunity} 属于其他客户" in error["message"]
+
+
+def test_the_rep_may_withdraw_a_pending_quotation_to_revise_it(api, catalogue, customer):
+    name = _create(api("rep"), customer, _lathe(15))["name"]
+    _act(api("rep"), name, "Submit")
+    _act(api("manager"), name, "Approve")
+    assert _act(api("rep"), name, "Withdraw")["workflow_state"] == "Draft"
+    # the round's remaining approvals are closed; a new submit starts a new round
+    assert (
+        not get_model("Workflow Action").objects.filter(reference_name=name, status="Open").exists()
+    )
+    _data(api("rep").put(f"{PATH}/{name}", {"items": _lathe(5)}))
+    assert _act(api("rep"), name, "Submit")["workflow_state"] == "Approved"

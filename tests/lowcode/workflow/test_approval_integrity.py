@@ -111,7 +111,7 @@ def _new_document(doctype: str, customer: str):
         "Quotation": {
             "customer": customer,
             "valid_till": str(timezone.localdate() + dt.timedelta(30)),
-            "items": [{"product": _product(), "qty": 2, "discount_percentage": 15}],
+            "items": [{"product": _product(), "qty": 2, "discount_percentage": 5}],
         },
         "Invoice": {
             "customer": customer,
