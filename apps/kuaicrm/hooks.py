@@ -235,6 +235,11 @@ desk_form_actions: dict = {
     "Contract": [
         {"label": "Make Sales Order", "mapping": "kuaicrm.make_sales_order_from_contract",
          "depends_on": "eval:doc.status == 'Signed' || doc.status == 'In Execution'"},
+        # 回款计划 from the payment terms, 开票申请 for what is left to invoice (kuaicrm/cash.py).
+        {"label": "Make Payment Plan", "mapping": "kuaicrm.make_payment_plan",
+         "depends_on": "eval:doc.docstatus == 1"},
+        {"label": "Request Invoice", "mapping": "kuaicrm.make_invoice",
+         "depends_on": "eval:doc.docstatus == 1"},
         {
             "label": "Renew",
             "key": "renew",
@@ -249,6 +254,10 @@ desk_form_actions: dict = {
         },
     ],
     "Sales Order": [
+        {"label": "Make Payment Plan", "mapping": "kuaicrm.make_payment_plan_from_order",
+         "depends_on": "eval:doc.docstatus == 1"},
+        {"label": "Request Invoice", "mapping": "kuaicrm.make_invoice_from_order",
+         "depends_on": "eval:doc.docstatus == 1"},
         {
             "label": "Record Delivery",
             "key": "delivery",
@@ -262,6 +271,24 @@ desk_form_actions: dict = {
                 {"fieldname": "shipped_on", "fieldtype": "Date", "label": "Shipped On"},
             ],
             "success": "Delivery recorded: {delivery_status_label}",
+        },
+    ],
+    "Payment Plan": [
+        {"label": "Request Invoice", "mapping": "kuaicrm.make_invoice_from_plan"},
+    ],
+    # 冲销: finance reverses a received payment with a reason (kuaicrm.reverse_payment_receipt).
+    "Payment Receipt": [
+        {
+            "label": "Reverse Receipt",
+            "key": "reverse",
+            "method": "kuaicrm.reverse_payment_receipt",
+            "doc_arg": "receipt",
+            "ptype": "cancel",
+            "depends_on": "eval:doc.docstatus == 1",
+            "confirm": "The receipt is cancelled and its installments are outstanding again.",
+            "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
+                        "reqd": 1}],
+            "success": "Reversed: {name}",
         },
     ],
 }  # fmt: skip
