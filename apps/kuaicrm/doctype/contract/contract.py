@@ -2,9 +2,10 @@
 
 The approval (workflow/contract_approval.json) runs manager → legal (会签) → finance; finance
 reviews every contract unless an administrator sets the Workflow Setting
-``contract_finance_threshold`` (legal's Approve reads it as ``settings.<name>``). What each state needs is
-checked here, so a refused transition answers 417 naming the field: the signed scan before
-已签约, a passed end date before 到期. Reminders, expiry and renewal are in ``contracts.py``.
+``contract_finance_threshold`` (legal's Approve reads it as ``settings.<name>``). What each
+state needs is checked here, so a refused transition answers 417 naming the field: the signed
+scan before 已签约, a passed end date before 到期. Reminders, expiry and renewal are in
+``kuaicrm/contracts.py``.
 """
 
 from __future__ import annotations
