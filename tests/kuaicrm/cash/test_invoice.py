@@ -261,3 +261,31 @@ def test_a_second_contract_has_its_own_ceiling(api, finance, customer):
     other = new_contract(customer, amount=2000)
     rep = api("rep")
     assert request_invoice(rep, other, 2000)["status"] == "Requested"
+
+
+def test_an_invoice_request_from_a_plan_carries_its_contract(api, finance, plan, contract):
+    rep = api("rep")
+
+    draft = message(call(rep, "kuaicrm.make_invoice_from_plan", source_name=plan["name"]))
+
+    assert (draft["payment_plan"], draft["contract"], draft["customer"]) == (
+        plan["name"],
+        contract,
+        plan["customer"],
+    )
+    assert Decimal(draft["grand_total"]) == Decimal("100000")
+    # the request is the rep's; a rep of another team cannot map someone else's plan
+    assert (
+        call(api("south"), "kuaicrm.make_invoice_from_plan", source_name=plan["name"]).status_code
+        == 404
+    )
+
+
+def test_sales_read_their_own_invoices_only(api, finance, contract):
+    invoice = request_invoice(api("rep"), contract, 1000)
+    url = f"/api/resource/Invoice/{invoice['name']}"
+
+    assert api("rep").get(url).status_code == 200
+    assert api("manager").get(url).status_code == 200  # the rep's department manager
+    assert api("south").get(url).status_code == 404
+    assert api(finance).get(url).status_code == 200

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
+from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
 from tests.kuaicrm.cash.conftest import (
     DEPOSIT_DUE,
@@ -94,3 +95,23 @@ def test_a_plan_from_a_sales_order_is_one_installment_due_on_delivery(api, finan
         (FINAL_DUE, Decimal(plan["total_amount"]))
     ]
     assert Decimal(plan["total_amount"]) > 0
+
+
+def test_a_plan_finance_makes_is_read_by_the_contracts_sales_owner(api, finance, contract):
+    plan = message(call(api(finance), "kuaicrm.make_payment_plan", source_name=contract, insert=1))
+    url = f"/api/resource/Payment Plan/{plan['name']}"
+
+    assert plan["sales_owner"] == "rep"
+    assert api("rep").get(url).status_code == 200
+    assert api("south").get(url).status_code == 404
+
+
+def test_a_draft_contract_has_no_plan_yet(api, finance, customer):
+    draft = do_insert_doc(
+        "rep", "Contract", {"contract_title": "草稿", "customer": customer, "amount": 1000}
+    )
+
+    response = call(api("rep"), "kuaicrm.make_payment_plan", source_name=draft.name, insert=1)
+
+    assert response.status_code == 417
+    assert not get_model("Payment Plan").objects.exists()
