@@ -9,8 +9,14 @@ Plans are read through ``permitted_queryset``; installments through their permit
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Case, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 
 from lowcode.documents.factory import get_model
 from lowcode.permissions.core import permitted_queryset
@@ -45,29 +51,50 @@ def plan_value(fieldname: str) -> Subquery:
     return Subquery(get_model(PLAN).objects.filter(name=OuterRef("parent")).values(fieldname)[:1])
 
 
-def bucket_sums(as_of: dt.date) -> dict:
-    """``Sum(CASE …)`` per aging bucket on ``due_date``, plus not due and the total."""
-    money: DecimalField = DecimalField(max_digits=21, decimal_places=9)
+def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
+    """Outstanding per aging bucket of the open installments of ``plans``, per ``group_field``.
 
-    def between(first: int, last: int | None) -> Q:
-        q = Q(due_date__lte=as_of - dt.timedelta(days=first))
-        if last is not None:
-            q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
-        return q
+    One JOIN + GROUP BY: the permitted plans (Django compiles their query, the permission
+    filter included) joined to their installments on ``parent``. The ORM form of the same
+    query (a correlated subquery for the plan's field, evaluated twice per installment) cost
+    1.6x the CPU over 150k installments (bench/README.md).
+    """
+    from django.db import connection
 
-    sums = {
-        "not_due": Sum(
-            Case(When(due_date__gte=as_of, then="outstanding_amount"), default=Value(0),
-                 output_field=money)
-        )
-    }  # fmt: skip
-    for key, _label, first, last in BUCKETS:
-        sums[key] = Sum(
-            Case(When(between(first, last), then="outstanding_amount"), default=Value(0),
-                 output_field=money)
-        )  # fmt: skip
-    sums["outstanding"] = Sum("outstanding_amount")
-    return sums
+    quote = connection.ops.quote_name
+    plan_sql, plan_params = (
+        plans.order_by()
+        .values(plan_name=F("name"), plan_group=F(group_field))
+        .query.sql_with_params()
+    )
+    ago = [as_of - dt.timedelta(days=days) for days in (1, 30, 31, 60, 61, 90, 91)]
+    buckets = [
+        "SUM(CASE WHEN i.due_date >= %s THEN i.outstanding_amount ELSE 0 END)",
+        "SUM(CASE WHEN i.due_date <= %s AND i.due_date >= %s THEN i.outstanding_amount ELSE 0 END)",
+        "SUM(CASE WHEN i.due_date <= %s AND i.due_date >= %s THEN i.outstanding_amount ELSE 0 END)",
+        "SUM(CASE WHEN i.due_date <= %s AND i.due_date >= %s THEN i.outstanding_amount ELSE 0 END)",
+        "SUM(CASE WHEN i.due_date <= %s THEN i.outstanding_amount ELSE 0 END)",
+        "SUM(i.outstanding_amount)",
+    ]
+    sql = (
+        f"SELECT p.plan_group, {', '.join(buckets)} "  # noqa: S608 - Django-compiled plan query, values as params
+        f"FROM {quote(get_model(INSTALLMENT)._meta.db_table)} i "
+        f"JOIN ({plan_sql}) p ON p.plan_name = i.parent "
+        "WHERE i.parenttype = %s AND i.outstanding_amount > 0 AND i.status NOT IN (%s, %s) "
+        "GROUP BY p.plan_group"
+    )
+    params = [as_of, ago[0], ago[1], ago[2], ago[3], ago[4], ago[5], ago[6]]
+    params = [*params, *plan_params, PLAN, *CLOSED]
+    keys = ("not_due", *[key for key, *_rest in BUCKETS], "outstanding")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {
+                "group": row[0],
+                **{k: Decimal(str(v or 0)) for k, v in zip(keys, row[1:], strict=True)},
+            }
+            for row in cursor.fetchall()
+        ]
 
 
 def days_overdue(due_date: dt.date | None, as_of: dt.date) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kuaicrm.reports.common import choice, column, date_value, money, text, today
-from kuaicrm.reports.o2c import BUCKETS, bucket_sums, open_installments, open_plans, plan_value
+from kuaicrm.reports.o2c import BUCKETS, aging_by, open_plans
 from lowcode.i18n import _
 from lowcode.permissions.core import full_names
 
@@ -46,13 +46,7 @@ def execute(filters: dict[str, Any] | None, user: str):
         value = text(filters, name)
         if value:
             plans = plans.filter(**{name: value})
-    groups = list(
-        open_installments(plans)
-        .annotate(group=plan_value(key))
-        .values("group")
-        .order_by()
-        .annotate(**bucket_sums(as_of))
-    )
+    groups = aging_by(plans, key, as_of)
     titles = _titles(key, {g["group"] for g in groups})
     data = []
     for group in groups:
