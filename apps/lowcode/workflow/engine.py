@@ -20,6 +20,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from lowcode import context
 from lowcode.documents.factory import get_model
 from lowcode.documents.validation import values_of
 from lowcode.expressions import ExpressionError, evaluate, fields_read, settings_read
@@ -256,10 +257,14 @@ def resolve_approvers(transition: Transition, doc) -> list[str]:
         # who may read the document. A department-scoped role (a Sales Manager) thus routes to
         # the managers over the submitter only; a slot for one who cannot open the document
         # would keep a 会签 waiting forever.
-        users = users_with_roles(split_names(value or transition.allowed))
+        roles = split_names(value or transition.allowed)
         if getattr(doc, "doctype", None) is None:
-            return users  # a definition check (no document)
-        return [u for u in users if has_permission(u, doc, "read")]
+            return users_with_roles(roles)  # a definition check (no document)
+        # Once per request and document: an approver's screen asks for every transition.
+        return context.cached(
+            ("role_approvers", doc.doctype, doc.name, roles),
+            lambda: [u for u in users_with_roles(roles) if has_permission(u, doc, "read")],
+        )
     if kind == "User":
         return _active_users(u.strip() for u in value.replace("\n", ",").split(",") if u.strip())
     if kind == "Supervisor":
