@@ -419,6 +419,28 @@ def do_refresh_receivables(contracts=(), sales_orders=()) -> None:
                 do_set_system_fields(doctype, name, values)
 
 
+def keep_receivables(doc, event: str = "") -> None:
+    """Contract / Sales Order validate and before_update_after_submit: the receivable totals
+    come from the receipts and invoices, never from the form.
+
+    They are read-only, but a save carries them back as the form last showed them: a manager
+    who opened a signed contract before a receipt was recorded would otherwise write the old
+    collected amount over the new one.
+    """
+    field = {CONTRACT: "contract", SALES_ORDER: "sales_order"}[doc.doctype]
+    meta = doc.meta
+    amount = _d(doc.get("grand_total") or doc.get("amount"))
+    collected = ZERO if doc.is_new else collected_for(field, doc.name)
+    values = {
+        "invoiced_amount": ZERO if doc.is_new else invoiced_for(field, doc.name),
+        "collected_amount": collected,
+        "outstanding_amount": amount - collected,
+    }
+    for fieldname, value in values.items():
+        if meta.has_field(fieldname):
+            doc.set(fieldname, value)
+
+
 def refresh_for_doc(doc) -> None:
     """Refresh the plans, contracts and orders a receipt or an invoice touches."""
     if doc.doctype == RECEIPT:

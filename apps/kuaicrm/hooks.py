@@ -25,9 +25,16 @@ doc_events: dict = {
     # A won opportunity or an approved (submitted) order is the customer's latest deal.
     "Opportunity": {"on_update": ["kuaicrm.pool.record_won_opportunity"]},
     # A cancelled contract's payment plan is no longer due (a terminated one: contracts.py).
-    "Contract": {"on_cancel": ["kuaicrm.contracts.release_contract_plans"]},
+    "Contract": {
+        "on_cancel": ["kuaicrm.contracts.release_contract_plans"],
+        # Invoiced / collected / outstanding come from receipts and invoices, never the form.
+        "validate": ["kuaicrm.cash.keep_receivables"],
+        "before_update_after_submit": ["kuaicrm.cash.keep_receivables"],
+    },
     "Sales Order": {
         "on_submit": ["kuaicrm.pool.record_submitted_order"],
+        "validate": ["kuaicrm.cash.keep_receivables"],
+        "before_update_after_submit": ["kuaicrm.cash.keep_receivables"],
         # A shipment refreshes the contract's delivered amount; a returned or cancelled order
         # releases its payment plan (kuaicrm/orders.py).
         "on_update_after_submit": [

@@ -278,3 +278,36 @@ def test_two_receipts_for_the_same_installment_at_once_never_over_allocate(finan
     assert sorted(o == "over_allocated" for o in outcomes) == [False, True], outcomes
     assert installments(plan["name"])[0].paid_amount == Decimal("30000")
     assert get_model("Payment Receipt").objects.filter(docstatus=1).count() == 1
+
+
+def test_a_stale_contract_form_cannot_write_back_old_receivables(api, finance, plan, contract):
+    # given: the manager opened the signed contract before the deposit was received
+    first, _second = plan["installments"]
+    message(
+        call(
+            api(finance),
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 30000, [(first, 30000)]),
+        )
+    )
+
+    # when: the manager saves the form as it was shown (collected 0, outstanding 100,000)
+    response = api("manager").put(
+        f"/api/resource/Contract/{contract}",
+        {
+            "signed_scan": "/private/files/signed-v2.pdf",
+            "collected_amount": 0,
+            "outstanding_amount": 100000,
+            "invoiced_amount": 5,
+        },
+    )
+
+    # then: the edit is saved, the totals still come from the receipts
+    assert response.status_code == 200, response.content.decode()
+    signed = stored("Contract", contract)
+    assert signed.signed_scan == "/private/files/signed-v2.pdf"
+    assert (signed.collected_amount, signed.outstanding_amount, signed.invoiced_amount) == (
+        Decimal("30000"),
+        Decimal("70000"),
+        Decimal("0"),
+    )
