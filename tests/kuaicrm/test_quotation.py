@@ -443,3 +443,18 @@ def test_the_rep_may_withdraw_a_pending_quotation_to_revise_it(api, catalogue, c
     )
     _data(api("rep").put(f"{PATH}/{name}", {"items": _lathe(5)}))
     assert _act(api("rep"), name, "Submit")["workflow_state"] == "Approved"
+
+
+def test_a_cost_raised_after_the_last_save_cannot_skip_the_approval(api, catalogue, customer):
+    # saved at a 21.05% margin, which needs no approval
+    name = _create(api("rep"), customer, _lathe(5))["name"]
+    # the cost is raised before the rep submits: the margin is now 5.4%
+    response = api("sysman").put("/api/resource/Product/数控车床 CK6150", {"standard_cost": 142000})
+    assert response.status_code == 200, response.content
+    refused = act(api("rep"), QTN, name, "Submit")
+    assert refused.status_code == 417, refused.content
+    assert refused.json()["errors"][0]["rule"] == "needs_approval"
+    assert get_model(QTN).objects.get(name=name).status == "Draft"
+    # saved again, the margin is current and the submit goes to approval
+    _data(api("rep").put(f"{PATH}/{name}", {"terms": "货到付款"}))
+    assert _act(api("rep"), name, "Submit")["workflow_state"] == "Pending Approval"

@@ -93,6 +93,7 @@ class Quotation(Document):
         self.check_valid_till()
         self.compute_items()
         self.compute_totals()
+        self.check_auto_approval()
 
     def before_submit(self) -> None:
         """An approval never makes a quotation whose validity has already passed binding."""
@@ -228,6 +229,34 @@ class Quotation(Document):
             default=Decimal(0),
         )
         self.margin_percentage = self.margin(rows)
+
+    def check_auto_approval(self) -> None:
+        """Submit chose "approved at once" from the values stored at the last save; the move
+        recomputes them (a product's cost may have changed since). If they now need approval,
+        refuse: nothing reaches Approved past the approval its values call for."""
+        before = self._doc_before_save
+        if before is None or before.get("status") != Status.DRAFT:
+            return
+        if self.status != Status.APPROVED:
+            return
+        from lowcode.workflow import engine
+
+        workflow = engine.get_workflow(self.doctype)
+        if workflow is None:
+            return
+        needs_approval = [
+            t for t in workflow.outgoing(Status.DRAFT) if t.next_state == Status.PENDING
+        ]
+        user = self.acting_user or self.modified_by or ""
+        if any(engine.condition_holds(t, self, user) for t in needs_approval):
+            self._refuse(
+                "items",
+                "needs_approval",
+                _(
+                    "Prices or costs changed since the quotation was saved and it now needs "
+                    "approval: save it again, then submit"
+                ),
+            )
 
     def margin(self, rows: list) -> Decimal | None:
         """Margin on the net total from the products' standard cost; None if a cost is missing."""
