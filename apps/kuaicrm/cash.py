@@ -181,25 +181,26 @@ def _rows(values: list[dict]) -> list:
     return [_new_row(model, v) for v in values]
 
 
-def after_map_plan_from_contract(source, target, user: str = "") -> None:
-    """document_mappings postprocess: the contract's payment terms become the installments."""
-    target.total_amount = source_amount(CONTRACT, source.name)
-    target.sales_owner = source.get("sales_owner") or source.owner
-    target.set_children("installments", _rows(installments_from_contract(source)))
-
-
-def after_map_plan_from_order(source, target, user: str = "") -> None:
-    """document_mappings postprocess: an order's plan follows its contract's terms, if any."""
-    target.total_amount = source_amount(SALES_ORDER, source.name)
-    target.sales_owner = source.get("sales_owner") or source.owner
+def installments_for(source) -> list[dict]:
+    """A plan's default installments: the contract's terms; an order follows its contract's
+    percentages (it may be a part of the contract), else one installment due on delivery."""
+    if source.doctype == CONTRACT:
+        return installments_from_contract(source)
     contract_name = source.get("contract")
     contract = (
         get_model(CONTRACT).objects.filter(name=contract_name).first() if contract_name else None
     )
     rows = installments_from_contract(contract) if contract is not None else []
-    for row in rows:  # the order may be a part of the contract: the percentages carry over
+    for row in rows:
         row["amount"] = None
-    target.set_children("installments", _rows(rows or installments_from_order(source)))
+    return rows or installments_from_order(source)
+
+
+def after_map_plan(source, target, user: str = "") -> None:
+    """document_mappings postprocess: the total and the installments from the source."""
+    target.total_amount = source_amount(source.doctype, source.name)
+    target.sales_owner = source.get("sales_owner") or source.owner
+    target.set_children("installments", _rows(installments_for(source)))
 
 
 def settle_plan(plan) -> None:
@@ -215,23 +216,20 @@ def settle_plan(plan) -> None:
 
 
 def _plan_defaults(plan) -> None:
+    # An order's plan is the order's, even when the order belongs to a contract.
     source = None
-    if plan.contract:
-        source = get_model(CONTRACT).objects.filter(name=plan.contract).first()
-    elif plan.sales_order:
+    if plan.sales_order:
         source = get_model(SALES_ORDER).objects.filter(name=plan.sales_order).first()
+    elif plan.contract:
+        source = get_model(CONTRACT).objects.filter(name=plan.contract).first()
     if source is not None:
         plan.customer = plan.customer or source.get("customer")
         plan.sales_owner = plan.sales_owner or source.get("sales_owner") or source.owner
         if not plan.total_amount:
             plan.total_amount = source_amount(source.doctype, source.name)
         if not plan.get_children("installments"):
-            rows = (
-                installments_from_contract(source)
-                if source.doctype == CONTRACT
-                else installments_from_order(source)
-            )
-            plan.set_children("installments", _rows(rows))
+            plan.set_children("installments", _rows(installments_for(source)))
+        _check_one_plan(plan, source)
     plan.sales_owner = plan.sales_owner or plan.acting_user or plan.owner
     if plan.escalate_after_days is None:
         plan.escalate_after_days = DEFAULT_ESCALATE_AFTER_DAYS
@@ -241,6 +239,23 @@ def _plan_defaults(plan) -> None:
         .values_list("customer_name", flat=True)
         .first()
     )
+
+
+def _check_one_plan(plan, source) -> None:
+    """One live plan per contract (without an order) and per order: two would count twice."""
+    field = "sales_order" if source.doctype == SALES_ORDER else "contract"
+    others = get_model(PLAN).objects.filter(**{field: source.name}).exclude(status=CANCELLED)
+    if field == "contract":
+        others = others.filter(Q(sales_order__isnull=True) | Q(sales_order=""))
+    other = others.exclude(name=plan.name).values_list("name", flat=True).first()
+    if other:
+        message = _(
+            "{doctype} {name} already has the payment plan {plan}",
+            doctype=_(source.doctype),
+            name=source.name,
+            plan=other,
+        )
+        raise ValidationError(message, [FieldError(field, "one_plan", message)])
 
 
 def _new_row(model, values: dict):

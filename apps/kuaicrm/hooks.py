@@ -466,14 +466,14 @@ document_mappings: dict = {
         "source": "Contract",
         "target": "Payment Plan",
         "field_map": {"customer": "customer", "name": "contract", "sales_owner": "sales_owner"},
-        "postprocess": f"{_CASH_SOURCES}.after_map_plan_from_contract",
+        "postprocess": f"{_CASH_SOURCES}.after_map_plan",
     },
     "kuaicrm.make_payment_plan_from_order": {
         "source": "Sales Order",
         "target": "Payment Plan",
         "field_map": {"customer": "customer", "name": "sales_order", "contract": "contract",
                       "sales_owner": "sales_owner"},
-        "postprocess": f"{_CASH_SOURCES}.after_map_plan_from_order",
+        "postprocess": f"{_CASH_SOURCES}.after_map_plan",
     },
     # 开票申请 for what is left to invoice of a contract, an order or a plan.
     "kuaicrm.make_invoice": {

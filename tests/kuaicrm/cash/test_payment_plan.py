@@ -115,3 +115,11 @@ def test_a_draft_contract_has_no_plan_yet(api, finance, customer):
 
     assert response.status_code == 417
     assert not get_model("Payment Plan").objects.exists()
+
+
+def test_a_contract_has_one_live_plan(api, plan, contract):
+    again = call(api("rep"), "kuaicrm.make_payment_plan", source_name=contract, insert=1)
+
+    assert again.status_code == 417
+    assert plan["name"] in again.json()["errors"][0]["message"]
+    assert again.json()["errors"][0]["field"] == "contract"
