@@ -16,20 +16,11 @@ from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.permissions.core import has_doctype_permission
 from lowcode.query import reads
-from lowcode.query.builder import parse_fields, parse_order_by
+from lowcode.query.builder import STANDARD_LABELS, parse_fields, parse_order_by
 from lowcode.query.serialize import to_json
 
 # One download holds at most this many documents: a bigger export should be filtered.
 EXPORT_ROW_LIMIT = 100_000
-STANDARD_LABELS = {
-    "name": "ID",
-    "owner": "Created By",
-    "creation": "Created On",
-    "modified": "Last Updated On",
-    "modified_by": "Last Updated By",
-    "docstatus": "Document Status",
-    "idx": "Index",
-}
 
 
 def template_rows(user: str, doctype: str, import_type: str = ImportType.INSERT) -> list[list]:

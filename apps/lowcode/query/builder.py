@@ -51,6 +51,17 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # 2**63 the database driver cannot even bind the OFFSET.
 MAX_LIMIT_START = 2**53
 NUMERIC_TYPES = fieldtypes.INT_TYPES | fieldtypes.DECIMAL_TYPES | fieldtypes.FLOAT_TYPES
+# The engine's own columns have no DocField: these labels name them wherever a field is listed
+# (the desk's filter builder and column picker, connections, data export headers).
+STANDARD_LABELS = {
+    "name": "ID",
+    "owner": "Created By",
+    "creation": "Created On",
+    "modified": "Last Updated On",
+    "modified_by": "Last Updated By",
+    "docstatus": "Document Status",
+    "idx": "Index",
+}
 STANDARD_TYPES = {
     "name": "Data",
     "owner": "Data",
@@ -114,7 +125,12 @@ class ColumnSet:
         self.columns: dict[str, Column] = {}
         for name in meta.standard_field_names:
             self.columns[name] = Column(
-                name, DocField(fieldname=name, fieldtype=STANDARD_TYPES[name])
+                name,
+                DocField(
+                    fieldname=name,
+                    fieldtype=STANDARD_TYPES[name],
+                    label=STANDARD_LABELS.get(name, ""),
+                ),
             )
         for field in meta.data_fields:
             if field.permlevel in levels:

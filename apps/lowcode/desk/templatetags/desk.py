@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from lowcode.i18n import _
+from lowcode.i18n import _, pgettext
 
 register = template.Library()
 
@@ -23,6 +23,12 @@ def t(text: str, /, **params: Any) -> str:
 def tr(value: Any) -> str:
     """Translate a value computed at run time (a label, an option, a DocType name)."""
     return _(str(value)) if value not in (None, "") else ""
+
+
+@register.filter
+def tr_option(value: Any, fieldname: str) -> str:
+    """Translate a Select option as worded for its field (``"0"`` is 0% as a tax rate)."""
+    return pgettext(fieldname, str(value)) if value not in (None, "") else ""
 
 
 @register.filter
