@@ -810,9 +810,11 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
     marked = late.exclude(status=OVERDUE).count()
     if marked_plans:
         do_refresh_plans(marked_plans, today)
-    plans = {p.name: p for p in Plan.objects.filter(name__in=late.values("parent"))}
+    # Only rows someone still has to hear about: a plan overdue for months is not re-read daily.
+    pending = late.filter(Q(reminded_on__isnull=True) | Q(escalated_on__isnull=True))
+    plans = {p.name: p for p in Plan.objects.filter(name__in=pending.values("parent"))}
     reminded = escalated = 0
-    for row in late.order_by("due_date", "name").iterator(chunk_size=500):
+    for row in pending.order_by("due_date", "name").iterator(chunk_size=500):
         plan = plans[row.parent]
         owner = plan.sales_owner or plan.owner
         subject_args = {
