@@ -918,6 +918,9 @@ def contract_receivables_data(user: str, contract: str) -> dict[str, Any]:
         parenttype=PLAN, parent__in=plans.values("name")
     )
     overdue = _d(installments.filter(status=OVERDUE).aggregate(t=Sum("outstanding_amount"))["t"])
+    rows_by_plan: dict[str, list] = defaultdict(list)  # one query for every plan's rows
+    for row in installments.order_by("parent", "idx"):
+        rows_by_plan[row.parent].append(row)
     stored = {
         f: _d(doc.get(f))
         for f in ("invoiced_amount", "collected_amount", "outstanding_amount")
@@ -959,7 +962,7 @@ def contract_receivables_data(user: str, contract: str) -> dict[str, Any]:
                         "outstanding_amount": to_json(_d(row.outstanding_amount)),
                         "status": row.status,
                     }
-                    for row in installments.filter(parent=plan.name).order_by("idx")
+                    for row in rows_by_plan[plan.name]
                 ],
             }
             for plan in plans

@@ -289,3 +289,23 @@ def test_sales_read_their_own_invoices_only(api, finance, contract):
     assert api("manager").get(url).status_code == 200  # the rep's department manager
     assert api("south").get(url).status_code == 404
     assert api(finance).get(url).status_code == 200
+
+
+def test_contract_receivables_reads_a_fixed_number_of_queries(api, finance, plan, contract):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kuaicrm.cash import contract_receivables_data, release_plans
+
+    with CaptureQueriesContext(connection) as one_plan:
+        contract_receivables_data("rep", contract)
+    # a second and a third plan (the earlier ones released) add rows, not queries
+    for _ in range(2):
+        release_plans("Contract", contract)
+        message(call(api("rep"), "kuaicrm.make_payment_plan", source_name=contract, insert=1))
+
+    with CaptureQueriesContext(connection) as three_plans:
+        data = contract_receivables_data("rep", contract)
+
+    assert len(data["plans"]) == 3
+    assert len(three_plans.captured_queries) == len(one_plan.captured_queries) <= 12
