@@ -109,3 +109,19 @@ def contract(customer) -> str:
 def plan(api, contract) -> dict:
     """The contract's payment plan, made by the rep through kuaicrm.make_payment_plan."""
     return message(call(api("rep"), "kuaicrm.make_payment_plan", source_name=contract, insert=1))
+
+
+def new_order(customer: str, qty: int = 2, rate: int = 5000) -> str:
+    """An approved (submitted) sales order of the rep's, due for delivery in 200 days."""
+    order = do_insert_doc(
+        "rep",
+        "Sales Order",
+        {
+            "customer": customer,
+            "order_date": DEPOSIT_DUE,
+            "delivery_date": FINAL_DUE,
+            "items": [{"item_name": "立式加工中心", "qty": qty, "rate": rate}],
+        },
+    )
+    walk_to_submitted("Sales Order", order.name)
+    return order.name

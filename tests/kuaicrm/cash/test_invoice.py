@@ -309,3 +309,32 @@ def test_contract_receivables_reads_a_fixed_number_of_queries(api, finance, plan
 
     assert len(data["plans"]) == 3
     assert len(three_plans.captured_queries) == len(one_plan.captured_queries) <= 12
+
+
+def test_an_order_without_a_contract_is_invoiced_up_to_its_own_total(api, finance, customer):
+    from tests.kuaicrm.cash.conftest import new_order
+
+    order = new_order(customer)
+    total = get_model("Sales Order").objects.get(name=order).grand_total
+    rep, fin = api("rep"), api(finance)
+    draft = message(call(rep, "kuaicrm.make_invoice_from_order", source_name=order))
+    assert (draft["sales_order"], Decimal(draft["grand_total"])) == (order, total)
+    for key in ("name", "__islocal"):
+        draft.pop(key, None)
+
+    over = rep.post("/api/resource/Invoice", {**draft, **SPECIAL, "grand_total": str(total + 1)})
+    assert over.status_code == 417 and over.json()["errors"][0]["field"] == "grand_total"
+
+    created = rep.post("/api/resource/Invoice", {**draft, **SPECIAL})
+    assert created.status_code == 200, created.content.decode()
+    name = created.json()["data"]["name"]
+    message(
+        call(
+            fin,
+            "kuaicrm.issue_invoice",
+            invoice=name,
+            invoice_no="04418888",
+            invoice_date=draft["invoice_date"] or "2026-12-07",
+        )
+    )
+    assert get_model("Sales Order").objects.get(name=order).invoiced_amount == total

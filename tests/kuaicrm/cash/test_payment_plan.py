@@ -14,7 +14,7 @@ from tests.kuaicrm.cash.conftest import (
     FINAL_DUE,
     call,
     message,
-    walk_to_submitted,
+    new_order,
 )
 
 
@@ -74,23 +74,13 @@ def test_percentages_become_amounts_and_the_last_takes_the_cents(finance, custom
 
 
 def test_a_plan_from_a_sales_order_is_one_installment_due_on_delivery(api, finance, customer):
-    order = do_insert_doc(
-        "rep",
-        "Sales Order",
-        {
-            "customer": customer,
-            "order_date": DEPOSIT_DUE,
-            "delivery_date": FINAL_DUE,
-            "items": [{"item_name": "立式加工中心", "qty": 2, "rate": 5000}],
-        },
-    )
-    walk_to_submitted("Sales Order", order.name)
+    order = new_order(customer)
 
     plan = message(
-        call(api("rep"), "kuaicrm.make_payment_plan_from_order", source_name=order.name, insert=1)
+        call(api("rep"), "kuaicrm.make_payment_plan_from_order", source_name=order, insert=1)
     )
 
-    assert plan["sales_order"] == order.name
+    assert plan["sales_order"] == order
     assert [(r["due_date"], Decimal(r["amount"])) for r in plan["installments"]] == [
         (FINAL_DUE, Decimal(plan["total_amount"]))
     ]
