@@ -62,7 +62,7 @@ def test_a_setting_name_must_be_readable_in_a_condition(site):
     assert raised.value.errors[0].fieldname == "setting_name"
 
 
-def test_a_fixture_ships_its_settings_without_overwriting_the_admins(site, tmp_path, monkeypatch):
+def test_a_fixture_ships_its_settings_without_overwriting_the_admins(site):
     rows = [
         {"setting_name": "demo_limit", "value": 10, "description": "a"},
         {"setting_name": "demo_floor", "value": 20, "description": "b"},
