@@ -482,6 +482,8 @@ def settle_receipt(receipt) -> None:
         .values_list("customer_name", flat=True)
         .first()
     )
+    if receipt.docstatus == 0:  # reversal details are written by the reversal alone
+        receipt.reversal_reason = receipt.reversed_on = None
     rows = receipt.get_children("allocations")
     Installment = get_model(INSTALLMENT)
     found = {
@@ -637,6 +639,9 @@ def settle_invoice(invoice) -> None:
     from lowcode.rules.duplicates import normalise_credit_code
 
     _invoice_defaults(invoice)
+    # The status mirrors the workflow state (a form cannot claim an invoice is issued).
+    if invoice.get("workflow_state") in (REQUESTED, ISSUED, REJECTED, REVERSED):
+        invoice.status = invoice.workflow_state
     errors: list[FieldError] = []
     if invoice.taxpayer_id:
         invoice.taxpayer_id = normalise_credit_code(invoice.taxpayer_id)

@@ -338,3 +338,10 @@ def test_an_order_without_a_contract_is_invoiced_up_to_its_own_total(api, financ
         )
     )
     assert get_model("Sales Order").objects.get(name=order).invoiced_amount == total
+
+
+def test_a_request_cannot_claim_to_be_issued(api, finance, contract):
+    invoice = request_invoice(api("rep"), contract, 1000, status="Issued", invoice_no="1")
+
+    assert stored(invoice["name"]).status == "Requested"
+    assert get_model("Contract").objects.get(name=contract).invoiced_amount == Decimal("0")
