@@ -281,6 +281,9 @@ desk_form_actions: dict = {
         },
     ],
     "Payment Plan": [
+        # Finance records money received against the plan's open installments (a new 回款单).
+        {"label": "Record Payment", "mapping": "kuaicrm.make_payment_receipt",
+         "depends_on": "eval:doc.outstanding_amount > 0"},
         {"label": "Request Invoice", "mapping": "kuaicrm.make_invoice_from_plan"},
     ],
     # 冲销: finance reverses a received payment with a reason (kuaicrm.reverse_payment_receipt).
@@ -474,6 +477,21 @@ document_mappings: dict = {
         "field_map": {"customer": "customer", "name": "sales_order", "contract": "contract",
                       "sales_owner": "sales_owner"},
         "postprocess": f"{_CASH_SOURCES}.after_map_plan",
+    },
+    # 回款单 from a plan (finance, on the phone): the plan's outstanding amount, one allocation
+    # per open installment; finance keeps the rows the money pays and records it (the
+    # allocation's plan, contract and order follow from the installment: kuaicrm/cash.py).
+    "kuaicrm.make_payment_receipt": {
+        "source": "Payment Plan",
+        "target": "Payment Receipt",
+        "condition": "doc.outstanding_amount > 0",
+        "condition_message": "Nothing is outstanding on this payment plan",
+        "field_map": {"customer": "customer", "sales_owner": "sales_owner",
+                      "outstanding_amount": "amount"},
+        "table_map": {"installments": {
+            "target": "allocations", "condition": "doc.outstanding_amount > 0",
+            "field_map": {"name": "installment", "due_date": "due_date",
+                          "outstanding_amount": "allocated_amount"}}},
     },
     # 开票申请 for what is left to invoice of a contract, an order or a plan.
     "kuaicrm.make_invoice": {

@@ -121,15 +121,15 @@ def test_countersign_progress_and_locked_fields(page_for, countersigned, stored,
     finance = page_for("finance1", viewport)
     finance.goto(f"/app/sales-order/{countersigned}")
     expect(finance.get_by_test_id("approval-progress")).to_have_text(
-        "已同意 0/2，等待 finance1、finance2"
+        "会签 0/2 已同意，等待 finance1、finance2"
     )
     finance.locator(".wf-action", has_text="通过").click()
-    expect(finance.get_by_test_id("approval-progress")).to_have_text("已同意 1/2，等待 finance2")
+    expect(finance.get_by_test_id("approval-progress")).to_have_text("会签 1/2 已同意，等待 finance2")
     assert workflow_state(stored, countersigned) == "Countersign"
 
     # then: the rep sees who is still awaited, and cannot change the order under review
     rep = page_for("rep", viewport)
     rep.goto(f"/app/sales-order/{countersigned}")
-    expect(rep.get_by_test_id("approval-progress")).to_have_text("已同意 1/2，等待 finance2")
+    expect(rep.get_by_test_id("approval-progress")).to_have_text("会签 1/2 已同意，等待 finance2")
     expect(rep.locator("button[type=submit]", has_text="保存")).to_have_count(0)
     screenshot(rep, f"countersign-progress-{viewport['width']}")

@@ -86,7 +86,7 @@ def get_log(request, user, doctype: str, name: str, **_ignored) -> list[dict]:
 
 
 def get_progress(request, user, doctype: str, name: str, **_ignored) -> dict | None:
-    """Return a 会签 step's progress ("已同意 1/2，等待 冯涛"), or None outside one."""
+    """Return a 会签 step's progress ("会签 1/2 已同意，等待 冯涛"), or None outside one."""
     return engine.approval_progress(access_doc(user, doctype, name, "read"))
 
 

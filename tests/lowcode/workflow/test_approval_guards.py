@@ -177,4 +177,4 @@ def test_countersign_progress_names_who_is_still_awaited(workflows, api):
     progress = api("rep").get(
         "/api/method/lowcode.workflow.get_progress", {"doctype": SO, "name": name}
     )
-    assert progress.json()["message"]["summary"] == "已同意 1/2，等待 finance2"
+    assert progress.json()["message"]["summary"] == "会签 1/2 已同意，等待 finance2"

@@ -71,12 +71,22 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
             progress = workflow_engine.approval_progress(doc)
-    # Messages by field; a child row's error also shows on its table.
+    # Messages by field; a child row's error shows on its table and on the row and cell it
+    # names (never on a parent field that happens to share the row field's name, as a
+    # receipt's allocated_amount total does its rows').
     error_map: dict[str, list[str]] = {}
+    row_errors: dict[str, dict[int, dict[str, list[str]]]] = {}
     for e in errors.errors if errors else []:
+        table = getattr(e, "table", None)
+        if table and table in {f.fieldname for f in meta.table_fields}:
+            error_map.setdefault(table, []).append(e.message)
+            if e.row:
+                cells = row_errors.setdefault(table, {}).setdefault(int(e.row), {})
+                cells.setdefault(e.fieldname, []).append(e.message)
+            continue
         error_map.setdefault(e.fieldname, []).append(e.message)
-        if getattr(e, "table", None):
-            error_map.setdefault(e.table, []).append(e.message)
+        if table:
+            error_map.setdefault(table, []).append(e.message)
     return {
         "active_nav": doctype,
         "doctype": doctype,
@@ -113,6 +123,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "workflow_state": values.get(workflow.state_field) if workflow else "",
         "errors": errors,
         "error_map": error_map,
+        "row_errors": row_errors,
         "conflict": conflict,
         "timeline": timeline.timeline(user, meta, doc) if doc is not None else [],
         "title": (values.get(meta.title_field) if meta.title_field else None)

@@ -212,7 +212,10 @@
     const remove = event.target.closest(".grid-remove");
     if (remove) {
       const box = remove.closest(".child-table");
-      remove.closest("tr").remove();
+      const row = remove.closest("tr");
+      // the row's error message goes with it
+      if (row.nextElementSibling && row.nextElementSibling.classList.contains("grid-row-error")) row.nextElementSibling.remove();
+      row.remove();
       renumber(box);
     }
   });
