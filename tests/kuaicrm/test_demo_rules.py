@@ -1,7 +1,9 @@
 """``make run``'s order on a fresh site: migrate (no reps yet), then load-demo, then leads.
 
 The default assignment rules need the sales users, which only the demo creates; they must
-exist and assign after the first load-demo, not after a second migrate.
+exist and assign after the first load-demo, not after a second migrate. The order-to-cash demo
+(kuaicrm/fixtures/demo_cash.py) must leave every state of the story, each approval taken by
+the people the workflow asked (its Workflow Log), and reports that show figures.
 """
 
 from __future__ import annotations
