@@ -53,8 +53,11 @@ class CommissionRule(Document):
         return errors
 
     def check_roles(self) -> list[FieldError]:
+        """An enabled rule names existing roles (a disabled one may keep a deleted role)."""
         from lowcode.documents.factory import get_model
 
+        if not self.get("enabled"):
+            return []
         rows = self.get_children("applies_to_roles")
         known = set(
             get_model("Role")
