@@ -490,7 +490,7 @@ document_mappings: dict = {
                       "outstanding_amount": "amount"},
         "table_map": {"installments": {
             "target": "allocations", "condition": "doc.outstanding_amount > 0",
-            "field_map": {"name": "installment", "due_date": "due_date",
+            "field_map": {"parent": "payment_plan", "name": "installment", "due_date": "due_date",
                           "outstanding_amount": "allocated_amount"}}},
     },
     # 开票申请 for what is left to invoice of a contract, an order or a plan.

@@ -40,6 +40,17 @@ def catalogue() -> list[str]:
     return [LATHE, SPARES]
 
 
+def company() -> str:
+    """Our company: the letterhead and the seller on printed documents."""
+    return do_insert_doc(
+        "Administrator",
+        "Company",
+        {"company_name": "苏州快工装备有限公司", "tax_id": "91320500MA1XXXXX0X", "is_default": 1,
+         "address": "苏州工业园区星湖街 88 号", "phone": "0512-62880000",
+         "bank": "招商银行苏州分行", "bank_account": "5129 0000 1234 567"},
+    ).name  # fmt: skip
+
+
 def customer(name: str = "常州恒远精密机械有限公司") -> str:
     return new_graded_customer("rep", {"customer_name": name, "customer_level": "A"}).name
 

@@ -13,7 +13,7 @@ import pytest
 from lowcode import context
 from lowcode.documents.factory import get_model
 from tests.browser import o2c_data as data
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, save, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +97,224 @@ def test_a_discounted_quotation_is_countersigned_on_phones(page_for, opportunity
     quotation = stored_doc(stored, "Quotation", name)
     assert (quotation.status, quotation.docstatus) == ("Approved", 1)
     screenshot(finance, "o2c-a-quotation-approved-390")
+
+
+# ------------------------------------------------------------------ b. the contract on phones
+
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def draft_contract(workflows):
+    name = data.contract(data.customer(), 80000, signed=False)
+    context.reset()
+    return name
+
+
+def approve_on_phone(page_for, expect, user: str, name: str, progress: str | None = None):
+    page = page_for(user, PHONE)
+    open_from_inbox(page, expect, name)
+    no_sideways_scroll(page)
+    if progress:
+        expect(page.get_by_test_id("approval-progress")).to_contain_text(progress)
+    viewport_shot(page, f"o2c-b-contract-{user}-390")
+    page.locator('.wf-action[data-action="Approve"]').click()
+    return page
+
+
+def test_b_contract_manager_legal_finance_then_signed_with_the_scan(
+    page_for, draft_contract, stored, expect, tmp_path
+):
+    name = draft_contract
+    rep = page_for("rep", PHONE)
+    rep.goto(f"/app/contract/{name}")
+    rep.locator('.wf-action[data-action="Submit"]').click()
+    expect(rep.locator("h1 .pill")).to_have_text("销售主管审批")
+
+    manager = approve_on_phone(page_for, expect, "manager", name)
+    expect(manager.locator("h1 .pill")).to_have_text("法务审核")
+    # legal countersigns: both legal reviewers, the progress shown to each
+    legal1 = approve_on_phone(page_for, expect, "legal1", name, progress="会签 0/2")
+    expect(legal1.get_by_test_id("approval-progress")).to_contain_text("会签 1/2")
+    legal2 = approve_on_phone(page_for, expect, "legal2", name, progress="会签 1/2")
+    expect(legal2.locator("h1 .pill")).to_have_text("财务审核")
+    finance = approve_on_phone(page_for, expect, "finance1", name)
+    expect(finance.locator("h1 .pill")).to_have_text("审批通过")
+
+    # the rep attaches the signed scan on the phone; the manager signs
+    rep.reload()
+    scan = tmp_path / "signed.pdf"
+    scan.write_bytes(SIGNED_PDF)
+    rep.set_input_files("#in-signed_scan", str(scan))
+    expect(rep.locator("#field-signed_scan .upload-link")).to_be_visible()
+    save(rep)
+    expect(rep.locator("#field-signed_scan .upload-link")).to_contain_text("signed")
+    no_sideways_scroll(rep)
+    rep.locator("#field-signed_scan").scroll_into_view_if_needed()
+    viewport_shot(rep, "o2c-b-contract-scan-390")
+    manager.reload()
+    manager.locator('.wf-action[data-action="Sign"]').click()
+    expect(manager.locator("h1 .pill")).to_have_text("已签署")
+    contract = stored_doc(stored, "Contract", name)
+    assert (contract.docstatus, contract.status) == (1, "Signed")
+    assert contract.signed_scan.startswith("/private/files/")
+    screenshot(manager, "o2c-b-contract-signed-390")
+
+
+# ------------------------------------------------------------------ c. 回款 on a phone
+
+
+@pytest.fixture
+def plan(workflows):
+    customer = data.customer()
+    name = data.payment_plan(data.contract(customer))["name"]
+    context.reset()
+    return name
+
+
+def test_c_finance_records_a_payment_against_installments_on_a_phone(
+    page_for, plan, stored, expect
+):
+    # given: a plan of 30 000 (due 40 days ago) and 70 000
+    finance = page_for("finance1", PHONE)
+    finance.goto(f"/app/payment-plan/{plan}")
+    finance.locator(".form-actions-bar a", has_text="登记回款").click()
+    finance.wait_for_url("**/app/payment-receipt/new?**")
+    rows = finance.locator("fieldset[data-table='allocations'] tbody .grid-row")
+    expect(rows).to_have_count(2)
+    expect(finance.locator("input[name='allocations.0.payment_plan']")).to_have_value(plan)
+    expect(finance.locator("#in-amount")).to_have_value("100000")
+
+    # when: 40 000 arrives; finance puts 10 000 too much on the first installment
+    finance.fill("#in-amount", "40000")
+    finance.fill("input[name='allocations.0.allocated_amount']", "40000")
+    finance.locator(".grid-remove").nth(1).click()
+    expect(rows).to_have_count(1)
+    finance.fill("#in-reference_no", "CMB20261207001")
+    no_sideways_scroll(finance)
+    finance.click("#save-btn")
+
+    # then: the message sits on that row and names the installment and what is left
+    bad_row = finance.locator("fieldset[data-table='allocations'] tbody .grid-row.has-error")
+    expect(bad_row).to_have_count(1)
+    expect(bad_row.locator("td.has-error input")).to_have_attribute(
+        "name", "allocations.0.allocated_amount"
+    )
+    message = finance.locator("fieldset[data-table='allocations'] .grid-row-error")
+    expect(message).to_contain_text("第 1 行")
+    expect(message).to_contain_text("未回款余额为 30000")
+    # the receipt's own allocated total is not blamed
+    expect(finance.locator("#field-allocated_amount.has-error")).to_have_count(0)
+    viewport_shot(finance, "o2c-c-receipt-over-allocated-390")
+    finance.locator(
+        "fieldset[data-table='allocations'] tbody .grid-row"
+    ).first.scroll_into_view_if_needed()
+    viewport_shot(finance, "o2c-c-receipt-over-allocated-row-390")
+
+    # fixed to 30 000 (10 000 left unallocated), saved and submitted
+    finance.fill("input[name='allocations.0.allocated_amount']", "30000")
+    finance.click("#save-btn")
+    finance.wait_for_url("**/app/payment-receipt/HK-*")
+    receipt = finance.url.rsplit("/", 1)[-1]
+    finance.once("dialog", lambda dialog: dialog.accept())
+    finance.locator(".form-head button", has_text="提交").click()
+    expect(finance.locator("h1 .pill")).to_have_text("已提交")
+    saved = stored_doc(stored, "Payment Receipt", receipt)
+    assert (saved.docstatus, float(saved.unallocated_amount)) == (1, 10000)
+    installment = stored(
+        lambda: get_model("Payment Plan Installment").objects.filter(parent=plan).order_by("idx")[0]
+    )
+    assert (float(installment.paid_amount), installment.status) == (30000, "Paid")
+    screenshot(finance, "o2c-c-receipt-recorded-390")
+
+
+# ------------------------------------------------------------------ d. an invoice issued
+
+
+@pytest.fixture
+def invoice(workflows):
+    name = data.invoice_request(data.contract(data.customer()))
+    context.reset()
+    return name
+
+
+def test_d_finance_issues_a_requested_invoice_on_a_phone(page_for, invoice, stored, expect):
+    finance = page_for("finance1", PHONE)
+    open_from_inbox(finance, expect, invoice)
+    expect(finance.locator("h1 .pill")).to_have_text("已申请")
+    finance.fill("#in-invoice_no", "04412345")
+    finance.fill("#in-invoice_date", data.day())
+    no_sideways_scroll(finance)
+    viewport_shot(finance, "o2c-d-invoice-request-390")
+    finance.click("#save-btn")
+    expect(finance.locator("#in-invoice_no")).to_have_value("04412345")
+    finance.locator('.wf-action[data-action="Issue Invoice"]').click()
+    expect(finance.locator("h1 .pill")).to_have_text("已开具")
+    issued = stored_doc(stored, "Invoice", invoice)
+    assert (issued.status, issued.invoice_no, issued.docstatus) == ("Issued", "04412345", 1)
+    screenshot(finance, "o2c-d-invoice-issued-390")
+
+
+# ------------------------------------------------------------------ e. print preview and PDF
+
+
+@pytest.fixture
+def quotation(workflows):
+    from lowcode.printing import loader
+
+    loader.sync_print_formats()
+    data.company()
+    data.catalogue()
+    name = data.quotation(data.customer())
+    context.reset()
+    return name
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_e_quotation_print_preview_and_pdf(page_for, quotation, expect, viewport):
+    page = page_for("rep", viewport)
+    page.goto(f"/app/quotation/{quotation}")
+    page.locator("#print-btn").click()
+    frame = page.frame_locator("iframe.print-preview")
+    expect(frame.locator("body")).to_contain_text("报价单")
+    expect(frame.locator("body")).to_contain_text("苏州快工装备有限公司")
+    expect(frame.locator("body")).to_contain_text("常州恒远精密机械有限公司")
+    expect(frame.locator("body")).to_contain_text("人民币")
+    pdf = page.locator("#download-pdf")
+    expect(pdf).to_have_attribute(
+        "href",
+        f"/api/method/frappe.utils.print_format.download_pdf?doctype=Quotation&name={quotation}&format=%E6%8A%A5%E4%BB%B7%E5%8D%95",
+    )
+    response = page.request.get(pdf.get_attribute("href"))
+    assert response.ok and response.body()[:5] == b"%PDF-"
+    no_sideways_scroll(page)
+    viewport_shot(page, f"o2c-e-quotation-print-{viewport['width']}")
+
+
+# ------------------------------------------------------------------ f. the home page
+
+
+@pytest.fixture
+def receivables(workflows):
+    """The rep's contract with 30 000 due 40 days ago, 10 000 of it received; a 40 000 target."""
+    customer = data.customer()
+    plan = data.payment_plan(data.contract(customer, 100000))
+    data.receipt(customer, plan["installments"][0]["name"], 10000)
+    data.target("rep", 40000)
+    context.reset()
+    return plan["name"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_f_home_shows_overdue_receivables_and_attainment(page_for, receivables, expect, viewport):
+    page = page_for("rep", viewport)
+    card = page.locator("section[data-card='sales-summary']")
+    expect(card.locator("h2")).to_have_text("我的回款与业绩")
+    expect(card.locator(".figure").first).to_contain_text("¥20,000.00")
+    expect(card.locator(".rows li")).to_have_count(1)
+    expect(card.locator(".rows li")).to_contain_text("逾期 40 天")
+    expect(card.locator(".progress-percent")).to_have_text("25.0%")
+    no_sideways_scroll(page)
+    screenshot(page, f"o2c-f-home-{viewport['width']}")
+    card.locator(".rows li a").click()
+    page.wait_for_url(f"**/app/payment-plan/{receivables}")

@@ -41,7 +41,7 @@ from lowcode.expressions import ExpressionError, compile_condition, evaluate
 from lowcode.hooks_loader import get_hooks, resolve
 from lowcode.i18n import _
 from lowcode.meta import registry
-from lowcode.meta.doctype import STANDARD_FIELDS
+from lowcode.meta.doctype import CHILD_STANDARD_FIELDS, STANDARD_FIELDS
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_levels
 
 FRAPPE_METHOD = "frappe.model.mapper.make_mapped_doc"
@@ -409,8 +409,12 @@ def problems() -> list[tuple[str, str, str, str]]:
 
 def _field_problems(key: str, obj: str, source_meta, target_meta, field_map: dict) -> list:
     found = []
+    # A row also knows its parent document (a plan's installment maps to the plan's name).
+    standard = SOURCE_STANDARD | (
+        frozenset(CHILD_STANDARD_FIELDS) if source_meta.istable else set()
+    )
     for source_field, target_field in field_map.items():
-        if source_field not in SOURCE_STANDARD and source_meta.get_field(source_field) is None:
+        if source_field not in standard and source_meta.get_field(source_field) is None:
             found.append(
                 ("meta.E018", f"Mapping '{key}' reads unknown field '{source_field}' of '{source_meta.name}'.",
                  "Name a field of the source DocType (or name, owner).", obj)

@@ -33,16 +33,16 @@ def test_a_sales_rep_finds_the_daily_work_first(desk):
         "线索",
         "客户",
         "商机",
+        "报价单",
         "跟进记录",
         "客户拜访",
         "跟进任务",
         "联系人",
         "合同",
         "销售订单",
-        "产品",
     ]
-    # configuration DocTypes (module Setup) are not business entries
-    for config in ("客户等级", "客户标签", "公海", "商机阶段"):
+    # configuration DocTypes (modules Setup, Printing) are not business entries
+    for config in ("客户等级", "客户标签", "公海", "商机阶段", "打印格式", "信头"):
         assert config not in business
 
 

@@ -20,6 +20,8 @@ SETTINGS_MODULES = {
     "Data IO",
     "Reports",
     "Scripts",
+    # print formats, letter heads and sent emails: set up by an admin, not a rep's daily work
+    "Printing",
 }
 # Configuration DocTypes that are logs or internals rather than things people browse.
 HIDDEN_DOCTYPES = {"Duplicate Key", "Workflow Action", "Comment", "Saved View"}

@@ -293,7 +293,9 @@ def doc_command(request, user, slug, name, command):
             actions.do_delete_doc(user, doctype, name)
             target = f"/app/{slug}"
         elif command == "submit":
-            actions.do_submit_doc(user, doctype, name, {})
+            # The button posts the form: its version stamp refuses a stale copy (not ``{}``,
+            # which no stored version ever equals: every desk submit was a conflict).
+            actions.do_submit_doc(user, doctype, name, request.POST.get("modified") or None)
             target = f"/app/{slug}/{name}"
         elif command == "cancel":
             actions.do_cancel_doc(user, doctype, name)
