@@ -142,10 +142,24 @@ def test_signed_amount_counts_signed_contracts_and_orders_without_a_contract(o2c
     # signed through the contract workflow elsewhere; here only its outcome on a past day
     Contract.objects.filter(name=signed).update(docstatus=1, sign_date=dt.date(2026, 3, 9))
     Contract.objects.filter(name=draft).update(sign_date=dt.date(2026, 3, 9))
+    # approved orders: one on its own counts, one made from the signed contract does not
+    # (the same sale), a returned one does not
+    Order = get_model("Sales Order")
+    orders = {}
+    for key, extra in (("own", {}), ("from_contract", {"contract": signed}), ("returned", {})):
+        orders[key] = do_insert_doc("rep", "Sales Order", {
+            "customer": customer, "order_date": "2026-03-20", "sales_owner": "rep",
+            "items": [{"item_name": "备件", "qty": 1, "rate": 30000, "tax_rate": "0"}], **extra,
+        }).name  # fmt: skip
+    Order.objects.filter(name__in=list(orders.values())).update(docstatus=1)
+    Order.objects.filter(name=orders["returned"]).update(status="Returned")
     target({"user": "rep"}, 400000, target_type=SIGNED)
     rows = {r["user"]: r for r in attainment("rep", dt.date(2026, 3, 1)) if r["user"]}
-    assert rows["rep"]["actual_amount"] == 200000.0
-    assert rows["rep"]["attainment"] == 50.0
+    each = float(Order.objects.get(name=orders["own"]).grand_total)
+    assert each == 30000.0
+    total = 200000.0 + each
+    assert rows["rep"]["actual_amount"] == total
+    assert rows["rep"]["attainment"] == round(total * 100 / 400000, 1)
 
 
 def test_target_attainment_report(collected, api):
