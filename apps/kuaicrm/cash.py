@@ -338,6 +338,21 @@ def _apply_paid(plan, rows: list) -> None:
     plan.status = plan_status([r.status for r in rows], plan.paid_amount)
 
 
+def refuse_plan_delete(plan) -> None:
+    """Payment Plan on_trash: a plan that received money stays (its receipts point at it)."""
+    allocations = get_model(ALLOCATION).objects.filter(
+        parenttype=RECEIPT, payment_plan=plan.name, parent__in=received_receipts()
+    )
+    receipt = allocations.values_list("parent", flat=True).first()
+    if receipt:
+        message = _(
+            "Payment Plan {plan} has received payments ({receipt}); reverse them before deleting it",
+            plan=plan.name,
+            receipt=receipt,
+        )
+        raise ValidationError(message, [FieldError("installments", "paid", message)])
+
+
 def assign_sales_owner(doc, event: str = "") -> None:
     """after_insert / on_update: the sales owner reads the document ("own" scope = assigned)."""
     owner = doc.get("sales_owner")

@@ -311,3 +311,24 @@ def test_a_stale_contract_form_cannot_write_back_old_receivables(api, finance, p
         Decimal("70000"),
         Decimal("0"),
     )
+
+
+def test_a_plan_that_received_money_cannot_be_deleted(api, finance, plan):
+    first, _second = plan["installments"]
+    done = message(
+        call(
+            api(finance),
+            "kuaicrm.record_payment_receipt",
+            **receipt(plan["customer"], 1000, [(first, 1000)]),
+        )
+    )
+    url = f"/api/resource/Payment Plan/{plan['name']}"
+
+    refused = api(finance).delete(url)
+    assert refused.status_code == 417 and done["name"] in error_messages(refused)
+
+    message(
+        call(api(finance), "kuaicrm.reverse_payment_receipt", receipt=done["name"], reason="退回")
+    )
+    assert api(finance).delete(url).status_code == 202
+    assert not get_model("Payment Plan").objects.filter(name=plan["name"]).exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kuaicrm.cash import assign_sales_owner, settle_plan
+from kuaicrm.cash import assign_sales_owner, refuse_plan_delete, settle_plan
 from lowcode.documents.document import Document
 
 
@@ -12,3 +12,6 @@ class PaymentPlan(Document):
 
     def on_update(self) -> None:
         assign_sales_owner(self)
+
+    def on_trash(self) -> None:
+        refuse_plan_delete(self)
