@@ -76,6 +76,10 @@ def test_a_discounted_quotation_is_countersigned_on_phones(page_for, opportunity
     open_from_inbox(manager, expect, name)
     progress = manager.get_by_test_id("approval-progress")
     expect(progress).to_contain_text("会签 0/")
+    # beside the buttons: why it needs approval (the discount, the margin) and the total
+    figures = manager.get_by_test_id("approval-figures")
+    expect(figures.locator("[data-field=max_discount_percentage] dd")).to_have_text("15%")
+    expect(figures.locator("[data-field=grand_total] dd")).to_have_text("303,518.00")
     no_sideways_scroll(manager)
     viewport_shot(manager, "o2c-a-quotation-manager-390")
     manager.locator('.wf-action[data-action="Approve"]').click()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 from lowcode.documents.validation import CoercionError, coerce
 from lowcode.expressions import ExpressionError, evaluate
+from lowcode.i18n import _
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.meta.registry import get_meta
@@ -159,3 +162,43 @@ def input_type(field: DocField) -> str:
 def step(field: DocField) -> str:
     """A number input's step: whole numbers for Int-like fields, any decimal otherwise."""
     return "1" if field.fieldtype in fieldtypes.INT_TYPES else "any"
+
+
+# ---------------------------------------------------------------- what an approver decides on
+
+_CONDITION_FIELD = re.compile(r"\bdoc\.([A-Za-z_][A-Za-z0-9_]*)")
+_NUMBER_TYPES = ("Currency", "Float", "Percent", "Int")
+APPROVAL_FIGURES = 6
+
+
+def approval_figures(workflow, state: str, meta, doc, levels: frozenset[int]) -> list[dict]:
+    """The figures beside an approver's buttons: the fields the conditions that routed the
+    document into ``state`` read (a quotation's discount and margin), then the list view's
+    amounts; only fields the user may read, at most six."""
+    names: list[str] = []
+    for transition in workflow.transitions:
+        if transition.next_state == state and transition.condition:
+            names += _CONDITION_FIELD.findall(transition.condition)
+    names += [
+        f.fieldname for f in meta.data_fields if f.in_list_view and f.fieldtype in _NUMBER_TYPES
+    ]
+    figures = []
+    for name in dict.fromkeys(names):
+        field = meta.get_field(name)
+        if field is None or field.hidden or field.permlevel not in levels or field.is_table:
+            continue
+        figures.append({"fieldname": name, "label": _(field.label or name),
+                        "value": _figure(doc.get(name), field.fieldtype)})  # fmt: skip
+    return figures[:APPROVAL_FIGURES]
+
+
+def _figure(value: Any, fieldtype: str) -> str:
+    if value in (None, ""):
+        return "—"
+    if fieldtype in ("Currency", "Float"):
+        return f"{Decimal(str(value)):,.2f}"
+    if fieldtype == "Percent":
+        return f"{Decimal(str(value)).normalize():f}%"
+    if fieldtype == "Select":
+        return _(str(value))
+    return str(value)

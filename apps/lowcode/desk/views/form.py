@@ -58,6 +58,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     transitions = []
     colour = ""
     progress = None
+    figures: list[dict] = []
     if doc is not None:
         if doc.docstatus == 2:
             frozen = True
@@ -71,6 +72,10 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
             transitions = workflow_engine.get_transitions(user, doc)
             colour = workflow_engine.colour(workflow, doc)
             progress = workflow_engine.approval_progress(doc)
+            if any(t.approver_type for t in transitions):  # a decision to take, not a withdrawal
+                figures = form_lib.approval_figures(
+                    workflow, workflow_engine.current_state(workflow, doc), meta, doc, levels
+                )
     # Messages by field; a child row's error shows on its table and on the row and cell it
     # names (never on a parent field that happens to share the row field's name, as a
     # receipt's allocated_amount total does its rows').
@@ -124,6 +129,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "errors": errors,
         "error_map": error_map,
         "row_errors": row_errors,
+        "approval_figures": figures,
         "conflict": conflict,
         "timeline": timeline.timeline(user, meta, doc) if doc is not None else [],
         "title": (values.get(meta.title_field) if meta.title_field else None)
