@@ -243,10 +243,12 @@ def check_doctype_options(meta: DocTypeMeta) -> list:
                 meta.name,
             )
         )
+    # A child table's rows are read by parent: its parent columns may lead an index.
+    standard = STANDARD_FIELDS + (CHILD_STANDARD_FIELDS if meta.istable else ())
     for index in meta.indexes:
         for ref in index:
             field = meta.get_field(ref)
-            if ref not in STANDARD_FIELDS and (
+            if ref not in standard and (
                 field is None or not field.holds_value or field.is_custom
             ):
                 errors.append(

@@ -235,6 +235,14 @@ def test_e014_index_names_unknown_field(tmp_app):
     assert "'colour'" in message.msg
 
 
+def test_e014_child_tables_may_index_their_parent_columns(tmp_app):
+    child = widget(istable=1, permissions=[], indexes=[["parent", "parenttype", "title"]])
+    assert tmp_app.check("widget", child) == []
+    # a DocType that is not a child table has no parent column to index
+    message = only(tmp_app.check("widget", widget(indexes=[["parent", "title"]])), "meta.E014")
+    assert "'parent'" in message.msg
+
+
 def test_w001_unknown_keys_warned(tmp_app):
     raw = widget(colour="blue")
     raw["fields"][0]["widht"] = 3
