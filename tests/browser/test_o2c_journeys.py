@@ -38,6 +38,7 @@ def open_from_inbox(page, expect, name: str) -> None:
     page.goto("/app/approvals")
     item = page.locator(f".rows li a[href$='/{name}']")
     expect(item).to_be_visible()
+    viewport_shot(page, f"o2c-inbox-{page.viewport_size['width']}")
     item.click()
     page.wait_for_url(f"**/{name}")
 
@@ -68,6 +69,8 @@ def test_a_discounted_quotation_is_countersigned_on_phones(page_for, opportunity
     name = rep.url.rsplit("/", 1)[-1]
     # 158000 − 15 % = 134300 × 2 = 268600, computed on the server
     expect(rep.locator("input[name='items.0.amount']")).to_have_value("268600")
+    no_sideways_scroll(rep)
+    screenshot(rep, "o2c-a-quotation-saved-1366")
     rep.locator(".wf-action", has_text="提交").click()
     expect(rep.locator("h1 .pill")).to_have_text("待审批")
 
