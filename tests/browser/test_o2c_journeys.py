@@ -249,6 +249,8 @@ def test_d_finance_issues_a_requested_invoice_on_a_phone(page_for, invoice, stor
     finance = page_for("finance1", PHONE)
     open_from_inbox(finance, expect, invoice)
     expect(finance.locator("h1 .pill")).to_have_text("已申请")
+    # the issuing section is not called 问题 (the ticket sense of "Issue")
+    expect(finance.locator("section[data-field=section_issue] h2")).to_have_text("开票信息")
     finance.fill("#in-invoice_no", "04412345")
     finance.fill("#in-invoice_date", data.day())
     no_sideways_scroll(finance)
