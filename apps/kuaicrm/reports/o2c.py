@@ -9,7 +9,7 @@ Plans are read through ``permitted_queryset``; installments through their permit
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     F,
@@ -83,7 +83,7 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
         "WHERE i.parenttype = %s AND i.outstanding_amount > 0 AND i.status NOT IN (%s, %s) "
         "GROUP BY p.plan_group"
     )
-    params = [as_of, ago[0], ago[1], ago[2], ago[3], ago[4], ago[5], ago[6]]
+    params: list[Any] = [as_of, ago[0], ago[1], ago[2], ago[3], ago[4], ago[5], ago[6]]
     params = [*params, *plan_params, PLAN, *CLOSED]
     keys = ("not_due", *[key for key, *_rest in BUCKETS], "outstanding")
     with connection.cursor() as cursor:
@@ -91,7 +91,9 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
         return [
             {
                 "group": row[0],
-                **{k: Decimal(str(v or 0)) for k, v in zip(keys, row[1:], strict=True)},
+                # as the database sums them (Decimal on MariaDB, float on SQLite); the
+                # report rounds each to cents once
+                **{k: v or 0 for k, v in zip(keys, row[1:], strict=True)},
             }
             for row in cursor.fetchall()
         ]
