@@ -1,5 +1,6 @@
 """Every order-to-cash DocType's list, stored form and new form on a 390×844 phone: no sideways
-scrolling of the page and every label in Chinese. One browser, one login, one pass."""
+scrolling of the page nor of a child table (item rows with discount and tax fit as cards) and
+every label in Chinese. One browser, one login, one pass."""
 
 from __future__ import annotations
 
@@ -87,6 +88,14 @@ def test_every_o2c_doctype_renders_on_a_phone_in_chinese(page_for, o2c_world):
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 problems.append(f"{url}: the page is {width}px wide")
+            # child rows fit the phone: no table hides columns behind a sideways scroll
+            hidden = page.evaluate(
+                "[...document.querySelectorAll('.child-table .table-wrap')]"
+                ".filter(w => w.scrollWidth > w.clientWidth + 1)"
+                ".map(w => w.closest('fieldset').dataset.table)"
+            )
+            if hidden:
+                problems.append(f"{url}: tables {hidden} scroll sideways")
             english = latin_words(page.evaluate(LABEL_TEXTS))
             if english:
                 problems.append(f"{url}: untranslated {english}")
