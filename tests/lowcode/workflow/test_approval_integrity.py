@@ -59,6 +59,7 @@ SLUGS = {
     "Churn Warning": "churn-warning",
     "Quotation": "quotation",
     "Invoice": "invoice",
+    "Commission Statement": "commission-statement",
 }
 
 
@@ -122,8 +123,10 @@ def _new_document(doctype: str, customer: str):
             "invoice_no": "04410001",
             "invoice_date": "2026-12-07",
         },
+        # a manager makes the rep's statement (kuaicrm.make_commission_statements does)
+        "Commission Statement": {"user": "rep", "period": "2026-03"},
     }[doctype]
-    return do_insert_doc("rep", doctype, data)
+    return do_insert_doc("manager" if doctype == "Commission Statement" else "rep", doctype, data)
 
 
 def _edit(doctype: str, rng: random.Random) -> dict:
@@ -140,6 +143,7 @@ def _edit(doctype: str, rng: random.Random) -> dict:
             "items": [{"product": _product(), "qty": 1, "discount_percentage": rng.choice([0, 15])}]
         },
         "Invoice": {"grand_total": rng.choice([500, 11300]), "buyer_phone": "0519-8888"},
+        "Commission Statement": {"remarks": rng.choice(["三月提成", "已核对回款"])},
     }[doctype]
 
 
