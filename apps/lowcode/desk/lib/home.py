@@ -88,7 +88,7 @@ def cards(request, user: str) -> list[dict]:
     "percent", "caption"}], "rows": [{"title", "detail", "pill", "tone", "href"}], "note", "empty",
     "more": {"label", "href"}}`` — strings already in the user's language.
     """
-    result = []
+    result: list[dict] = []
     for path in get_hooks("desk_home_cards") or []:
         try:
             spec = resolve(path)(request, user)
