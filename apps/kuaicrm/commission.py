@@ -41,10 +41,11 @@ from kuaicrm.targets import MONTH, department_members, period_bounds
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.documents.factory import get_model
-from lowcode.exceptions import PermissionError
+from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.money import round_money
 from lowcode.permissions.core import (
+    access_doc,
     department_subtree,
     full_names,
     get_roles,
@@ -464,6 +465,23 @@ def make_commission_statements(request, user: str, period: str = "", **_ignored)
         today = timezone.localdate()
         period = f"{today.year}-{today.month:02d}"
     return do_make_commission_statements(user, str(period))
+
+
+@transaction.atomic
+def do_recompute_commission_statement(user: str, name: str):
+    """Recompute one Draft statement the user may write (a locked one is refused as locked)."""
+    statement = access_doc(user, STATEMENT, name, "write", for_update=True)
+    if statement.docstatus != 0 or (statement.status or DRAFT) != DRAFT:
+        message = _("Only a Draft commission statement is recomputed; {name} is {status}",
+                    name=name, status=_(statement.status or ""))  # fmt: skip
+        raise ValidationError(message, [FieldError("status", "state", message)])
+    return do_save_doc(user, STATEMENT, name, {})
+
+
+def recompute_commission_statement(request, user: str, name: str = "", **_ignored) -> dict:
+    """/api/method/kuaicrm.recompute_commission_statement: the desk's Recompute button."""
+    doc = do_recompute_commission_statement(user, str(name))
+    return {"name": doc.name, "total_commission": float(doc.total_commission or 0)}
 
 
 def statement_read_grant(user: str, doctype: str) -> Q | None:

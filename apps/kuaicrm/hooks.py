@@ -301,6 +301,17 @@ desk_form_actions: dict = {
             "success": "Reversed: {name}",
         },
     ],
+    # 提成单: a Draft is recomputed from today's receipts and rules (kuaicrm/commission.py).
+    "Commission Statement": [
+        {
+            "label": "Recompute",
+            "key": "recompute",
+            "method": "kuaicrm.recompute_commission_statement",
+            "doc_arg": "name",
+            "depends_on": "eval:doc.status == 'Draft'",
+            "success": "Recomputed: total commission {total_commission}",
+        },
+    ],
 }  # fmt: skip
 
 # The desk's home page lists these when due today or overdue (through the permission layer).
@@ -355,6 +366,7 @@ whitelisted_methods: dict = {
     "kuaicrm.sales_ranking": "kuaicrm.targets.sales_ranking",
     # 提成单: one action computes the month's statements of the caller's sales people.
     "kuaicrm.make_commission_statements": "kuaicrm.commission.make_commission_statements",
+    "kuaicrm.recompute_commission_statement": "kuaicrm.commission.recompute_commission_statement",
     # The home page's 回款 card: my overdue receivables and my attainment (kuaicrm/home_summary.py).
     "kuaicrm.home_sales_summary": "kuaicrm.home_summary.home_sales_summary",
     # 回款 and 开票 (kuaicrm/cash.py): record / reverse a receipt, issue an invoice, and one

@@ -252,3 +252,18 @@ def test_a_reversal_during_review_is_recomputed_after_return_not_adjusted(march)
     # CNC 150,000 → 2,000 + 1,500 = 3,500; all groups 50,000 + 10,000 at 1.5 % = 900
     assert d(stored("Commission Statement", "CS-2026-03-rep").total_commission) == d(4400)
     assert "CS-2026-04-rep" not in do_make_commission_statements("manager", "2026-04")["created"]
+
+
+def test_recompute_a_draft_from_the_form_and_not_an_approved_one(march, api):
+    do_make_commission_statements("manager", "2026-03")
+    name = "CS-2026-03-rep"
+    receive(march["customer"], 40000, "2026-03-28", sales_owner="rep")
+    # all groups 100,000 + 40,000 = 140,000 at 1.5 % = 2,100; CNC still 6,000 (capped)
+    done = message(call(api("manager"), "kuaicrm.recompute_commission_statement", name=name))
+    assert done == {"name": name, "total_commission": 8100.0}
+    # the rep may read it but not recompute it
+    assert call(api("rep"), "kuaicrm.recompute_commission_statement", name=name).status_code == 403
+    approve(name)
+    refused = call(api("manager"), "kuaicrm.recompute_commission_statement", name=name)
+    assert refused.status_code == 417
+    assert d(stored("Commission Statement", name).total_commission) == d(8100)
