@@ -33,11 +33,13 @@ def stored_doc(stored, doctype: str, name: str):
     return stored(lambda: get_model(doctype).objects.get(name=name))
 
 
-def open_from_inbox(page, expect, name: str) -> None:
-    """The approver's path: the approvals inbox, then the document."""
+def open_from_inbox(page, expect, name: str, progress: str | None = None) -> None:
+    """The approver's path: the approvals inbox (showing a 会签's progress), then the document."""
     page.goto("/app/approvals")
     item = page.locator(f".rows li a[href$='/{name}']")
     expect(item).to_be_visible()
+    if progress:
+        expect(item.locator(".wf-inbox-progress")).to_have_text(progress)
     viewport_shot(page, f"o2c-inbox-{page.viewport_size['width']}")
     item.click()
     page.wait_for_url(f"**/{name}")
@@ -92,7 +94,7 @@ def test_a_discounted_quotation_is_countersigned_on_phones(page_for, opportunity
     # then: finance agrees on theirs (every finance user holds a slot), and it is approved
     for number, user in enumerate(("finance1", "finance2"), start=2):
         finance = page_for(user, PHONE)
-        open_from_inbox(finance, expect, name)
+        open_from_inbox(finance, expect, name, progress=f"会签 {number - 1}/3")
         # the negative decision does not look like the positive one
         reject = finance.locator('.wf-action[data-action="Reject"]')
         assert "btn-primary" not in reject.get_attribute("class")
@@ -120,7 +122,7 @@ def draft_contract(workflows):
 
 def approve_on_phone(page_for, expect, user: str, name: str, progress: str | None = None):
     page = page_for(user, PHONE)
-    open_from_inbox(page, expect, name)
+    open_from_inbox(page, expect, name, progress=progress)
     no_sideways_scroll(page)
     if progress:
         expect(page.get_by_test_id("approval-progress")).to_contain_text(progress)

@@ -20,7 +20,7 @@ def home_page(request, user):
     context = {
         "active_nav": "home",
         "shortcuts": home.shortcuts(user),
-        "pending": pending[:APPROVALS_ON_HOME],
+        "pending": home.add_countersign_progress(pending[:APPROVALS_ON_HOME]),
         "pending_total": len(pending),
         "reminders": home.reminders(user),
         "cards": home.cards(request, user),
@@ -34,6 +34,8 @@ def approvals_page(request, user):
     items = workflow_api.inbox(request, user, box=box)
     for item in items:
         item["slug"] = nav.slug(item["doctype"])
+    if box == "pending":
+        home.add_countersign_progress(items)
     return render(
         request, "desk/approvals.html", {"active_nav": "approvals", "items": items, "box": box}
     )
