@@ -170,3 +170,30 @@ def test_target_attainment_report(collected, api):
     )
     assert [r["user"] for r in message_["result"]] == ["rep2", "rep"]
     assert message_["chart"]["type"] == "bar"
+
+
+def test_ranking_and_home_card_queries_do_not_grow_with_the_data(collected):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kuaicrm.home_summary import sales_summary
+
+    def queries() -> tuple[int, int]:
+        counts = []
+        for call_ in (
+            lambda: ranking("manager", "Month", "2026-03", COLLECTED),
+            lambda: sales_summary("rep"),
+        ):
+            context.reset()
+            with CaptureQueriesContext(connection) as captured:
+                call_()
+            counts.append(len(captured))
+        return counts[0], counts[1]
+
+    queries()
+    few = queries()
+    for person in ("rep", "rep2"):
+        customer = customer_of(person)
+        for day in ("2026-03-05", "2026-02-05", "2025-03-05"):
+            receive(customer, 1000, day, sales_owner=person)
+    assert queries() == few
