@@ -133,6 +133,10 @@ def test_quotation_win_rate_and_average_discount(o2c, api):
     assert (row["quotations"], row["accepted"], row["lost"], row["win_rate"]) == (3, 1, 1, 50.0)
     assert (row["quoted_amount"], row["won_amount"], row["average_discount"]) == (2700, 900, 10.0)
     assert run(api("rep2"), "Quotation Analysis")["result"] == []
+    by_owner = run(api("rep"), "Quotation Analysis", {"group_by": "Sales Owner"})["result"]
+    owner_row = {r["group"]: r for r in by_owner}
+    assert set(owner_row) == {"rep"}
+    assert (owner_row["rep"]["quotations"], owner_row["rep"]["win_rate"]) == (3, 50.0)
 
 
 @pytest.mark.parametrize(

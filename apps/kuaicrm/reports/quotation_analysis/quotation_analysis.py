@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 
 from kuaicrm.reports.common import (
@@ -63,7 +63,7 @@ def execute(filters: dict[str, Any] | None, user: str):
             quotes = quotes.filter(**{name: value})
     start, end = date_window(filters)
     quotes = quotes.filter(window_q("quotation_date", start, end, False))
-    key = TruncMonth("quotation_date") if group_by == "Month" else "sales_owner"
+    key = TruncMonth("quotation_date") if group_by == "Month" else F("sales_owner")
     groups = (
         quotes.order_by()
         .annotate(group=key)
