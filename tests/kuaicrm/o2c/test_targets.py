@@ -197,3 +197,23 @@ def test_ranking_and_home_card_queries_do_not_grow_with_the_data(collected):
         for day in ("2026-03-05", "2026-02-05", "2025-03-05"):
             receive(customer, 1000, day, sales_owner=person)
     assert queries() == few
+
+
+def test_a_sales_director_reads_the_whole_ranking_and_the_quotation_analysis(collected, api):
+    """销售总监 sees every team's figures; it once failed on Sales Order and Department reads."""
+    from lowcode.users import do_create_user
+    from tests.conftest import PASSWORD
+
+    do_create_user("director", PASSWORD, roles=["Sales Director"], full_name="何军")
+    context.reset()
+    director = api("director")
+    report = run(
+        director,
+        "Target Attainment",
+        {"period_type": "Month", "period": "2026-03", "target_type": COLLECTED},
+    )
+    # the whole company, beyond the 苏州组 a department-scoped manager sees
+    assert [r["user"] for r in report["result"]] == ["rep2", "rep", "south"]
+    by_owner = run(director, "Quotation Analysis", {"group_by": "Sales Owner"})
+    assert "result" in by_owner
+    assert director.get("/api/resource/Department").status_code == 200
