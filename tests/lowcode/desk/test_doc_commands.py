@@ -4,7 +4,7 @@ workflow: it submits the version the page shows and refuses a stale one."""
 from __future__ import annotations
 
 from lowcode import context
-from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.actions import do_insert_doc, do_save_doc, do_submit_doc
 from lowcode.documents.factory import get_model
 from lowcode.query.serialize import to_json
 
@@ -27,3 +27,17 @@ def test_submit_of_a_stale_page_is_refused(desk):
     response = desk("manager").post(f"/app/test-order/{order.name}/do/submit", {"modified": shown})
     assert "泵站改造" not in response.get("HX-Redirect", "")
     assert get_model("Test Order").objects.get(name=order.name).docstatus == 0
+
+
+def test_a_submitted_document_offers_only_its_allow_on_submit_fields(desk):
+    order = do_insert_doc("manager", "Test Order", {"title": "泵站改造", "amount": 100})
+    do_submit_doc("manager", "Test Order", order.name)
+    context.reset()
+    page = desk("manager").get(f"/app/test-order/{order.name}").content.decode()
+    # amount may still change after submit (allow_on_submit); the title may not, nor the rows
+    assert 'id="in-amount"' in page and 'name="amount"' in page
+    assert 'name="title"' not in page
+    assert 'class="btn btn-small grid-add"' not in page
+    # and it is cancelled before it may be deleted
+    assert f"/app/test-order/{order.name}/do/delete" not in page
+    assert f"/app/test-order/{order.name}/do/cancel" in page

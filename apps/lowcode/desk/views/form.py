@@ -62,6 +62,19 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     if doc is not None:
         if doc.docstatus == 2:
             frozen = True
+        if doc.docstatus == 1:
+            # As the save path enforces: a submitted document changes only in its
+            # allow_on_submit fields; without any, it has nothing to save.
+            on_submit = {
+                f.fieldname for f in [*meta.data_fields, *meta.table_fields] if f.allow_on_submit
+            }
+            for f in [*meta.data_fields, *meta.table_fields]:
+                if f.fieldname not in on_submit:
+                    states.setdefault(f.fieldname, {})["read_only"] = True
+            frozen = frozen or not any(
+                not (meta.get_field(n).read_only or states.get(n, {}).get("read_only"))
+                for n in on_submit
+            )
         if workflow is not None:
             # The state's allow_edit / editable_fields and an open approval's routing fields,
             # exactly as the workflow's save guard enforces them.
@@ -104,7 +117,10 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "states": states,
         "writable_levels": writable,
         "can_write": can_write and not frozen,
-        "can_delete": doc is not None and has_permission(user, doc, "delete"),
+        # a submitted document is cancelled before it may be deleted (do_delete_doc)
+        "can_delete": doc is not None
+        and doc.docstatus != 1
+        and has_permission(user, doc, "delete"),
         "can_submit": doc is not None
         and meta.is_submittable
         and doc.docstatus == 0
