@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kuaicrm.home_summary import sales_summary
+from kuaicrm.reports.o2c import open_plans
 from lowcode.i18n import _
 from lowcode.money import round_money
 
@@ -23,10 +24,14 @@ def money(value: Any) -> str:
     return f"¥{round_money(value or 0):,.2f}"
 
 
-def home_sales_card(request, user: str) -> dict[str, Any]:
-    """The card spec; a user who may read no Payment Plan gets none (PermissionError)."""
+def home_sales_card(request, user: str) -> dict[str, Any] | None:
+    """The card spec; none for a user who may read no Payment Plan (PermissionError) or who
+    owns no plan and has no target (finance, legal: nothing of theirs to show)."""
     summary = sales_summary(user)
     overdue = summary["overdue_receivables"]
+    nothing_of_mine = not overdue["count"] and not summary["attainment"]
+    if nothing_of_mine and not open_plans(user).filter(sales_owner=user).exists():
+        return None
     progress = [
         {
             "label": _(

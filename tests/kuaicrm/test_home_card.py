@@ -59,7 +59,14 @@ def test_the_rep_sees_overdue_receivables_and_attainment(desk, rep_cash):  # noq
 
 
 def test_another_rep_has_nothing_overdue_and_no_target(desk, rep_cash):  # noqa: F811
+    # rep2's only plan is due in ten days
+    plan("rep2", customer_of("rep2"), [(ago(-10), 5000)], sales_owner="rep2")
     card = sales_card(desk("rep2").get("/app").content.decode())
     assert '<a class="figure tone-green"' in card and "¥0.00" in card
     assert "rep客户" not in card
     assert "本期未设业绩目标。" in card
+
+
+def test_no_card_for_someone_who_owns_no_plan_and_has_no_target(desk, rep_cash):  # noqa: F811
+    # finance reads every plan but owns none: "my receivables" would be an empty card
+    assert 'data-card="sales-summary"' not in desk("fin").get("/app").content.decode()
