@@ -154,6 +154,8 @@ def test_b_contract_manager_legal_finance_then_signed_with_the_scan(
     rep.reload()
     scan = tmp_path / "signed.pdf"
     scan.write_bytes(SIGNED_PDF)
+    # the picker speaks the desk's language, not the browser's ("Choose File")
+    expect(rep.locator("#field-signed_scan .upload-pick")).to_contain_text("选择文件")
     rep.set_input_files("#in-signed_scan", str(scan))
     expect(rep.locator("#field-signed_scan .upload-link")).to_be_visible()
     save(rep)
