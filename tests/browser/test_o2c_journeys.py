@@ -183,11 +183,11 @@ def plan(workflows):
     return name
 
 
-def test_c_finance_records_a_payment_against_installments_on_a_phone(
-    page_for, plan, stored, expect
-):
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_c_finance_records_a_payment_against_installments(page_for, plan, stored, expect, viewport):
     # given: a plan of 30 000 (due 40 days ago) and 70 000
-    finance = page_for("finance1", PHONE)
+    finance = page_for("finance1", viewport)
+    width = viewport["width"]
     finance.goto(f"/app/payment-plan/{plan}")
     finance.locator(".form-actions-bar a", has_text="登记回款").click()
     finance.wait_for_url("**/app/payment-receipt/new?**")
@@ -214,13 +214,19 @@ def test_c_finance_records_a_payment_against_installments_on_a_phone(
     message = finance.locator("fieldset[data-table='allocations'] .grid-row-error")
     expect(message).to_contain_text("第 1 行")
     expect(message).to_contain_text("未回款余额为 30000")
+    # said once, and the amount's box is red (the .field input rule used to win over it)
+    expect(finance.locator("#field-allocations > .field-error")).to_have_count(0)
+    border = bad_row.locator("td.has-error input").evaluate(
+        "e => getComputedStyle(e).borderTopColor"
+    )
+    assert border == "rgb(185, 28, 28)", border
     # the receipt's own allocated total is not blamed
     expect(finance.locator("#field-allocated_amount.has-error")).to_have_count(0)
-    viewport_shot(finance, "o2c-c-receipt-over-allocated-390")
+    viewport_shot(finance, f"o2c-c-receipt-over-allocated-{width}")
     finance.locator(
         "fieldset[data-table='allocations'] tbody .grid-row"
     ).first.scroll_into_view_if_needed()
-    viewport_shot(finance, "o2c-c-receipt-over-allocated-row-390")
+    viewport_shot(finance, f"o2c-c-receipt-over-allocated-row-{width}")
 
     # fixed to 30 000 (10 000 left unallocated), saved and submitted
     finance.fill("input[name='allocations.0.allocated_amount']", "30000")
@@ -236,7 +242,7 @@ def test_c_finance_records_a_payment_against_installments_on_a_phone(
         lambda: get_model("Payment Plan Installment").objects.filter(parent=plan).order_by("idx")[0]
     )
     assert (float(installment.paid_amount), installment.status) == (30000, "Paid")
-    screenshot(finance, "o2c-c-receipt-recorded-390")
+    screenshot(finance, f"o2c-c-receipt-recorded-{width}")
 
 
 # ------------------------------------------------------------------ d. an invoice issued
