@@ -97,11 +97,11 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     for e in errors.errors if errors else []:
         table = getattr(e, "table", None)
         if table and table in {f.fieldname for f in meta.table_fields}:
-            if e.row:  # said under its row, not a second time under the table
+            # next to the table (for screen readers only when the rows say it: field.html)
+            error_map.setdefault(table, []).append(e.message)
+            if e.row:
                 cells = row_errors.setdefault(table, {}).setdefault(int(e.row), {})
                 cells.setdefault(e.fieldname, []).append(e.message)
-            else:
-                error_map.setdefault(table, []).append(e.message)
             continue
         error_map.setdefault(e.fieldname, []).append(e.message)
         if table:
