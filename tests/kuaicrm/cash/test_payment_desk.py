@@ -48,3 +48,16 @@ def test_finance_reverses_a_receipt_from_its_form_with_a_reason(desk, finance, p
     assert (receipt.docstatus, receipt.reversal_reason) == (2, "客户重复付款，原路退回")
     row = get_model("Payment Plan Installment").objects.get(name=first["name"])
     assert row.outstanding_amount == Decimal("30000")
+
+
+def test_an_installments_computed_status_reads_as_text_not_a_dropdown(desk, plan):  # noqa: F811
+    """A read-only Select in a child row (the installment's status) is shown, not offered."""
+    html = page(desk("rep"), f"/app/payment-plan/{plan['name']}")
+    first = plan["installments"][0]["name"]
+    assert not re.search(r'<select name="installments\.\d+\.status"', html)
+    cell = re.search(r'<input type="hidden" name="installments\.0\.status" value="([^"]*)">'
+                     r'<input type="text" aria-label="[^"]*" value="([^"]*)" readonly>', html)  # fmt: skip
+    assert cell, html
+    stored = get_model("Payment Plan Installment").objects.get(name=first).status
+    assert cell.group(1) == stored
+    assert cell.group(2) == {"Unpaid": "未回款", "Overdue": "已逾期"}[stored]
