@@ -97,9 +97,19 @@ def _delegate_of(user: str, today: dt.date) -> str | None:
 
 
 def do_create_approver_action(
-    doc, state: str, group: str, approver: str, *, delegated_from: str = "", hours=(0.0, 0.0)
+    doc,
+    state: str,
+    group: str,
+    approver: str,
+    *,
+    delegated_from: str = "",
+    hours=(0.0, 0.0),
+    role: str = "",
 ) -> str:
-    """Create one open Workflow Action (to the approver's delegate when one is active)."""
+    """Create one open Workflow Action (to the approver's delegate when one is active).
+
+    ``role`` is the 会签 slot the action stands for when the transition's slots are per role.
+    """
     now = timezone.now()
     user = approver
     if not delegated_from:
@@ -118,6 +128,7 @@ def do_create_approver_action(
             "user": user,
             "status": "Open",
             "delegated_from": delegated_from,
+            "approver_role": role,
             "created": now,
             "remind_at": now + dt.timedelta(hours=remind) if remind else None,
             "escalate_at": now + dt.timedelta(hours=escalate) if escalate else None,
@@ -132,20 +143,27 @@ def do_enter_state(workflow: WorkflowDef, doc, state_name: str) -> list[str]:
     state = workflow.get_state(state_name)
     if state is None:
         return []
-    approvers: list[str] = []
+    slots: list[tuple[str, str]] = []  # (approver, role slot or "")
     for transition in workflow.outgoing(state_name):
         if transition.approver_type and engine.condition_holds(transition, doc, doc.owner):
-            approvers += [
-                a for a in engine.resolve_approvers(transition, doc) if a not in approvers
-            ]
+            for approver, role in engine.resolve_slots(transition, doc):
+                if role:
+                    # A role slot replaces the plain action another transition (say a
+                    # per-user Reject) opened for the same approver.
+                    if (approver, "") in slots:
+                        slots.remove((approver, ""))
+                    if (approver, role) not in slots:
+                        slots.append((approver, role))
+                elif not any(a == approver for a, _r in slots):
+                    slots.append((approver, ""))
     group = uuid.uuid4().hex
     hours = (state.remind_after_hours, state.escalate_after_hours)
     recipients = [
-        do_create_approver_action(doc, state_name, group, approver, hours=hours)
-        for approver in approvers
+        do_create_approver_action(doc, state_name, group, approver, hours=hours, role=role)
+        for approver, role in slots
     ]
     _notify(
-        recipients,
+        list(dict.fromkeys(recipients)),  # one message for one holding two role slots
         _(
             "{doctype} {name} awaits your approval ({state})",
             doctype=_(doc.doctype),
@@ -269,6 +287,8 @@ def _countersign(user: str, transition, doc, pending, now) -> set[str]:
     A user may hold several slots (their own and ones escalated or delegated to them): one
     decision fills one slot, their own first, so an escalation never completes other slots.
     """
+    if transition.role_slots:
+        return _countersign_role(user, transition, doc, pending, now)
     groups = set(pending.values_list("action_group", flat=True))  # this round's, not earlier ones
     mine = sorted(pending.filter(user=user), key=lambda a: (bool(a.delegated_from), a.created))
     if mine:
@@ -289,6 +309,38 @@ def _countersign(user: str, transition, doc, pending, now) -> set[str]:
     }
     approvers = set(engine.resolve_approvers(transition, doc))
     return {engine.principal(a) for a in pending} & approvers - done
+
+
+def _countersign_role(user: str, transition, doc, pending, now) -> set[str]:
+    """Fill the user's role slot (own before delegated, roles in listed order); return roles awaited.
+
+    Any one holder fills a role's slot: the other holders' open actions for that role are
+    cancelled, so they drop from their inboxes.
+    """
+    groups = set(pending.values_list("action_group", flat=True))
+    listed = engine.split_names(transition.approver or transition.allowed)
+    order = {role: index for index, role in enumerate(listed)}
+    mine = sorted(
+        pending.filter(user=user, approver_role__in=listed),
+        key=lambda a: (bool(a.delegated_from), order[a.approver_role], a.created),
+    )
+    if mine:
+        slot = mine[0]
+        get_model("Workflow Action").objects.filter(name=slot.name).update(
+            status="Completed", completed=now
+        )
+        pending.filter(approver_role=slot.approver_role).update(status="Cancelled", completed=now)
+    done = set(
+        get_model("Workflow Action")
+        .objects.filter(action_group__in=groups, status="Completed", approver_role__in=listed)
+        .values_list("approver_role", flat=True)
+    )
+    approvers = set(engine.resolve_approvers(transition, doc))
+    return {
+        a.approver_role
+        for a in pending.filter(approver_role__in=listed)
+        if engine.principal(a) in approvers
+    } - done
 
 
 # doc_events "*" handlers -------------------------------------------------------------
@@ -519,6 +571,7 @@ def do_process_workflow_timers(now: dt.datetime | None = None) -> tuple[int, int
                 action.action_group,
                 supervisor,
                 delegated_from=engine.principal(action),
+                role=action.approver_role or "",
             )
             _notify(
                 [supervisor],

@@ -8,6 +8,7 @@ workflow.E004  transition condition does not parse
 workflow.E005  transition names an unknown state
 workflow.E006  state field clashes with a field that is not Select/Data
 workflow.E007  documents are in a state the definition no longer has
+workflow.E008  approver slots neither User nor Role, or Role on a transition not routed by role
 
 Active stored workflows are checked again by `kuaicrm check` and at start-up (run_checks).
 Each error also says where it is (``state`` / ``transition`` index) and carries its values
@@ -180,7 +181,32 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
                     value=problem.value,
                 )
             )
+    errors += _check_approver_slots(workflow)
     errors += _check_state_field(workflow)
+    return errors
+
+
+def _check_approver_slots(workflow: WorkflowDef) -> list[Error]:
+    """workflow.E008: slots per role need roles to count (approver type Role)."""
+    errors = []
+    for index, t in enumerate(workflow.transitions):
+        if t.approver_slots not in engine.SLOT_MODES:
+            problem = f"approver slots '{t.approver_slots}' is neither User nor Role"
+        elif t.approver_slots == "Role" and t.approver_type != "Role":
+            problem = "approver slots Role needs approver type Role"
+        else:
+            continue
+        errors.append(
+            _error(
+                "workflow.E008",
+                f"Transition '{t.action}' from '{t.state}' in workflow '{workflow.name}': {problem}.",
+                "Use User (a slot per approver) or Role (a slot per listed role, with approver type Role).",
+                workflow,
+                transition=index,
+                action=t.action,
+                value=t.approver_slots,
+            )
+        )
     return errors
 
 

@@ -5,7 +5,9 @@ extensions: a transition may route to approvers (by role, named users, the
 submitter's supervisor N levels up, or a Link-to-User field); such approvers get
 one Workflow Action each when the document enters the state, and only they (or
 their delegates) may take the transition. ``approval_mode`` All (会签) waits for
-every approver, Any (或签) and Single complete on the first.
+every approver, Any (或签) and Single complete on the first. A Role-routed 会签 with
+``approver_slots`` "Role" waits for one approver per listed role instead (销售经理 and 财务,
+not every finance clerk): any holder of a role fills its slot.
 
 Conditions may read ``settings.<name>``: the administrator's Workflow Settings (thresholds
 such as a quotation's maximum discount), read afresh at each evaluation.
@@ -30,6 +32,7 @@ from lowcode.permissions.core import full_names, get_roles, has_permission, user
 
 DEFAULT_STATE_FIELD = "workflow_state"
 ROUTED_MODES = ("All", "Any")
+SLOT_MODES = ("User", "Role")  # approver_slots: one 会签 slot per approver, or per listed role
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +70,12 @@ class Transition:
     requires_reason: bool
     is_exception: bool = False
     sends_back: bool = False  # an approver's rejection (see is_rejection)
+    approver_slots: str = "User"
+
+    @property
+    def role_slots(self) -> bool:
+        """One slot per listed role, filled by any one of its holders (see approver_slots)."""
+        return self.approver_type == "Role" and self.approver_slots == "Role"
 
     @property
     def requires_risk_note(self) -> bool:
@@ -163,6 +172,7 @@ def build_definition(workflow) -> WorkflowDef:
             or is_rejection(states, row.state, row.next_state, bool(row.approver_type)),
             sends_back=is_rejection(states, row.state, row.next_state, bool(row.approver_type)),
             is_exception=bool(row.is_exception),
+            approver_slots=row.approver_slots or "User",
         )
         for row in workflow.get_children("transitions")
     )
@@ -274,6 +284,24 @@ def resolve_approvers(transition: Transition, doc) -> list[str]:
         target = doc.get(value)
         return _active_users([target]) if target else []
     return []
+
+
+def resolve_slots(transition: Transition, doc) -> list[tuple[str, str]]:
+    """Return (approver, role) pairs to open actions for; role is "" unless slots are per role.
+
+    With role slots a user holding two listed roles gets one action per role: each decision
+    fills one slot, so one person never stands for both roles at once.
+    """
+    approvers = resolve_approvers(transition, doc)
+    if not transition.role_slots:
+        return [(user, "") for user in approvers]
+    readable = set(approvers)
+    return [
+        (user, role)
+        for role in split_names(transition.approver or transition.allowed)
+        for user in users_with_role(role)
+        if user in readable
+    ]
 
 
 def open_actions(doc, state: str | None = None):
@@ -433,25 +461,37 @@ def approval_progress(doc) -> dict | None:
     """Progress of a 会签 (All) step: slots approved, slots in all, who is still awaited.
 
     One slot per approver named when the document entered the state; a slot handed on by
-    delegation or escalation stays one slot, whoever holds it now.
+    delegation or escalation stays one slot, whoever holds it now. With role slots, one per
+    role and ``waiting`` names the roles still awaited.
     """
     workflow = get_workflow(doc.doctype)
     if workflow is None:
         return None
     state = current_state(workflow, doc)
-    countersigned = any(
-        t.approver_type and t.approval_mode == "All" for t in workflow.outgoing(state)
+    countersign = next(
+        (t for t in workflow.outgoing(state) if t.approver_type and t.approval_mode == "All"),
+        None,
     )
-    group = _current_group(doc, state) if countersigned else None
-    if group is None:
+    group = _current_group(doc, state) if countersign is not None else None
+    if countersign is None or group is None:
         return None
     rows = list(get_model("Workflow Action").objects.filter(action_group=group))
-    slots = {principal(a) for a in rows}
-    done = {principal(a) for a in rows if a.status == "Completed"}
-    waiting = sorted(slots - done)
-    names = full_names(waiting)
-    waiting_names = [names.get(u, u) for u in waiting]
     from lowcode.i18n import _
+
+    if countersign.role_slots:
+        # One slot per listed role that had a holder to ask; the awaited roles are named.
+        held = {a.approver_role for a in rows if a.approver_role}
+        listed = split_names(countersign.approver or countersign.allowed)
+        slots = {r for r in listed if r in held}
+        done = {a.approver_role for a in rows if a.status == "Completed" and a.approver_role}
+        waiting = [r for r in listed if r in slots - done]
+        waiting_names = [_(r) for r in waiting]
+    else:
+        slots = {principal(a) for a in rows}
+        done = {principal(a) for a in rows if a.status == "Completed"}
+        waiting = sorted(slots - done)
+        names = full_names(waiting)
+        waiting_names = [names.get(u, u) for u in waiting]
 
     summary = (
         _(

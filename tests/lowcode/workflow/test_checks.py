@@ -1,6 +1,8 @@
-"""Validation before activation: one test per stable ID (workflow.E001 … E007)."""
+"""Validation before activation: one test per stable ID (workflow.E001 … E008)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
@@ -83,6 +85,29 @@ def test_e005_unknown_state(users):
 
 def test_e006_state_field_not_select_or_data(users):
     assert _ids(GOOD_STATES, GOOD_TRANSITIONS, workflow_state_field="priority") == {"workflow.E006"}
+
+
+def test_e008_role_slots_on_a_transition_not_routed_by_role(users):
+    transitions = [_transition("Draft", "Finish", "Done", approver_slots="Role")]
+    assert _ids(GOOD_STATES, transitions) == {"workflow.E008"}
+
+
+def test_e008_approver_slots_neither_user_nor_role(users):
+    from lowcode.workflow.checks import check_workflow
+    from lowcode.workflow.engine import Transition, WorkflowDef
+
+    # A value the Select would refuse on save can still reach a definition (a fixture, SQL).
+    odd = Transition("Draft", "Finish", "Done", "System Manager", "", True, "Single", "", "", False)
+    definition = WorkflowDef(
+        "Order Check",
+        T,
+        "workflow_state",
+        (),
+        (dataclasses.replace(odd, approver_slots="Department"),),
+    )
+    assert [e.id for e in check_workflow(definition) if e.id == "workflow.E008"] == [
+        "workflow.E008"
+    ]
 
 
 def test_negated_condition_parses(users):
