@@ -173,7 +173,8 @@ def test_demo_quotations_stand_in_every_state_and_approvals_are_in_the_log(o2c):
     )
     assert {"qian.hui", "feng.tao"} <= set(pending["waiting"])
     # every approved quotation got there through the workflow: over the discount threshold by
-    # each 会签 slot (managers and finance), under it by the rep's Submit straight to Approved
+    # the 会签's two slots (a sales manager, one finance user: any of them speaks for finance),
+    # under it by the rep's Submit straight to Approved
     for name, quote in quotes.items():
         if quote["docstatus"] == 0:
             continue
@@ -181,7 +182,8 @@ def test_demo_quotations_stand_in_every_state_and_approvals_are_in_the_log(o2c):
         assert into_approved, (name, quote["log"])
         if quote["discount"] > 10:
             deciders = _deciders(quote["log"], "Approve", "Pending Approval")
-            assert {u for u, roles in deciders if FINANCE_USER in roles} == {"qian.hui", "feng.tao"}
+            finance = {u for u, roles in deciders if FINANCE_USER in roles}
+            assert len(finance) == 1 and finance <= {"qian.hui", "feng.tao"}, deciders
             assert any(SALES_MANAGER in roles for _u, roles in deciders)
         else:
             assert into_approved[0][1] == "Submit"
