@@ -313,3 +313,17 @@ def test_the_diagram_marks_an_exception_path_red_and_dashed(users):
     exception = re.search(r'<g class="wf-edge wf-edge-exception".*?</g>', svg).group(0)
     assert "stroke-dasharray" in exception and "#b91c1c" in exception
     assert "Fast Track" in exception  # the action label sits on the exception edge
+
+
+@pytest.mark.usefixtures("workflows")
+def test_the_editor_shows_a_transitions_approver_slots_so_a_save_keeps_them(desk):
+    # the quotation's 会签 has one slot per role (销售经理, 财务); a form without the field
+    # would post it back as the default, one slot per finance clerk
+    page = desk("sysman").get(f"{EDITOR}/Quotation Approval").content.decode()
+    transitions = engine.get_workflow("Quotation").transitions
+    approve = next(i for i, t in enumerate(transitions) if t.action == "Approve")
+    row = _row(page, f"wf-transition-{approve}")
+    assert f'name="transitions.{approve}.approver_slots"' in row
+    assert '<option value="Role" selected>' in row
+    submit = next(i for i, t in enumerate(transitions) if t.action == "Submit")
+    assert '<option value="User" selected>' in _row(page, f"wf-transition-{submit}")

@@ -42,6 +42,7 @@ TRANSITION_FIELDS = (
     "approver_type",
     "approver",
     "approval_mode",
+    "approver_slots",
     "condition",
     "requires_reason",
     "is_exception",
@@ -91,7 +92,7 @@ def draft(user: str, name: str | None, data: dict[str, Any]) -> tuple[Any, list[
 
 
 def check_draft(user: str, name: str | None, data: dict[str, Any]) -> tuple[WorkflowDef, Issues]:
-    """Run a save's checks on posted data without saving: field rules, one active, E001–E007."""
+    """Run a save's checks on posted data without saving: field rules, one active, E001–E008."""
     doc, field_errors = draft(user, name, data)
     definition = build_definition(doc)
     check_errors = validate_definition(definition)
@@ -177,6 +178,11 @@ def describe(error) -> str:
             "{count} documents are in state {state}, which this workflow no longer has: keep the state or move them first",
             count=params.get("count", 0),
             state=_(params.get("named", "")),
+        )
+    if code == "workflow.E008":
+        return _(
+            "Approver Slots of {action} must be One per approver, or One per role with Approver Type Role",
+            action=_(params.get("action", "")),
         )
     return str(error.msg)
 

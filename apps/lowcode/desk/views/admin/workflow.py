@@ -86,6 +86,11 @@ def _choices() -> dict:
             (mode, workflow_diagram.mode_label(mode) or _(mode))
             for mode in _options(transition, "approval_mode")
         ],
+        # 会签 slots of a Role-routed step: one per approver, or one per listed role
+        "approver_slots": [
+            (slots, _("One per role") if slots == "Role" else _("One per approver"))
+            for slots in _options(transition, "approver_slots")
+        ],
     }
 
 
