@@ -188,7 +188,7 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
 
 def _check_approver_slots(workflow: WorkflowDef) -> list[Error]:
     """workflow.E008: slots per role need roles to count (approver type Role)."""
-    errors = []
+    errors: list[Error] = []
     for index, t in enumerate(workflow.transitions):
         if t.approver_slots not in engine.SLOT_MODES:
             problem = f"approver slots '{t.approver_slots}' is neither User nor Role"
