@@ -315,7 +315,8 @@ def _countersign_role(user: str, transition, doc, pending, now) -> set[str]:
     """Fill the user's role slot (own before delegated, roles in listed order); return roles awaited.
 
     Any one holder fills a role's slot: the other holders' open actions for that role are
-    cancelled, so they drop from their inboxes.
+    cancelled, so they drop from their inboxes. A holder of several listed roles fills one of
+    them only, unless nobody else holds the other.
     """
     groups = set(pending.values_list("action_group", flat=True))
     listed = engine.split_names(transition.approver or transition.allowed)
@@ -330,6 +331,16 @@ def _countersign_role(user: str, transition, doc, pending, now) -> set[str]:
             status="Completed", completed=now
         )
         pending.filter(approver_role=slot.approver_role).update(status="Cancelled", completed=now)
+        # Separation of duties: the point of a 会签 by roles is two people. One who holds
+        # another listed role steps back from it whenever another holder can fill it.
+        for other in pending.filter(user=user, approver_role__in=listed).exclude(
+            approver_role=slot.approver_role
+        ):
+            others = pending.filter(approver_role=other.approver_role).exclude(_principal_q(user))
+            if others.exists():
+                get_model("Workflow Action").objects.filter(name=other.name).update(
+                    status="Cancelled", completed=now
+                )
     done = set(
         get_model("Workflow Action")
         .objects.filter(action_group__in=groups, status="Completed", approver_role__in=listed)

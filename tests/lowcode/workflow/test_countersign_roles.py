@@ -105,7 +105,7 @@ def test_progress_names_the_role_still_awaited(api, pending):
     assert progress["summary"] == "会签 1/2 已同意，等待 财务专员"
 
 
-def test_a_holder_of_both_roles_fills_one_slot_per_decision(api, pending):
+def test_a_holder_of_both_roles_fills_only_one_of_them(api, pending):
     # a finance clerk who is also a sales manager of the rep's department
     do_create_user(
         "mgrfin", PASSWORD, roles=[MANAGER, FINANCE], department="华东销售部", full_name="mgrfin"
@@ -117,6 +117,11 @@ def test_a_holder_of_both_roles_fills_one_slot_per_decision(api, pending):
     assert do_apply_workflow("mgrfin", Q, pending, "Approve").status == "Pending Approval"
     progress = _progress(api, pending)
     assert (progress["approved"], progress["total"], progress["waiting"]) == (1, 2, [FINANCE])
+    # the same person cannot also speak for finance: two people review (seed 003)
+    assert ("mgrfin", FINANCE) not in _open(pending)
+    refused = act(api("mgrfin"), Q, pending, "Approve")
+    assert refused.status_code == 403, refused.content
+    assert _state(pending) == "Pending Approval"
     assert do_apply_workflow("finance2", Q, pending, "Approve").status == "Approved"
 
 
@@ -136,7 +141,26 @@ def test_the_holder_of_an_awaited_role_rejects_with_a_reason(api, pending):
 
 
 def test_a_delegate_fills_the_delegators_role_slot(pending):
-    # finance1 away: the manager holds finance1's finance slot beside their own
+    # finance1 away: the system manager holds finance1's finance slot
+    today = timezone.localdate()
+    do_insert_doc(
+        "finance1",
+        "Workflow Delegation",
+        {"user": "finance1", "delegate": "sysman", "from_date": today, "to_date": today},
+    )
+    do_apply_workflow("rep", Q, pending, "Withdraw")
+    do_apply_workflow("rep", Q, pending, "Submit")
+    delegated = get_model("Workflow Action").objects.get(
+        reference_name=pending, status="Open", delegated_from="finance1"
+    )
+    assert (delegated.user, delegated.approver_role) == ("sysman", FINANCE)
+    assert do_apply_workflow("sysman", Q, pending, "Approve").status == "Pending Approval"
+    assert _open(pending) == {("manager", MANAGER)}  # finance has spoken, through the delegate
+    assert do_apply_workflow("manager", Q, pending, "Approve").status == "Approved"
+
+
+def test_a_delegate_who_already_spoke_for_another_role_steps_back(pending):
+    # finance1 delegates to the manager, who approves as manager first: two people review
     today = timezone.localdate()
     do_insert_doc(
         "finance1",
@@ -145,16 +169,9 @@ def test_a_delegate_fills_the_delegators_role_slot(pending):
     )
     do_apply_workflow("rep", Q, pending, "Withdraw")
     do_apply_workflow("rep", Q, pending, "Submit")
-    delegated = get_model("Workflow Action").objects.get(
-        reference_name=pending, status="Open", delegated_from="finance1"
-    )
-    assert (delegated.user, delegated.approver_role) == ("manager", FINANCE)
-    # one decision, one slot: their own (manager) first, then the delegated finance one
     assert do_apply_workflow("manager", Q, pending, "Approve").status == "Pending Approval"
-    assert _open(pending) == {("manager", FINANCE), ("finance2", FINANCE)}
-    assert do_apply_workflow("manager", Q, pending, "Approve").status == "Approved"
-    finance2 = get_model("Workflow Action").objects.filter(reference_name=pending, user="finance2")
-    assert set(finance2.values_list("status", flat=True)) == {"Cancelled"}
+    assert _open(pending) == {("finance2", FINANCE)}
+    assert do_apply_workflow("finance2", Q, pending, "Approve").status == "Approved"
 
 
 def test_per_user_slots_stay_the_default(api, pending):
