@@ -124,7 +124,9 @@ def test_countersign_progress_and_locked_fields(page_for, countersigned, stored,
         "会签 0/2 已同意，等待 finance1、finance2"
     )
     finance.locator(".wf-action", has_text="通过").click()
-    expect(finance.get_by_test_id("approval-progress")).to_have_text("会签 1/2 已同意，等待 finance2")
+    expect(finance.get_by_test_id("approval-progress")).to_have_text(
+        "会签 1/2 已同意，等待 finance2"
+    )
     assert workflow_state(stored, countersigned) == "Countersign"
 
     # then: the rep sees who is still awaited, and cannot change the order under review

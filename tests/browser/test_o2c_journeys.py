@@ -217,7 +217,9 @@ def test_c_finance_records_a_payment_against_installments(page_for, plan, stored
     expect(message).to_contain_text("第 1 行")
     expect(message).to_contain_text("未回款余额为 30000")
     # said once, and the amount's box is red (the .field input rule used to win over it)
-    expect(finance.locator("#field-allocations > .field-error")).to_have_class("field-error sr-only")
+    expect(finance.locator("#field-allocations > .field-error")).to_have_class(
+        "field-error sr-only"
+    )
     border = bad_row.locator("td.has-error input").evaluate(
         "e => getComputedStyle(e).borderTopColor"
     )

@@ -248,9 +248,7 @@ def check_doctype_options(meta: DocTypeMeta) -> list:
     for index in meta.indexes:
         for ref in index:
             field = meta.get_field(ref)
-            if ref not in standard and (
-                field is None or not field.holds_value or field.is_custom
-            ):
+            if ref not in standard and (field is None or not field.holds_value or field.is_custom):
                 errors.append(
                     _error(
                         "E014",
