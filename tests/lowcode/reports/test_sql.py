@@ -103,12 +103,19 @@ def test_executor_refuses_writes_even_when_the_validator_is_bypassed(site):
     assert get_model("Test Order").objects.count() == 2
 
 
-# A billion-row cross join of a 1000-row recursive CTE (MariaDB stops recursion itself at
-# max_recursive_iterations=1000, so depth alone would not run long there).
-LONG_CTE = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
-    "SELECT COUNT(*) FROM n a, n b, n c"
-)
+def long_cte(name: str) -> str:
+    """A billion-row cross join of a 1000-row recursive CTE called ``name``.
+
+    MariaDB stops recursion itself at max_recursive_iterations=1000, so depth alone would not
+    run long there. Each test names its own CTE: the process list is server-wide, and another
+    test worker's query of the same text must not count as this one's still running.
+    """
+    # a test's own constant CTE name, no outside input
+    template = (
+        "WITH RECURSIVE cte(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM cte WHERE i < 1000) "
+        "SELECT COUNT(*) FROM cte a, cte b, cte c"
+    )
+    return template.replace("cte", name)
 
 
 def assert_no_session_runs(fragment: str) -> None:
@@ -127,12 +134,12 @@ def assert_no_session_runs(fragment: str) -> None:
 def test_a_long_query_is_stopped_at_the_timeout_with_a_clear_error(db):
     started = time.monotonic()
     with pytest.raises(report_sql.QueryTimeoutError) as caught:
-        report_sql.execute_readonly(LONG_CTE, {}, timeout=0.3, row_cap=10)
+        report_sql.execute_readonly(long_cte("n_sql"), {}, timeout=0.3, row_cap=10)
     elapsed = time.monotonic() - started
     assert elapsed < 3
     assert caught.value.http_status == 417
     assert "0.3" in caught.value.message
-    assert_no_session_runs("FROM n a, n b, n c")
+    assert_no_session_runs("FROM n_sql a, n_sql b")
     # nothing keeps running: a query answers at once
     quick = report_sql.execute_readonly("SELECT 7 AS seven", {}, timeout=5, row_cap=10)
     assert quick.rows == [[7]]

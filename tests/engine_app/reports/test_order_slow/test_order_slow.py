@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import connection
 
-# A billion-row cross join of a 1000-row recursive CTE (see tests/lowcode/reports/test_sql.py).
+# A billion-row cross join of a 1000-row recursive CTE (see tests/lowcode/reports/test_sql.py;
+# its own CTE name, which the test looks for in the server's process list).
 ENDLESS = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
-    "SELECT COUNT(*) FROM n a, n b, n c"
+    "WITH RECURSIVE n_script(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n_script WHERE i < 1000) "
+    "SELECT COUNT(*) FROM n_script a, n_script b, n_script c"
 )
 
 
