@@ -4,12 +4,16 @@ Frappe writes these in JavaScript; we accept the common subset (``==``,
 ``!=``, ``&&``, ``||``, ``!``, comparisons, ``in`` over literals) and
 evaluate it with a whitelist of Python AST nodes: no calls, no attribute
 access except ``doc.<field>``, ``user.<attr>`` and ``settings.<name>`` (the administrator's
-Workflow Settings, which workflow conditions read), no subscripts of objects.
+Workflow Settings, which workflow conditions read), no subscripts of objects. ``today`` is the
+site's current date, for conditions such as ``doc.end_date < today``.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
+import datetime as dt
 import functools
 import re
 from typing import Any
@@ -84,10 +88,11 @@ def compile_condition(source: str):
         if (
             isinstance(node, ast.Name)
             and node.id not in _ROOTS
-            and node.id not in ("True", "False", "None")
+            and node.id not in ("True", "False", "None", "today")
         ):
             raise ExpressionError(
-                f"{source!r} names {node.id!r}; use doc.<field>, user.<attr> or settings.<name>"
+                f"{source!r} names {node.id!r}; use doc.<field>, user.<attr>, settings.<name>"
+                " or today"
             )
         if isinstance(node, ast.Attribute) and (
             not isinstance(node.value, ast.Name) or node.attr.startswith("_")
@@ -148,6 +153,28 @@ def settings_read(source: str) -> frozenset[str]:
     )
 
 
+# The day date rules are judged for: a scheduled run acting "as of" a day sets it (``as_of``),
+# so ``today`` in a condition and a controller's date check agree; otherwise the site's date.
+_as_of: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("as_of", default=None)
+
+
+@contextlib.contextmanager
+def as_of(day: dt.date):
+    """Judge ``today`` (conditions and ``expressions.today()``) as ``day`` inside the block."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
+
+
+def today() -> dt.date:
+    """The date conditions read as ``today``: the ``as_of`` day, else the site's local date."""
+    from django.utils import timezone
+
+    return _as_of.get() or timezone.localdate()
+
+
 def evaluate(
     source: str,
     doc: dict[str, Any],
@@ -161,6 +188,7 @@ def evaluate(
             "doc": _Fields(doc),
             "user": _Fields(user or {}),
             "settings": _Fields(settings or {}),
+            "today": today(),
         }
         return bool(eval(code, {"__builtins__": {}}, scope))  # noqa: S307 - AST whitelisted above
     except (TypeError, ZeroDivisionError):

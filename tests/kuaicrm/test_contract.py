@@ -303,8 +303,11 @@ def test_the_daily_run_starts_reminds_once_and_expires_after_the_end_date(client
     Notification = get_model("Notification Log")
     reminders = Notification.objects.filter(for_user="rep", document_name=name)
     before = reminders.count()
-    # expiry is not the user's to declare early: the controller names the end date
-    assert "end_date" in _errors(act(clients["rep"], C, name, "Expire"))
+    # expiry is not the user's to declare early: Expire is not offered before the end date
+    # (its condition reads doc.end_date < today), and taking it anyway is refused
+    assert "Expire" not in actions_of(clients["rep"], C, name)
+    assert "Start Execution" in actions_of(clients["rep"], C, name)
+    assert act(clients["rep"], C, name, "Expire").status_code == 403
 
     # when: the daily run (start date passed, 20 days left, within the default 30)
     assert do_process_contracts(today) == {"started": 1, "reminded": 1, "expired": 0}
@@ -323,6 +326,20 @@ def test_the_daily_run_starts_reminds_once_and_expires_after_the_end_date(client
     assert reminders.count() == before + 2
     log = get_model("Workflow Log").objects.get(reference_name=name, to_state="Expired")
     assert log.user == "rep"
+
+
+def test_a_contract_past_its_end_date_offers_expire(clients, customer):
+    today = timezone.localdate()
+    name = _new(
+        clients["rep"],
+        customer,
+        amount=80000,
+        start_date=(today - dt.timedelta(days=300)).isoformat(),
+        end_date=(today - dt.timedelta(days=1)).isoformat(),
+    )["name"]
+    _signed(clients, name)
+    assert "Expire" in actions_of(clients["rep"], C, name)
+    assert state_after(clients["rep"], C, name, "Expire") == "Expired"
 
 
 def test_reminder_days_follow_the_company(clients, customer):

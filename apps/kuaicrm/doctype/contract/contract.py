@@ -10,18 +10,16 @@ scan before 已签约, a passed end date before 到期. Reminders, expiry and re
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from kuaicrm import selling
+from lowcode import expressions
 from lowcode.documents.document import Document
 from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
@@ -84,24 +82,9 @@ TEMPLATE_PLACEHOLDERS = frozenset(
 )
 
 
-# The day the daily run acts for (``as_of``); a user's transition is judged by today.
-_as_of: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar(
-    "contract_as_of", default=None
-)
-
-
-@contextlib.contextmanager
-def as_of(day: dt.date):
-    """Judge date rules (到期 after the end date) as of ``day`` inside the block."""
-    token = _as_of.set(day)
-    try:
-        yield
-    finally:
-        _as_of.reset(token)
-
-
-def today() -> dt.date:
-    return _as_of.get() or timezone.localdate()
+# The day the daily run acts for (``as_of``: the engine's, which workflow conditions read as
+# ``today`` too); a user's transition is judged by today.
+as_of, today = expressions.as_of, expressions.today
 
 
 def default_company() -> str | None:
