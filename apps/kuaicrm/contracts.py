@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from kuaicrm.doctype.contract.contract import as_of, reminder_days
+from kuaicrm.selling import ITEM_FIELDS
 from lowcode.documents.actions import do_insert_doc
 from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
@@ -51,17 +52,6 @@ RENEWAL_FIELDS = (
     "customer_signatory_title",
     "contract_template",
     "terms",
-)
-ITEM_FIELDS = (
-    "product",
-    "item_name",
-    "qty",
-    "uom",
-    "price_list_rate",
-    "discount_percentage",
-    "discount_amount",
-    "rate",
-    "tax_rate",
 )
 
 

@@ -1,5 +1,7 @@
 """KuaiCRM's single wiring file: every side effect of the app is declared here."""
 
+from kuaicrm.selling import ITEM_FIELDS
+
 app_name = "kuaicrm"
 app_title = "快格轻CRM"
 
@@ -432,20 +434,7 @@ document_connections: dict = {
 # One dict for the whole app: add entries here.
 _CASH_SOURCES = "kuaicrm.cash"
 # Item rows carry over between quotation, contract and order unchanged (o2c item fields).
-_ITEM_MAP = {
-    f: f
-    for f in (
-        "product",
-        "item_name",
-        "qty",
-        "uom",
-        "price_list_rate",
-        "discount_percentage",
-        "discount_amount",
-        "rate",
-        "tax_rate",
-    )
-}
+_ITEM_MAP = {f: f for f in ITEM_FIELDS}
 document_mappings: dict = {
     # 报价单 from an opening opportunity: customer, owner and products (the opportunity's
     # price becomes a discount from the list price: quotation.after_map_from_opportunity).

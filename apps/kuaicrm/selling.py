@@ -20,6 +20,19 @@ from lowcode.documents.factory import get_model
 from lowcode.money import money_in_words, round_money
 
 HUNDRED = Decimal(100)
+# The item fields a quotation, contract and order share: copied unchanged by the mappings
+# between them and by a renewal; everything else on a row is computed (compute_row).
+ITEM_FIELDS = (
+    "product",
+    "item_name",
+    "qty",
+    "uom",
+    "price_list_rate",
+    "discount_percentage",
+    "discount_amount",
+    "rate",
+    "tax_rate",
+)
 
 
 def dec(value: Any) -> Decimal:

@@ -103,13 +103,9 @@ def compile_condition(source: str):
     return compile(tree, "<condition>", "eval")
 
 
-def fields_read(source: str) -> frozenset[str]:
-    """Return the document fields a condition reads (``doc.<field>``); empty if it does not parse."""
+def _names_read(source: str, root: str) -> frozenset[str]:
+    """Return the ``<root>.<name>`` attributes a condition reads; empty if it does not parse."""
     stripped = source.strip()
-    if not stripped:
-        return frozenset()
-    if not stripped.startswith("eval:") and re.fullmatch(r"[a-z_][a-z0-9_]*", stripped):
-        return frozenset({stripped})
     try:
         compile_condition(source)
         tree = ast.parse(_to_python(stripped), mode="eval")
@@ -120,8 +116,18 @@ def fields_read(source: str) -> frozenset[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
-        and node.value.id == "doc"
+        and node.value.id == root
     )
+
+
+def fields_read(source: str) -> frozenset[str]:
+    """Return the document fields a condition reads (``doc.<field>``); empty if it does not parse."""
+    stripped = source.strip()
+    if not stripped:
+        return frozenset()
+    if not stripped.startswith("eval:") and re.fullmatch(r"[a-z_][a-z0-9_]*", stripped):
+        return frozenset({stripped})
+    return _names_read(source, "doc")
 
 
 class _Fields:
@@ -136,21 +142,7 @@ class _Fields:
 
 def settings_read(source: str) -> frozenset[str]:
     """Return the settings a condition reads (``settings.<name>``); empty if it does not parse."""
-    stripped = source.strip()
-    if "settings" not in stripped:
-        return frozenset()
-    try:
-        compile_condition(source)
-        tree = ast.parse(_to_python(stripped), mode="eval")
-    except (ExpressionError, SyntaxError):
-        return frozenset()
-    return frozenset(
-        node.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "settings"
-    )
+    return _names_read(source, "settings") if "settings" in source else frozenset()
 
 
 # The day date rules are judged for: a scheduled run acting "as of" a day sets it (``as_of``),
