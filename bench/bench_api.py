@@ -252,7 +252,7 @@ def lead_payload(pools: Pools, rng: random.Random) -> dict:
 
 
 def sample_names(owner: str, count: int, rng: random.Random) -> list[str]:
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     names = list(get_model("Lead").objects.filter(owner=owner).values_list("name", flat=True))
     return rng.sample(names, min(count, len(names)))
@@ -403,7 +403,7 @@ class Bench:
     # -------------------------------------------------------- writes
     def fresh_payloads(self, count: int) -> list[dict]:
         """New Leads whose mobiles no stored Lead has (the duplicate rules would refuse them)."""
-        from lowcode.documents.factory import get_model
+        from lowcode.storage.factory import get_model
 
         payloads: list[dict] = []
         while len(payloads) < count:
@@ -475,7 +475,7 @@ class Bench:
     def run(self) -> dict:
         from django.db import connection
 
-        from lowcode.documents.factory import get_model
+        from lowcode.storage.factory import get_model
 
         total = get_model("Lead").objects.count()
         self.results["rows"] = total

@@ -47,7 +47,7 @@ def _time_saves(names: list[str], amount_step: int) -> tuple[list[float], float]
 def _raw_updates(names: list[str]) -> list[float]:
     from django.db import connection, transaction
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     table = connection.ops.quote_name(get_model("Contract")._meta.db_table)
     wall = []
@@ -64,8 +64,8 @@ def _raw_updates(names: list[str]) -> list[float]:
 
 def _set_workflow_active(active: bool) -> None:
     from lowcode.documents.actions import do_save_doc
-    from lowcode.documents.factory import get_model
     from lowcode.meta import registry
+    from lowcode.storage.factory import get_model
     from lowcode.workflow.checks import loading_fixtures
 
     name = get_model("Workflow").objects.get(document_type="Contract").name

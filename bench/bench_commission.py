@@ -43,7 +43,7 @@ def make_month(people: list[str], month: str, per_person: int) -> int:
     from django.utils import timezone
 
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Product = get_model("Product")
     for name, group in (("基准数控车床", "CNC Machine Tools"), ("基准备件", "Spare Parts")):

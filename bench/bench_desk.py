@@ -260,7 +260,7 @@ class Bench:
         )
 
     def run(self) -> dict:
-        from lowcode.documents.factory import get_model
+        from lowcode.storage.factory import get_model
 
         total = get_model("Lead").objects.count()
         self.results["rows"] = total
@@ -316,7 +316,7 @@ def ensure_leads(count: int) -> None:
     """Top a small site up to ``count`` Leads of the two bench users (quick runs only)."""
     from lowcode import context
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     have = get_model("Lead").objects.count()
     if have >= count:

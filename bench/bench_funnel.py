@@ -146,8 +146,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     from kuaicrm.reports import install_reports
     from lowcode import context
-    from lowcode.documents.factory import get_model
     from lowcode.reports.engine import run_report
+    from lowcode.storage.factory import get_model
 
     install_reports()  # a site migrated before the reports existed
     total = get_model("Opportunity").objects.count()

@@ -44,7 +44,7 @@ def setup_django() -> str:
 
 def ensure_rule(enabled: bool) -> None:
     from lowcode.documents.actions import do_insert_doc, do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     existing = get_model("Duplicate Rule").objects.filter(title=RULE).first()
     if existing is None:
@@ -112,7 +112,7 @@ def new_import(content: bytes) -> str:
 def timed_run(name: str) -> dict:
     from lowcode import context
     from lowcode.dataio import importer
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     context.reset()
     started = time.perf_counter()
@@ -141,7 +141,7 @@ def main() -> None:
     site = setup_django()
 
     from lowcode.dataio import importer
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     ensure_rule(not args.no_rule)
     content = generate(args.rows, args.seed)

@@ -48,7 +48,7 @@ def setup_django() -> str:
 
 def existing_contacts(count: int) -> tuple[list[str], list[str]]:
     """Mobiles of existing Leads and phones of existing Customers to repeat."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     leads = list(
         get_model("Lead")
@@ -138,7 +138,7 @@ PHASES = {
 def timed_run(name: str, profile: bool) -> dict:
     from lowcode import context
     from lowcode.dataio import importer
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     context.reset()
     profiler = cProfile.Profile() if profile else None
@@ -184,7 +184,7 @@ def raw_baseline(content: bytes) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))[1:]
     model = get_model("Lead")
@@ -239,7 +239,7 @@ def main() -> None:
     from django.db import connection
 
     from kuaicrm.defaults_dedup import install_duplicate_rules
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     started = time.perf_counter()
     installed = install_duplicate_rules()  # on a new site this re-indexes every Lead (once)

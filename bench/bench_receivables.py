@@ -57,7 +57,7 @@ def ensure_data(contracts: int, receipts: int, seed: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Contract, Plan = get_model("Contract"), get_model("Payment Plan")
     Installment, Receipt = get_model("Payment Plan Installment"), get_model("Payment Receipt")
@@ -234,9 +234,9 @@ def main(argv: list[str] | None = None) -> dict:
     from kuaicrm.reports import install_reports
     from kuaicrm.targets import department_members
     from lowcode import context
-    from lowcode.documents.factory import get_model
     from lowcode.permissions.core import user_department
     from lowcode.reports.engine import run_report
+    from lowcode.storage.factory import get_model
 
     install_reports()
     loaded = ensure_data(args.contracts, args.receipts, args.seed)

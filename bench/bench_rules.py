@@ -83,7 +83,7 @@ def percentile(samples: list[float], pct: float) -> float:
 def upsert(doctype: str, title: str, data: dict) -> str:
     """Insert the rule titled ``title`` or update it (rules are named by hash); return its name."""
     from lowcode.documents.actions import do_insert_doc, do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     name = get_model(doctype).objects.filter(title=title).values_list("name", flat=True).first()
     if name:
@@ -94,7 +94,7 @@ def upsert(doctype: str, title: str, data: dict) -> str:
 def ensure_custom_field() -> None:
     """The custom field the scoring rule reads and every bench Lead fills; idempotent."""
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     if not get_model("Custom Field").objects.filter(dt="Lead", fieldname="need_clarity").exists():
         do_insert_doc(
@@ -160,7 +160,7 @@ def configure_rules() -> None:
 def ensure_department_heads() -> None:
     """The first seat of each bench department heads it, so approvals find a supervisor."""
     from lowcode.documents.actions import do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     names = usernames()
     for index, (department, _parent, _region) in enumerate(DEPARTMENTS):
@@ -171,7 +171,7 @@ def ensure_department_heads() -> None:
 
 def set_rules_enabled(enabled: bool) -> None:
     from lowcode.documents.actions import do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     for doctype, titles in (
         ("Scoring Rule", [SCORING]),
@@ -193,8 +193,8 @@ def set_site_scoring_enabled(names: list[str], enabled: bool) -> None:
 
 
 def index_existing_keys() -> dict:
-    from lowcode.documents.factory import get_model
     from lowcode.rules.duplicates import rebuild_keys
+    from lowcode.storage.factory import get_model
 
     keys = get_model("Duplicate Key").objects.filter(reference_doctype="Lead")
     leads = get_model("Lead").objects.count()
@@ -250,8 +250,8 @@ def time_transitions(count: int, owner: str, manager: str, rng: random.Random, r
     from kuaicrm.conversion import do_convert_lead
     from lowcode import context
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
     from lowcode.exceptions import ValidationError
+    from lowcode.storage.factory import get_model
     from lowcode.workflow.actions import do_apply_workflow
 
     Lead = get_model("Lead")
@@ -309,8 +309,8 @@ def main(argv: list[str] | None = None) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from lowcode.documents.factory import get_model
     from lowcode.permissions.core import user_department
+    from lowcode.storage.factory import get_model
     from lowcode.workflow.engine import supervisor_of
 
     owner = usernames()[USERS_PER_DEPARTMENT + 1]  # a Sales User of 华东销售一部

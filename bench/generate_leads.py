@@ -94,7 +94,7 @@ def ensure_organisation(faker) -> dict[str, str]:
     """Create the departments and users through the actions (idempotent); return user → region."""
     from lowcode import context
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
     from lowcode.users import do_create_user
 
     Department = get_model("Department")
@@ -329,7 +329,7 @@ def generate(rows: int, batch: int, seed: int, top_up: bool, method: str = "exec
     from django.utils import timezone
     from faker import Faker
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Lead = get_model("Lead")
     rng = random.Random(seed)

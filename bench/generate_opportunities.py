@@ -115,7 +115,7 @@ def defaults(model) -> dict:
 
 def ensure_products() -> list[tuple[str, float]]:
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Product = get_model("Product")
     for name, rate in PRODUCTS:
@@ -130,7 +130,7 @@ def ensure_products() -> list[tuple[str, float]]:
 
 def load_stages() -> list[dict]:
     from kuaicrm.setup import install_defaults
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     install_defaults()
     return list(
@@ -265,7 +265,7 @@ def generate(rows: int, customers: int, batch: int, seed: int, top_up: bool) -> 
     from django.utils import timezone
     from faker import Faker
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Opportunity = get_model("Opportunity")
     Customer = get_model("Customer")

@@ -34,7 +34,6 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from lowcode.documents.actions import do_assign_doc, do_cancel_doc, do_insert_doc, do_submit_doc
-from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
@@ -42,6 +41,7 @@ from lowcode.meta import registry
 from lowcode.money import round_money
 from lowcode.permissions.core import access_doc, permitted_queryset
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 PLAN = "Payment Plan"
 INSTALLMENT = "Payment Plan Installment"

@@ -40,7 +40,6 @@ from django.utils import timezone
 from kuaicrm.targets import MONTH, department_members, period_bounds
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.money import round_money
@@ -53,6 +52,7 @@ from lowcode.permissions.core import (
     scope_for,
     user_department,
 )
+from lowcode.storage.factory import get_model
 
 STATEMENT = "Commission Statement"
 RULE = "Commission Rule"

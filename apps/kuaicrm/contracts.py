@@ -20,7 +20,6 @@ from django.utils import timezone
 from kuaicrm.doctype.contract.contract import as_of, reminder_days
 from kuaicrm.selling import ITEM_FIELDS
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
 from lowcode.exceptions import FieldError, FrappeError, ValidationError
 from lowcode.i18n import _
@@ -28,6 +27,7 @@ from lowcode.money import round_money
 from lowcode.notify.actions import do_notify
 from lowcode.permissions.core import access_doc
 from lowcode.query.reads import doc_to_dict
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 
 log = logging.getLogger(__name__)

@@ -35,13 +35,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.models import Assignment
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_queryset
 from lowcode.rules import duplicates
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.actions import do_apply_workflow, require_transition
 

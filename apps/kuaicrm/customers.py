@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from kuaicrm.cash import receivables_summary
-from lowcode.documents.factory import get_model
 from lowcode.documents.merge import do_merge_docs, empty_fields_filled
 from lowcode.meta import registry
 from lowcode.permissions.core import access_doc, permitted_queryset
 from lowcode.query import connections
 from lowcode.query.serialize import to_json
 from lowcode.rules.duplicates import DUPLICATE_KEY, key_specs, make_key
+from lowcode.storage.factory import get_model
 
 CUSTOMER = "Customer"
 # (field, normaliser) pairs that make two customers the same company.

@@ -21,9 +21,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.hooks_loader import get_hooks
 from lowcode.models import HasRole, UserProfile
+from lowcode.storage.factory import get_model
 
 ADMINISTRATOR = "Administrator"
 SALES_USER = "Sales User"

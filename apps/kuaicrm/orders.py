@@ -19,13 +19,13 @@ from django.utils import timezone
 from kuaicrm import selling
 from kuaicrm.contracts import do_update_contract_progress
 from lowcode.documents.actions import do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.notify.actions import do_notify
 from lowcode.permissions.core import access_doc
 from lowcode.query.reads import doc_to_dict
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 SALES_ORDER = "Sales Order"
 OPEN_LINE_STATUSES = ("Pending", "Partly Shipped")

@@ -39,7 +39,6 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.models import Version
@@ -52,6 +51,7 @@ from lowcode.permissions.core import (
     user_department,
 )
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 CUSTOMER = "Customer"
 POOL = "Customer Pool"

@@ -28,7 +28,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.money import round_money
@@ -39,6 +38,7 @@ from lowcode.permissions.core import (
     scope_for,
     user_department,
 )
+from lowcode.storage.factory import get_model
 
 TARGET = "Sales Target"
 SIGNED, COLLECTED = "Signed Amount", "Collected Amount"

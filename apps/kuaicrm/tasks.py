@@ -52,9 +52,9 @@ def check_first_contact(now=None) -> tuple[int, int]:
     """
     from django.db import transaction
 
-    from lowcode.documents.factory import get_model
     from lowcode.i18n import _
     from lowcode.notify.actions import do_notify
+    from lowcode.storage.factory import get_model
 
     now = now or timezone.now()
     Lead = get_model("Lead")
@@ -122,9 +122,9 @@ def remind_follow_up_tasks(today=None) -> int:
     """Daily: tell each assignee of an open follow-up task due today or overdue, once."""
     from django.db import transaction
 
-    from lowcode.documents.factory import get_model
     from lowcode.i18n import _
     from lowcode.notify.actions import do_notify
+    from lowcode.storage.factory import get_model
 
     today = today or timezone.localdate()
     Task = get_model("Follow-up Task")
@@ -164,8 +164,8 @@ def raise_churn_warnings(now=None) -> list[str]:
     from django.db.models import Q
 
     from lowcode.documents.actions import do_insert_doc
-    from lowcode.documents.factory import get_model
     from lowcode.i18n import _
+    from lowcode.storage.factory import get_model
 
     now = now or timezone.now()
     Customer = get_model("Customer")

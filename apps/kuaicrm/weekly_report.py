@@ -55,7 +55,7 @@ def plain_text(payload: dict) -> str:
 
 def send_process_health() -> list[str]:
     """Run Process Health as each Sales Manager and notify them; return who was sent it."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     # An administrator who deleted or disabled the report has switched the mail off.
     if not get_model("Report").objects.filter(name=REPORT, disabled=0).exists():

@@ -186,7 +186,7 @@ def served_as(name: str, head: bytes) -> tuple[str, bool]:
 
 def readable_file_path(user: str, url: str):
     """Return the stored path of a file the user may read; missing and forbidden look alike."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     private = url.startswith(PRIVATE_PREFIX)
     file_doc = get_model("File").objects.filter(file_url=url).first()

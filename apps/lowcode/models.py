@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from lowcode.documents.factory import build_models
+from lowcode.storage.factory import build_models
 
 # Role, Custom Field, Property Setter, Custom DocPerm: DocTypes like any other,
 # so the REST API, permissions and validation serve them unchanged.

@@ -17,7 +17,7 @@ ENGINE_ROLES = ("System Manager", "All", "Guest")
 @transaction.atomic
 def sync_roles() -> int:
     """Create roles named by the engine and by each app's ``fixtures/roles.json``."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     Role = get_model("Role")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, screenshot
 
 pytestmark = pytest.mark.browser

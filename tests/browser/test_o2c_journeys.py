@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode import context
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.browser import o2c_data as data
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, save, screenshot
 

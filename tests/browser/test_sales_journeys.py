@@ -10,7 +10,7 @@ import pytest
 from kuaicrm.pool import do_release_customer
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
 

@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 from tests.browser.conftest import PHONE, save, screenshot
 

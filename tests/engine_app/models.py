@@ -1,3 +1,3 @@
-from lowcode.documents.factory import build_models
+from lowcode.storage.factory import build_models
 
 globals().update(build_models("tests.engine_app", __name__))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kuaicrm.contracts import do_process_contracts
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.conftest import new_graded_customer
 from tests.kuaicrm.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import (

@@ -10,7 +10,7 @@ from html import unescape as html_unescape
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 from tests.conftest import new_graded_customer
 from tests.lowcode.desk.conftest import desk  # noqa: F401

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import state_after
 

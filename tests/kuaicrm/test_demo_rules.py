@@ -24,7 +24,7 @@ KUAICRM = Path(sys.executable).with_name("kuaicrm")
 PROBE = """
 import json
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.models import Assignment
 rules = sorted(get_model("Assignment Rule").objects.filter(document_type="Lead")
                .values_list("strategy", flat=True))
@@ -86,7 +86,7 @@ def test_first_load_demo_installs_the_assignment_rules_and_they_assign(fresh):
 PROBE_O2C = """
 import datetime as dt, importlib, json
 from django.utils import timezone
-from lowcode.documents.factory import get_model as m
+from lowcode.storage.factory import get_model as m
 from lowcode.permissions.core import get_roles
 today = timezone.localdate()
 def logs(doctype, name):

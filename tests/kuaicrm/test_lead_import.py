@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kuaicrm.defaults_dedup import install_duplicate_rules
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 METHOD = "/api/method/lowcode.dataio."
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kuaicrm.doctype.quotation.quotation import expire_quotations
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import act, actions_of
 

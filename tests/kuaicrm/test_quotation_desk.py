@@ -9,7 +9,7 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.desk.conftest import desk  # noqa: F401
 from tests.lowcode.desk.test_mapping_actions import form_post, page

@@ -267,7 +267,7 @@ def test_backup_then_restore_round_trips(sites, tmp_path):
         "-c",
         (
             "from lowcode.documents.actions import do_delete_doc, do_save_doc\n"
-            "from lowcode.documents.factory import get_model\n"
+            "from lowcode.storage.factory import get_model\n"
             "do_delete_doc('Administrator', 'Lead', get_model('Lead').objects.order_by('name')[0].name)\n"
             "do_save_doc('Administrator', 'Department', '华南销售部', {'region': '改了'})\n"
         ),
@@ -290,7 +290,7 @@ def test_backup_then_restore_round_trips(sites, tmp_path):
 
 BREAK_METADATA = """
 from django.utils import timezone
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 now = timezone.now()
 # Stored the way a bad restore or a hand edit would leave it: the API refuses this record.
 get_model("Property Setter").objects.create(

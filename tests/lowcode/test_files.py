@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 UPLOAD = "/api/method/upload_file"
 

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 import kuaicrm.doctype.lead.lead
-import lowcode.documents.document
+import lowcode.storage.document
 
 
 class Migration(migrations.Migration):
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Contact",
                 "db_table": "tabContact",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="ContactPhone",
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Contact Phone",
                 "db_table": "tabContact Phone",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="Department",
@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Department",
                 "db_table": "tabDepartment",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="Customer",
@@ -252,7 +252,7 @@ class Migration(migrations.Migration):
                     ),
                 ],
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="Lead",
@@ -366,7 +366,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.lead.lead.Lead,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),

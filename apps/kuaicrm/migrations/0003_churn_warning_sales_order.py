@@ -2,7 +2,7 @@
 
 import kuaicrm.doctype.churn_warning.churn_warning
 import kuaicrm.doctype.sales_order.sales_order
-import lowcode.documents.document
+import lowcode.storage.document
 from django.db import migrations, models
 
 
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Sales Order Item",
                 "db_table": "tabSales Order Item",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="ChurnWarning",
@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.churn_warning.churn_warning.ChurnWarning,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -236,7 +236,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.sales_order.sales_order.SalesOrder,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),

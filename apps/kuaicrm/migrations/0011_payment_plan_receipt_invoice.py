@@ -5,7 +5,7 @@ from django.db import migrations, models
 import kuaicrm.doctype.invoice.invoice
 import kuaicrm.doctype.payment_plan.payment_plan
 import kuaicrm.doctype.payment_receipt.payment_receipt
-import lowcode.documents.document
+import lowcode.storage.document
 
 
 class Migration(migrations.Migration):
@@ -185,7 +185,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.invoice.invoice.Invoice,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -289,7 +289,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.payment_plan.payment_plan.PaymentPlan,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -365,7 +365,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Payment Plan Installment",
                 "db_table": "tabPayment Plan Installment",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="PaymentReceipt",
@@ -460,7 +460,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.payment_receipt.payment_receipt.PaymentReceipt,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -526,7 +526,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Payment Receipt Allocation",
                 "db_table": "tabPayment Receipt Allocation",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.AddIndex(
             model_name="invoice",

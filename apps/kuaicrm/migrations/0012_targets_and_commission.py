@@ -3,7 +3,7 @@
 import kuaicrm.doctype.commission_statement.commission_statement
 import kuaicrm.doctype.contract_template.contract_template
 import kuaicrm.doctype.sales_target.sales_target
-import lowcode.documents.document
+import lowcode.storage.document
 from django.db import migrations, models
 
 
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Rule',
                 'db_table': 'tabCommission Rule',
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='CommissionRuleRole',
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Rule Role',
                 'db_table': 'tabCommission Rule Role',
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='CommissionRuleTier',
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Rule Tier',
                 'db_table': 'tabCommission Rule Tier',
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='CommissionRuleUser',
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Rule User',
                 'db_table': 'tabCommission Rule User',
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='CommissionStatement',
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Statement',
                 'db_table': 'tabCommission Statement',
             },
-            bases=(kuaicrm.doctype.commission_statement.commission_statement.CommissionStatement, lowcode.documents.document.Document, models.Model),
+            bases=(kuaicrm.doctype.commission_statement.commission_statement.CommissionStatement, lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='CommissionStatementLine',
@@ -164,7 +164,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Commission Statement Line',
                 'db_table': 'tabCommission Statement Line',
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name='SalesTarget',
@@ -191,7 +191,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Sales Target',
                 'db_table': 'tabSales Target',
             },
-            bases=(kuaicrm.doctype.sales_target.sales_target.SalesTarget, lowcode.documents.document.Document, models.Model),
+            bases=(kuaicrm.doctype.sales_target.sales_target.SalesTarget, lowcode.storage.document.Document, models.Model),
         ),
         migrations.AddIndex(
             model_name='commissionstatement',

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 import kuaicrm.doctype.contract_template.contract_template
-import lowcode.documents.document
+import lowcode.storage.document
 from lowcode.money import money_in_words, round_money
 
 # Data: rows written before contracts had items and orders had taxes keep their meaning.
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Company",
                 "db_table": "tabCompany",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="ContractItem",
@@ -242,7 +242,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Contract Item",
                 "db_table": "tabContract Item",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="ContractPaymentTerm",
@@ -294,7 +294,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Contract Payment Term",
                 "db_table": "tabContract Payment Term",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="ContractTemplate",
@@ -332,7 +332,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 kuaicrm.doctype.contract_template.contract_template.ContractTemplate,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -387,7 +387,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Sales Order Delivery",
                 "db_table": "tabSales Order Delivery",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.AddField(
             model_name="contract",

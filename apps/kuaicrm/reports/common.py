@@ -14,10 +14,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.permissions.core import department_subtree, permitted_queryset
+from lowcode.storage.factory import get_model
 
 OPPORTUNITY = "Opportunity"
 STAGE = "Opportunity Stage"

@@ -18,8 +18,8 @@ from django.db.models import (
     Subquery,
 )
 
-from lowcode.documents.factory import get_model
 from lowcode.permissions.core import permitted_queryset
+from lowcode.storage.factory import get_model
 
 PLAN = "Payment Plan"
 INSTALLMENT = "Payment Plan Installment"

@@ -11,12 +11,12 @@ from typing import Any
 from lowcode.api.methods import _writes
 from lowcode.dataio import export as rows
 from lowcode.dataio import importer, spreadsheet
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc
 from lowcode.query.builder import MAX_LIMIT_START
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 STATUS_LOG_LIMIT = 200
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from lowcode.dataio.columns import header_of, importable_fields, name_header
 from lowcode.dataio.importer import IMPORT_LOG, ImportType, Outcome, check_may_import
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, PermissionError
 from lowcode.i18n import _
 from lowcode.meta import registry
@@ -18,6 +17,7 @@ from lowcode.permissions.core import has_doctype_permission
 from lowcode.query import reads
 from lowcode.query.builder import STANDARD_LABELS, parse_fields, parse_order_by
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 # One download holds at most this many documents: a bigger export should be filtered.
 EXPORT_ROW_LIMIT = 100_000

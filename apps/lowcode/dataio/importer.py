@@ -61,7 +61,6 @@ from lowcode.dataio.columns import (
 from lowcode.dataio.spreadsheet import Sheet, read_sheet
 from lowcode.documents import bulk
 from lowcode.documents.actions import do_insert_doc, do_save_doc, link_readable
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import (
     FieldError,
     FrappeError,
@@ -74,6 +73,7 @@ from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import DocField
 from lowcode.permissions.core import has_doctype_permission, permitted_queryset
+from lowcode.storage.factory import get_model
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lowcode import context
-from lowcode.documents.factory import get_model
 from lowcode.documents.naming import make_name
 from lowcode.documents.validation import (
     CoercionError,
@@ -44,6 +43,7 @@ from lowcode.meta import registry
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_levels
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 # Keys a client may send back unchanged; they are never written from input.
 IGNORED_KEYS = frozenset(

@@ -48,13 +48,13 @@ from lowcode.documents.actions import (
     apply_input,
     validate_doc,
 )
-from lowcode.documents.factory import get_model
 from lowcode.documents.naming import NumberPool, make_name
 from lowcode.documents.validation import resolve_default
 from lowcode.exceptions import PermissionError, ValidationError
 from lowcode.hooks_loader import doc_event_handlers
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 
 INSERT_CHUNK = 500
 # Set on each document a batch inserts: its handlers may defer its side records.

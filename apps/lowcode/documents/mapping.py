@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import resolve_default
 from lowcode.exceptions import (
     DataError,
@@ -43,6 +42,7 @@ from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import CHILD_STANDARD_FIELDS, STANDARD_FIELDS
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_levels
+from lowcode.storage.factory import get_model
 
 FRAPPE_METHOD = "frappe.model.mapper.make_mapped_doc"
 DOCSTATUS_LABELS = {0: "Draft", 1: "Submitted", 2: "Cancelled"}

@@ -25,12 +25,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.permissions.core import access_doc
+from lowcode.storage.factory import get_model
 
 # (doctype field, name field) pairs of Data fields by which engine tables refer to documents.
 DYNAMIC_PAIRS = (

@@ -24,11 +24,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import CoercionError, coerce
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 
 
 def system_field_values(doctype: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -293,7 +293,7 @@ def _condition(source: str, doc_values: dict, user: dict) -> bool:
 
 def values_of(doc, meta: DocTypeMeta) -> dict:
     """Every data field's value (as ``doc.get`` returns it), plus name, owner and docstatus."""
-    from lowcode.documents.document import Document
+    from lowcode.storage.document import Document
 
     if type(doc).get is Document.get and getattr(doc, "doctype", None) == meta.name:
         # Document.get of a data field: the attribute, or the custom-field JSON's entry.
@@ -309,7 +309,7 @@ def values_of(doc, meta: DocTypeMeta) -> dict:
 
 def first_other(doctype: str, name: str | None, *conditions: Any, **filters: Any) -> str | None:
     """The name of another document matching the filters: for "one X per Y" checks."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     return (
         get_model(doctype)

@@ -35,7 +35,6 @@ from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.db import DatabaseError, models
 
-from lowcode.documents.document import Document
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import (
     CHILD_STANDARD_FIELDS,
@@ -48,6 +47,7 @@ from lowcode.meta.doctype import (
     snake_name,
 )
 from lowcode.meta.loader import definition_files
+from lowcode.storage.document import Document
 
 FIELDNAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 AUTONAME_SIMPLE = ("hash", "autoincrement", "prompt", "uuid")

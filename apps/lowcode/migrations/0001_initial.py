@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 import lowcode.doctype.custom_field.custom_field
 import lowcode.doctype.property_setter.property_setter
-import lowcode.documents.document
+import lowcode.storage.document
 
 
 class Migration(migrations.Migration):
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Custom DocPerm",
                 "db_table": "tabCustom DocPerm",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="CustomField",
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 lowcode.doctype.custom_field.custom_field.CustomField,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -188,7 +188,7 @@ class Migration(migrations.Migration):
             },
             bases=(
                 lowcode.doctype.property_setter.property_setter.PropertySetter,
-                lowcode.documents.document.Document,
+                lowcode.storage.document.Document,
                 models.Model,
             ),
         ),
@@ -217,7 +217,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "Role",
                 "db_table": "tabRole",
             },
-            bases=(lowcode.documents.document.Document, models.Model),
+            bases=(lowcode.storage.document.Document, models.Model),
         ),
         migrations.CreateModel(
             name="SchedulerRun",

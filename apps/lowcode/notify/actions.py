@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DoesNotExistError
 from lowcode.i18n import _
 from lowcode.jobs import enqueue
 from lowcode.notify import robots
 from lowcode.permissions.core import permitted_queryset
+from lowcode.storage.factory import get_model
 
 NOTIFICATION_LOG = "Notification Log"
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from django.core.checks import CheckMessage, Error
 from django.db import DatabaseError
 
-from lowcode.documents.factory import get_model
 from lowcode.expressions import ExpressionError, compile_condition
 from lowcode.notify.delivery import url_allowed
+from lowcode.storage.factory import get_model
 
 
 def url_error(doctype: str, name: str, url: str) -> Error:

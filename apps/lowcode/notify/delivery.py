@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 REQUEST_LOG = "Webhook Request Log"
 ALLOWED_SCHEMES = ("http", "https")

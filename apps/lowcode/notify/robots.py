@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 
 CACHE_KEY = "notify.robot_routes"
 NOTIFICATIONS = "notifications"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lowcode.documents.factory import get_model
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.jobs import enqueue
 from lowcode.meta import registry
 from lowcode.permissions.core import permitted_levels
 from lowcode.query.reads import doc_to_dict
+from lowcode.storage.factory import get_model
 
 EVENTS = ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
 # Delivering a log entry's own creation would feed on itself.

@@ -90,7 +90,7 @@ def department_subtree(department: str) -> list[str]:
     """Return the department and all its descendants."""
 
     def compute() -> list[str]:
-        from lowcode.documents.factory import get_model
+        from lowcode.storage.factory import get_model
 
         doctype = get_hooks("department_doctype")
         parent_field = get_hooks("department_parent_field") or "parent_department"
@@ -221,7 +221,7 @@ def permitted_queryset(
     user: str, doctype: str, ptype: str = "read", queryset: QuerySet | None = None
 ) -> QuerySet:
     """Return the documents of ``doctype`` the user may ``ptype``; raise PermissionError if none may be."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     meta = _meta_or_404(doctype)
     if meta.istable:

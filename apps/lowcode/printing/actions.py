@@ -122,7 +122,7 @@ def do_send_document_email(
 
 def send_communication(communication: str, attachment: str = "") -> None:
     """Send one recorded Communication (a job); mark it Sent, or Error and raise."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     record = get_model(COMMUNICATION).objects.get(name=communication)
     email = EmailMessage(

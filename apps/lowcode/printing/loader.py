@@ -21,10 +21,10 @@ from django.conf import settings
 from django.db import transaction
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
 from lowcode.meta.doctype import snake_name
 from lowcode.meta.loader import app_dir
+from lowcode.storage.factory import get_model
 
 ADMINISTRATOR = "Administrator"
 PRINT_FORMAT = "Print Format"

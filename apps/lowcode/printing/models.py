@@ -1,5 +1,5 @@
 """Storage of the printing capability: one model per DocType JSON under ``doctype/``."""
 
-from lowcode.documents.factory import build_models
+from lowcode.storage.factory import build_models
 
 globals().update(build_models("lowcode.printing", __name__))

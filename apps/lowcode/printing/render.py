@@ -230,7 +230,7 @@ class Rendered:
 
 def print_formats_for(doctype: str) -> list[dict]:
     """Return the enabled formats of ``doctype``, the default first (name, default)."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     rows = (
         get_model(PRINT_FORMAT)
@@ -243,7 +243,7 @@ def print_formats_for(doctype: str) -> list[dict]:
 
 def get_print_format(doctype: str, name: str | None):
     """Return the named format of ``doctype`` (or its default); 404 when there is none."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     formats = get_model(PRINT_FORMAT).objects.filter(doc_type=doctype, disabled=False)
     found = (
@@ -262,7 +262,7 @@ def _letter_head(no_letterhead: bool, name: str | None = None):
     """The named letter head (Frappe's ``letterhead``), else the default one; None if asked."""
     if no_letterhead:
         return None
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     heads = get_model(LETTER_HEAD).objects.filter(disabled=False)
     if name:

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from django.core.checks import CheckMessage, Error
 from django.db import DatabaseError
 
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FrappeError
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.reports import engine, sql
+from lowcode.storage.factory import get_model
 
 HINTS = {
     "E001": "Write one SELECT (or WITH … SELECT) without comments, semicolons or writes.",

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Avg, Count, Max, Min, Sum
 
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, DoesNotExistError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import exists as doctype_exists
@@ -26,6 +25,7 @@ from lowcode.query import reads
 from lowcode.query.builder import NUMERIC_TYPES, ColumnSet, page_bounds, parse_json_param
 from lowcode.query.serialize import to_json
 from lowcode.reports import sql as report_sql
+from lowcode.storage.factory import get_model
 
 QUERY, SCRIPT, BUILDER = "Query Report", "Script Report", "Report Builder"
 AGGREGATES = {"count": Count, "sum": Sum, "avg": Avg, "min": Min, "max": Max}

@@ -23,12 +23,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef
 
 from lowcode.documents.actions import do_assign_doc
-from lowcode.documents.factory import get_model
 from lowcode.expressions import evaluate
 from lowcode.meta import registry
 from lowcode.permissions.core import ADMINISTRATOR
 from lowcode.query.serialize import to_json
 from lowcode.rules.common import rules_for
+from lowcode.storage.factory import get_model
 
 DEFAULT_MATCH_FIELDS = {"Territory": "territory", "Skill": "skill"}
 

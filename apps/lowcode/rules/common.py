@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 
 CACHE_PREFIX = "rules"
 STANDARD_COLUMNS = frozenset({"name", "owner", "creation", "modified", "modified_by", "docstatus"})

@@ -15,7 +15,6 @@ from typing import Any
 from django.utils import timezone
 
 from lowcode.documents.actions import do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.jobs import enqueue
@@ -28,6 +27,7 @@ from lowcode.permissions.core import (
 )
 from lowcode.query.serialize import to_json
 from lowcode.rules.common import create_record, rules_for
+from lowcode.storage.factory import get_model
 
 SCORE_LOG = "Score Log"
 

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.expressions import evaluate
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
@@ -25,6 +24,7 @@ from lowcode.meta import registry
 from lowcode.permissions.core import user_department
 from lowcode.rules.assignment import doc_values
 from lowcode.rules.common import create_record
+from lowcode.storage.factory import get_model
 
 SLA_BREACH = "SLA Breach"
 MAX_DAYS = 3660  # a calendar without a single working day must not loop forever

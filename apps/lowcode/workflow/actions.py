@@ -18,7 +18,6 @@ from lowcode.documents.actions import (
     do_save_doc,
     do_submit_doc,
 )
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import (
     FieldError,
@@ -28,6 +27,7 @@ from lowcode.exceptions import (
 )
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc, full_names
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.engine import WorkflowDef
 
@@ -540,7 +540,7 @@ def _refuse_state_edit(workflow: WorkflowDef) -> None:
 
 def do_process_workflow_timers(now: dt.datetime | None = None) -> tuple[int, int]:
     """Remind approvers past remind_at and escalate those past escalate_at (each once)."""
-    from lowcode.documents.factory import get_model as model
+    from lowcode.storage.factory import get_model as model
 
     now = now or timezone.now()
     Action = model("Workflow Action")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, PermissionError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc, permitted_queryset
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.actions import do_apply_workflow
 

@@ -24,9 +24,9 @@ from typing import Any, NamedTuple
 
 from django.core.checks import Error
 
-from lowcode.documents.factory import get_model
 from lowcode.expressions import ExpressionError, compile_condition
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.engine import Transition, WorkflowDef
 

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import transaction
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
 from lowcode.meta.loader import app_dir
+from lowcode.storage.factory import get_model
 from lowcode.workflow.checks import loading_fixtures
 
 ADMINISTRATOR = "Administrator"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.actions import do_apply_workflow
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401

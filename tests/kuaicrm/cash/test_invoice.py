@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.cash.conftest import call, error_messages, message, new_contract
 from tests.lowcode.workflow.helpers import act as workflow_act
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from html import unescape
 
 from kuaicrm.cash import do_record_payment_receipt
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.desk.conftest import desk  # noqa: F401
 from tests.lowcode.desk.test_form_actions import buttons, page
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kuaicrm.cash import release_plans, remind_overdue_installments
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.cash.conftest import call, message
 
 TODAY = timezone.localdate()

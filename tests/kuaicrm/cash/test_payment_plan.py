@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.cash.conftest import (
     DEPOSIT_DUE,
     FINAL_DUE,

@@ -11,8 +11,8 @@ from django.db import connection
 from kuaicrm.cash import do_record_payment_receipt
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.cash.conftest import call, error_messages, message
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.doctype.customers import new_customer
 
 CONTACTS = "/api/resource/Contact"

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import act, actions_of, state_after
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from lowcode import context
 from lowcode.desk.actions import do_add_comment
 from lowcode.documents.actions import do_assign_doc, do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Assignment, Version
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.doctype.customers import CUSTOMERS, call, new_customer
 
 TAX_ID = "91320500MA1N2U8T1R"  # a valid unified social credit code (check character R)

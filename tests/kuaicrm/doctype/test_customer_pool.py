@@ -13,9 +13,9 @@ from django.utils import timezone
 from kuaicrm.pool import POOL_OWNER, do_claim_customer, return_idle_customers
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
 from lowcode.models import Version
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.doctype.customers import (
     CUSTOMERS,
     call,

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from kuaicrm.doctype.opportunity.opportunity import refresh_open_probabilities
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 RECORDS = "/api/resource/Follow-up Record"
 TASKS = "/api/resource/Follow-up Task"

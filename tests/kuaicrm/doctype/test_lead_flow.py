@@ -14,8 +14,8 @@ from django.utils import timezone
 from kuaicrm.defaults_lead import install_lead_rules
 from kuaicrm.tasks import check_first_contact, remind_follow_up_tasks
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Assignment
+from lowcode.storage.factory import get_model
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import act, actions_of, state_after
 

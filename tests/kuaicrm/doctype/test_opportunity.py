@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 OPPORTUNITIES = "/api/resource/Opportunity"
 STAGES = "/api/resource/Opportunity Stage"

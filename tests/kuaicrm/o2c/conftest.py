@@ -20,7 +20,7 @@ from kuaicrm.cash import do_record_payment_receipt, do_reverse_payment_receipt
 from kuaicrm.reports import install_reports
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 from lowcode.workflow.loader import sync_workflows
 from tests.conftest import PASSWORD

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 from .conftest import call, customer_of, message, plan, product, receive, run
 

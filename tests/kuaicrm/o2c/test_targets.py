@@ -22,8 +22,8 @@ import pytest
 from kuaicrm.targets import attainment, ranking
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
+from lowcode.storage.factory import get_model
 
 from .conftest import call, customer_of, message, receive, reverse, run
 

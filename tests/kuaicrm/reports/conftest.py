@@ -18,7 +18,7 @@ from django.utils import timezone
 from kuaicrm.reports import install_reports
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 RUN = "/api/method/frappe.desk.query_report.run"
 # The default stages (kuaicrm.setup): name → (order, type).

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kuaicrm.doctype.lead.lead import PRIORITY_BANDS
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 from .conftest import rows_by, run
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from kuaicrm.weekly_report import LINK, send_process_health
-from lowcode.documents.factory import get_model
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
+from lowcode.storage.factory import get_model
 
 from .conftest import STAGES, make_deal, rows_by, run
 

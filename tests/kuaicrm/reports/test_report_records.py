@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from kuaicrm.reports import REPORTS, ROLES, install_reports
 from lowcode import context
 from lowcode.documents.actions import do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.reports.engine import run_report, runnable_reports
+from lowcode.storage.factory import get_model
 
 from .conftest import make_deal
 

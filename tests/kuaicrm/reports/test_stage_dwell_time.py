@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 from .conftest import backdate, make_deal, move, rows_by, run
 

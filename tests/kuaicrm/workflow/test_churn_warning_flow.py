@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kuaicrm.tasks import raise_churn_warnings
 from lowcode.documents.actions import do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.conftest import new_graded_customer
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 

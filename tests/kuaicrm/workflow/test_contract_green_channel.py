@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from lowcode import context
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_process_workflow_timers
 from tests.lowcode.workflow.helpers import (
     act,

@@ -13,7 +13,7 @@ from kuaicrm.conversion import settle_customer_conversions
 from kuaicrm.doctype.lead.lead import STATUS_BY_STATE
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.doctype.test_conversion import CONVERT, new_lead
 from tests.lowcode.workflow.helpers import act, actions_of, state_after
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.conftest import new_graded_customer
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 

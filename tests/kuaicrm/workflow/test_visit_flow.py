@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_assign_doc, do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.workflow.visit_helpers import SUZHOU, upload
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 

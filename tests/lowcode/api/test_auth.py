@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from lowcode.api import ratelimit
-from lowcode.documents.factory import get_model
 from lowcode.models import ApiKey
+from lowcode.storage.factory import get_model
 from tests.conftest import PASSWORD
 
 ORDERS = "/api/resource/Test%20Order"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.users import do_generate_api_key
 from tests.conftest import PASSWORD
 

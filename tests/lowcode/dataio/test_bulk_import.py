@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Assignment, Version
+from lowcode.storage.factory import get_model
 from tests.lowcode.dataio.conftest import METHOD, call, csv_bytes
 
 HEADERS = ["联系人姓名", "公司名称", "手机", "邮箱", "线索来源"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.dataio.conftest import call, csv_bytes
 
 HEADERS = ["联系人姓名", "公司名称", "手机"]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.dataio.conftest import METHOD, call, csv_bytes, read_csv, xlsx_bytes
 
 HEADERS = ["联系人姓名", "公司名称", "手机", "邮箱"]

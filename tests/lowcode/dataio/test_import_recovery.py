@@ -25,7 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lowcode.dataio import importer
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.engine_app.doctype.test_order import test_order
 from tests.lowcode.dataio.conftest import METHOD, call, csv_bytes
 

@@ -9,11 +9,11 @@ import pytest
 
 from lowcode.desk import admin_actions
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import PermissionError, ValidationError
 from lowcode.meta import registry
 from lowcode.meta.doctype import docfield_from_dict
 from lowcode.meta.registry import _sort_fields
+from lowcode.storage.factory import get_model
 
 BASE = "/app/customize-form/lead"
 ADMIN_URLS = [

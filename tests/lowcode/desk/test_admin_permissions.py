@@ -7,9 +7,9 @@ import re
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
 from lowcode.meta.doctype import PERM_VERBS
+from lowcode.storage.factory import get_model
 
 BASE = "/app/permissions/lead"
 

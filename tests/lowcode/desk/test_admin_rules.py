@@ -8,8 +8,8 @@ import re
 import pytest
 
 from lowcode.documents.actions import do_assign_doc, do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 T = "Test Order"

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 from lowcode.workflow.checks import validate_definition
 from lowcode.workflow.engine import build_definition

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Version
+from lowcode.storage.factory import get_model
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 CSV = (
     "联系人姓名,公司名称,邮箱\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc, do_submit_doc
-from lowcode.documents.factory import get_model
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 
 def test_submit_from_the_form_submits_the_shown_version(desk):

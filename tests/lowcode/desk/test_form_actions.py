@@ -16,7 +16,7 @@ from kuaicrm.pool import do_release_customer
 from lowcode import context
 from lowcode.desk.lib import form_actions
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.kuaicrm.doctype.customers import regional_pools  # noqa: F401
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
 

@@ -9,7 +9,7 @@ import pytest
 
 from lowcode.desk.actions import do_add_comment
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
 

@@ -6,8 +6,8 @@ import json
 import re
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Assignment
+from lowcode.storage.factory import get_model
 
 
 def _titles(page: str) -> list[str]:

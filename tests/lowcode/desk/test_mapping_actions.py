@@ -14,7 +14,7 @@ import pytest
 import tests.engine_app.hooks as engine_hooks
 from lowcode import context
 from lowcode.documents.actions import do_cancel_doc, do_insert_doc, do_submit_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 ITEMS = [

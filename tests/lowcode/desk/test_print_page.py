@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.printing.conftest import local_smtp_server
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kuaicrm.fixtures.dashboard import DASHBOARD_CHARTS, NUMBER_CARDS, load_dashboard
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from lowcode.documents.actions import (
     do_insert_doc,
     do_submit_doc,
 )
-from lowcode.documents.factory import get_model
 from lowcode.models import Version
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 
 pytestmark = pytest.mark.django_db

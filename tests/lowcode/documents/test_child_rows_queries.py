@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 ROLES = ["Sales User", "Sales Manager", "System Manager"]
 

@@ -13,9 +13,9 @@ from django.db import OperationalError, close_old_connections
 from django.utils import timezone, translation
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.models import NamingSeriesCounter, Version
+from lowcode.storage.factory import get_model
 from tests.engine_app.doctype.test_order import test_order as controller
 
 ORDERS = "/api/resource/" + quote("Test Order")

@@ -10,8 +10,8 @@ import pytest
 import tests.engine_app.hooks as engine_hooks
 from lowcode import context
 from lowcode.documents.actions import do_assign_doc, do_insert_doc, do_save_doc, do_submit_doc
-from lowcode.documents.factory import get_model
 from lowcode.meta.checks import check_mappings
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 MAKE = "/api/method/tests.make_delivery"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_submit_doc
-from lowcode.documents.factory import get_model
 from lowcode.documents.system_fields import do_set_system_fields
 from lowcode.exceptions import DataError
 from lowcode.models import Version
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_assign_doc, do_insert_doc, do_unassign_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DoesNotExistError
 from lowcode.models import Assignment
 from lowcode.permissions.core import has_permission
+from lowcode.storage.factory import get_model
 
 TEST_ORDER = "Test Order"
 

@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.jobs import enqueue
 from lowcode.jobs.scheduler import cron_matches, tick
+from lowcode.storage.factory import get_model
 from tests.engine_app.doctype.test_order import test_order
 
 REPO = Path(__file__).resolve().parents[3]

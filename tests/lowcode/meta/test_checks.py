@@ -9,7 +9,6 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
 from lowcode.meta.checks import (
     check_customisations,
@@ -20,6 +19,7 @@ from lowcode.meta.checks import (
 )
 from lowcode.meta.doctype import doctype_from_dict
 from lowcode.meta.loader import definition_files
+from lowcode.storage.factory import get_model
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 REPO = Path(__file__).resolve().parents[3]
 KUAICRM = str(Path(sys.executable).parent / "kuaicrm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core import checks
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 
 def check_definitions() -> list:

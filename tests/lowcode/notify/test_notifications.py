@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from lowcode.documents.factory import get_model
 from lowcode.notify.actions import do_notify
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 
 NL = "Notification Log"

@@ -13,8 +13,8 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.notify.actions import do_notify
+from lowcode.storage.factory import get_model
 from lowcode.workflow.loader import sync_workflows
 from tests.lowcode.workflow.helpers import state_after
 

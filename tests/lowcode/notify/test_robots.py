@@ -12,9 +12,9 @@ import urllib.parse
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DoesNotExistError
 from lowcode.notify.actions import do_send_robot_message
+from lowcode.storage.factory import get_model
 
 LOG = "Webhook Request Log"
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 REDIS = shutil.which("redis-server")
 

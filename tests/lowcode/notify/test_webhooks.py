@@ -11,8 +11,8 @@ import pytest
 from django.db import transaction
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
+from lowcode.storage.factory import get_model
 
 LOG = "Webhook Request Log"
 SECRET = "s3cr3t-签名"

@@ -19,9 +19,9 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_assign_doc, do_insert_doc, do_submit_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import PermissionError as FrappePermissionError
 from lowcode.permissions.core import permitted_queryset
+from lowcode.storage.factory import get_model
 
 TEST_ORDER, LEAD = "Test Order", "Lead"
 DOCTYPES = (TEST_ORDER, LEAD)

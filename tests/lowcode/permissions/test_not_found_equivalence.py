@@ -13,7 +13,7 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_submit_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 TITLE = {"Test Order": "title", "Lead": "lead_name"}
 MISSING = {"Test Order": "TO-2099-99999", "Lead": "LEAD-2099-99999"}

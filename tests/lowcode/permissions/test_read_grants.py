@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.factory import get_model
 from lowcode.permissions.core import has_permission, permitted_queryset
+from lowcode.storage.factory import get_model
 from tests.engine_app.doctype.test_order import test_order
 
 ORDERS = "/api/resource/Test Order"

@@ -10,8 +10,8 @@ import zlib
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.printing import loader
+from lowcode.storage.factory import get_model
 
 PDF_METHOD = "/api/method/frappe.utils.print_format.download_pdf"
 

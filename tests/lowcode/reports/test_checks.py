@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.reports.checks import check_report
+from lowcode.storage.factory import get_model
 
 
 def make(name: str, report_type: str = "Query Report", **values):

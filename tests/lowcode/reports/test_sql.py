@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError
 from lowcode.reports import sql as report_sql
+from lowcode.storage.factory import get_model
 
 MALICIOUS = [
     "SELECT 1; DELETE FROM `tabTest Order`",

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError, close_old_connections
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.models import Assignment
+from lowcode.storage.factory import get_model
 
 LEADS = "/api/resource/Lead"
 

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.rules.duplicates import (
     credit_code_valid,
     normalise_company,
     normalise_email,
     normalise_phone,
 )
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 
 LEADS = "/api/resource/Lead"
@@ -257,8 +257,8 @@ def test_a_new_rule_indexes_existing_documents(users, make_rule, inline_jobs):
 
 
 def test_rebuilding_keys_in_chunks_indexes_each_document_once(users, make_rule, monkeypatch):
-    from lowcode.documents.factory import get_model
     from lowcode.rules import duplicates
+    from lowcode.storage.factory import get_model
 
     leads = [
         do_insert_doc("rep", "Lead", {"lead_name": f"客户{i}", "mobile_no": f"1360000{i:04d}"})
@@ -289,7 +289,7 @@ def test_rebuilding_keys_in_chunks_indexes_each_document_once(users, make_rule, 
 def test_enabling_a_rule_again_reindexes_existing_documents(users, make_rule):
     # each save commits, so its jobs run (inline) as they would on a live site
     from lowcode.documents.actions import do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     lead = do_insert_doc("rep", "Lead", {"lead_name": "老客户", "email_id": "Old@Example.cn"})
     rule = make_rule(
@@ -312,8 +312,8 @@ def test_enabling_a_rule_again_reindexes_existing_documents(users, make_rule):
 
 
 def test_rebuilding_replaces_stale_keys_and_keeps_current_ones(users, make_rule):
-    from lowcode.documents.factory import get_model
     from lowcode.rules import duplicates
+    from lowcode.storage.factory import get_model
 
     make_rule(
         "Duplicate Rule",
@@ -344,7 +344,7 @@ def test_a_documents_keys_are_found_by_document_not_by_scanning_the_doctype():
     # walks the (doctype, key, …) index instead costs a full scan per save.
     from django.db import connection
 
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     if connection.vendor != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN wording is SQLite's; MariaDB plans from statistics")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.rules.scoring import criterion_matches
+from lowcode.storage.factory import get_model
 
 LEADS = "/api/resource/Lead"
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.hooks_loader import get_hooks
 from lowcode.rules.sla import Calendar, add_working_hours, check_sla_breaches, working_hours_between
+from lowcode.storage.factory import get_model
 
 SH = ZoneInfo("Asia/Shanghai")
 MON, TUE, WED, FRI, SAT = (dt.date(2026, 3, d) for d in (2, 3, 4, 6, 7))

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_insert_and_save_respect_permissions(scripts_on, make_script, api, order
     assert response.status_code == 200, response.content
     priority, new_name, owner = response.json()["message"]
     assert (priority, owner) == (2, "rep")
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     assert get_model("Test Order").objects.get(name=new_name).title == "made by rep"
     # rep cannot save south's order: nothing of the call is kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
 from lowcode.jobs.scheduler import tick
 from lowcode.scripts.actions import do_run_scheduled_scripts
+from lowcode.storage.factory import get_model
 
 pytestmark = pytest.mark.django_db
 

@@ -54,7 +54,7 @@ def attach_signed_scan(client, name: str) -> None:
 def set_workflow_setting(setting_name: str, value) -> None:
     """Set a Workflow Setting as an administrator would (the fixture may have shipped it)."""
     from lowcode.documents.actions import do_insert_doc, do_save_doc
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     if get_model("Workflow Setting").objects.filter(name=setting_name).exists():
         do_save_doc("Administrator", "Workflow Setting", setting_name, {"value": value})

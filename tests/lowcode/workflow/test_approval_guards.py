@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from tests.conftest import new_graded_customer
 from tests.lowcode.desk.conftest import desk  # noqa: F401
 from tests.lowcode.workflow.helpers import act, state_after

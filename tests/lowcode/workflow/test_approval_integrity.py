@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 from lowcode.workflow import engine
 from tests.conftest import PASSWORD

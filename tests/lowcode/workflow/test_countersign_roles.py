@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.meta.registry import get_meta
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 from lowcode.workflow import engine
 from lowcode.workflow.actions import do_apply_workflow

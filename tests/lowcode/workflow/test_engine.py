@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow, do_process_workflow_timers
 from lowcode.workflow.engine import approval_progress
 from lowcode.workflow.loader import sync_workflows

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
 from tests.lowcode.workflow.helpers import inbox
 

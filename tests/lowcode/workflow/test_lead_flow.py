@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lowcode.documents.factory import get_model
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 from tests.lowcode.workflow.helpers import act, actions_of, inbox, state_after
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
+from lowcode.storage.factory import get_model
 from lowcode.workflow.loader import sync_workflows
 
 pytestmark = pytest.mark.django_db

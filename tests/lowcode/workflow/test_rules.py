@@ -6,8 +6,8 @@ import pytest
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import PermissionError
+from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
 from lowcode.workflow import engine
 from lowcode.workflow.actions import do_apply_workflow

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import ValidationError
 from lowcode.expressions import ExpressionError, evaluate, fields_read, settings_read
+from lowcode.storage.factory import get_model
 from lowcode.workflow import loader
 from lowcode.workflow.engine import Transition, condition_holds
 

@@ -7,11 +7,11 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 # Customer status each final outcome leaves behind (seed 000, flow 4).
 CUSTOMER_STATUS_AFTER = {"Retained": "Active", "Lost": "Lost"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.storage.document import Document
 
 
 class CommissionRule(Document):
@@ -54,7 +54,7 @@ class CommissionRule(Document):
 
     def check_roles(self) -> list[FieldError]:
         """An enabled rule names existing roles (a disabled one may keep a deleted role)."""
-        from lowcode.documents.factory import get_model
+        from lowcode.storage.factory import get_model
 
         if not self.get("enabled"):
             return []

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from kuaicrm import commission
 from kuaicrm.targets import MONTH, period_bounds
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import DataError, FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 
 class CommissionStatement(Document):

@@ -20,12 +20,12 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from kuaicrm import selling
 from lowcode import expressions
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.money import money_in_words, round_money
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 # Workflow state → the contract's status (the lifecycle reports and lists filter on).
 STATUS_OF_STATE = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 
 class Customer(Document):

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import coerce, label_of
 from lowcode.exceptions import DoesNotExistError, FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import permitted_queryset
 from lowcode.query.serialize import to_json
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 # States and actions of the visit workflow fixture (apps/kuaicrm/workflow/visit_approval.json).
 PLAN_APPROVED_STATE = "Plan Approved"

@@ -22,13 +22,13 @@ from typing import Any
 
 from django.db.models import Count, Max
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import permitted_queryset
 from lowcode.query.serialize import to_json
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 TARGETS = (("lead", "Lead"), ("customer", "Customer"), ("opportunity", "Opportunity"))
 # What the counters of the linked documents depend on.

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from lowcode.documents.document import Document
+from lowcode.storage.document import Document
 
 
 class FollowUpTask(Document):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuaicrm.cash import assign_sales_owner, refresh_for_doc, settle_invoice
-from lowcode.documents.document import Document
+from lowcode.storage.document import Document
 
 
 class Invoice(Document):

@@ -30,11 +30,11 @@ from typing import Any
 import phonenumbers
 from django.utils import timezone
 
-from lowcode.documents.document import Document
 from lowcode.documents.validation import label_of, parse_phone
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import ADMINISTRATOR, get_roles
+from lowcode.storage.document import Document
 
 FIRST_CONTACT_HOURS = 24
 # Score bands of 线索优先级 (seed 001 §1.2: priority follows the score), highest first.

@@ -30,12 +30,12 @@ from typing import Any
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import FieldError, FrappeError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc, user_department
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 logger = logging.getLogger(__name__)
 

@@ -37,13 +37,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import FieldError, FrappeError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.money import money_in_words, round_money, to_decimal
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 logger = logging.getLogger(__name__)
 

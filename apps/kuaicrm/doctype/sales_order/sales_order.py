@@ -18,11 +18,11 @@ from typing import Any
 from django.utils import timezone
 
 from kuaicrm import selling
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.money import round_money
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 STATUS_OF_STATE = {
     "Draft": "Draft",

@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kuaicrm.reports.common import column, date_window, text, window_q
-from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.permissions.core import has_doctype_permission, permitted_queryset
+from lowcode.storage.factory import get_model
 from lowcode.workflow import engine
 
 LOG = "Workflow Log"

@@ -80,7 +80,7 @@ def execute(filters: dict[str, Any] | None, user: str):
 
 
 def _titles(key: str, values: set) -> dict:
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
 
     if key == "sales_owner":
         return full_names(v for v in values if v)

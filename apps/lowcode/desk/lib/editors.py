@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lowcode import context
-from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.storage.factory import get_model
 
 
 def business_doctypes() -> list[str]:

@@ -183,7 +183,7 @@ PROGRESS_SHOWN = 50
 def add_countersign_progress(items: list[dict]) -> list[dict]:
     """Give each pending item in a 会签 step its progress ("会签 1/3"), so an approver sees from
     the inbox how far a document is (the first ``PROGRESS_SHOWN``; the form shows the rest)."""
-    from lowcode.documents.factory import get_model
+    from lowcode.storage.factory import get_model
     from lowcode.workflow import engine
 
     by_doctype: dict[str, list[str]] = {}

@@ -13,11 +13,11 @@ from typing import Any
 from django.db.models import Count
 
 from lowcode.documents.actions import apply_input
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FrappeError
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc
 from lowcode.rules import assignment, duplicates, scoring
+from lowcode.storage.factory import get_model
 
 
 def draft_rule(user: str, doctype: str, name: str | None, data: dict[str, Any]):

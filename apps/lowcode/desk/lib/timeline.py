@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from lowcode.desk.actions import COMMENT
-from lowcode.documents.factory import get_model
 from lowcode.i18n import _
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.models import Assignment, Version
 from lowcode.permissions.core import full_names, permitted_levels, readable_version
 from lowcode.query.serialize import to_json
+from lowcode.storage.factory import get_model
 
 ENTRIES_PER_KIND = 100
 

@@ -12,11 +12,11 @@ import dataclasses
 from typing import Any
 
 from lowcode.documents.actions import apply_input, validate_doc
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, FrappeError
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc
+from lowcode.storage.factory import get_model
 from lowcode.workflow.checks import DefinitionError, validate_definition
 from lowcode.workflow.engine import WorkflowDef, build_definition
 

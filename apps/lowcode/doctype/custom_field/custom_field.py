@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import docfield_from_dict
+from lowcode.storage.document import Document
 
 
 class CustomField(Document):

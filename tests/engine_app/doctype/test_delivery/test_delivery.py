@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lowcode.documents.document import Document
+from lowcode.storage.document import Document
 
 
 class TestDelivery(Document):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import ValidationError
+from lowcode.storage.document import Document
 
 EVENTS: list[str] = []
 ACTORS: list[tuple[str, str]] = []  # (event, acting user) as lifecycle hooks see them

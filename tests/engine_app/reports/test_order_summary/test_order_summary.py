@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Sum
 
-from lowcode.documents.factory import get_model
+from lowcode.storage.factory import get_model
 
 
 def execute(filters: dict):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from lowcode.dataio.columns import NAME_COLUMN
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.storage.document import Document
 
 # Written only by the import job (``lowcode.dataio.importer``), never from a client's save.
 PROGRESS_FIELDS = {

@@ -1,9 +1,9 @@
 """Saved View: a named list/kanban/calendar setting, personal or shared."""
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.storage.document import Document
 
 
 class SavedView(Document):

@@ -1,10 +1,10 @@
 """Robot Channel controller: only http(s) robot URLs; routes reloaded everywhere after a change."""
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.notify.delivery import url_allowed
 from lowcode.notify.robots import forget_robot_routes
+from lowcode.storage.document import Document
 
 
 class RobotChannel(Document):

@@ -1,11 +1,11 @@
 """Webhook controller: refuse URLs and conditions that could never be delivered or evaluated."""
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.notify.checks import condition_problem
 from lowcode.notify.delivery import url_allowed
 from lowcode.notify.webhooks import forget_webhook_events
+from lowcode.storage.document import Document
 
 
 class Webhook(Document):

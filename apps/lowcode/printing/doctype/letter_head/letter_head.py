@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
-from lowcode.documents.factory import get_model
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 
 class LetterHead(Document):

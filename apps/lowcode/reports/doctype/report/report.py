@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.reports import engine, sql
+from lowcode.storage.document import Document
 
 
 class Report(Document):

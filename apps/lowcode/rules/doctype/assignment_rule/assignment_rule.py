@@ -1,8 +1,8 @@
 """Controller of Assignment Rule: the condition must compile, match fields must exist."""
 
-from lowcode.documents.document import Document
 from lowcode.jobs import enqueue
 from lowcode.rules.common import RuleController, check_rule
+from lowcode.storage.document import Document
 
 
 class AssignmentRule(RuleController, Document):

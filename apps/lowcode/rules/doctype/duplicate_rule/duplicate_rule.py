@@ -1,8 +1,8 @@
 """Controller of Duplicate Rule: fields must exist; a change indexes existing documents."""
 
-from lowcode.documents.document import Document
 from lowcode.jobs import enqueue
 from lowcode.rules.common import RuleController, check_rule
+from lowcode.storage.document import Document
 
 
 class DuplicateRule(RuleController, Document):

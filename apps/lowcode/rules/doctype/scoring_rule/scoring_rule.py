@@ -1,11 +1,11 @@
 """Controller of Scoring Rule: the score field and every criterion must name a real field."""
 
-from lowcode.documents.document import Document
 from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.rules.common import RuleController, check_rule
+from lowcode.storage.document import Document
 
 SCORE_TYPES = frozenset({"Int", "Float", "Currency", "Percent"})
 

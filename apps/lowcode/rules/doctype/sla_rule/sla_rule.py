@@ -1,9 +1,9 @@
 """Controller of SLA Rule: expressions must compile; the escalation target must be given."""
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.rules.common import RuleController, check_rule
+from lowcode.storage.document import Document
 
 
 class SLARule(RuleController, Document):

@@ -3,10 +3,10 @@
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.rules.common import RuleController
+from lowcode.storage.document import Document
 
 
 class WorkingCalendar(RuleController, Document):

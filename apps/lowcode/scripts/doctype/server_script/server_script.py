@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.scripts.sandbox import compile_script
+from lowcode.storage.document import Document
 
 
 class ServerScript(Document):

@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import get_roles
+from lowcode.storage.document import Document
 
 # Who may hand someone else's approvals to a delegate (an assistant setting up a boss's leave).
 DELEGATION_ADMINS = frozenset({"System Manager"})

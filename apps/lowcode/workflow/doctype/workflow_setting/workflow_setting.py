@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from lowcode.documents.document import Document
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
+from lowcode.storage.document import Document
 
 SETTING_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

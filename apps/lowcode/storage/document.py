@@ -84,7 +84,7 @@ class Document:
         if field is not None and field.is_table:
             self.set_children(fieldname, value)
         elif field is not None and field.is_custom:
-            from lowcode.query.serialize import to_json
+            from lowcode.storage.values import to_json
 
             custom = dict(self._custom or {})
             # A JSON column cannot hold Decimal or dates: store them as the API shows them.
@@ -97,7 +97,7 @@ class Document:
         """Return the child rows of a Table field, loading them once."""
         cache = self.__dict__.setdefault("_children", {})
         if fieldname not in cache:
-            from lowcode.documents.factory import get_model
+            from lowcode.storage.factory import get_model
 
             field = self.meta.get_field(fieldname)
             if field is None or self.is_new:

@@ -16,10 +16,10 @@ from typing import cast
 from django.apps import apps
 from django.db import models
 
-from lowcode.documents.document import Document
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta, class_name, snake_name
 from lowcode.meta.loader import app_definitions
+from lowcode.storage.document import Document
 
 
 class BaseDocument(Document, models.Model):
