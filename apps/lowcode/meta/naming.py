@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Iterable
 
 from pypinyin import Style, lazy_pinyin
-from pypinyin.seg.mmseg import seg
 
 from lowcode.meta.checks import reserved_fieldnames
 
@@ -79,35 +78,21 @@ def _words(text: str) -> Iterable[str]:
 
 def _parts(word: str) -> list[str]:
     if _HAN.fullmatch(word):
-        return [_pinyin(w) for w in _han_words(word) if _pinyin(w)]
+        return _han_words(word)
     return [p.lower() for p in _CAMEL.findall(word)]
 
 
 def _han_words(run: str) -> list[str]:
-    """Split a run of Han characters into words of (mostly) two characters.
+    """Write a run of Han characters in pinyin, two syllables a word: 行业细分 → hangye, xifen.
 
-    pypinyin's segmenter knows only phrases whose reading differs from the single characters
-    (行业, 重庆), so the single characters it leaves are paired, as most Chinese words have two
-    characters: 行业|细|分 → 行业|细分, 客|户|等|级 → 客户|等级; a longer phrase is paired too.
+    Most Chinese words have two characters; pypinyin's segmenter knows only the phrases whose
+    reading differs from their characters' (it cuts 微信号 as 微|信号), so pairing reads better.
+    The whole run is read at once, so a phrase's reading wins (重庆 → chongqing, not zhongqing).
     """
-    words: list[str] = []
-    singles = ""
-    for piece in seg.cut(run):
-        if len(piece) == 1:
-            singles += piece
-            continue
-        words += _pairs(singles)
-        singles = ""
-        # four-character set phrases read as two words (绿色通道 → lvse_tongdao)
-        words += _pairs(piece) if len(piece) >= 4 else [piece]
-    return words + _pairs(singles)
-
-
-def _pairs(chars: str) -> list[str]:
-    return [chars[i : i + 2] for i in range(0, len(chars), 2)]
-
-
-def _pinyin(word: str) -> str:
     # Style.NORMAL: no tones; ü is written "v" (绿 → lv), as pinyin input methods type it.
-    syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
-    return re.sub(r"[^a-z0-9]", "", "".join(syllables).lower())
+    syllables = [
+        re.sub(r"[^a-z0-9]", "", s.lower())
+        for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+    ]
+    syllables = [s for s in syllables if s]
+    return ["".join(syllables[i : i + 2]) for i in range(0, len(syllables), 2)]

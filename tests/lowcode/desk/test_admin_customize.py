@@ -115,10 +115,17 @@ def test_a_custom_field_is_visible_at_once_to_a_sales_user_in_form_list_and_filt
     assert "李娜" not in listing
 
 
-def test_a_chinese_label_gets_a_numbered_custom_fieldname(desk):
-    page = _add(desk("sysman"), label="微信号").content.decode()
+def test_a_chinese_label_gets_a_pinyin_custom_fieldname(desk):
+    admin = desk("sysman")
 
-    assert "custom_field_1" in _rows(page)
+    page = _add(admin, label="行业细分").content.decode()
+    again = _add(admin, label="行业 细分").content.decode()
+
+    assert "custom_hangye_xifen" in _rows(page)
+    assert "custom_hangye_xifen_2" in _rows(again)
+    registry.clear_local_cache()
+    field = registry.get_meta("Lead").get_field("custom_hangye_xifen")
+    assert field is not None and field.label == "行业细分"
 
 
 def test_add_section_and_column_breaks(desk):

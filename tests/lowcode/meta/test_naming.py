@@ -15,16 +15,15 @@ from lowcode.meta.naming import fieldname_from_label
     [
         ("行业细分", "hangye_xifen"),
         ("客户等级", "kehu_dengji"),
+        ("微信号", "weixin_hao"),
         ("重庆分行", "chongqing_fenhang"),  # the phrase's reading (chong), not 重 as zhong
         ("绿色通道", "lvse_tongdao"),  # ü as v
         ("Annual Revenue", "annual_revenue"),
         ("annualRevenue", "annual_revenue"),
         ("VIP客户", "vip_kehu"),
         ("客户A级", "kehu_a_ji"),
-        (
-            "２０２６年目标（万元）",
-            "field_2026_nian_mubiao_wanyuan",
-        ),  # full-width digits and brackets
+        # full-width digits and brackets; a name starts with a letter
+        ("２０２６年度目标（万元）", "field_2026_niandu_mubiao_wanyuan"),
         ("Ｅｍａｉｌ　地址", "email_dizhi"),  # full-width letters and space
         ("合同金额/元", "hetong_jine_yuan"),
         ("  -- Café №1 --  ", "cafe_no_1"),

@@ -4,7 +4,6 @@ the checks that answer in the admin's language before the engine's own checks ru
 from __future__ import annotations
 
 import keyword
-import re
 
 from lowcode.exceptions import FieldError
 from lowcode.expressions import ExpressionError, compile_condition
@@ -12,6 +11,7 @@ from lowcode.i18n import _
 from lowcode.meta import fieldtypes, registry
 from lowcode.meta.checks import FIELDNAME_RE, reserved_fieldnames
 from lowcode.meta.doctype import DocField, DocTypeMeta
+from lowcode.meta.naming import fieldname_from_label
 
 CUSTOM_FIELD = "Custom Field"
 PROPERTY_SETTER = "Property Setter"
@@ -123,16 +123,14 @@ def editable_properties(field: DocField) -> tuple[str, ...]:
 
 
 def suggest_fieldname(meta: DocTypeMeta, label: str, fieldtype: str) -> str:
-    """Frappe's ``custom_`` + scrubbed label; a label with no Latin letters gets a number."""
-    if fieldtype in BREAK_TYPES:
-        base = "custom_" + fieldtype.split()[0].lower()
-    else:
-        scrubbed = re.sub(r"[^a-z0-9]+", "_", label.strip().lower()).strip("_")
-        base = f"custom_{scrubbed}" if scrubbed else "custom_field"
-    if base != "custom_field" and not meta.has_field(base) and fieldtype not in BREAK_TYPES:
-        return base
+    """Frappe's ``custom_`` + the label as a fieldname (pinyin for Chinese: 行业细分 →
+    ``custom_hangye_xifen``); breaks are numbered (``custom_section_1``)."""
+    taken = {f.fieldname for f in meta.fields}
+    if fieldtype not in BREAK_TYPES:
+        return fieldname_from_label(label, taken, prefix="custom_")
+    base = "custom_" + fieldtype.split()[0].lower()
     number = 1
-    while meta.has_field(f"{base}_{number}"):
+    while f"{base}_{number}" in taken:
         number += 1
     return f"{base}_{number}"
 
