@@ -103,6 +103,23 @@ def input_step(field: Any) -> str:
     return step(field)
 
 
+@register.filter
+def field_template(field: Any, mode: str = "edit") -> str:
+    """The field type's own template (desk/lib/field_templates.py): ``"edit"`` or ``"read"``."""
+    from lowcode.desk.lib import field_templates
+
+    if mode == "read":
+        return field_templates.read_template(field)
+    return field_templates.edit_template(field)
+
+
+@register.filter
+def draws_own_label(field: Any) -> bool:
+    from lowcode.desk.lib.field_templates import draws_own_label as own_label
+
+    return own_label(field)
+
+
 _ROW_KEYS = frozenset({"name", "owner", "creation", "modified", "modified_by", "docstatus", "idx"})
 
 

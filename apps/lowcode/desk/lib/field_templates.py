@@ -1,0 +1,54 @@
+"""Which template draws a form field: one per field type under ``templates/desk/fields/``.
+
+``desk/field.html`` draws what every field shares (the box, label, hint and errors) and includes
+the field type's own template: ``fields/<widget>.html`` to edit, ``fields/read/<widget>.html``
+when the field is locked. A new widget is a template plus one row here.
+"""
+
+from __future__ import annotations
+
+from lowcode.meta import fieldtypes
+from lowcode.meta.doctype import DocField
+
+# Field type -> editing widget; a type not listed is a one-line <input> (``fields/input.html``).
+EDIT_WIDGETS: dict[str, str] = {
+    **dict.fromkeys(fieldtypes.TABLE_TYPES, "table"),
+    "Check": "check",
+    "Select": "select",
+    "Link": "link",
+    **dict.fromkeys(("Text", "Small Text", "Long Text", "Text Editor", "Code"), "text"),
+    "JSON": "json",
+    "Attach": "attach",
+    "Attach Image": "attach_image",
+    "Signature": "signature",
+    "Geolocation": "geolocation",
+    "Rating": "rating",
+}
+DEFAULT_EDIT_WIDGET = "input"
+
+# Field type -> locked display; a type not listed shows its value as text (``fields/read/value.html``).
+READ_WIDGETS: dict[str, str] = {
+    "Link": "link",
+    "Attach": "attach",
+    "Attach Image": "attach_image",
+    "Signature": "signature",
+}
+DEFAULT_READ_WIDGET = "value"
+
+# Widgets that draw their own label (a table's legend, a checkbox's label after the box).
+OWN_LABEL = frozenset({"table", "check"})
+
+
+def edit_template(field: DocField) -> str:
+    """The template that edits ``field``."""
+    return f"desk/fields/{EDIT_WIDGETS.get(field.fieldtype, DEFAULT_EDIT_WIDGET)}.html"
+
+
+def read_template(field: DocField) -> str:
+    """The template that shows a locked ``field``'s value."""
+    return f"desk/fields/read/{READ_WIDGETS.get(field.fieldtype, DEFAULT_READ_WIDGET)}.html"
+
+
+def draws_own_label(field: DocField) -> bool:
+    """Whether the field's widget draws its label itself (field.html then draws none)."""
+    return EDIT_WIDGETS.get(field.fieldtype, DEFAULT_EDIT_WIDGET) in OWN_LABEL
