@@ -143,7 +143,7 @@ def test_adding_a_state_and_a_transition_saves_an_active_workflow(
     response = client.post(f"{EDITOR}/Order Flow", _post_data(doc, states, transitions))
     # then
     assert response.status_code == 204, response.content.decode()[:3000]
-    assert response["HX-Redirect"] == f"{EDITOR}/Order Flow?saved=1"
+    assert response["HX-Redirect"] == f"{EDITOR}/Order%20Flow?saved=1"  # a header is URL-encoded
     stored = get_model("Workflow").objects.get(name="Order Flow")
     assert stored.is_active and stored.is_customised
     assert [r.state for r in stored.get_children("states")] == ["Draft", "Review", "Done"]

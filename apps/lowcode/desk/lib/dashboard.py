@@ -327,3 +327,54 @@ def run_for_view(user: str, report_name: str, values: dict) -> dict:
         "summary": payload.get("report_summary") or [],
         "execution_time": payload.get("execution_time"),
     }
+
+
+def check_definition(doc: Any, *, group_field: str | None = None) -> None:
+    """Refuse a Number Card or Dashboard Chart whose DocType or fields do not exist.
+
+    The dashboard skips a figure on a DocType it cannot read, so a typo saved here would
+    vanish without a word; every bad reference is named on its own field, as a rule's is.
+    """
+    from lowcode.exceptions import FieldError, ValidationError
+
+    def label(fieldname: str) -> str:
+        return _(doc.meta.get_field(fieldname).label)
+
+    def fail(fieldname: str, rule: str, error: str) -> FieldError:
+        return FieldError(
+            fieldname, rule, _("{label}: {error}", label=label(fieldname), error=error)
+        )
+
+    doctype = doc.get("document_type") or ""
+    if not doctype_exists(doctype) or get_meta(doctype).istable:
+        error = fail("document_type", "link", _("DocType {doctype} not found", doctype=doctype))
+        raise ValidationError(error.message, [error])
+    meta = get_meta(doctype)
+    # Which fields exist, not who may read them: the dashboard scopes each reader later.
+    columns = ColumnSet(meta, "Administrator")
+    errors: list[FieldError] = []
+
+    def missing(fieldname: str, value: str) -> bool:
+        if value in columns.columns:
+            return False
+        error = _("{doctype} has no field {field}", doctype=_(doctype), field=value)
+        errors.append(fail(fieldname, "field", error))
+        return True
+
+    if group_field:
+        missing(group_field, doc.get(group_field) or "")
+    function = doc.get("function") or "Count"
+    aggregate = doc.get("aggregate_field") or ""
+    if (
+        function != "Count"
+        and not missing("aggregate_field", aggregate)
+        and columns.columns[aggregate].field.fieldtype not in NUMERIC_TYPES
+    ):
+        error = _("Cannot {function} the field {field}", function=_(function), field=aggregate)
+        errors.append(fail("aggregate_field", "field", error))
+    try:
+        build_filter(columns, _filters(doc.get("filters_json"), doctype), None)
+    except FrappeError as exc:
+        errors.append(fail("filters_json", "filters", str(exc)))
+    if errors:
+        raise ValidationError("; ".join(e.message for e in errors), errors)

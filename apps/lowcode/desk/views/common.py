@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.encoding import iri_to_uri
 
 from lowcode.desk.lib import nav
 from lowcode.exceptions import DoesNotExistError, FrappeError, PermissionError
@@ -67,7 +68,9 @@ def go_to(request: HttpRequest, target: str) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         return HttpResponseRedirect(target)
     response = HttpResponse(status=204)
-    response["HX-Redirect"] = target
+    # URL-encoded: Django MIME-encodes a header holding non-ASCII text (=?utf-8?b?…?=), which
+    # HTMX follows as a path and lands on a 404 for every record named in Chinese.
+    response["HX-Redirect"] = iri_to_uri(target)
     return response
 
 
