@@ -14,21 +14,18 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Max, Min, Sum
 
 from lowcode.exceptions import DataError, DoesNotExistError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import exists as doctype_exists
-from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import get_roles, has_doctype_permission, is_administrator
-from lowcode.query import reads
-from lowcode.query.builder import NUMERIC_TYPES, ColumnSet, page_bounds, parse_json_param
+from lowcode.query.builder import parse_json_param
 from lowcode.query.serialize import to_json
+from lowcode.reports import builder as report_builder
 from lowcode.reports import sql as report_sql
 from lowcode.storage.factory import get_model
 
 QUERY, SCRIPT, BUILDER = "Query Report", "Script Report", "Report Builder"
-AGGREGATES = {"count": Count, "sum": Sum, "avg": Avg, "min": Min, "max": Max}
 
 
 def row_cap() -> int:
@@ -260,105 +257,23 @@ def _combine_filters(saved: Any, given: dict[str, Any]) -> list:
 
 
 def run_builder_report(user: str, report, values: dict[str, Any]) -> dict[str, Any]:
-    """Run a saved list query; with group_by, aggregate over the rows the user may read."""
-    spec = builder_spec(report)
-    doctype = report.ref_doctype
-    filters = _combine_filters(spec.get("filters"), values)
-    group_by = spec.get("group_by") or []
-    if isinstance(group_by, str):
-        group_by = [group_by]
-    if not group_by and not spec.get("aggregates"):
-        rows = reads.get_list(
-            user,
-            doctype,
-            fields=spec.get("fields") or ["name"],
-            filters=filters,
-            order_by=spec.get("order_by"),
-            limit=min(row_cap(), settings.LOWCODE_MAX_PAGE_LENGTH),
-        )
-        readable = ColumnSet(get_meta(doctype), user).columns
-        fields = list(rows[0]) if rows else []
-        columns = [
-            {"fieldname": key, "label": readable[key].field.label or key,
-             "fieldtype": readable[key].field.fieldtype}
-            for key in fields
-        ]  # fmt: skip
-        return _shape(columns, rows)
-    queryset, columns = reads.filtered_queryset(user, doctype, filters)
-    return _shape(*group_rows(queryset, columns, group_by, spec))
+    """Run a saved Report Builder spec through the permission layer (``reports.builder``)."""
+    return run_builder_spec(user, report.ref_doctype, builder_spec(report), values)
 
 
-def group_rows(queryset, columns: ColumnSet, group_by: list, spec: dict) -> tuple[list, list]:
-    """Group and aggregate with the ORM; only readable fields and known functions pass."""
-    if not isinstance(group_by, list) or len(group_by) > 5:
-        raise DataError(_("group_by must be a list of at most five fields"))
-    keys: dict[str, Any] = {}
-    out_columns: list[dict[str, Any]] = []
-    for index, raw in enumerate(group_by):
-        column = columns.get(raw, "group_by")
-        keys[f"k{index}"] = column.expression()
-        out_columns.append(
-            {"fieldname": column.fieldname, "label": column.field.label or column.fieldname,
-             "fieldtype": column.field.fieldtype}
-        )  # fmt: skip
-    aggregates: dict[str, Any] = {}
-    aliases: dict[str, str] = {}
-    for item in spec.get("aggregates") or [{"function": "count", "field": "name"}]:
-        if not isinstance(item, dict):
-            raise DataError(_("Each aggregate must be an object with function and field"))
-        function = str(item.get("function", "")).lower()
-        if function not in AGGREGATES:
-            raise DataError(_("Unknown aggregate function {function}", function=function[:40]))
-        column = columns.get(item.get("field") or "name", "aggregates")
-        if function in ("sum", "avg") and column.field.fieldtype not in NUMERIC_TYPES:
-            raise DataError(
-                _("Cannot {function} the field {field}", function=function, field=column.fieldname)
-            )
-        alias = f"{function}_{column.fieldname}"
-        aggregates[f"a{len(aggregates)}"] = AGGREGATES[function](column.expression())
-        aliases[f"a{len(aliases)}"] = alias
-        out_columns.append(
-            {
-                "fieldname": alias,
-                "label": alias,
-                "fieldtype": "Float" if function == "avg" else "Data",
-            }
-        )
-    names = {f"k{i}": c["fieldname"] for i, c in enumerate(out_columns[: len(keys)])} | aliases
-    ordering = _group_ordering(spec.get("order_by"), list(keys), names)
-    start, length = page_bounds(0, min(row_cap(), settings.LOWCODE_MAX_PAGE_LENGTH))
-    grouped = (
-        queryset.order_by()
-        .annotate(**keys)
-        .values(*keys)
-        .annotate(**aggregates)
-        .order_by(*ordering)[start:length]
-    )
-    rows = [{names[key]: to_json(value) for key, value in row.items()} for row in grouped]
-    return out_columns, rows
+def run_builder_spec(
+    user: str, doctype: str, spec: dict[str, Any], values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run a spec (saved or being built) with the runner's filters ANDed to its own.
 
-
-def _group_ordering(order_by: Any, keys: list[str], names: dict[str, str]) -> list[str]:
-    """Allow ordering by a grouped field or an aggregate alias only."""
-    if not order_by:
-        return keys
-    by_alias = {alias: key for key, alias in names.items()}
-    ordering = []
-    for part in str(order_by).split(","):
-        words = part.split()
-        if (
-            not words
-            or len(words) > 2
-            or (len(words) == 2 and words[1].lower() not in ("asc", "desc"))
-        ):
-            raise DataError(_("Invalid order_by {clause}", clause=part[:80]))
-        key = by_alias.get(words[0])
-        if key is None:
-            raise DataError(
-                _(
-                    "Report Builder sorts by grouped fields and aggregates only: {clause}",
-                    clause=part[:80],
-                )
-            )
-        ordering.append(f"-{key}" if len(words) == 2 and words[1].lower() == "desc" else key)
-    return ordering
+    A totals row, when asked for, is the last row of ``result`` (so exports carry it) and
+    ``add_total_row`` says so, as Frappe's report response does.
+    """
+    filters = _combine_filters(spec.get("filters"), values or {})
+    outcome = report_builder.run(user, doctype, spec, filters)
+    result = outcome["result"]
+    if "total_row" in outcome:
+        result = [*result, outcome["total_row"]]
+    payload = _shape(outcome["columns"], result, chart=outcome.get("chart"))
+    payload["add_total_row"] = "total_row" in outcome
+    return payload
