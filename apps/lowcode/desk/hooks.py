@@ -3,3 +3,9 @@
 permission_query_conditions = {
     "Saved View": ["lowcode.desk.lib.saved_views.visible_views"],
 }
+
+# Per-DocType additions to the generic form: f(user, meta, doc, values) -> dict with pickers
+# ("widgets" by field or "table.field"), a template shown under the form, and its context.
+desk_form_extensions = {
+    "DocType": "lowcode.desk.lib.doctype_editor.form_extension",
+}

@@ -93,9 +93,19 @@ def parse_post(meta: DocTypeMeta, post, user: str, *, is_new: bool) -> dict[str,
         values = post.getlist(f.fieldname)
         # A checkbox posts a hidden "0" then, when ticked, "1": the last one wins.
         data[f.fieldname] = _value(f, values[-1] if values else None)
+    if is_new and is_prompted(meta) and post.get(NEW_NAME, "").strip():
+        data["name"] = post[NEW_NAME].strip()  # Frappe's __newname: the user names the record
     if "modified" in post:
         data["modified"] = post.get("modified")
     return data
+
+
+NEW_NAME = "__newname"
+
+
+def is_prompted(meta: DocTypeMeta) -> bool:
+    """Whether a new record's name is typed by the user (autoname ``prompt``)."""
+    return (meta.autoname or "").strip().lower() == "prompt"
 
 
 def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
@@ -127,6 +137,19 @@ def location_pairs(doctype: str) -> dict[str, str]:
 
     pairs = (get_hooks("desk_location_fields") or {}).get(doctype) or []
     return {longitude: latitude for latitude, longitude in pairs}
+
+
+def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
+    """What an app adds to this DocType's form (hooks ``desk_form_extensions``): pickers
+    (``widgets``: by fieldname, or ``table.fieldname`` for a grid column), a template shown
+    under the form and its context (``extension``); no widgets for most DocTypes."""
+    from lowcode.hooks_loader import get_hooks, resolve
+
+    path = (get_hooks("desk_form_extensions") or {}).get(meta.name)
+    if not path:
+        return {"widgets": {}, "extension": None}
+    found = resolve(path)(user, meta, doc, values)
+    return {"widgets": found.get("widgets") or {}, "extension": found}
 
 
 def child_columns(table: DocField) -> list[DocField]:

@@ -160,6 +160,9 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         # Link fields show the linked record's title next to (or as) the name they hold.
         "link_titles": link_titles.doc_titles(user, values, meta.data_fields),
         **_form_actions(user, doctype, doc, values, transitions),
+        **form_lib.extension(user, meta, doc, values),
+        # autoname "prompt" (a DocType's name): the user types the new record's name
+        "name_prompt": is_new and form_lib.is_prompted(meta),
     }
 
 

@@ -1,10 +1,20 @@
 """Admin screens (System Manager): customisation, workflows, rules, scripts, permissions, users."""
 
-from lowcode.desk.views.admin import customize, permissions, rules, scripts, users, workflow
+from lowcode.desk.views.admin import (
+    customize,
+    doctypes,
+    permissions,
+    rules,
+    scripts,
+    users,
+    workflow,
+)
 
 urlpatterns: list = [
     # Customize Form, role permission manager, users and departments
     *customize.urlpatterns,
+    # New DocTypes: what the generic DocType form adds (name suggestions, child table, delete)
+    *doctypes.urlpatterns,
     *permissions.urlpatterns,
     *users.urlpatterns,
     # Workflow, rule and script editors

@@ -1,0 +1,193 @@
+"""The DocType form: a System Manager makes, changes and deletes a DocType in the desk."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lowcode import context
+from lowcode.meta import registry
+from lowcode.storage.factory import get_model
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(table: str, rows: list[dict]) -> dict:
+    post = {f"{table}.__present": "1"}
+    for index, row in enumerate(rows):
+        post[f"{table}.{index}.name"] = row.pop("name", "")
+        for key, value in row.items():
+            post[f"{table}.{index}.{key}"] = value
+    return post
+
+
+def new_doctype_post(**extra) -> dict:
+    """What the browser posts for 项目 (Project): a Link, a Select, an Attach, a role's rights."""
+    return {
+        "__newname": "Project",
+        "label": "项目",
+        "module": "CRM",
+        "autoname": "autoincrement",
+        "title_field": "project_name",
+        "istable": "0",
+        "is_submittable": "0",
+        "track_changes": "1",
+        **_rows(
+            "fields",
+            [
+                {
+                    "label": "项目名称",
+                    "fieldname": "project_name",
+                    "fieldtype": "Data",
+                    "reqd": "1",
+                },
+                {
+                    "label": "客户",
+                    "fieldname": "customer",
+                    "fieldtype": "Link",
+                    "options": "Customer",
+                },
+                {
+                    "label": "阶段",
+                    "fieldname": "stage",
+                    "fieldtype": "Select",
+                    "options": "Planned\nRunning\nDone",
+                },
+                {"label": "合同扫描件", "fieldname": "scan", "fieldtype": "Attach"},
+            ],
+        ),
+        **_rows(
+            "permissions",
+            [{"role": "Sales User", "permlevel": "0", "read": "1", "write": "1", "create": "1"}],
+        ),
+        **extra,
+    }
+
+
+def _created(response) -> str:
+    assert response.status_code == 204, response.content.decode()[:2000]
+    return response["HX-Redirect"]
+
+
+def test_the_new_doctype_form_offers_pickers_worded_in_chinese(desk):
+    page = desk("sysman").get("/app/doctype/new").content.decode()
+
+    # the name is typed (autoname prompt), the naming rule is four explained choices
+    assert 'name="__newname"' in page
+    for rule in ("自动编号", "按字段", "命名序列", "随机"):
+        assert f"<b>{rule}</b>" in page
+    # the module and the title field are pickers, not typed keys
+    assert re.search(r'<select id="in-module" name="module"', page)
+    assert re.search(r'<select id="in-title_field" name="title_field"', page)
+    # a field's type is picked in Chinese; its options are a DocType picker or lines
+    assert '<option value="Data" >文本</option>' in page
+    assert '<option value="Link" >关联</option>' in page
+    assert '<option value="Table" >子表</option>' in page
+    assert 'class="dt-opt dt-opt-link" name="fields.__i__.options"' in page
+    assert '<option value="Customer" >客户</option>' in page
+    assert "新建子表" in page
+    # a permission row's role is picked from the roles
+    assert re.search(
+        r'<select name="permissions.__i__.role"[^>]*>.*<option value="Sales User"', page
+    )
+
+
+def test_a_field_name_is_suggested_from_its_chinese_label(desk):
+    admin = desk("sysman")
+
+    field = admin.get("/app/doctype/_suggest", {"label": "行业细分", "taken": "hangye_xifen"})
+    doctype = admin.get("/app/doctype/_suggest", {"label": "项目回访", "kind": "doctype"})
+
+    assert field.json() == {"value": "hangye_xifen_2"}
+    assert doctype.json() == {"value": "Xiangmu Huifang"}
+    # an admin screen: others are told it does not exist
+    assert desk("rep").get("/app/doctype/_suggest", {"label": "行业细分"}).status_code == 404
+
+
+def test_a_doctype_made_in_the_desk_is_usable_at_once(desk):
+    admin = desk("sysman")
+
+    target = _created(admin.post("/app/doctype/new", new_doctype_post()))
+
+    assert target == "/app/doctype/Project"
+    context.reset()
+    meta = registry.get_meta("Project")
+    assert [f.fieldname for f in meta.data_fields] == ["project_name", "customer", "stage", "scan"]
+    assert meta.get_field("customer").options == "Customer"
+    # the saved form links to the new DocType's screens and offers Export and Delete
+    page = admin.get(target).content.decode()
+    for href in ("/app/project", "/app/project/new", "/app/project/view/kanban"):
+        assert f'href="{href}"' in page
+    assert "导出到应用" in page and 'id="dt-delete-open"' in page
+    # its generic delete button is replaced by the dialog that asks for the name
+    assert "/do/delete" not in page
+    # a sales user can use it at once
+    rep = desk("rep")
+    made = rep.post("/app/project/new", {"project_name": "苏州工厂改造", "stage": "Planned"})
+    assert _created(made).startswith("/app/project/")
+    assert rep.get("/app/project").status_code == 200
+
+
+def test_a_new_child_table_is_made_from_the_dialog(desk):
+    admin = desk("sysman")
+
+    response = admin.post(
+        "/app/doctype/_child",
+        {
+            "child_label": "项目成员",
+            "child_name": "",
+            "module": "CRM",
+            "child.0.label": "成员",
+            "child.0.fieldtype": "Data",
+            "child.1.label": "工时",
+            "child.1.fieldtype": "Float",
+            "child.2.label": "",
+        },
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["name"] == "Xiangmu Chengyuan"
+    context.reset()
+    child = registry.get_meta("Xiangmu Chengyuan")
+    assert child.istable
+    assert [(f.fieldname, f.fieldtype) for f in child.data_fields] == [
+        ("chengyuan", "Data"),
+        ("gongshi", "Float"),
+    ]
+    # the parent can use it as a Table field
+    post = new_doctype_post()
+    post.update(
+        {
+            "fields.4.name": "",
+            "fields.4.label": "成员",
+            "fields.4.fieldname": "members",
+            "fields.4.fieldtype": "Table",
+            "fields.4.options": "Xiangmu Chengyuan",
+        }
+    )
+    _created(admin.post("/app/doctype/new", post))
+    context.reset()
+    assert registry.get_meta("Project").get_field("members").options == "Xiangmu Chengyuan"
+
+
+def test_deleting_a_doctype_asks_for_its_name_and_says_how_many_records_go(desk):
+    admin = desk("sysman")
+    _created(admin.post("/app/doctype/new", new_doctype_post()))
+    rep = desk("rep")
+    for title in ("一期", "二期"):
+        _created(rep.post("/app/project/new", {"project_name": title, "stage": "Planned"}))
+
+    page = admin.get("/app/doctype/Project").content.decode()
+    assert "全部 2 条记录" in page
+
+    refused = admin.post("/app/doctype/Project/confirm-delete", {"confirm": "project"})
+    assert refused.status_code == 204 and "HX-Redirect" not in refused
+    context.reset()
+    assert registry.exists("Project")
+
+    done = admin.post("/app/doctype/Project/confirm-delete", {"confirm": "Project"})
+    assert done["HX-Redirect"] == "/app/doctype"
+    context.reset()
+    assert not registry.exists("Project")
+    assert not get_model("DocType").objects.filter(name="Project").exists()
