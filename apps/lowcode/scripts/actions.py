@@ -1,7 +1,7 @@
 """Server scripts as actions: run DocType Event, API, Scheduler Event and Permission Query scripts.
 
-Wired in ``lowcode/scripts/hooks.py``. Nothing runs unless the site sets
-``server_script_enabled`` in its site_config.json. Enabled scripts are cached per
+Wired in ``lowcode/scripts/hooks.py``. Nothing runs unless System Settings' switch is on
+(or site_config.json's ``server_script_enabled``, a host's override, says so). Enabled scripts are cached per
 process under the metadata generation, which saving a Server Script bumps, so every
 process sees a change on its next request.
 
@@ -100,7 +100,9 @@ def _matching(script_type: str, **match: Any) -> list[dict]:
 
 def _disabled_error() -> PermissionError:
     return PermissionError(
-        _("Server scripts are disabled on this site; set server_script_enabled in site_config.json")
+        _(
+            "Server scripts are disabled on this site; a System Manager can enable them in System Settings"
+        )
     )
 
 

@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lowcode import exceptions
+from lowcode import exceptions, system_settings
 from lowcode.exceptions import FrappeError, ValidationError
 from lowcode.i18n import _
 
@@ -38,16 +37,17 @@ _depth: contextvars.ContextVar[int] = contextvars.ContextVar("server_script_dept
 
 
 def enabled() -> bool:
-    """Whether this site runs server scripts (``server_script_enabled`` in site_config)."""
-    return bool(settings.SITE_CONFIG.get("server_script_enabled"))
+    """Whether this site runs server scripts: System Settings' switch, unless site_config.json
+    sets ``server_script_enabled`` (a host's hard override)."""
+    return bool(system_settings.value("enable_server_scripts"))
 
 
 def cpu_seconds() -> float:
-    return float(settings.SITE_CONFIG.get("server_script_cpu_seconds", 2.0))
+    return float(system_settings.value("server_script_cpu_seconds") or 2.0)
 
 
 def memory_bytes() -> int:
-    return int(settings.SITE_CONFIG.get("server_script_memory_mb", 256)) * 1024 * 1024
+    return int(system_settings.value("server_script_memory_mb") or 256) * 1024 * 1024
 
 
 class WorkerDied(Exception):
@@ -177,8 +177,12 @@ def execute(
     user: str,
     doc: dict | None = None,
     form_dict: dict | None = None,
+    report_filters: dict | None = None,
 ) -> dict:
     """Run one script in the worker and return its result (``doc``, ``response``, ``conditions``…).
+
+    ``report_filters``: run as a Script Report, Frappe's way: the script reads ``filters`` and
+    sets ``data = columns, result`` (or ``result``), answered as ``data`` / ``result``.
 
     Raise ValidationError with the script's message for ``frappe.throw``, errors and limits.
     """
@@ -199,6 +203,7 @@ def execute(
         "user": user,
         "doc": doc,
         "form_dict": form_dict or {},
+        "report_filters": report_filters,
         "now": now.strftime("%Y-%m-%d %H:%M:%S.%f"),
         "today": now.date().isoformat(),
         "cpu": cpu_seconds(),

@@ -6,6 +6,7 @@ from lowcode.desk.views.admin import (
     permissions,
     rules,
     scripts,
+    system_settings,
     users,
     workflow,
 )
@@ -21,4 +22,6 @@ urlpatterns: list = [
     *workflow.urlpatterns,
     *rules.urlpatterns,
     *scripts.urlpatterns,
+    # Site-wide switches (server scripts on/off)
+    *system_settings.urlpatterns,
 ]

@@ -1,0 +1,76 @@
+"""The server-script switch in System Settings reaches a second, already warm server process."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.lowcode.meta.test_customisation import KUAICRM, REPO, Server, _site_env, call
+
+SETTINGS = "/api/resource/System Settings"
+
+
+@pytest.mark.slow
+def test_switch_turned_in_one_process_applies_in_another(tmp_path):
+    # given a fresh site (no server_script_enabled in its site_config), an API key
+    site = "switch"
+    env = _site_env(tmp_path / "sites", site)
+    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [KUAICRM, "new-site", site], cwd=REPO, env=env, check=True, capture_output=True, timeout=300
+    )
+    issued = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [KUAICRM, "--site", site, "api-key", "Administrator"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    keys = dict(line.split("=", 1) for line in issued.splitlines() if line.startswith("api_"))
+    token = f"{keys['api_key']}:{keys['api_secret']}"
+    servers = []
+    try:
+        servers = [Server(env, site, tmp_path / f"server{i}.log") for i in range(2)]
+        for server in servers:
+            server.wait_ready()
+        a, b = servers
+        # and an API script, refused by B (warm) while the switch is off
+        status, body = call(
+            a,
+            token,
+            "POST",
+            "/api/resource/Server Script",
+            {
+                "name": "probe",
+                "script_type": "API",
+                "api_method": "probe",
+                "script": "frappe.response['message'] = 42",
+            },
+        )
+        assert status == 200, body
+        assert call(b, token, "POST", "/api/method/probe")[0] == 403
+
+        # when the switch is turned on through A
+        status, body = call(a, token, "POST", SETTINGS, {"enable_server_scripts": 1})
+        assert status == 200 and body["data"]["name"] == "System Settings", body
+        # then B runs the script on its next request, without a restart
+        assert call(b, token, "POST", "/api/method/probe") == (200, {"message": 42})
+
+        # when it is turned off through A, B refuses it at once
+        status, body = call(
+            a, token, "PUT", f"{SETTINGS}/System Settings", {"enable_server_scripts": 0}
+        )
+        assert status == 200, body
+        assert call(b, token, "POST", "/api/method/probe")[0] == 403
+
+        # and on again: B runs it
+        status, body = call(
+            a, token, "PUT", f"{SETTINGS}/System Settings", {"enable_server_scripts": 1}
+        )
+        assert status == 200, body
+        assert call(b, token, "POST", "/api/method/probe") == (200, {"message": 42})
+    finally:
+        for server in servers:
+            server.stop()
