@@ -30,6 +30,13 @@ whitelisted_methods = {
     "frappe.model.mapper.make_mapped_doc": "lowcode.documents.mapping.make_mapped_doc",
     # A cancelled document's next revision (name-1, name-2 …; documents/actions.do_amend_doc).
     "lowcode.amend_doc": f"{_M}.amend_doc",
+    # Admin actions (System Manager), shared with the desk's admin screens (lowcode/admin/).
+    "lowcode.admin.create_user": "lowcode.admin.api.create_user",
+    "lowcode.admin.update_user": "lowcode.admin.api.update_user",
+    "lowcode.admin.get_user": "lowcode.admin.api.get_user_account",
+    "lowcode.admin.get_docperms": "lowcode.admin.api.get_docperms",
+    "lowcode.admin.save_docperms": "lowcode.admin.api.save_docperms",
+    "lowcode.admin.reset_docperms": "lowcode.admin.api.reset_docperms",
 }
 
 # Each key of any app's ``document_mappings`` is served as /api/method/<key>.

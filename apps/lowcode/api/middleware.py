@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 
 from lowcode import context
 from lowcode.api.errors import error_response, is_outage, outage_response
-from lowcode.exceptions import AuthenticationError, RequestTooLargeError
+from lowcode.exceptions import AuthenticationError, PermissionError, RequestTooLargeError
 from lowcode.i18n import _
 from lowcode.meta import registry
 
@@ -147,4 +148,44 @@ class MetaFreshnessMiddleware:
         registry.refresh()
         user = getattr(request, "user", None) or AnonymousUser()
         request.frappe_user = user.username if user.is_authenticated else "Guest"
+        return self.get_response(request)
+
+
+class ViewAsMiddleware:
+    """A System Manager viewing the desk as someone reads as them and writes nothing.
+
+    After MetaFreshnessMiddleware (which resolves the session's user): ``frappe_user``
+    becomes the viewed user, ``real_user`` keeps the System Manager. Any request that could
+    write (every method but GET/HEAD/OPTIONS) is refused, API and desk alike, except ending
+    the view and logging out. Token requests carry no session, so they never view as.
+    """
+
+    SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        real = request.frappe_user
+        if real == "Guest" or getattr(request, "token_auth", False) or not session:
+            return self.get_response(request)
+        from lowcode.admin import view_as
+
+        target = view_as.viewed_user(real, session)
+        if target is None:
+            return self.get_response(request)
+        request.real_user, request.viewing_as, request.frappe_user = real, target, target
+        if request.method not in self.SAFE_METHODS and request.path not in view_as.ALLOWED_WRITES:
+            message = _(
+                "You are viewing the desk as {user}: nothing can be changed until you stop",
+                user=target,
+            )
+            response = error_response(PermissionError(message))
+            # The desk's HTMX shows the refusal as a red toast and swaps nothing.
+            response["HX-Reswap"] = "none"
+            response["HX-Trigger"] = json.dumps(
+                {"desk:toast": {"message": message, "colour": "red"}}
+            )
+            return response
         return self.get_response(request)

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # answers those raised by the middleware above).
     "lowcode.api.middleware.ServiceOutageMiddleware",
 ]
+    # Reads as the viewed user and refuses writes while a System Manager views as someone.
+    "lowcode.api.middleware.ViewAsMiddleware",
 
 ROOT_URLCONF = "lowcode.conf.urls"
 WSGI_APPLICATION = "lowcode.conf.wsgi.application"

@@ -1,38 +1,25 @@
-"""System Manager writes from the desk: Customize Form, role permissions, users.
+"""System Manager writes from the desk: Customize Form.
 
-Customisations are records of the engine's own DocTypes (Custom Field, Property Setter,
-Custom DocPerm), written through ``lowcode.documents.actions`` so their controllers check
-them and bump the metadata generation: every process sees a change on its next request.
-Users, roles and API keys go through ``lowcode.users``. Each action is one transaction.
+Customisations are records of the engine's own DocTypes (Custom Field, Property Setter),
+written through ``lowcode.documents.actions`` so their controllers check them and bump the
+metadata generation: every process sees a change on its next request. Each action is one
+transaction. Users, roles and permission rules are engine actions in ``lowcode.admin``,
+shared with the REST API.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import secrets
-import string
 
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
-from lowcode import context, users
-from lowcode.desk.lib import customize, nav
-from lowcode.desk.lib import users as users_lib
+from lowcode.desk.lib import customize
 from lowcode.documents.actions import do_delete_doc, do_insert_doc, do_save_doc
 from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
-from lowcode.meta.doctype import PERM_VERBS, SCOPES
+from lowcode.permissions.core import require_system_manager
 from lowcode.query import reads
-
-CUSTOM_DOCPERM = "Custom DocPerm"
-SYSTEM_MANAGER = "System Manager"
-PASSWORD_LENGTH = 14
-USERNAME_RE = re.compile(r"^[\w.@+-]+$")
-MAX_PERMLEVEL = 9
 
 
 def _customizable(doctype: str) -> registry.DocTypeMeta:
@@ -75,7 +62,7 @@ def _custom_field_data(meta, values: dict, *, is_new: bool) -> dict:
 @transaction.atomic
 def do_add_custom_field(user: str, doctype: str, values: dict):
     """Add a Custom Field (or a Section / Column Break) to a customisable DocType."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     data = _custom_field_data(meta, values, is_new=True)
     errors = customize.check_custom_field(meta, data, is_new=True)
@@ -87,7 +74,7 @@ def do_add_custom_field(user: str, doctype: str, values: dict):
 @transaction.atomic
 def do_update_custom_field(user: str, doctype: str, fieldname: str, values: dict):
     """Change a Custom Field; a new insert_after also moves it in a saved field order."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     if field is None or not field.is_custom:
@@ -117,7 +104,7 @@ def do_update_custom_field(user: str, doctype: str, fieldname: str, values: dict
 @transaction.atomic
 def do_delete_custom_field(user: str, doctype: str, fieldname: str) -> None:
     """Delete a Custom Field; the values stored in documents stay in ``_custom``, unseen."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     if field is None or not field.is_custom:
@@ -133,7 +120,7 @@ def do_delete_custom_field(user: str, doctype: str, fieldname: str) -> None:
 def do_set_field_properties(user: str, doctype: str, fieldname: str, values: dict) -> int:
     """Write the standard field's changed properties as Property Setters (Frappe's shape);
     a property set back to the JSON's value loses its setter. Return how many changed."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     field = meta.get_field(fieldname)
     standard = customize.standard_field(doctype, fieldname)
@@ -183,7 +170,7 @@ def do_set_field_properties(user: str, doctype: str, fieldname: str, values: dic
 @transaction.atomic
 def do_reset_field(user: str, doctype: str, fieldname: str) -> None:
     """Drop every Property Setter of one standard field: it is as the JSON defines it again."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     _customizable(doctype)
     for setter in _setters(user, doctype):
         if setter["field_name"] == fieldname:
@@ -220,7 +207,7 @@ def _save_field_order(user: str, doctype: str, order: list[str], *, only_if_save
 @transaction.atomic
 def do_set_field_order(user: str, doctype: str, order: list[str]) -> None:
     """Save the form's field order (Frappe's ``field_order`` Property Setter on the DocType)."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     full = customize.complete_order(meta, order)
     if full != [f.fieldname for f in meta.fields]:
@@ -230,7 +217,7 @@ def do_set_field_order(user: str, doctype: str, order: list[str]) -> None:
 @transaction.atomic
 def do_move_field(user: str, doctype: str, fieldname: str, direction: str) -> None:
     """Move one field a place up or down."""
-    nav.require_system_manager(user)
+    require_system_manager(user)
     meta = _customizable(doctype)
     order = [f.fieldname for f in meta.fields]
     if fieldname not in order or direction not in ("up", "down"):
@@ -242,270 +229,8 @@ def do_move_field(user: str, doctype: str, fieldname: str, direction: str) -> No
 
 @transaction.atomic
 def do_reset_field_order(user: str, doctype: str) -> None:
-    nav.require_system_manager(user)
+    require_system_manager(user)
     _customizable(doctype)
     for setter in _setters(user, doctype):
         if not setter["field_name"] and setter["property"] == customize.FIELD_ORDER:
             do_delete_doc(user, customize.PROPERTY_SETTER, setter["name"])
-
-
-# --------------------------------------------------------------------------- role permissions
-
-
-def _custom_docperm_names(user: str, doctype: str) -> list[str]:
-    rows = reads.get_list(
-        user,
-        CUSTOM_DOCPERM,
-        fields=["name"],
-        filters=[["parent_doctype", "=", doctype]],
-        limit=10_000,
-    )
-    return [r["name"] for r in rows]
-
-
-def check_docperm_rows(doctype: str, rows: list[dict], roles: set[str]) -> list[FieldError]:
-    """Problems of a permission matrix, each against its row (``rows.<i>``)."""
-    errors = []
-    seen: set[tuple[str, int]] = set()
-    for i, row in enumerate(rows):
-        where = f"rows.{i}"
-        if row["role"] not in roles:
-            errors.append(
-                FieldError(where, "link", _("Role {role} does not exist", role=row["role"]))
-            )
-        if not 0 <= row["permlevel"] <= MAX_PERMLEVEL:
-            errors.append(
-                FieldError(
-                    where, "range", _("Level must be between 0 and {max}", max=MAX_PERMLEVEL)
-                )
-            )
-        if row["scope"] not in SCOPES:
-            errors.append(
-                FieldError(where, "options", _("Unknown data scope {scope}", scope=row["scope"]))
-            )
-        key = (row["role"], row["permlevel"])
-        if key in seen:
-            errors.append(
-                FieldError(
-                    where,
-                    "unique",
-                    _(
-                        "{role} has two rows at level {level}",
-                        role=_(row["role"]),
-                        level=row["permlevel"],
-                    ),
-                )
-            )
-        seen.add(key)
-    standard = registry.base_definitions()[doctype].permissions
-    had_admin = any(
-        p.role == SYSTEM_MANAGER and p.permlevel == 0 and "read" in p.verbs for p in standard
-    )
-    keeps_admin = any(
-        r["role"] == SYSTEM_MANAGER and r["permlevel"] == 0 and "read" in r["verbs"] for r in rows
-    )
-    if had_admin and not keeps_admin:
-        errors.append(
-            FieldError(
-                "rows",
-                "system_manager",
-                _(
-                    "System Manager must keep read permission at level 0, or no administrator could open {doctype} or restore its permissions",
-                    doctype=_(doctype),
-                ),
-            )
-        )
-    return errors
-
-
-@transaction.atomic
-def do_save_docperms(user: str, doctype: str, rows: list[dict]) -> None:
-    """Replace the DocType's permission rules by ``rows`` (Custom DocPerm records), all or none.
-
-    Each row: ``{"role", "permlevel", "scope", "verbs": set}``.
-    """
-    nav.require_system_manager(user)
-    _customizable(doctype)
-    errors = check_docperm_rows(doctype, rows, set(users_lib.role_names(user)))
-    if errors:
-        raise ValidationError(_("The permissions were not saved"), errors)
-    for name in _custom_docperm_names(user, doctype):
-        do_delete_doc(user, CUSTOM_DOCPERM, name)
-    for row in rows:  # inserted in the matrix's order, which their creation keeps
-        data = {
-            "parent_doctype": doctype,
-            "role": row["role"],
-            "permlevel": row["permlevel"],
-            "scope": row["scope"],
-        }
-        for verb in PERM_VERBS:
-            data[registry.PERM_COLUMNS.get(verb, verb)] = int(verb in row["verbs"])
-        do_insert_doc(user, CUSTOM_DOCPERM, data)
-    context.forget("roles")
-
-
-@transaction.atomic
-def do_reset_docperms(user: str, doctype: str) -> int:
-    """Delete the DocType's Custom DocPerms: its JSON rules apply again."""
-    nav.require_system_manager(user)
-    _customizable(doctype)
-    names = _custom_docperm_names(user, doctype)
-    for name in names:
-        do_delete_doc(user, CUSTOM_DOCPERM, name)
-    return len(names)
-
-
-# --------------------------------------------------------------------------- users
-
-
-def _profile_errors(user: str, values: dict) -> list[FieldError]:
-    errors = []
-    email = values.get("email") or ""
-    if email:
-        try:
-            validate_email(email)
-        except DjangoValidationError:
-            errors.append(
-                FieldError(
-                    "email", "email", _("{label} is not a valid email address", label=_("Email"))
-                )
-            )
-    department = values.get("department") or ""
-    if department and department not in users_lib.department_names(user):
-        errors.append(
-            FieldError(
-                "department",
-                "link",
-                _("Department {department} does not exist", department=department),
-            )
-        )
-    unknown = set(values.get("roles") or ()) - set(users_lib.assignable_roles(user))
-    if unknown:
-        errors.append(
-            FieldError(
-                "roles", "link", _("Role {role} does not exist", role=", ".join(sorted(unknown)))
-            )
-        )
-    return errors
-
-
-@transaction.atomic
-def do_create_desk_user(user: str, values: dict):
-    """Create a user with a password that passes the site's validators; all or nothing."""
-    nav.require_system_manager(user)
-    User = get_user_model()
-    username = (values.get("username") or "").strip()
-    errors = []
-    if not username or len(username) > 140 or not USERNAME_RE.match(username):
-        errors.append(
-            FieldError(
-                "username",
-                "format",
-                _("A user name is 1 to 140 letters, digits or the characters @ . + - _"),
-            )
-        )
-    elif User.objects.filter(username=username).exists():
-        errors.append(
-            FieldError("username", "unique", _("User {user} already exists", user=username))
-        )
-    errors += _profile_errors(user, values)
-    password = values.get("password") or ""
-    if not password:
-        errors.append(FieldError("password", "reqd", _("{field} is required", field=_("Password"))))
-    else:
-        errors += users.password_errors(
-            password,
-            username=username,
-            full_name=(values.get("full_name") or "").strip(),
-            email=values.get("email") or "",
-        )
-    if errors:
-        raise ValidationError(_("The user was not created"), errors)
-    created = users.do_create_user(
-        username,
-        password,
-        full_name=(values.get("full_name") or "").strip(),
-        email=values.get("email") or "",
-        roles=list(values.get("roles") or ()),
-        department=values.get("department") or "",
-    )
-    if not values.get("enabled", True):
-        created.is_active = False
-        created.save(update_fields=["is_active"])
-    return created
-
-
-@transaction.atomic
-def do_update_desk_user(user: str, username: str, values: dict):
-    """Change a user's name, email, department, roles and whether they may log in."""
-    from lowcode.models import UserProfile
-
-    nav.require_system_manager(user)
-    account = users_lib.get_user(username)
-    roles = set(values.get("roles") or ())
-    enabled = bool(values.get("enabled"))
-    errors = _profile_errors(user, values)
-    if username == user and not enabled:
-        errors.append(FieldError("enabled", "self", _("You cannot disable your own account")))
-    if username == "Administrator" and not enabled:
-        errors.append(FieldError("enabled", "self", _("Administrator cannot be disabled")))
-    current = users_lib.roles_of(username)
-    if username == user and SYSTEM_MANAGER in current and SYSTEM_MANAGER not in roles:
-        errors.append(
-            FieldError("roles", "self", _("You cannot take the System Manager role from yourself"))
-        )
-    if errors:
-        raise ValidationError(_("The user was not saved"), errors)
-    account.email = values.get("email") or ""
-    account.is_active = enabled
-    account.save(update_fields=["email", "is_active"])
-    UserProfile.objects.update_or_create(
-        user=account,
-        defaults={
-            "full_name": (values.get("full_name") or "").strip() or username,
-            "department": values.get("department") or "",
-        },
-    )
-    users.do_add_roles(username, sorted(roles - current))
-    users.do_remove_roles(username, sorted(current - roles - {"Administrator"}))
-    context.forget("user_department")
-    return account
-
-
-def generate_password() -> str:
-    """A random password the site's validators accept (letters, digits and a symbol)."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        body = "".join(secrets.choice(alphabet) for _i in range(PASSWORD_LENGTH - 1))
-        password = body[:6] + secrets.choice("-_.!@#") + body[6:]
-        if (
-            any(c.isdigit() for c in password)
-            and any(c.isupper() for c in password)
-            and any(c.islower() for c in password)
-        ):
-            return password
-
-
-@transaction.atomic
-def do_reset_password(user: str, username: str) -> str:
-    """Give the user a new random password (their sessions end); return it to show once."""
-    nav.require_system_manager(user)
-    account = users_lib.get_user(username)
-    password = generate_password()
-    password_validation.validate_password(password, account)
-    account.set_password(password)
-    account.save(update_fields=["password"])
-    return password
-
-
-def do_generate_api_key(user: str, username: str) -> tuple[str, str]:
-    """A new key pair for the user (the old one is revoked); the secret is shown once."""
-    nav.require_system_manager(user)
-    users_lib.get_user(username)
-    return users.do_generate_api_key(username)
-
-
-def do_revoke_api_keys(user: str, username: str) -> int:
-    nav.require_system_manager(user)
-    users_lib.get_user(username)
-    return users.do_revoke_api_keys(username)

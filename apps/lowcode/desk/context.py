@@ -13,9 +13,17 @@ def desk_context(request) -> dict:
     from lowcode.desk.lib import nav
 
     profile = getattr(request.user, "profile", None)
+    full_name = getattr(profile, "full_name", "") or user
+    viewing_as = getattr(request, "viewing_as", None)
+    if viewing_as:
+        # A System Manager viewing as someone sees their desk, named in the banner.
+        from lowcode.permissions.core import full_names
+
+        full_name = full_names([viewing_as]).get(viewing_as, viewing_as)
+        data["desk_viewing_as"] = viewing_as
     data.update(
         {
-            "desk_full_name": getattr(profile, "full_name", "") or user,
+            "desk_full_name": full_name,
             "desk_nav": nav.main_entries(user),
             "desk_settings_nav": nav.settings_entries(user),
             "desk_is_admin": nav.is_system_manager(user),

@@ -76,7 +76,8 @@ def apply_input(
 ) -> list[FieldError]:
     """Set typed values from client input; return type errors (never half-applied: caller aborts)."""
     errors: list[FieldError] = []
-    writable = permitted_levels(user, meta.name, "write") | (
+    # A saved document's field levels are writable only in the write rules' scope.
+    writable = permitted_levels(user, meta.name, "write", None if is_new else doc) | (
         permitted_levels(user, meta.name, "create") if is_new else frozenset()
     )
     unknown = [

@@ -7,8 +7,12 @@ DocType JSON, or from Custom DocPerm records when an admin has set any.
 
 Data scope per rule: ``own`` (owner or assignee), ``department`` (owned by
 or assigned to someone in the user's department or its sub-departments),
-``all``. A user holding several roles gets the widest scope any of them
-grants for the verb.
+``all``. A role may hold several rules at one permlevel ("read my department,
+write only my own"): each verb takes the widest scope among the rules that grant
+*that verb*, whichever roles they belong to, so a write is checked against the
+write rules' scope, never the read rule's. The same holds at field levels above 0:
+a level's fields are writable on a document only where a rule of that level grants
+write with a scope the document is in.
 
 Two hooks adjust the scope filter: ``permission_query_conditions`` narrows every verb
 (ANDed), ``permission_read_grants`` widens reading only (ORed), e.g. a customer pool
@@ -53,6 +57,21 @@ def is_administrator(user: str) -> bool:
     return user == ADMINISTRATOR
 
 
+SYSTEM_MANAGER = "System Manager"
+
+
+def is_system_manager(user: str) -> bool:
+    """Whether the user administers the site: every admin action (users, roles,
+    permissions, customisation) is guarded by this one test, from the API and the desk."""
+    return is_administrator(user) or SYSTEM_MANAGER in get_roles(user)
+
+
+def require_system_manager(user: str) -> None:
+    """Refuse anyone but a System Manager (answered like a missing page)."""
+    if not is_system_manager(user):
+        raise PermissionError(_("Not found, or you may not see it"))
+
+
 def _rules(user: str, meta: DocTypeMeta, ptype: str, permlevel: int = 0) -> list:
     roles = get_roles(user)
     return [
@@ -62,12 +81,13 @@ def _rules(user: str, meta: DocTypeMeta, ptype: str, permlevel: int = 0) -> list
     ]
 
 
-def scope_for(user: str, doctype: str, ptype: str) -> str | None:
-    """Return the widest data scope the user has for ``ptype`` on ``doctype``, or None."""
+def scope_for(user: str, doctype: str, ptype: str, permlevel: int = 0) -> str | None:
+    """Return the widest data scope the user has for ``ptype`` on ``doctype`` at
+    ``permlevel``, or None. Only rules granting ``ptype`` count."""
     if is_administrator(user):
         return "all"
     meta = get_meta(doctype)
-    rules = _rules(user, meta, ptype)
+    rules = _rules(user, meta, ptype, permlevel)
     if not rules:
         return None
     return max((r.scope for r in rules), key=SCOPE_RANK.__getitem__)
@@ -77,13 +97,27 @@ def has_doctype_permission(user: str, doctype: str, ptype: str = "read") -> bool
     return scope_for(user, doctype, ptype) is not None
 
 
-def permitted_levels(user: str, doctype: str, ptype: str = "read") -> frozenset[int]:
-    """Return the permlevels whose fields the user may read (or write)."""
+def permitted_levels(user: str, doctype: str, ptype: str = "read", doc=None) -> frozenset[int]:
+    """Return the permlevels whose fields the user may read (or write).
+
+    With ``doc`` (a saved document), a level above 0 counts only where a rule of that level
+    grants ``ptype`` with a scope the document is in: "write level 1 only on my own" keeps a
+    colleague's level-1 fields read-only even where level 0 lets the user edit the document.
+    """
     meta = get_meta(doctype)
     if is_administrator(user):
         return frozenset(f.permlevel for f in meta.fields) | {0}
     roles = get_roles(user)
-    return frozenset(p.permlevel for p in meta.permissions if p.role in roles and ptype in p.verbs)
+    levels = frozenset(
+        p.permlevel for p in meta.permissions if p.role in roles and ptype in p.verbs
+    )
+    if doc is None or getattr(doc, "is_new", False):
+        return levels
+    return frozenset(
+        level
+        for level in levels
+        if level == 0 or _in_scope(user, doc, scope_for(user, doctype, ptype, level), ptype)
+    )
 
 
 def department_subtree(department: str) -> list[str]:
@@ -245,6 +279,13 @@ def has_permission(user: str, doc, ptype: str = "read") -> bool:
         return False
     if ptype == "create" and doc.is_new:
         return True
+    return _in_scope(user, doc, scope, ptype)
+
+
+def _in_scope(user: str, doc, scope: str | None, ptype: str) -> bool:
+    """Whether a saved document lies in ``scope`` (and every narrowing condition)."""
+    if scope is None:
+        return False
     extra = extra_conditions(user, doc.doctype)
     if not extra and (scope == "all" or doc.owner == user):
         return True

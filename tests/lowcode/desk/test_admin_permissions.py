@@ -126,15 +126,16 @@ def test_the_system_manager_row_cannot_be_removed(desk):
 
 
 def test_bad_rows_are_named_and_nothing_is_written(desk):
+    # A second Sales User rule at level 0 with the standard rule's own scope says nothing new.
     rows = [
         *_standard_rows(),
-        {"role": "Sales User", "verbs": {"read"}},
+        {"role": "Sales User", "scope": "own", "verbs": {"export"}},
         {"role": "Ghost", "verbs": {"read"}},
     ]
 
     page = desk("sysman").post(BASE, _post_rows(rows, op="save")).content.decode()
 
-    assert "在级别 0 有两行" in page
+    assert "在级别 0 有两条数据范围为“仅本人”的规则" in page
     assert "角色 Ghost 不存在" in page
     assert _docperms() == []
 

@@ -57,8 +57,8 @@ def field_states(meta: DocTypeMeta, doc: dict, user_info: dict) -> dict[str, dic
     return states
 
 
-def writable_levels(user: str, meta: DocTypeMeta, is_new: bool) -> frozenset[int]:
-    levels = permitted_levels(user, meta.name, "write")
+def writable_levels(user: str, meta: DocTypeMeta, is_new: bool, doc=None) -> frozenset[int]:
+    levels = permitted_levels(user, meta.name, "write", None if is_new else doc)
     if is_new:
         levels |= permitted_levels(user, meta.name, "create")
     return levels

@@ -7,7 +7,13 @@ from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import snake_name
-from lowcode.permissions.core import has_doctype_permission, is_administrator
+from lowcode.permissions.core import (  # the engine's one admin guard, used by the screens
+    has_doctype_permission,
+    is_system_manager,
+    require_system_manager,
+)
+
+__all__ = ["is_system_manager", "require_system_manager"]
 
 # Engine modules hold configuration: shown under 设置 (Settings), to those who may read them.
 SETTINGS_MODULES = {
@@ -76,17 +82,3 @@ def main_entries(user: str) -> list[dict]:
 
 def settings_entries(user: str) -> list[dict]:
     return [e for e in readable_doctypes(user) if e["is_settings"]]
-
-
-def is_system_manager(user: str) -> bool:
-    from lowcode.permissions.core import get_roles
-
-    return is_administrator(user) or "System Manager" in get_roles(user)
-
-
-def require_system_manager(user: str) -> None:
-    """Admin screens and their writes are for System Managers; others see "not found"."""
-    from lowcode.exceptions import PermissionError
-
-    if not is_system_manager(user):
-        raise PermissionError(_("Not found, or you may not see it"))

@@ -7,58 +7,34 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from lowcode.exceptions import DoesNotExistError
+from lowcode.admin.users import (  # the engine's reads, shared with the admin actions
+    IMPLICIT_ROLES,
+    assignable_roles,
+    department_doctype,
+    department_names,
+    get_user,
+    role_names,
+    roles_of,
+)
 from lowcode.hooks_loader import get_hooks
-from lowcode.i18n import _
 from lowcode.query import reads
 
-ROLE = "Role"
-# Roles every user holds implicitly, or that only the Administrator account is.
-IMPLICIT_ROLES = frozenset({"All", "Guest", "Administrator"})
+__all__ = [
+    "IMPLICIT_ROLES",
+    "USER_LIMIT",
+    "DepartmentNode",
+    "api_keys",
+    "assignable_roles",
+    "department_doctype",
+    "department_names",
+    "department_tree",
+    "get_user",
+    "role_names",
+    "roles_of",
+    "user_rows",
+]
+
 USER_LIMIT = 200
-
-
-def role_names(user: str) -> list[str]:
-    """Every enabled Role record, by name."""
-    rows = reads.get_list(
-        user,
-        ROLE,
-        fields=["name"],
-        filters=[["disabled", "=", 0]],
-        order_by="name asc",
-        limit=1000,
-    )
-    return [r["name"] for r in rows]
-
-
-def assignable_roles(user: str) -> list[str]:
-    return [r for r in role_names(user) if r not in IMPLICIT_ROLES]
-
-
-def department_doctype() -> str | None:
-    return get_hooks("department_doctype")
-
-
-def department_names(user: str) -> list[str]:
-    doctype = department_doctype()
-    if not doctype:
-        return []
-    rows = reads.get_list(user, doctype, fields=["name"], order_by="name asc", limit=10_000)
-    return [r["name"] for r in rows]
-
-
-def get_user(username: str):
-    """The account, or "not found" (the admin screens answer missing users like documents)."""
-    account = get_user_model().objects.select_related("profile").filter(username=username).first()
-    if account is None:
-        raise DoesNotExistError(_("User {user} not found", user=username))
-    return account
-
-
-def roles_of(username: str) -> set[str]:
-    from lowcode.models import HasRole
-
-    return set(HasRole.objects.filter(user__username=username).values_list("role", flat=True))
 
 
 def user_rows(search: str = "", limit: int = USER_LIMIT) -> list[dict]:

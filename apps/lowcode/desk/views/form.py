@@ -48,7 +48,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     levels = permitted_levels(user, doctype, "read") | (
         permitted_levels(user, doctype, "create") if is_new else frozenset()
     )
-    writable = form_lib.writable_levels(user, meta, is_new)
+    writable = form_lib.writable_levels(user, meta, is_new, doc)
     can_write = is_new or has_permission(user, doc, "write")
     workflow = workflow_engine.get_workflow(doctype)
     states = form_lib.field_states(meta, values, _user_info(user))

@@ -8,6 +8,7 @@ from lowcode.desk.views.admin import (
     scripts,
     system_settings,
     users,
+    view_as,
     workflow,
 )
 
@@ -18,6 +19,7 @@ urlpatterns: list = [
     *doctypes.urlpatterns,
     *permissions.urlpatterns,
     *users.urlpatterns,
+    *view_as.urlpatterns,
     # Workflow, rule and script editors
     *workflow.urlpatterns,
     *rules.urlpatterns,

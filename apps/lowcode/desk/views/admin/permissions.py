@@ -1,11 +1,15 @@
-"""Role permission manager: a DocType's rules as a matrix of roles × verbs (System Manager)."""
+"""Role permission manager: a DocType's rules as a matrix of roles × verbs (System Manager).
+
+A role may have several rows at one level ("read: my department", "write: only my own");
+the page says what they add up to for each role and level.
+"""
 
 from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import path
 
-from lowcode.desk import admin_actions
+from lowcode.admin import docperms
 from lowcode.desk.lib import customize, nav
 from lowcode.desk.lib import users as users_lib
 from lowcode.desk.views.common import desk_view, toast
@@ -29,7 +33,7 @@ def _is_customised(user: str, doctype: str) -> bool:
     return bool(
         reads.get_list(
             user,
-            admin_actions.CUSTOM_DOCPERM,
+            docperms.CUSTOM_DOCPERM,
             fields=["name"],
             filters=[["parent_doctype", "=", doctype]],
             limit=1,
@@ -86,6 +90,8 @@ def _context(user: str, doctype: str, rows: list[dict] | None = None, **extra) -
         "dirty": False,
         "errors": errors,
         "matrix_rows": [(row, errors.get(f"rows.{i}", [])) for i, row in enumerate(rows)],
+        # What the rules add up to per role and level, as the permission layer combines them.
+        "effects": docperms.combined_effect(rows),
     }
     context.update(extra)
     return context
@@ -98,7 +104,7 @@ def pick_page(request, user):
         r["parent_doctype"]
         for r in reads.get_list(
             user,
-            admin_actions.CUSTOM_DOCPERM,
+            docperms.CUSTOM_DOCPERM,
             fields=["parent_doctype"],
             limit=100_000,
         )
@@ -129,7 +135,7 @@ def matrix_page(request, user, slug):
     op = request.POST.get("op", "save")
     rows = _parse_rows(request.POST)
     if op == "reset":
-        count = admin_actions.do_reset_docperms(user, doctype)
+        count = docperms.do_reset_docperms(user, doctype)
         response = render(request, MATRIX, _context(user, doctype))
         message = _("Standard permissions restored") if count else _("Already standard")
         return toast(response, message)
@@ -139,14 +145,20 @@ def matrix_page(request, user, slug):
             level = int(request.POST.get("add_permlevel") or 0)
         except ValueError:
             level = 0
-        rows.append({"role": role, "permlevel": level, "scope": "all", "verbs": {"read"}})
+        scope = request.POST.get("add_scope", "all")
+        # A further rule of a role at a level starts empty: it is there to grant other verbs
+        # with another scope ("write: only my own" beside "read: my department").
+        further = any(r["role"] == role and r["permlevel"] == level for r in rows)
+        rows.append(
+            {"role": role, "permlevel": level, "scope": scope, "verbs": set() if further else {"read"}}
+        )
         return render(request, MATRIX, _context(user, doctype, rows, dirty=True))
     if op.startswith("remove:"):
         index = op.split(":", 1)[1]
         rows = [r for i, r in enumerate(rows) if str(i) != index]
         return render(request, MATRIX, _context(user, doctype, rows, dirty=True))
     try:
-        admin_actions.do_save_docperms(user, doctype, rows)
+        docperms.do_save_docperms(user, doctype, rows)
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
         for e in exc.errors:

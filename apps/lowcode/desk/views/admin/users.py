@@ -6,11 +6,12 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lowcode.desk import admin_actions
+from lowcode.admin import users as admin_users
+from lowcode.admin import view_as
 from lowcode.desk.lib import nav
 from lowcode.desk.lib import users as users_lib
 from lowcode.desk.views.common import desk_view, go_to, toast
-from lowcode.exceptions import ValidationError
+from lowcode.exceptions import FrappeError, ValidationError
 from lowcode.i18n import _
 
 FORM = "desk/admin/user_form.html"
@@ -91,12 +92,21 @@ def new_user(request, user):
         return render(request, FORM, _form_context(user, values, is_new=True))
     values = _post_values(request.POST)
     try:
-        account = admin_actions.do_create_desk_user(user, values)
+        account = admin_users.do_create_user_account(user, values)
     except ValidationError as exc:
         values.pop("password")  # never echo a password back into the page
         context = _form_context(user, values, is_new=True, errors=_errors(exc))
         return toast(render(request, "desk/admin/user_form_body.html", context), str(exc), "red")
     return go_to(request, f"/app/users/{account.username}?created=1")
+
+
+def _view_as_refused(user: str, username: str) -> str:
+    """Why the desk cannot be viewed as this user ("" when it can)."""
+    try:
+        view_as.check_view_as(user, username)
+    except FrappeError as exc:
+        return str(exc)
+    return ""
 
 
 @desk_view
@@ -111,11 +121,12 @@ def edit_user(request, user, username):
             is_new=False,
             api_keys=keys,
             created=request.GET.get("created") == "1",
+            view_as_refused=_view_as_refused(user, username),
         )
         return render(request, FORM, context)
     values = {**_post_values(request.POST), "username": username}
     try:
-        admin_actions.do_update_desk_user(user, username, values)
+        admin_users.do_update_user_account(user, username, values)
     except ValidationError as exc:
         context = _form_context(user, values, is_new=False, errors=_errors(exc), api_keys=keys)
         return toast(render(request, "desk/admin/user_form_body.html", context), str(exc), "red")
@@ -128,7 +139,7 @@ def edit_user(request, user, username):
 @desk_view
 @require_POST
 def reset_password(request, user, username):
-    password = admin_actions.do_reset_password(user, username)
+    password = admin_users.do_reset_user_password(user, username)
     context = {"kind": "password", "username": username, "password": password}
     return toast(render(request, SHOWN_ONCE, context), _("New password set"))
 
@@ -136,7 +147,7 @@ def reset_password(request, user, username):
 @desk_view
 @require_POST
 def generate_api_key(request, user, username):
-    key, secret = admin_actions.do_generate_api_key(user, username)
+    key, secret = admin_users.do_issue_api_key(user, username)
     context = {
         "kind": "api_key",
         "username": username,
@@ -151,7 +162,7 @@ def generate_api_key(request, user, username):
 @desk_view
 @require_POST
 def revoke_api_keys(request, user, username):
-    count = admin_actions.do_revoke_api_keys(user, username)
+    count = admin_users.do_revoke_user_api_keys(user, username)
     context = {"kind": "revoked", "username": username, "count": count, "api_keys": []}
     return toast(render(request, SHOWN_ONCE, context), _("{count} API keys revoked", count=count))
 

@@ -1,0 +1,100 @@
+"""``/api/method/lowcode.admin.*``: the admin actions over REST (parse, call, answer).
+
+The desk's admin screens call the same actions, so each rule (a System Manager only, "you
+cannot disable yourself", "System Manager keeps read") holds on both routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowcode.admin import docperms
+from lowcode.admin import users as admin_users
+from lowcode.exceptions import DataError
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.permissions.core import require_system_manager
+from lowcode.query.builder import parse_json_param
+
+USER_KEYS = ("username", "full_name", "email", "department", "roles", "enabled", "password")
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() not in ("0", "false", "no", "")
+
+
+def _user_values(params: dict) -> dict:
+    values = {k: params[k] for k in USER_KEYS if k in params}
+    if "roles" in values:
+        roles = parse_json_param(values["roles"], "roles") or []
+        values["roles"] = [str(r) for r in roles] if isinstance(roles, list) else [str(roles)]
+    if "enabled" in values:
+        values["enabled"] = _flag(values["enabled"])
+    return values
+
+
+def _account(account) -> dict:
+    profile = getattr(account, "profile", None)
+    return {
+        "username": account.username,
+        "full_name": profile.full_name if profile else "",
+        "email": account.email,
+        "department": profile.department if profile else "",
+        "roles": sorted(admin_users.roles_of(account.username)),
+        "enabled": int(account.is_active),
+    }
+
+
+def create_user(request, user, **params) -> dict:
+    """Create a user (System Manager): username, password, full_name, email, department,
+    roles (a JSON list), enabled."""
+    account = admin_users.do_create_user_account(user, _user_values(params))
+    return _account(admin_users.get_user(account.username))
+
+
+def update_user(request, user, username: str = "", **params) -> dict:
+    """Change a user (System Manager); fields left out keep their value."""
+    values = _user_values(params)
+    values.pop("username", None)
+    values.pop("password", None)  # passwords change through reset or update_password
+    admin_users.do_update_user_account(user, username, values)
+    return _account(admin_users.get_user(username))
+
+
+def get_user_account(request, user, username: str = "") -> dict:
+    require_system_manager(user)
+    return _account(admin_users.get_user(username))
+
+
+def get_docperms(request, user, doctype: str = "") -> dict:
+    """A DocType's rules in force (JSON or Custom DocPerm) and their combined effect."""
+    require_system_manager(user)
+    rows = [
+        {"role": p.role, "permlevel": p.permlevel, "scope": p.scope, "verbs": set(p.verbs)}
+        for p in registry.get_meta(doctype).permissions
+    ]
+    return {
+        "rules": [{**r, "verbs": sorted(r["verbs"])} for r in rows],
+        "effect": [
+            {"role": e["role"], "permlevel": e["permlevel"], "text": e["text"]}
+            for e in docperms.combined_effect(rows)
+        ],
+    }
+
+
+def save_docperms(request, user, doctype: str = "", rules: Any = None) -> dict:
+    """Replace a DocType's rules: ``rules`` is a JSON list of {role, permlevel, scope,
+    verbs: [...]} (or Frappe's 0/1 columns with if_owner); a role may have several."""
+    rows = parse_json_param(rules, "rules")
+    if not isinstance(rows, list):
+        raise DataError(_("{param} must be JSON", param="rules"))
+    docperms.do_save_docperms(user, doctype, docperms.normalise_rows(rows))
+    return get_docperms(request, user, doctype)
+
+
+def reset_docperms(request, user, doctype: str = "") -> int:
+    return docperms.do_reset_docperms(user, doctype)
+
+
+for _method in (create_user, update_user, save_docperms, reset_docperms):
+    _method.writes = True  # type: ignore[attr-defined]
