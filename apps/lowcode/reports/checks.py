@@ -57,8 +57,11 @@ def check_report(report) -> list[CheckMessage]:
                     errors.append(
                         _error("E005", name, f"uses parameter '{param}', which is not a filter.")
                     )
-    if report.report_type == engine.SCRIPT and not hasattr(
-        engine.find_script_module(report.report_name), "execute"
+    sandboxed = not report.is_standard and (report.report_script or "").strip()
+    if (
+        report.report_type == engine.SCRIPT
+        and not sandboxed
+        and not hasattr(engine.find_script_module(report.report_name), "execute")
     ):
         errors.append(_error("E003", name, "has no execute(filters) in any app's reports folder."))
     if report.report_type == engine.BUILDER:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from lowcode.exceptions import DataError, DoesNotExistError, ValidationError
+from lowcode.exceptions import DataError, DoesNotExistError, PermissionError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.permissions.core import get_roles, has_doctype_permission, is_administrator
@@ -212,6 +212,8 @@ def run_script_report(report, values: dict[str, Any], user: str | None = None) -
     ``get_model(...).objects`` directly shows every runner every row, so it should be
     role-gated to people who may see all of them (System Manager).
     """
+    if not report.is_standard and (report.report_script or "").strip():
+        return run_sandboxed_report(report, values, user or "Guest")
     module = find_script_module(report.report_name)
     execute = getattr(module, "execute", None)
     if execute is None:
@@ -227,6 +229,39 @@ def run_script_report(report, values: dict[str, Any], user: str | None = None) -
     parts += [None] * (5 - len(parts))
     columns, data, message, chart, summary = parts[:5]
     return _shape(columns, data, message, chart, summary)
+
+
+def run_sandboxed_report(report, values: dict[str, Any], user: str) -> dict[str, Any]:
+    """Run an admin-written Script Report in the server-script sandbox, as the running user.
+
+    Like Frappe's non-standard Script Report: the script reads ``filters`` and sets
+    ``data = columns, result[, message, chart, report_summary]`` (or ``result``, with the
+    report's saved columns). It runs where server scripts do (RestrictedPython in the worker
+    process, CPU/memory/output limits) and its reads are the worker's RPCs, which go through
+    the permission layer as the user; a site with server scripts off refuses it.
+    """
+    from lowcode.scripts import engine as scripts
+
+    if not scripts.enabled():
+        raise PermissionError(
+            _(
+                "Server scripts are disabled on this site; a System Manager can enable them in System Settings"
+            )
+        )
+    outcome = scripts.execute(
+        f"Report {report.name}", report.report_script, user=user, report_filters=values
+    )
+    data = outcome.get("data")
+    if data is None and outcome.get("result") is not None:
+        data = [report.columns or [], outcome["result"]]
+    parts = list(data) if isinstance(data, (tuple, list)) else []
+    if len(parts) < 2 or not isinstance(parts[0], list) or not isinstance(parts[1], list):
+        raise ValidationError(
+            _("Script Report {name} must return columns and data", name=report.name)
+        )
+    parts += [None] * (5 - len(parts))
+    columns, rows, message, chart, summary = parts[:5]
+    return _shape(columns, rows, message, chart, summary)
 
 
 # ---------------------------------------------------------------- Report Builder

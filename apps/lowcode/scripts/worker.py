@@ -223,9 +223,11 @@ def run(message: dict, nested: bool = False) -> dict:
     budget = [OUTPUT_LIMIT]
     frappe = Frappe(message)
     doc = Doc(message["doc"]) if message.get("doc") is not None else None
-    script_globals = make_globals(
-        {"frappe": frappe, "doc": doc}, lambda _getattr_=None: LimitedPrintCollector(budget)
-    )
+    report_filters = message.get("report_filters")
+    extra: dict[str, Any] = {"frappe": frappe, "doc": doc}
+    if report_filters is not None:
+        extra.update(filters=dict(report_filters), data=None, result=None)
+    script_globals = make_globals(extra, lambda _getattr_=None: LimitedPrintCollector(budget))
     if not nested:
         signal.setitimer(signal.ITIMER_VIRTUAL, float(message.get("cpu", 2.0)))
     try:
@@ -238,6 +240,8 @@ def run(message: dict, nested: bool = False) -> dict:
             "response": frappe.response.get("message"),
             "conditions": script_globals.get("conditions"),
         }
+        if report_filters is not None:
+            result.update(data=script_globals.get("data"), result=script_globals.get("result"))
         json.dumps(result, default=str)  # fail here (as the script's error), not in send
         return result
     except ScriptThrow as exc:

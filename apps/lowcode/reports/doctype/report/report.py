@@ -13,11 +13,14 @@ class Report(Document):
     report_type: str
     ref_doctype: str
     query: str | None
+    report_script: str | None
+    is_standard: int
 
     def validate(self) -> None:
         self.check_ref_doctype()
         self.check_query()
         self.check_builder()
+        self.check_script()
 
     def check_ref_doctype(self) -> None:
         if not doctype_exists(self.ref_doctype):
@@ -37,3 +40,17 @@ class Report(Document):
     def check_builder(self) -> None:
         if self.report_type == engine.BUILDER:
             engine.builder_spec(self)
+
+    def check_script(self) -> None:
+        """An admin's script must compile in the sandbox (RestrictedPython refuses unsafe
+        names such as ``_private`` attributes at this point already)."""
+        if self.report_type != engine.SCRIPT or self.is_standard or not self.report_script:
+            return
+        from lowcode.scripts.sandbox import compile_script
+
+        try:
+            compile_script(self.report_script)
+        except SyntaxError as exc:
+            raise ValidationError(
+                _("Script of report {name} does not compile: {error}", name=self.name, error=exc)
+            ) from None
