@@ -6,12 +6,13 @@ customers through the ``permission_read_grants`` hook (``pool_read_grant``), nev
 them: a pool customer is written by its next owner after claiming it.
 
 Ownership: the engine's ``owner`` drives the "own" scope, so claiming sets ``owner`` to the
-claimer. ``owner`` is not a client-writable field, so the actions below update it directly
-inside the same transaction as the customer's save, and record it twice: a Version
-(``changed: owner``, for the API's history) and an Info Comment (the desk's timeline shows
-comments, and shows versions only for DocType fields). A customer in a pool is owned by
-``POOL_OWNER`` ("Administrator"), a placeholder no sales user's "own" or "department"
-scope covers, so the pool grant alone decides who sees it; ``previous_owner`` keeps who had it.
+claimer. ``owner`` is not a client-writable field, so the actions below hand it over with
+the engine's ``do_set_owner`` inside the same transaction as the customer's save, and record
+it twice: a Version (``changed: owner``, for the API's history) and an Info Comment (the
+desk's timeline shows comments, and shows versions only for DocType fields). A customer in
+a pool is owned by ``POOL_OWNER`` ("Administrator"), a placeholder no sales user's "own" or
+"department" scope covers, so the pool grant alone decides who sees it; ``previous_owner``
+keeps who had it.
 
 Decisions:
 - A released or returned customer stays readable by its previous owner when they may claim
@@ -39,9 +40,9 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.ownership import do_set_owner
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
-from lowcode.models import Version
 from lowcode.permissions.core import (
     access_doc,
     department_subtree,
@@ -150,23 +151,11 @@ def _comment(customer_name: str, actor: str, text: str) -> None:
 
 def _move(name: str, actor: str, new_owner: str, values: dict, note: str):
     """Save the pool fields through the engine, then hand ``owner`` over (Version + Comment)."""
-    old_owner = get_model(CUSTOMER).objects.filter(name=name).values_list("owner", flat=True)[0]
     doc = do_save_doc(actor, CUSTOMER, name, values, ignore_permissions=True)
-    if old_owner != new_owner:
-        get_model(CUSTOMER).objects.filter(name=name).update(owner=new_owner)
-        doc.owner = new_owner
-        Version.objects.create(
-            ref_doctype=CUSTOMER,
-            docname=name,
-            owner=actor,
-            creation=_now(),
-            data={
-                "changed": [["owner", old_owner, new_owner]],
-                "added": [],
-                "removed": [],
-                "row_changed": [],
-            },
-        )
+    # The pool's rules (check_claim, _may_manage, the assignee's eligibility) decided who
+    # may take the customer: the engine's owner action vouches for nothing more.
+    do_set_owner(actor, CUSTOMER, name, new_owner, ignore_permissions=True)
+    doc.owner = new_owner
     _comment(name, actor, note)
     return doc
 

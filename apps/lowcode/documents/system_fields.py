@@ -28,7 +28,10 @@ from lowcode.documents.validation import CoercionError, coerce
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.meta.doctype import CHILD_STANDARD_FIELDS, STANDARD_FIELDS
 from lowcode.storage.factory import get_model
+
+STANDARD_COLUMNS = frozenset(STANDARD_FIELDS) | frozenset(CHILD_STANDARD_FIELDS)
 
 
 def system_field_values(doctype: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -55,16 +58,52 @@ def system_field_values(doctype: str, values: dict[str, Any]) -> dict[str, Any]:
     return coerced
 
 
+def _conditions(doctype: str, where: dict[str, Any]) -> dict[str, Any]:
+    """``where`` as query filters: each key a column of ``doctype``, ``None`` meaning empty."""
+    meta = registry.get_meta(doctype)
+    unknown = [
+        key
+        for key in where
+        if key not in STANDARD_COLUMNS
+        and (meta.get_field(key) is None or not meta.get_field(key).holds_value)
+    ]
+    if unknown:
+        raise DataError(
+            _(
+                "{doctype} has no field {field}",
+                doctype=_(doctype),
+                field=", ".join(sorted(unknown)),
+            )
+        )
+    return {
+        (f"{key}__isnull" if value is None else key): (True if value is None else value)
+        for key, value in where.items()
+    }
+
+
 @transaction.atomic
 def do_set_system_fields(
-    doctype: str, name: str, values: dict[str, Any], *, update_modified: bool = False
+    doctype: str,
+    name: str,
+    values: dict[str, Any],
+    *,
+    where: dict[str, Any] | None = None,
+    update_modified: bool = False,
 ) -> int:
-    """Set read-only system fields of one document (or child row); return the rows written."""
+    """Set read-only system fields of one document (or child row); return the rows written.
+
+    ``where``: values the row must still hold (``None``: empty) for the write to happen, so
+    that of two runs that both saw a flag unset only one sets it; 0 rows written tells the
+    other that it lost (the UPDATE locks the row until the commit).
+    """
     coerced = system_field_values(doctype, values)
     if not coerced:
         return 0
+    rows = get_model(doctype).objects.filter(name=name)
+    if where:
+        rows = rows.filter(**_conditions(doctype, where))
     if update_modified:
         coerced["modified"] = timezone.now()
     # A single UPDATE of named read-only columns: the one sanctioned write that bypasses the
     # lifecycle (see the module docstring); every other write goes through do_save_doc.
-    return get_model(doctype).objects.filter(name=name).update(**coerced)
+    return rows.update(**coerced)

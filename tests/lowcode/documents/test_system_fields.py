@@ -52,3 +52,41 @@ def test_update_modified_marks_the_document_changed(users):
     do_set_system_fields("Test Delivery", name, {"test_order": order}, update_modified=True)
 
     assert get_model("Test Delivery").objects.get(name=name).modified > before
+
+
+def test_where_writes_only_while_the_row_still_holds_the_values(users):
+    order, name = submitted_delivery(users)
+
+    # the first run finds the link empty and sets it; the second finds it set and writes nothing
+    assert (
+        do_set_system_fields(
+            "Test Delivery", name, {"test_order": order}, where={"test_order": None}
+        )
+        == 1
+    )
+    assert (
+        do_set_system_fields(
+            "Test Delivery", name, {"test_order": None}, where={"test_order": None}
+        )
+        == 0
+    )
+    assert get_model("Test Delivery").objects.get(name=name).test_order == order
+    # a condition may name any column, edited fields and standard ones too
+    assert (
+        do_set_system_fields("Test Delivery", name, {"test_order": None}, where={"docstatus": 0})
+        == 0
+    )
+    assert (
+        do_set_system_fields("Test Delivery", name, {"test_order": None}, where={"docstatus": 1})
+        == 1
+    )
+
+
+def test_where_naming_an_unknown_column_is_refused_by_name(users):
+    order, name = submitted_delivery(users)
+
+    with pytest.raises(DataError) as refused:
+        do_set_system_fields("Test Delivery", name, {"test_order": order}, where={"nope": 1})
+
+    assert "nope" in str(refused.value)
+    assert get_model("Test Delivery").objects.get(name=name).test_order is None
