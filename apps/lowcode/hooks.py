@@ -30,6 +30,8 @@ whitelisted_methods = {
     "frappe.model.mapper.make_mapped_doc": "lowcode.documents.mapping.make_mapped_doc",
     # A cancelled document's next revision (name-1, name-2 …; documents/actions.do_amend_doc).
     "lowcode.amend_doc": f"{_M}.amend_doc",
+    # A DocType made at run time written as app JSON (documents/schema.do_export_doctype).
+    "lowcode.export_doctype": f"{_M}.export_doctype",
     # Admin actions (System Manager), shared with the desk's admin screens (lowcode/admin/).
     "lowcode.admin.create_user": "lowcode.admin.api.create_user",
     "lowcode.admin.update_user": "lowcode.admin.api.update_user",

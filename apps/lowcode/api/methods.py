@@ -43,6 +43,13 @@ def _writes(function):
     return function
 
 
+def _own_transaction(function):
+    """The method is one action with its own transaction (a DocType write may change the
+    schema, which must not run inside the dispatcher's transaction)."""
+    function.own_transaction = True
+    return function
+
+
 def _guest(function):
     function.allow_guest = True
     return function
@@ -231,6 +238,7 @@ def _doc_arg(doc: Any) -> dict:
     return doc
 
 
+@_own_transaction
 @_writes
 def insert(request, user, doc=None, **_ignored):
     data = _doc_arg(doc)
@@ -238,6 +246,7 @@ def insert(request, user, doc=None, **_ignored):
     return reads.doc_to_dict(user, created)
 
 
+@_own_transaction
 @_writes
 def save(request, user, doc=None, **_ignored):
     data = _doc_arg(doc)
@@ -247,6 +256,7 @@ def save(request, user, doc=None, **_ignored):
     return reads.doc_to_dict(user, saved)
 
 
+@_own_transaction
 @_writes
 def set_value(
     request, user, doctype: str, name: str, fieldname: Any, value: Any = None, **_ignored
@@ -258,6 +268,7 @@ def set_value(
     return reads.doc_to_dict(user, saved)
 
 
+@_own_transaction
 @_writes
 def delete(request, user, doctype: str, name: str, **_ignored) -> None:
     actions.do_delete_doc(user, doctype, name)
@@ -385,3 +396,13 @@ def ping(request, user, **_ignored) -> str:
 
 
 ping.allow_guest = True  # type: ignore[attr-defined]
+
+
+@_writes
+def export_doctype(
+    request, user, doctype: str = "", name: str = "", app: str = "", **_ignored
+) -> list[str]:
+    """Write a DocType made at run time as app JSON (``documents.schema.do_export_doctype``)."""
+    from lowcode.documents.schema import do_export_doctype
+
+    return do_export_doctype(user, doctype or name, app)

@@ -239,6 +239,10 @@ def call_method(request: HttpRequest, user: str, method_name: str, params: dict[
     if getattr(function, "writes", False) and request.method == "GET":
         raise DataError(_("{method} must be called with POST", method=method_name))
     try:
+        if getattr(function, "own_transaction", False):
+            # One action that opens its own transaction; a DocType's schema change must not
+            # run inside an open one (MariaDB would commit it half-way).
+            return function(request, user, **params)
         with transaction.atomic():
             return function(request, user, **params)
     except TypeError as exc:

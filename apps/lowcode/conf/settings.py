@@ -41,7 +41,11 @@ INSTALLED_APPS = [
     "lowcode.apps.LowcodeConfig",
     *(f"lowcode.{name}.apps.{name.capitalize()}Config" for name in ENGINE_CAPABILITIES),
     "kuaicrm.apps.KuaicrmConfig",
+    # DocTypes made at run time: models built from tabDocType rows, tables made by the engine.
+    "lowcode.runtime.apps.RuntimeConfig",
 ]
+# No migrations for them: their tables are not Django's to create, change or drop.
+MIGRATION_MODULES = {"lowcode_runtime": None}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -46,6 +46,9 @@ from lowcode.query.serialize import to_json
 from lowcode.storage.factory import get_model
 
 # Keys a client may send back unchanged; they are never written from input.
+# Writes to this DocType are schema changes, made by lowcode.documents.schema.
+SCHEMA_DOCTYPE = "DocType"
+
 IGNORED_KEYS = frozenset(
     {
         "doctype",
@@ -531,7 +534,6 @@ def _write(doc, meta: DocTypeMeta, user: str, *, insert: bool) -> None:
         raise DuplicateEntryError(message) from exc
 
 
-@transaction.atomic
 def do_insert_doc(
     user: str,
     doctype: str,
@@ -543,10 +545,27 @@ def do_insert_doc(
     """Create a document from client data and return it.
 
     ``name``: an engine caller fixes the name (an amendment's ``<root>-N``), whatever the
-    DocType's autoname rule.
+    DocType's autoname rule. A new DocType is a schema change: ``documents.schema`` makes it.
     """
     meta = registry.get_meta(doctype)
     if meta.istable:
+    if doctype == SCHEMA_DOCTYPE:
+        from lowcode.documents.schema import do_create_doctype
+
+        return do_create_doctype(user, data)
+    return insert_record(user, doctype, data, ignore_permissions=ignore_permissions, name=name)
+
+
+@transaction.atomic
+def insert_record(
+    user: str,
+    doctype: str,
+    data: dict,
+    *,
+    ignore_permissions: bool = False,
+    name: str | None = None,
+):
+    """``do_insert_doc`` without the schema dispatch (``documents.schema`` saves its records)."""
         raise PermissionError(
             _("{doctype} rows are created through their parent document", doctype=_(doctype))
         )
@@ -600,11 +619,25 @@ def check_not_stale(doc, expected_modified: Any) -> None:
         )
 
 
-@transaction.atomic
 def do_save_doc(
     user: str, doctype: str, name: str, data: dict, *, ignore_permissions: bool = False
 ):
-    """Update a document from client data; stale ``modified`` answers 409."""
+    """Update a document from client data; stale ``modified`` answers 409.
+
+    A DocType's change is a schema change: ``documents.schema`` makes it.
+    """
+    if doctype == SCHEMA_DOCTYPE:
+        from lowcode.documents.schema import do_update_doctype
+
+        return do_update_doctype(user, name, data)
+    return save_record(user, doctype, name, data, ignore_permissions=ignore_permissions)
+
+
+@transaction.atomic
+def save_record(
+    user: str, doctype: str, name: str, data: dict, *, ignore_permissions: bool = False
+):
+    """``do_save_doc`` without the schema dispatch (``documents.schema`` saves its records)."""
     meta = registry.get_meta(doctype)
     if ignore_permissions:
         doc = get_model(doctype).objects.select_for_update().get(name=name)
@@ -728,10 +761,21 @@ def do_cancel_doc(
     return _transition(user, doctype, name, "cancel", expected_modified, 1, 2, ignore_permissions)
 
 
-@transaction.atomic
 def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: bool = False) -> None:
     from lowcode.models import Assignment
 
+    """Delete a document; deleting a DocType drops its table (``documents.schema``)."""
+    if doctype == SCHEMA_DOCTYPE:
+        from lowcode.documents.schema import do_delete_doctype
+
+        do_delete_doctype(user, name)
+        return
+    delete_record(user, doctype, name, ignore_permissions=ignore_permissions)
+
+
+@transaction.atomic
+def delete_record(user: str, doctype: str, name: str, *, ignore_permissions: bool = False) -> None:
+    """``do_delete_doc`` without the schema dispatch (``documents.schema`` deletes its records)."""
     meta = registry.get_meta(doctype)
     if ignore_permissions:
         doc = get_model(doctype).objects.get(name=name)

@@ -23,6 +23,7 @@ IDs never change meaning; retired IDs are not reused.
   meta.E018  document mapping maps a field or table its source or target lacks
   meta.E019  document mapping condition, source_docstatus or postprocess invalid
   meta.W001  unknown key ignored
+  meta.W002  a DocType made at run time (tabDocType) has the name of an app's JSON DocType
 """
 
 from __future__ import annotations
@@ -111,11 +112,18 @@ def check_file(app: str, path, raw: dict | None, parse_error: str | None, names:
     return errors
 
 
-def check_fields(meta: DocTypeMeta, names: set[str], custom_only: bool = False) -> list:
+def check_fields(
+    meta: DocTypeMeta,
+    names: set[str],
+    custom_only: bool = False,
+    children: set[str] | None = None,
+) -> list:
+    """Check every field; ``children``: the child DocTypes (default: the apps' JSON ones)."""
     errors: list[CheckMessage] = []
     reserved = reserved_fieldnames()
     seen: set[str] = set()
-    children = _child_tables()
+    if children is None:
+        children = _child_tables()
     for field in meta.fields:
         if custom_only and not field.is_custom:
             seen.add(field.fieldname)
@@ -349,7 +357,27 @@ def run_checks_with_db(app_configs: Iterable | None = None, databases=None, **kw
         for item in definition_files(app)
         if item.raw and item.raw.get("name")
     }
-    return check_customisations(names) + check_mappings()
+    from lowcode.meta.runtime import load_rows
+
+    runtime = set(load_rows())
+    return check_runtime_shadowed(names & runtime) + (
+        check_customisations(names | runtime) + check_mappings()
+    )
+
+
+def check_runtime_shadowed(shadowed: set[str]) -> list[CheckMessage]:
+    """meta.W002: a DocType made at run time that an app now also defines in JSON."""
+    return [
+        Warning(
+            f"DocType '{name}' is defined both in an app's JSON and at run time "
+            "(tabDocType); the app's JSON is used.",
+            hint="Finish adopting it (docs/runtime-doctypes.md): run `kuaicrm migrate` and "
+            "remove the runtime record with lowcode.documents.schema.do_forget_doctype.",
+            obj=name,
+            id="meta.W002",
+        )
+        for name in sorted(shadowed)
+    ]
 
 
 def check_mappings() -> list[CheckMessage]:

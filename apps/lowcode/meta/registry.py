@@ -1,5 +1,8 @@
 """Merged metadata: JSON definitions + Custom Fields + Property Setters + Custom DocPerms.
 
+DocTypes made at run time (``tabDocType`` rows, ``meta/runtime.py``) join the JSON ones in
+``base_definitions``, reloaded with everything else when the generation changes.
+
 Customisations live in the database. Each process caches merged metadata
 under a generation number stored in the database; a customisation bumps the
 number, and every process sees the bump on its next request (one indexed
@@ -25,7 +28,8 @@ from lowcode.meta.doctype import (
     DocTypeMeta,
     docfield_from_dict,
 )
-from lowcode.meta.loader import base_definitions
+from lowcode.meta.loader import base_definitions as json_definitions
+from lowcode.meta.runtime import load_definitions as load_runtime_definitions
 
 # Properties an admin may change through a Property Setter.
 FIELD_PROPERTIES = {
@@ -68,6 +72,8 @@ _config_cache: dict[tuple, Any] = {}
 T = TypeVar("T")
 _cache: dict[str, DocTypeMeta] = {}
 _cache_generation = -1
+# JSON DocTypes plus runtime ones, loaded on first use after each generation change.
+_definitions: dict[str, DocTypeMeta] | None = None
 
 
 class DoesNotExist(LookupError):
@@ -89,10 +95,8 @@ def refresh() -> None:
     global _cache_generation
     generation = current_generation()
     if generation != _cache_generation:
-        with _lock:
-            _cache.clear()
-            _config_cache.clear()
-            _cache_generation = generation
+        clear_local_cache()
+        _cache_generation = generation
 
 
 def bump_generation() -> None:
@@ -103,15 +107,54 @@ def bump_generation() -> None:
     updated = MetaGeneration.objects.filter(pk=1).update(generation=F("generation") + 1)
     if not updated:
         MetaGeneration.objects.create(pk=1, generation=1)
-    with _lock:
-        _cache.clear()
-        _config_cache.clear()
+    clear_local_cache()
 
 
 def clear_local_cache() -> None:
+    global _definitions
     with _lock:
         _cache.clear()
         _config_cache.clear()
+        _definitions = None
+
+
+def base_definitions() -> dict[str, DocTypeMeta]:
+    """Every DocType without customisations: the apps' JSON and those made at run time.
+
+    A JSON DocType wins over a runtime one of the same name (check meta.W002 reports it).
+    """
+    global _definitions
+    found = _definitions
+    if found is None:
+        json_defs = json_definitions()
+        runtime = load_runtime_definitions() if "DocType" in json_defs else {}
+        found = {**{n: m for n, m in runtime.items() if n not in json_defs}, **json_defs}
+        with _lock:
+            _definitions = found
+    return found
+
+
+def is_runtime(doctype: str) -> bool:
+    """Whether ``doctype`` was made at run time (a ``tabDocType`` row), not by an app's JSON."""
+    from lowcode.meta.runtime import RUNTIME_APP
+
+    meta = base_definitions().get(doctype)
+    return meta is not None and meta.app == RUNTIME_APP
+
+
+def runtime_label(doctype: str) -> str | None:
+    """The label an administrator gave a DocType made at run time (服务工单), if it is loaded.
+
+    ``i18n._`` asks for a name no translation row knows. Only definitions already loaded are
+    read, so translating never queries the database nor re-enters the loading.
+    """
+    from lowcode.meta.runtime import RUNTIME_APP
+
+    found = _definitions
+    meta = found.get(doctype) if found else None
+    if meta is None or meta.app != RUNTIME_APP:
+        return None
+    return meta.raw.get("label") or None
 
 
 def config_cached(key: tuple, compute: Callable[[], T]) -> T:

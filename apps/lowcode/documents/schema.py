@@ -1,0 +1,867 @@
+"""DocTypes made at run time: create, change, delete and export them (System Manager only).
+
+Every write to the DocType "DocType" arrives here from the action layer
+(``documents.actions`` dispatches ``do_insert_doc`` / ``do_save_doc`` / ``do_delete_doc``),
+so REST, ``frappe.client.*`` and the desk form share one path. The order of work:
+
+1. validate the whole definition (the meta checks, the record's own validation, data that a
+   type change could not convert) and answer every problem at once, field-named;
+2. DDL through Django's schema editor, one step at a time (create table, add column,
+   rename / alter column), each step's inverse remembered;
+3. save the ``tabDocType`` record and ``bump_generation()`` in one transaction.
+
+A failure after step 2 began runs the remembered inverses in reverse, so no half-made table
+or column remains: MariaDB commits each DDL statement by itself, SQLite's DDL would roll
+back but its schema editor cannot run inside an open transaction either, so both take the
+same path, and the actions refuse to run inside an open transaction. Columns of removed
+fields are dropped only after the record committed (a failed save never loses their data);
+a table is dropped only after its DocType's rows are gone.
+
+A DocType with a Table field may bring its new child DocTypes in the same request:
+``data["child_doctypes"] = [{"name": ..., "fields": [...]}, ...]`` (``istable`` is implied);
+they are validated, created and compensated together with the parent. Creating the child
+first with its own request and then the parent works too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from lowcode.exceptions import (
+    DataError,
+    DoesNotExistError,
+    FieldError,
+    PermissionError,
+    ValidationError,
+)
+from lowcode.i18n import _
+from lowcode.meta import registry
+from lowcode.meta.checks import check_doctype_options, check_fields
+from lowcode.meta.doctype import DocField, DocTypeMeta, doctype_from_dict, snake_name
+from lowcode.meta.runtime import RUNTIME_APP, definition_dict, load_rows
+from lowcode.storage.factory import django_field, forget_runtime_model, schema_model
+
+log = logging.getLogger(__name__)
+
+DOCTYPE = "DocType"
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
+# MariaDB names are at most 64 characters; the table is "tab" + the name.
+MAX_NAME_LENGTH = 61
+MAX_FIELDNAME_LENGTH = 64
+LINK_TYPES = ("Link", "Table", "Table MultiSelect")
+Undo = Callable[[BaseDatabaseSchemaEditor], None]
+
+
+# ---------------------------------------------------------------- guards
+
+
+def _require_system_manager(user: str) -> None:
+    from lowcode.permissions.core import is_system_manager
+
+    if not is_system_manager(user):
+        raise PermissionError(_("Only a System Manager may create, change or delete DocTypes"))
+
+
+def _require_no_transaction() -> None:
+    # MariaDB commits DDL implicitly (an open transaction would be committed half-way) and
+    # SQLite's schema editor refuses to run inside one: the caller must not open one.
+    if connection.in_atomic_block:
+        raise DataError(_("Schema changes cannot run inside an open transaction"))
+
+
+def _runtime_rows(name: str) -> tuple[dict, list[dict], list[dict]]:
+    rows = load_rows().get(name)
+    if rows is None:
+        if registry.exists(name):
+            raise PermissionError(
+                _(
+                    "{doctype} is defined by an app and cannot be changed here; use Customize Form",
+                    doctype=name,
+                )
+            )
+        raise DoesNotExistError(_("DocType {name} not found", name=name))
+    return rows
+
+
+# ---------------------------------------------------------------- input
+
+
+def _flag(value: Any) -> int:
+    if isinstance(value, str):
+        return int(value.strip() not in ("", "0", "false", "False"))
+    return int(bool(value))
+
+
+def _normalise(data: dict, *, name: str, istable: bool | None = None) -> dict:
+    """Client data as DocType record input: fieldnames from labels, Frappe's perm verbs."""
+    from lowcode.meta.naming import fieldname_from_label
+
+    record = {k: v for k, v in data.items() if k not in ("child_doctypes", "doctype")}
+    record["name"] = name
+    if istable is not None:
+        record["istable"] = int(istable)
+    record["custom"] = 1
+    fields = record.get("fields") or []
+    if not isinstance(fields, list):
+        raise DataError(_("{label} must be a list of rows", label=_("Fields")))
+    taken = {str(f.get("fieldname")) for f in fields if isinstance(f, dict) and f.get("fieldname")}
+    rows = []
+    for row in fields:
+        if not isinstance(row, dict):
+            rows.append(row)
+            continue
+        row = dict(row)
+        if not row.get("fieldname"):
+            row["fieldname"] = fieldname_from_label(
+                str(row.get("label") or row.get("fieldtype") or "field"), taken
+            )
+            taken.add(row["fieldname"])
+        rows.append(row)
+    record["fields"] = rows
+    perms = record.get("permissions") or []
+    if not isinstance(perms, list):
+        raise DataError(_("{label} must be a list of rows", label=_("Permissions")))
+    record["permissions"] = [
+        {{"delete": "allow_delete", "import": "allow_import"}.get(k, k): v for k, v in p.items()}
+        if isinstance(p, dict)
+        else p
+        for p in perms
+    ]
+    return record
+
+
+def _definition(record: dict) -> DocTypeMeta:
+    """The DocTypeMeta that ``record`` (normalised input) describes."""
+    doctype_meta = registry.get_meta(DOCTYPE)
+    flags = {f.fieldname for f in doctype_meta.data_fields if f.fieldtype == "Check"}
+    row = {k: (_flag(v) if k in flags else v) for k, v in record.items()}
+    field_meta = registry.get_meta("DocField")
+    perm_meta = registry.get_meta("DocPerm")
+
+    def typed(meta: DocTypeMeta, item: dict) -> dict:
+        result = {}
+        for key, value in item.items():
+            field = meta.get_field(key)
+            if field is not None and field.fieldtype == "Check":
+                value = _flag(value)
+            elif field is not None and field.fieldtype == "Int" and value not in (None, ""):
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    pass  # the record's validation names the field
+            result[key] = value
+        return result
+
+    fields = [typed(field_meta, f) for f in record["fields"] if isinstance(f, dict)]
+    perms = [typed(perm_meta, p) for p in record["permissions"] if isinstance(p, dict)]
+    return doctype_from_dict(
+        {**definition_dict(row, fields, perms), "custom": 1}, RUNTIME_APP
+    )
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _field_error(meta: DocTypeMeta, cid: str, fieldname: str) -> FieldError:
+    row = next(
+        (i for i, f in enumerate(meta.fields, start=1) if f.fieldname == fieldname), None
+    )
+    if cid == "E005":  # the second use is the one to change
+        row = max(i for i, f in enumerate(meta.fields, start=1) if f.fieldname == fieldname)
+    field = meta.fields[row - 1] if row else DocField(fieldname=fieldname, fieldtype="Data")
+    label = _(field.label) if field.label else fieldname
+    messages = {
+        "E003": (
+            "fieldtype",
+            _("Row {row}: {fieldtype} is not a field type", row=row, fieldtype=field.fieldtype),
+        ),
+        "E004": (
+            "fieldname",
+            _(
+                "Row {row}: field name {fieldname} must start with a lower-case letter and "
+                "contain only lower-case letters, digits and underscores",
+                row=row,
+                fieldname=fieldname,
+            ),
+        ),
+        "E005": (
+            "fieldname",
+            _("Row {row}: field name {fieldname} is used twice", row=row, fieldname=fieldname),
+        ),
+        "E006": (
+            "fieldname",
+            _(
+                "Row {row}: field name {fieldname} is reserved by the system; choose another",
+                row=row,
+                fieldname=fieldname,
+            ),
+        ),
+        "E007": (
+            "options",
+            _(
+                "Row {row}: {label} links to {target}, which is not a DocType",
+                row=row,
+                label=label,
+                target=field.options or "",
+            ),
+        ),
+        "E008": (
+            "options",
+            _(
+                "Row {row}: {label} uses {target}, which is not a child table",
+                row=row,
+                label=label,
+                target=field.options or "",
+            ),
+        ),
+        "E009": (
+            "default",
+            _(
+                "Row {row}: default {default} of {label} is not one of its options",
+                row=row,
+                default=field.default,
+                label=label,
+            ),
+        ),
+    }
+    key, message = messages.get(cid, ("fieldname", _("Row {row}: invalid field", row=row)))
+    return FieldError(key, cid, message, row=row, table="fields")
+
+
+def _meta_errors(meta: DocTypeMeta, names: set[str], children: set[str]) -> list[FieldError]:
+    """The meta checks (meta.E003–E013) as field-named, translated errors."""
+    errors: list[FieldError] = []
+    for error in check_fields(meta, names, children=children):
+        cid = (error.id or "").rsplit(".", 1)[-1]
+        fieldname = str(error.obj).split(".", 1)[-1]
+        errors.append(_field_error(meta, cid, fieldname))
+    for error in check_doctype_options(meta):
+        cid = (error.id or "").rsplit(".", 1)[-1]
+        if cid == "E010":
+            errors.append(
+                FieldError(
+                    "autoname",
+                    cid,
+                    _("Naming rule {autoname} is not valid", autoname=meta.autoname),
+                )
+            )
+        elif cid == "E011":
+            errors.append(
+                FieldError("permissions", cid, _("Every permission rule needs a role"))
+            )
+        elif cid == "E012":
+            key = str(error.msg).split(" ", 1)[0]
+            errors.append(
+                FieldError(
+                    key,
+                    cid,
+                    _(
+                        "{label} names a field this DocType does not have",
+                        label=_(registry.get_meta(DOCTYPE).get_field(key).label)  # type: ignore[union-attr]
+                        if registry.get_meta(DOCTYPE).get_field(key)
+                        else key,
+                    ),
+                )
+            )
+        elif cid == "E013":
+            errors.append(
+                FieldError(
+                    "istable",
+                    cid,
+                    _("A child table cannot be submittable or have permission rules"),
+                )
+            )
+    for i, field in enumerate(meta.fields, start=1):
+        if len(field.fieldname) > MAX_FIELDNAME_LENGTH:
+            errors.append(
+                FieldError(
+                    "fieldname",
+                    "length",
+                    _(
+                        "Row {row}: field name {fieldname} is longer than {max} characters",
+                        row=i,
+                        fieldname=field.fieldname,
+                        max=MAX_FIELDNAME_LENGTH,
+                    ),
+                    row=i,
+                    table="fields",
+                )
+            )
+    return errors
+
+
+def _name_errors(name: Any, *, taken: set[str]) -> list[FieldError]:
+    if not isinstance(name, str) or not name.strip():
+        return [FieldError("name", "reqd", _("DocType name is required"))]
+    if not NAME_RE.match(name) or len(name) > MAX_NAME_LENGTH:
+        return [
+            FieldError(
+                "name",
+                "name",
+                _(
+                    "DocType name {name} must start with a letter and contain only letters, "
+                    "digits, spaces, - and _ (at most {max} characters)",
+                    name=name,
+                    max=MAX_NAME_LENGTH,
+                ),
+            )
+        ]
+    if name in taken:
+        return [FieldError("name", "unique", _("DocType {name} already exists", name=name))]
+    # Folder, model and controller names come from the snake_case form: it must be unique too.
+    clash = next((n for n in sorted(taken) if snake_name(n) == snake_name(name)), None)
+    if clash:
+        return [
+            FieldError(
+                "name",
+                "unique",
+                _(
+                    "DocType name {name} is too close to {other}: both would be stored as {snake}",
+                    name=name,
+                    other=clash,
+                    snake=snake_name(name),
+                ),
+            )
+        ]
+    return []
+
+
+def _record_errors(user: str, record: dict, *, name: str | None) -> list[FieldError]:
+    """The DocType record's own validation (lengths, Select values, roles that exist), unsaved."""
+    from lowcode.documents.actions import apply_input, validate_doc
+    from lowcode.storage.factory import get_model
+
+    meta = registry.get_meta(DOCTYPE)
+    if name is None:
+        doc = get_model(DOCTYPE)()
+        doc.name = record["name"]
+    else:
+        doc = get_model(DOCTYPE).objects.get(name=name)
+    doc.acting_user = user
+    data = {k: v for k, v in record.items() if k != "name"}
+    try:
+        errors = apply_input(doc, meta, data, user, is_new=name is None, check_levels=False)
+        validate_doc(doc, meta, user, errors)
+    except ValidationError as exc:
+        return list(exc.errors) or [FieldError("name", "invalid", exc.message)]
+    return []
+
+
+def _raise(errors: list[FieldError]) -> None:
+    if errors:
+        raise ValidationError("; ".join(e.message for e in errors[:5]), errors)
+
+
+# ---------------------------------------------------------------- DDL steps
+
+
+class _Schema:
+    """DDL steps with their inverses; ``undo`` runs the inverses in reverse."""
+
+    def __init__(self) -> None:
+        self.undo_steps: list[Undo] = []
+        self.tables_before = set(connection.introspection.table_names())
+
+    def run(self, step: Undo, undo: Undo) -> None:
+        # The inverse is remembered before the step runs: a step of several statements may
+        # fail half-way on MariaDB, and the inverse then cleans up what did happen.
+        self.undo_steps.append(undo)
+        with connection.schema_editor() as editor:
+            step(editor)
+
+    def create_table(self, meta: DocTypeMeta) -> None:
+        model = schema_model(meta)
+        table = model._meta.db_table
+        if table in self.tables_before:
+            raise ValidationError(
+                _("Table {table} already exists in the database", table=table),
+                [
+                    FieldError(
+                        "name",
+                        "unique",
+                        _("Table {table} already exists in the database", table=table),
+                    )
+                ],
+            )
+
+        def drop(editor: BaseDatabaseSchemaEditor) -> None:
+            if table in connection.introspection.table_names():
+                editor.delete_model(model)
+
+        self.run(lambda editor: editor.create_model(model), drop)
+
+    def add_column(self, before: DocTypeMeta, after: DocTypeMeta, fieldname: str) -> None:
+        to_model = schema_model(after)
+        field = to_model._meta.get_field(fieldname)
+        from_model = schema_model(before)
+
+        def remove(editor: BaseDatabaseSchemaEditor) -> None:
+            if fieldname in _columns(to_model._meta.db_table):
+                editor.remove_field(to_model, field)
+
+        self.run(lambda editor: editor.add_field(from_model, field), remove)
+
+    def alter_column(self, before: DocTypeMeta, after: DocTypeMeta, old: str, new: str) -> None:
+        from_model, to_model = schema_model(before), schema_model(after)
+        old_field, new_field = from_model._meta.get_field(old), to_model._meta.get_field(new)
+
+        def back(editor: BaseDatabaseSchemaEditor) -> None:
+            if old == new or new in _columns(to_model._meta.db_table):
+                editor.alter_field(to_model, new_field, old_field)
+
+        self.run(lambda editor: editor.alter_field(from_model, old_field, new_field), back)
+
+    def undo(self) -> None:
+        for step in reversed(self.undo_steps):
+            try:
+                with connection.schema_editor() as editor:
+                    step(editor)
+            except DatabaseError:
+                log.exception("could not undo a schema step")
+        self.undo_steps.clear()
+
+
+def _columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {c.name for c in connection.introspection.get_table_description(cursor, table)}
+
+
+def _with_fields(meta: DocTypeMeta, fields: list[DocField]) -> DocTypeMeta:
+    import dataclasses
+
+    return dataclasses.replace(meta, fields=list(fields))
+
+
+def _column_signature(field: DocField) -> tuple:
+    column = django_field(field, db_defaults=True)
+    if column is None:
+        return ()
+    _name, path, args, kwargs = column.deconstruct()
+    kwargs.pop("db_column", None)
+    return (path, tuple(args), tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+
+
+# ---------------------------------------------------------------- actions
+
+
+def do_create_doctype(user: str, data: dict):
+    """Create a DocType (and the new child DocTypes it brings) with its tables; return it."""
+    _require_system_manager(user)
+    _require_no_transaction()
+    if not isinstance(data, dict):
+        raise DataError(_("doc must be a JSON object"))
+    names = set(registry.doctype_names())
+    wanted: list[tuple[dict, bool | None]] = []
+    children_input = data.get("child_doctypes") or []
+    if not isinstance(children_input, list):
+        raise DataError(_("{label} must be a list of rows", label="child_doctypes"))
+    for child in children_input:
+        if not isinstance(child, dict):
+            raise DataError(_("doc must be a JSON object"))
+        wanted.append((child, True))
+    wanted.append((data, None))
+    errors: list[FieldError] = []
+    records: list[dict] = []
+    taken = set(names)
+    for item, istable in wanted:
+        name = item.get("name")
+        errors += _name_errors(name, taken=taken)
+        if isinstance(name, str):
+            taken.add(name)
+            records.append(_normalise(item, name=name, istable=istable))
+    _raise(errors)
+    metas = [_definition(record) for record in records]
+    all_names = names | {m.name for m in metas}
+    children = {n for n in names if registry.get_meta(n).istable} | {
+        m.name for m in metas if m.istable
+    }
+    for record, meta in zip(records, metas, strict=True):
+        errors += _meta_errors(meta, all_names, children)
+        errors += _record_errors(user, record, name=None)
+    _raise(errors)
+
+    from lowcode.documents import actions
+
+    schema = _Schema()
+    try:
+        # The parent first, then its children: a clash on any table undoes those made before.
+        for meta in reversed(metas):
+            schema.create_table(meta)
+        with transaction.atomic():
+            for record in records[:-1]:
+                actions.insert_record(user, DOCTYPE, record)
+            doc = actions.insert_record(user, DOCTYPE, records[-1])
+            registry.bump_generation()
+    except BaseException:
+        schema.undo()
+        registry.clear_local_cache()
+        raise
+    return doc
+
+
+def _changed_type_errors(
+    name: str, old: DocField, new: DocField, row: int
+) -> list[FieldError]:
+    """Refuse a type change whose stored values the new type cannot hold."""
+    from lowcode.documents.validation import CoercionError, coerce
+
+    if old.holds_value != new.holds_value or old.is_table != new.is_table:
+        return [
+            FieldError(
+                "fieldtype",
+                "fieldtype",
+                _(
+                    "Row {row}: {label} cannot change from {old} to {new}; remove it and add "
+                    "a new field",
+                    row=row,
+                    label=_(new.label) if new.label else new.fieldname,
+                    old=_(old.fieldtype),
+                    new=_(new.fieldtype),
+                ),
+                row=row,
+                table="fields",
+            )
+        ]
+    if not new.holds_value or _column_signature(old) == _column_signature(new):
+        return []
+    table = f"tab{name}"
+    with connection.cursor() as cursor:
+        column = connection.ops.quote_name(old.fieldname)
+        cursor.execute(
+            f"SELECT DISTINCT {column} FROM {connection.ops.quote_name(table)} "  # noqa: S608 - names from validated metadata
+            f"WHERE {column} IS NOT NULL"
+        )
+        values = [r[0] for r in cursor.fetchall()]
+    for value in values:
+        raw = value if not isinstance(value, (bytes, memoryview)) else str(value)
+        problem = None
+        try:
+            converted = coerce(new, str(raw) if not isinstance(raw, (int, float, str)) else raw)
+            if new.max_length and isinstance(converted, str) and len(converted) > new.max_length:
+                problem = "length"
+        except CoercionError:
+            problem = "type"
+        if problem:
+            return [
+                FieldError(
+                    "fieldtype" if problem == "type" else "length",
+                    "convert",
+                    _(
+                        "Row {row}: {label} cannot change from {old} to {new}: the stored value "
+                        "{value} cannot be converted",
+                        row=row,
+                        label=_(new.label) if new.label else new.fieldname,
+                        old=_(old.fieldtype),
+                        new=_(new.fieldtype),
+                        value=str(value)[:40],
+                    ),
+                    row=row,
+                    table="fields",
+                )
+            ]
+    return []
+
+
+def do_update_doctype(user: str, name: str, data: dict):
+    """Change a runtime DocType: add, rename (by row ``name``, keeping data), alter, remove
+    fields; the record and the table change together or not at all."""
+    _require_system_manager(user)
+    _require_no_transaction()
+    if not isinstance(data, dict):
+        raise DataError(_("doc must be a JSON object"))
+    doctype_row, field_rows, perm_rows = _runtime_rows(name)
+    if "fields" not in data:
+        data = {**data, "fields": [_row_input(r) for r in field_rows]}
+    if "permissions" not in data:
+        data = {**data, "permissions": [_perm_input(r) for r in perm_rows]}
+    if "istable" in data and _flag(data["istable"]) != int(bool(doctype_row["istable"])):
+        raise ValidationError(
+            _("Is Child Table cannot be changed after the DocType is created"),
+            [
+                FieldError(
+                    "istable",
+                    "set_only_once",
+                    _("Is Child Table cannot be changed after the DocType is created"),
+                )
+            ],
+        )
+    children_input = data.get("child_doctypes") or []
+    names = set(registry.doctype_names())
+    errors: list[FieldError] = []
+    new_children: list[dict] = []
+    taken = set(names)
+    for child in children_input if isinstance(children_input, list) else []:
+        child_name = child.get("name") if isinstance(child, dict) else None
+        errors += _name_errors(child_name, taken=taken)
+        if isinstance(child_name, str):
+            taken.add(child_name)
+            new_children.append(_normalise(child, name=child_name, istable=True))
+    record = _normalise(data, name=name, istable=bool(doctype_row["istable"]))
+    _raise(errors)
+    old_meta = _definition_of_rows(doctype_row, field_rows, perm_rows)
+    new_meta = _definition(record)
+    child_metas = [_definition(c) for c in new_children]
+    all_names = names | {m.name for m in child_metas}
+    children = {n for n in names if registry.get_meta(n).istable} | {m.name for m in child_metas}
+    errors += _meta_errors(new_meta, all_names, children)
+    errors += _record_errors(user, record, name=name)
+    for child_record, child_meta in zip(new_children, child_metas, strict=True):
+        errors += _meta_errors(child_meta, all_names, children)
+        errors += _record_errors(user, child_record, name=None)
+    _raise(errors)
+
+    # Row identity: the DocField row name. Rows without one are new fields.
+    old_by_row = {
+        row["name"]: field for row, field in zip(field_rows, old_meta.fields, strict=True)
+    }
+    input_rows = [r for r in record["fields"] if isinstance(r, dict)]
+    new_by_row: dict[str, DocField] = {}
+    added: list[DocField] = []
+    for row, field in zip(input_rows, new_meta.fields, strict=True):
+        if row.get("name") in old_by_row:
+            new_by_row[str(row["name"])] = field
+        else:
+            added.append(field)
+    removed = [f for key, f in old_by_row.items() if key not in new_by_row]
+    changed = [
+        (old_by_row[key], new, i)
+        for i, (key, new) in enumerate(new_by_row.items(), start=1)
+        if old_by_row[key].holds_value or new.holds_value
+    ]
+    for old, new, _i in changed:
+        row = next(j for j, f in enumerate(new_meta.fields, start=1) if f is new)
+        errors += _changed_type_errors(name, old, new, row)
+    # A removed field's column is dropped after the save: its name is not free before then.
+    removed_columns = {f.fieldname for f in removed if f.holds_value}
+    for i, field in enumerate(new_meta.fields, start=1):
+        renamed_onto = any(
+            o.fieldname != n.fieldname and n.fieldname == field.fieldname for o, n, _j in changed
+        )
+        if field.holds_value and field.fieldname in removed_columns and (
+            field in added or renamed_onto
+        ):
+            errors.append(
+                FieldError(
+                    "fieldname",
+                    "unique",
+                    _(
+                        "Row {row}: field name {fieldname} belongs to a field being removed; "
+                        "save the removal first",
+                        row=i,
+                        fieldname=field.fieldname,
+                    ),
+                    row=i,
+                    table="fields",
+                )
+            )
+    _raise(errors)
+
+    from lowcode.documents import actions
+
+    schema = _Schema()
+    current = list(old_meta.fields)
+    try:
+        for child_meta in child_metas:
+            schema.create_table(child_meta)
+        for field in added:
+            if field.holds_value:
+                before = _with_fields(old_meta, current)
+                current.append(field)
+                schema.add_column(before, _with_fields(old_meta, current), field.fieldname)
+        for old, new, _i in changed:
+            if not new.holds_value or (
+                old.fieldname == new.fieldname and _column_signature(old) == _column_signature(new)
+            ):
+                continue
+            before = _with_fields(old_meta, current)
+            current = [new if f is old else f for f in current]
+            schema.alter_column(
+                before, _with_fields(old_meta, current), old.fieldname, new.fieldname
+            )
+        with transaction.atomic():
+            for child_record in new_children:
+                actions.insert_record(user, DOCTYPE, child_record)
+            payload = {k: v for k, v in record.items() if k != "name"}
+            doc = actions.save_record(user, DOCTYPE, name, payload)
+            registry.bump_generation()
+    except BaseException:
+        schema.undo()
+        registry.clear_local_cache()
+        raise
+    # Dropped only now: the record no longer names these columns, and a failed save above
+    # kept their data. A column left by a failure here is nullable or has a default.
+    for field in removed:
+        if not field.holds_value:
+            continue
+        before = _with_fields(old_meta, current)
+        current = [f for f in current if f is not field]
+        try:
+            model = schema_model(before)
+            with connection.schema_editor() as editor:
+                editor.remove_field(model, model._meta.get_field(field.fieldname))
+        except DatabaseError:
+            log.exception("could not drop column %s of %s", field.fieldname, name)
+    return doc
+
+
+def _definition_of_rows(doctype_row: dict, field_rows: list[dict], perm_rows: list[dict]):
+    return doctype_from_dict(
+        {**definition_dict(doctype_row, field_rows, perm_rows), "custom": 1}, RUNTIME_APP
+    )
+
+
+def _row_input(row: dict) -> dict:
+    skip = {"owner", "creation", "modified", "modified_by", "docstatus", "parent", "parenttype",
+            "parentfield", "_custom"}
+    return {k: v for k, v in row.items() if k not in skip}
+
+
+def _perm_input(row: dict) -> dict:
+    return _row_input(row)
+
+
+def linking_fields(name: str) -> list[str]:
+    """Where another DocType links to ``name`` (Link, Table), as 'DocType.field' labels."""
+    found = []
+    for other in registry.doctype_names():
+        if other == name:
+            continue
+        for field in registry.get_meta(other).fields:
+            if field.fieldtype in LINK_TYPES and field.options == name:
+                found.append(f"{_(other)}.{_(field.label) if field.label else field.fieldname}")
+    return found
+
+
+def do_delete_doctype(user: str, name: str) -> None:
+    """Delete a runtime DocType with its data, customisations and permissions.
+
+    Refused while another DocType links to it (a Link or a Table field). The rows go in one
+    transaction; the table is dropped once they are gone.
+    """
+    _require_system_manager(user)
+    _require_no_transaction()
+    doctype_row, field_rows, perm_rows = _runtime_rows(name)
+    links = linking_fields(name)
+    if links:
+        raise ValidationError(
+            _(
+                "{doctype} cannot be deleted: {links} link to it; remove those fields first",
+                doctype=name,
+                links=", ".join(links[:10]),
+            ),
+            [
+                FieldError(
+                    "name",
+                    "links",
+                    _(
+                        "{doctype} cannot be deleted: {links} link to it; remove those fields first",
+                        doctype=name,
+                        links=", ".join(links[:10]),
+                    ),
+                )
+            ],
+        )
+    meta = _definition_of_rows(doctype_row, field_rows, perm_rows)
+    from lowcode.documents import actions
+    from lowcode.models import Assignment, Version
+    from lowcode.storage.factory import get_model
+
+    try:
+        with transaction.atomic():
+            for field in meta.table_fields:
+                if registry.exists(field.options or ""):
+                    get_model(field.options or "").objects.filter(parenttype=name).delete()
+            actions.delete_record(user, DOCTYPE, name)
+            for model_name, column in (
+                ("CustomField", "dt"),
+                ("PropertySetter", "doc_type"),
+                ("CustomDocPerm", "parent_doctype"),
+            ):
+                apps.get_model("lowcode", model_name).objects.filter(**{column: name}).delete()
+            Version.objects.filter(ref_doctype=name).delete()
+            Assignment.objects.filter(ref_doctype=name).delete()
+            registry.bump_generation()
+    except BaseException:
+        registry.clear_local_cache()
+        raise
+    try:
+        model = schema_model(meta)
+        if model._meta.db_table in connection.introspection.table_names():
+            with connection.schema_editor() as editor:
+                editor.delete_model(model)
+    except DatabaseError:
+        log.exception("could not drop the table of %s", name)
+    forget_runtime_model(name)
+
+
+def do_export_doctype(user: str, name: str, app: str) -> list[str]:
+    """Write a runtime DocType (and its runtime child DocTypes) as app JSON under ``app``.
+
+    ``apps/<app>/doctype/<snake>/<snake>.json``, the format app DocTypes are shipped in;
+    returns the paths written. See docs/runtime-doctypes.md for adopting it in the app.
+    """
+    _require_system_manager(user)
+    if app not in settings.LOWCODE_APPS:
+        raise DataError(
+            _("{app} is not an installed app: {apps}", app=app, apps=", ".join(settings.LOWCODE_APPS))
+        )
+    rows = load_rows()
+    if name not in rows:
+        _runtime_rows(name)  # raises the right error
+    wanted = [name]
+    for field in _definition_of_rows(*rows[name]).table_fields:
+        if field.options in rows and field.options not in wanted:
+            wanted.append(field.options or "")
+    written = []
+    for doctype in wanted:
+        raw = definition_dict(*rows[doctype])
+        path = export_path(app, doctype)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").touch()
+        path.write_text(json.dumps(raw, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(str(path))
+    return written
+
+
+def do_forget_doctype(user: str, name: str) -> None:
+    """Remove a runtime DocType's record only, keeping its table and data: the last step of
+    adopting it into an app whose JSON now defines it (docs/runtime-doctypes.md)."""
+    from lowcode.documents import actions
+    from lowcode.meta.loader import base_definitions as json_definitions
+
+    _require_system_manager(user)
+    _require_no_transaction()
+    _runtime_rows(name)
+    if name not in json_definitions():
+        raise DataError(
+            _("{doctype} is not defined by an app yet; export and ship it first", doctype=name)
+        )
+    try:
+        with transaction.atomic():
+            actions.delete_record(user, DOCTYPE, name)
+            registry.bump_generation()
+    finally:
+        registry.clear_local_cache()
+    forget_runtime_model(name)
+
+
+def export_path(app: str, doctype: str) -> Path:
+    """Where Export to app writes ``doctype`` for ``app``."""
+    from lowcode.meta.loader import app_dir
+
+    return app_dir(app) / "doctype" / snake_name(doctype) / f"{snake_name(doctype)}.json"
+
+
+def is_schema_doctype(doctype: str) -> bool:
+    """Whether writes to ``doctype`` are schema changes (dispatched here by the actions)."""
+    return doctype == DOCTYPE
