@@ -162,3 +162,38 @@ def test_the_matrix_page_reads_a_bounded_number_of_queries(desk, django_assert_m
 
     with django_assert_max_num_queries(12):
         assert client.get(BASE).status_code == 200
+
+
+def test_a_second_rule_of_a_role_at_a_level_reads_the_department_and_writes_only_own(desk):
+    # given: rep and rep2 share 苏州组; each owns a Lead
+    mine = do_insert_doc("rep", "Lead", {"lead_name": "王伟", "status": "Open"}).name
+    theirs = do_insert_doc("rep2", "Lead", {"lead_name": "李娜", "status": "Open"}).name
+    admin = desk("sysman")
+    rows = _standard_rows()
+    for row in rows:
+        if row["role"] == "Sales User":
+            row.update(scope="department", verbs={"read", "report"})
+
+    # when: the admin adds a second Sales User rule at level 0 with scope own …
+    page = admin.post(
+        BASE,
+        _post_rows(rows, op="add", add_role="Sales User", add_permlevel="0", add_scope="own"),
+    ).content.decode()
+    assert _matrix(page).count(("Sales User", "0")) == 2
+    assert 'id="perm-dirty"' in page
+    # … ticks write in it and saves
+    rows.append({"role": "Sales User", "permlevel": 0, "scope": "own", "verbs": {"write"}})
+    page = admin.post(BASE, _post_rows(rows, op="save")).content.decode()
+
+    # then: the matrix says what the two rules add up to, in plain Chinese
+    assert 'id="perm-errors"' not in page
+    assert "读取、报表：本部门及下级 · 修改：仅本人" in page
+    assert [r[0] for r in _docperms()].count("Sales User") == 2
+    # and the rep reads the colleague's lead but may not save it; their own saves
+    rep = desk("rep")
+    assert rep.get(f"/app/lead/{theirs}").status_code == 200
+    response = rep.post(f"/app/lead/{theirs}", {"lead_name": "改名", "status": "Open"})
+    assert response.status_code == 404  # the desk answers a refused write like a missing page
+    assert get_model("Lead").objects.get(name=theirs).lead_name == "李娜"
+    rep.post(f"/app/lead/{mine}", {"lead_name": "王伟二", "status": "Open"})
+    assert get_model("Lead").objects.get(name=mine).lead_name == "王伟二"
