@@ -815,8 +815,9 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
 
     The owner hears once when an installment falls overdue; the owner's manager (department
     head) once it is ``escalate_after_days`` (the plan's, default 7) past due. Each notice is
-    claimed by a conditional UPDATE of its date flag (as ``tasks.check_first_contact``), so
-    overlapping runs never tell anyone twice. Return (marked, reminded, escalated).
+    claimed by a conditional write of its date flag (``do_set_system_fields`` with ``where``,
+    as ``tasks.check_first_contact``), so overlapping runs never tell anyone twice. Return
+    (marked, reminded, escalated).
     """
     from kuaicrm.tasks import _supervisors
     from lowcode.notify.actions import do_notify
@@ -845,9 +846,9 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
             "amount": _d(row.outstanding_amount),
         }
         with transaction.atomic():
-            if row.reminded_on is None and Installment.objects.filter(
-                name=row.name, reminded_on__isnull=True
-            ).update(reminded_on=today):
+            if row.reminded_on is None and do_set_system_fields(
+                INSTALLMENT, row.name, {"reminded_on": today}, where={"reminded_on": None}
+            ):
                 do_notify(
                     [owner],
                     _(
@@ -864,8 +865,8 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
         if row.escalated_on is not None or row.due_date + dt.timedelta(days=days) > today:
             continue
         with transaction.atomic():
-            if Installment.objects.filter(name=row.name, escalated_on__isnull=True).update(
-                escalated_on=today
+            if do_set_system_fields(
+                INSTALLMENT, row.name, {"escalated_on": today}, where={"escalated_on": None}
             ):
                 do_notify(
                     _supervisors([owner]),

@@ -46,12 +46,14 @@ def _supervisors(users: list[str]) -> list[str]:
 def check_first_contact(now=None) -> tuple[int, int]:
     """Hourly: warn before the first-contact deadline, alert the supervisor once it passes.
 
-    Each lead is claimed by a conditional UPDATE of its flag (which locks the row until the
-    commit), so overlapping runs take turns and nobody is told twice. Return (reminded,
+    Each lead is claimed by a conditional write of its flag (``do_set_system_fields`` with
+    ``where``: an UPDATE that locks the row until the commit), so overlapping runs take turns
+    and nobody is told twice. Return (reminded,
     alerted).
     """
     from django.db import transaction
 
+    from lowcode.documents.system_fields import do_set_system_fields
     from lowcode.i18n import _
     from lowcode.notify.actions import do_notify
     from lowcode.storage.factory import get_model
@@ -69,9 +71,12 @@ def check_first_contact(now=None) -> tuple[int, int]:
     reminded = alerted = 0
     for lead in due_soon.order_by("first_contact_due", "name").iterator(chunk_size=500):
         with transaction.atomic():
-            if not Lead.objects.filter(
-                name=lead.name, first_contacted_on__isnull=True, first_contact_reminded=False
-            ).update(first_contact_reminded=True):
+            if not do_set_system_fields(
+                "Lead",
+                lead.name,
+                {"first_contact_reminded": 1},
+                where={"first_contacted_on": None, "first_contact_reminded": 0},
+            ):
                 continue  # contacted meanwhile, or another run took it
             do_notify(
                 _responsible(lead),
@@ -86,9 +91,12 @@ def check_first_contact(now=None) -> tuple[int, int]:
             reminded += 1
     for lead in overdue.order_by("first_contact_due", "name").iterator(chunk_size=500):
         with transaction.atomic():
-            if not Lead.objects.filter(
-                name=lead.name, first_contacted_on__isnull=True, first_contact_alerted=False
-            ).update(first_contact_alerted=True, first_contact_status="Overdue"):
+            if not do_set_system_fields(
+                "Lead",
+                lead.name,
+                {"first_contact_alerted": 1, "first_contact_status": "Overdue"},
+                where={"first_contacted_on": None, "first_contact_alerted": 0},
+            ):
                 continue
             responsible = _responsible(lead)
             due = f"{timezone.localtime(lead.first_contact_due):%Y-%m-%d %H:%M}"
@@ -122,6 +130,7 @@ def remind_follow_up_tasks(today=None) -> int:
     """Daily: tell each assignee of an open follow-up task due today or overdue, once."""
     from django.db import transaction
 
+    from lowcode.documents.system_fields import do_set_system_fields
     from lowcode.i18n import _
     from lowcode.notify.actions import do_notify
     from lowcode.storage.factory import get_model
@@ -132,8 +141,11 @@ def remind_follow_up_tasks(today=None) -> int:
     reminded = 0
     for task in due.order_by("due_date", "name").iterator(chunk_size=500):
         with transaction.atomic():
-            if not Task.objects.filter(name=task.name, reminded=False, status="Open").update(
-                reminded=True
+            if not do_set_system_fields(
+                "Follow-up Task",
+                task.name,
+                {"reminded": 1},
+                where={"reminded": 0, "status": "Open"},
             ):
                 continue
             if task.due_date < today:

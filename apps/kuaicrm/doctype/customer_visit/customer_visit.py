@@ -342,11 +342,11 @@ def record_follow_up(doc, event: str) -> None:
 def create_follow_up_tasks(doc, event: str) -> None:
     """on_update: entering follow-up turns each issue without a task into a Follow-up Task."""
     from lowcode.documents.actions import do_assign_doc, do_insert_doc
+    from lowcode.documents.system_fields import do_set_system_fields
 
     before: Any = doc._doc_before_save or {}
     if doc.workflow_state != FOLLOW_UP_STATE or before.get("workflow_state") == FOLLOW_UP_STATE:
         return
-    Issue = get_model("Visit Issue")
     for row in doc.get_children("issues"):
         if row.task:
             continue
@@ -366,7 +366,8 @@ def create_follow_up_tasks(doc, event: str) -> None:
         )
         if assignee != doc.owner:
             do_assign_doc("Administrator", "Follow-up Task", task.name, assignee)
-        Issue.objects.filter(name=row.name).update(task=task.name)
+        # The issue row's read-only link to its task (the visit was just saved: no re-save).
+        do_set_system_fields("Visit Issue", row.name, {"task": task.name})
         row.task = task.name
 
 

@@ -7,9 +7,10 @@ Saving or deleting a record keeps the counters of what it is about in step:
 - Customer: ``last_followup_on`` (the latest contact);
 - Opportunity: follow-up count, last interaction and the win probability, through a save of the
   opportunity (its controller counts the records).
-Lead and Customer counters are read-only columns no user edits, written with one direct UPDATE
-each: a save through the actions layer would re-run their workflows, quality gate and scoring
-for what is bookkeeping (and could refuse a contact over an unrelated field).
+Lead and Customer counters are read-only columns no user edits, written by the engine's
+``do_set_system_fields`` (one UPDATE each, no Version: the records are the history): a save
+through ``do_save_doc`` would re-run their workflows, quality gate and scoring for what is
+bookkeeping (and could refuse a contact over an unrelated field).
 
 A record with a next follow-up date plans it as a Follow-up Task for the record's owner, linked
 back in ``follow_up_task``; moving the date later moves the still-open task.
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.db.models import Count, Max
 
+from lowcode.documents.system_fields import do_set_system_fields
 from lowcode.documents.validation import label_of
 from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
@@ -149,8 +151,11 @@ class FollowUpRecord(Document):
         status = first_contact_status(
             self.followed_up_on, found["first_contact_due"], found["first_contact_status"]
         )
-        Lead.objects.filter(name=self.lead).update(
-            first_contacted_on=self.followed_up_on, first_contact_status=status
+        do_set_system_fields(
+            "Lead",
+            self.lead,
+            {"first_contacted_on": self.followed_up_on, "first_contact_status": status},
+            where={"first_contacted_on": None},  # the first contact is recorded once
         )
 
     def plan_next_follow_up(self) -> None:
@@ -188,7 +193,7 @@ class FollowUpRecord(Document):
             },
             ignore_permissions=True,
         )
-        get_model(self.doctype).objects.filter(name=self.name).update(follow_up_task=task.name)
+        do_set_system_fields(self.doctype, self.name, {"follow_up_task": task.name})
         self.follow_up_task = task.name
 
 
@@ -202,10 +207,14 @@ def refresh_counters(
         latest = records.order_by("-followed_up_on", "-creation").values_list(
             "next_followup_on", flat=True
         )
-        get_model("Lead").objects.filter(name=value).update(
-            followup_count=found["count"],
-            last_followup_on=found["last"],
-            next_followup_on=latest.first(),
+        do_set_system_fields(
+            "Lead",
+            value,
+            {
+                "followup_count": found["count"],
+                "last_followup_on": found["last"],
+                "next_followup_on": latest.first(),
+            },
         )
     elif fieldname == "customer":
         _refresh_customer(value, records, deleted)
@@ -229,4 +238,4 @@ def _refresh_customer(customer: str, records: Any, deleted: FollowUpRecord | Non
     else:
         value = max(v for v in (stored, latest) if v is not None) if latest else stored
     if value != stored:
-        Customer.objects.filter(name=customer).update(last_followup_on=value)
+        do_set_system_fields("Customer", customer, {"last_followup_on": value})
