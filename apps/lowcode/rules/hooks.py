@@ -20,6 +20,7 @@ whitelisted_methods = {
     "lowcode.rules.clear_score_override": f"{_R}.scoring.clear_score_override",
     "lowcode.rules.get_score_log": f"{_R}.scoring.get_score_log",
     "lowcode.rules.rescore": f"{_R}.scoring.rescore",
+    "lowcode.rules.get_rescore_progress": f"{_R}.scoring.get_rescore_progress",
 }
 
 # Rows derived from one document (its normalised keys, its score explanation): a merge

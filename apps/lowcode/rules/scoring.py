@@ -12,6 +12,8 @@ import fnmatch
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from lowcode.documents.actions import do_save_doc
@@ -244,30 +246,128 @@ def get_score_log(request, user, doctype: str, name: str):
     }
 
 
-def rescore(request, user, doctype: str):
-    """Queue a re-score of every document of ``doctype`` (System Manager)."""
+def score_explanation(user: str, doctype: str, name: str) -> dict | None:
+    """A document's score as rows the desk shows on it: criterion, the document's value, points.
+
+    None when no enabled rule scores its DocType or it has no Score Log. A Score Log explains
+    the document it belongs to. Criteria on fields the reader may not read are left out.
+    """
+    if doctype == SCORE_LOG:
+        log = access_doc(user, SCORE_LOG, name, "read")
+        doctype, name = log.reference_doctype, log.reference_name
+    elif not rules_for("Scoring Rule", doctype):  # cached: no query for unscored DocTypes
+        return None
+    stored = get_score_log(None, user, doctype, name)
+    if stored is None:
+        return None
+    doc = access_doc(user, doctype, name, "read")
+    meta = registry.get_meta(doctype)
+    rows = []
+    for criterion in stored["criteria"]:
+        field = meta.get_field(criterion["fieldname"])
+        rows.append(
+            {
+                "label": criterion.get("label") or criterion["fieldname"],
+                "field": field,
+                "value": _shown(doc.get(criterion["fieldname"])),
+                "points": criterion.get("points") or 0,
+            }
+        )
+    return {**stored, "rows": rows, "doctype": doctype, "name": name}
+
+
+def _shown(value: Any) -> Any:
+    # Decimal columns (Currency, Float) read as numbers so the desk formats them (800,000.00).
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _require_system_manager(user: str) -> None:
     if not is_administrator(user) and "System Manager" not in get_roles(user):
         raise PermissionError(_("Only a System Manager may re-score documents"))
+
+
+def rescore(request, user, doctype: str):
+    """Queue a re-score of every document of ``doctype`` (System Manager)."""
+    _require_system_manager(user)
     _score_rule(doctype)
-    enqueue("lowcode.rules.scoring.rescore_doctype", unique=True, doctype=doctype)
+    do_queue_rescore(doctype, user)
     return {"queued": True}
 
 
 rescore.writes = True  # type: ignore[attr-defined]
 
 
-def rescore_doctype(doctype: str) -> int:
-    """Background job: recompute every document's score without touching ``modified``."""
-    rule = _score_rule(doctype)
-    field = registry.get_meta(doctype).get_field(rule.score_field)
-    column = "_custom" if field is not None and field.is_custom else rule.score_field
-    changed = 0
-    for doc in get_model(doctype).objects.order_by("name").iterator(chunk_size=500):
-        total, fired = compute_score(rule, doc)
-        log = _record(doc, total, fired, "Administrator")
-        score = log.score if log.manual else total
-        if doc.get(rule.score_field) != score:
-            doc.set(rule.score_field, score)
-            doc.save(update_fields=[column])
-            changed += 1
+def get_rescore_progress(request, user, doctype: str):
+    """How far the latest re-score of ``doctype`` got: state, done of total (System Manager)."""
+    _require_system_manager(user)
+    return rescore_progress(doctype)
+
+
+# --------------------------------------------------------------------------- re-score job
+# Progress lives in the site's shared cache (the database cache, or Redis with RQ), which every
+# process reads: the job writes it, the admin's page polls it. It is a report, not a record.
+PROGRESS_EVERY = 100  # documents between progress writes
+PROGRESS_TTL = 7 * 24 * 3600
+
+
+def _progress_key(doctype: str) -> str:
+    return f"lowcode:rescore:{doctype}"
+
+
+def rescore_progress(doctype: str) -> dict | None:
+    """The latest re-score of ``doctype``: state (queued/running/done/failed), done, total."""
+    return cache.get(_progress_key(doctype))
+
+
+def _set_progress(doctype: str, state: str, done: int = 0, total: int | None = None, **more):
+    value = {"state": state, "done": done, "total": total, "at": to_json(timezone.now()), **more}
+    cache.set(_progress_key(doctype), value, PROGRESS_TTL)
+
+
+def do_queue_rescore(doctype: str, user: str, rule: str = "") -> None:
+    """Re-score every document of ``doctype`` in a background job once the transaction commits.
+
+    Inline on a site without Redis, on RQ with it; queued twice in one transaction (a rule saved
+    twice, or ``rule`` empty for a System Manager's explicit re-score), it runs once.
+    """
+    transaction.on_commit(lambda: _set_progress(doctype, "queued", by=user))
+    enqueue("lowcode.rules.scoring.rescore_doctype", unique=True, doctype=doctype, rule=rule)
+
+
+def rescore_doctype(doctype: str, rule: str = "") -> int:
+    """Background job: recompute every document's score without touching ``modified``.
+
+    Writes its progress (n of N) every ``PROGRESS_EVERY`` documents; returns how many changed.
+    ``rule`` names the rule whose change queued it (the enabled rule of the DocType scores).
+    """
+    rules = rules_for("Scoring Rule", doctype)
+    if not rules:  # disabled or deleted since it was queued: nothing to score by
+        _set_progress(doctype, "done", 0, 0, changed=0)
+        return 0
+    scoring_rule = rules[0]
+    field = registry.get_meta(doctype).get_field(scoring_rule.score_field)
+    column = "_custom" if field is not None and field.is_custom else scoring_rule.score_field
+    documents = get_model(doctype).objects.order_by("name")
+    total = documents.count()
+    _set_progress(doctype, "running", 0, total)
+    changed = done = 0
+    try:
+        for done, doc in enumerate(documents.iterator(chunk_size=500), start=1):
+            score = _rescore_one(scoring_rule, doc)
+            if doc.get(scoring_rule.score_field) != score:
+                doc.set(scoring_rule.score_field, score)
+                doc.save(update_fields=[column])
+                changed += 1
+            if done % PROGRESS_EVERY == 0:
+                _set_progress(doctype, "running", done, total)
+    except Exception:
+        _set_progress(doctype, "failed", done, total, changed=changed)
+        raise
+    _set_progress(doctype, "done", done, max(total, done), changed=changed)
     return changed
+
+
+def _rescore_one(rule, doc) -> int:
+    total, fired = compute_score(rule, doc)
+    log = _record(doc, total, fired, "Administrator")
+    return log.score if log.manual else total

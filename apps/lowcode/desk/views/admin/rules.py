@@ -26,6 +26,7 @@ from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc
 from lowcode.query import reads
+from lowcode.rules import scoring
 
 # kind in the URL → (DocType, its rows' table field, what the side panel offers)
 EDITORS = {
@@ -112,7 +113,20 @@ def _context(user, kind, name, values, errors=None, conflict=""):
     }
     if kind == "assignment":
         context["users"] = editors.active_users()
+    if kind == "scoring" and target:
+        context["rescore"] = _rescore_context(target)
     return context
+
+
+def _rescore_context(doctype: str) -> dict:
+    progress = scoring.rescore_progress(doctype) or {}
+    total, done = progress.get("total"), progress.get("done") or 0
+    return {
+        **progress,
+        "doctype": doctype,
+        "running": progress.get("state") in ("queued", "running"),
+        "percent": round(100 * done / total) if total else (100 if progress else 0),
+    }
 
 
 def _rows(rows, table_meta) -> list[dict]:
@@ -198,6 +212,14 @@ def score_test(request, user):
 
 
 @desk_view
+def rescore_progress(request, user):
+    """The re-score job's progress for a DocType (n of N); the fragment polls while it runs."""
+    nav.require_system_manager(user)
+    context = {"rescore": _rescore_context(request.GET.get("doctype", ""))}
+    return render(request, "desk/admin/rules_rescore.html", context)
+
+
+@desk_view
 @require_POST
 def duplicate_test(request, user):
     """Check a value against existing records under the posted rule; write nothing."""
@@ -218,6 +240,7 @@ def duplicate_test(request, user):
 urlpatterns = [
     path("app/rules", rules_hub, name="desk-rules"),
     path("app/rules/scoring/_test", score_test, name="desk-rules-score-test"),
+    path("app/rules/scoring/_rescore", rescore_progress, name="desk-rules-rescore"),
     path("app/rules/duplicate/_test", duplicate_test, name="desk-rules-duplicate-test"),
     path("app/rules/<str:kind>/new", rule_editor, name="desk-rule-new"),
     path("app/rules/<str:kind>/<path:name>", rule_editor, name="desk-rule-editor"),

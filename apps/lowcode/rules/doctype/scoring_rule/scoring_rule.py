@@ -1,4 +1,5 @@
-"""Controller of Scoring Rule: the score field and every criterion must name a real field."""
+"""Controller of Scoring Rule: the score field and every criterion must name a real field; a
+change re-scores the DocType's existing documents in the background."""
 
 from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
@@ -27,6 +28,17 @@ class ScoringRule(RuleController, Document):
         if field is not None and field.fieldtype not in SCORE_TYPES:
             message = _("{label} must be a number field", label=_("Score Field"))
             raise ValidationError(message, [FieldError("score_field", "field", message)])
+
+    def on_update(self) -> None:
+        super().on_update()
+        if self.enabled:
+            self.rescore_documents()
+
+    def rescore_documents(self) -> None:
+        """Existing documents follow the changed criteria: re-scored in a background job."""
+        from lowcode.rules.scoring import do_queue_rescore
+
+        do_queue_rescore(self.document_type, self.acting_user or self.modified_by, self.name)
 
     def check_single_enabled(self) -> None:
         """One scoring model per DocType: a document keeps one score and one explanation."""
