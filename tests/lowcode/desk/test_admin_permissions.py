@@ -197,3 +197,16 @@ def test_a_second_rule_of_a_role_at_a_level_reads_the_department_and_writes_only
     assert get_model("Lead").objects.get(name=theirs).lead_name == "李娜"
     rep.post(f"/app/lead/{mine}", {"lead_name": "王伟二", "status": "Open"})
     assert get_model("Lead").objects.get(name=mine).lead_name == "王伟二"
+
+
+def test_the_combined_effect_of_unsaved_rows_is_said_as_they_change(desk):
+    rows = [
+        *_standard_rows(),
+        {"role": "Sales User", "scope": "department", "verbs": {"read", "export"}},
+    ]
+
+    page = desk("sysman").post(BASE, _post_rows(rows, op="effect")).content.decode()
+
+    assert '<li data-role="Sales User" data-permlevel="0">' in page
+    assert "读取、导出：本部门及下级 · 修改、创建、报表：仅本人" in page
+    assert _docperms() == []  # nothing saved

@@ -20,6 +20,7 @@ from lowcode.meta.doctype import PERM_VERBS, SCOPES
 from lowcode.query import reads
 
 MATRIX = "desk/admin/permissions_matrix.html"
+EFFECT = "desk/admin/permissions_effect.html"
 
 
 def _rows_of(meta) -> list[dict]:
@@ -128,7 +129,8 @@ def pick_page(request, user):
 
 @desk_view
 def matrix_page(request, user, slug):
-    """GET: the matrix. POST ``op``: add / remove:<i> (re-render, unsaved), save, reset."""
+    """GET: the matrix. POST ``op``: add / remove:<i> (re-render, unsaved), effect (the
+    combined effect of the rows posted), save, reset."""
     doctype = customize.customizable_doctype(user, slug)
     if request.method != "POST":
         return render(request, "desk/admin/permissions.html", _context(user, doctype))
@@ -139,6 +141,9 @@ def matrix_page(request, user, slug):
         response = render(request, MATRIX, _context(user, doctype))
         message = _("Standard permissions restored") if count else _("Already standard")
         return toast(response, message)
+    if op == "effect":
+        # What the rows on screen add up to, unsaved: the matrix says it as boxes change.
+        return render(request, EFFECT, {"effects": docperms.combined_effect(rows)})
     if op == "add":
         role = request.POST.get("add_role", "")
         try:
@@ -150,7 +155,12 @@ def matrix_page(request, user, slug):
         # with another scope ("write: only my own" beside "read: my department").
         further = any(r["role"] == role and r["permlevel"] == level for r in rows)
         rows.append(
-            {"role": role, "permlevel": level, "scope": scope, "verbs": set() if further else {"read"}}
+            {
+                "role": role,
+                "permlevel": level,
+                "scope": scope,
+                "verbs": set() if further else {"read"},
+            }
         )
         return render(request, MATRIX, _context(user, doctype, rows, dirty=True))
     if op.startswith("remove:"):
