@@ -69,12 +69,16 @@ def get_user_account(request, user, username: str = "") -> dict:
 def get_docperms(request, user, doctype: str = "") -> dict:
     """A DocType's rules in force (JSON or Custom DocPerm) and their combined effect."""
     require_system_manager(user)
+    rules = registry.get_meta(doctype).permissions
     rows = [
         {"role": p.role, "permlevel": p.permlevel, "scope": p.scope, "verbs": set(p.verbs)}
-        for p in registry.get_meta(doctype).permissions
+        for p in rules
     ]
     return {
-        "rules": [{**r, "verbs": sorted(r["verbs"])} for r in rows],
+        "rules": [
+            {"role": p.role, "permlevel": p.permlevel, "scope": p.scope, "verbs": sorted(p.verbs)}
+            for p in rules
+        ],
         "effect": [
             {"role": e["role"], "permlevel": e["permlevel"], "text": e["text"]}
             for e in docperms.combined_effect(rows)
@@ -96,5 +100,7 @@ def reset_docperms(request, user, doctype: str = "") -> int:
     return docperms.do_reset_docperms(user, doctype)
 
 
-for _method in (create_user, update_user, save_docperms, reset_docperms):
-    _method.writes = True  # type: ignore[attr-defined]
+create_user.writes = True  # type: ignore[attr-defined]
+update_user.writes = True  # type: ignore[attr-defined]
+save_docperms.writes = True  # type: ignore[attr-defined]
+reset_docperms.writes = True  # type: ignore[attr-defined]
