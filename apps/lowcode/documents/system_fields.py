@@ -61,12 +61,8 @@ def system_field_values(doctype: str, values: dict[str, Any]) -> dict[str, Any]:
 def _conditions(doctype: str, where: dict[str, Any]) -> dict[str, Any]:
     """``where`` as query filters: each key a column of ``doctype``, ``None`` meaning empty."""
     meta = registry.get_meta(doctype)
-    unknown = [
-        key
-        for key in where
-        if key not in STANDARD_COLUMNS
-        and (meta.get_field(key) is None or not meta.get_field(key).holds_value)
-    ]
+    fields = {key: meta.get_field(key) for key in where if key not in STANDARD_COLUMNS}
+    unknown = [key for key, field in fields.items() if field is None or not field.holds_value]
     if unknown:
         raise DataError(
             _(
