@@ -42,6 +42,7 @@ from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_levels
+from lowcode.query.choices import choice_errors
 from lowcode.query.serialize import to_json
 from lowcode.storage.factory import get_model
 
@@ -266,6 +267,7 @@ def validate_doc(doc, meta: DocTypeMeta, user: str, prior: list[FieldError] | No
             )
             errors += check_value(field, value, values, info)
     errors += _link_errors(meta, doc, user)
+    errors += choice_errors(meta, doc, values)  # a picked key must be one of the choices
     unique_errors = _unique_errors(meta, doc)
     if errors or unique_errors:
         all_errors = errors + unique_errors

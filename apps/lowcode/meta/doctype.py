@@ -43,6 +43,8 @@ DOCFIELD_KEYS = frozenset(
         "precision",
         "non_negative",
         "translatable",
+        "picker",  # where an admin's choices come from (lowcode.meta.pickers)
+        "picker_multiple",
         "ignore_user_permissions",
         "print_hide",
         "report_hide",

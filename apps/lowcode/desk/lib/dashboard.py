@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db.models import Avg, Count, Sum
 
@@ -17,7 +17,7 @@ from lowcode import context
 from lowcode.desk.lib import nav
 from lowcode.desk.lib.boards import link_titles
 from lowcode.exceptions import DataError, FrappeError
-from lowcode.i18n import _, current_lang
+from lowcode.i18n import _, current_lang, option_label
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
@@ -28,6 +28,7 @@ from lowcode.query import reads
 from lowcode.query.builder import NUMERIC_TYPES, ColumnSet, build_filter, normalise_filters
 from lowcode.query.serialize import to_json
 from lowcode.reports import engine as report_engine
+from lowcode.reports.builder import LABEL_JOIN
 
 NUMBER_CARD = "Number Card"
 DASHBOARD_CHART = "Dashboard Chart"
@@ -169,10 +170,15 @@ def dashboard_charts(user: str) -> list[Figure]:
     fields = ["name", "chart_name", "document_type", "group_by", "function", "aggregate_field"]
     figures = []
     for chart in _definitions(
-        user, DASHBOARD_CHART, [*fields, "chart_type", "filters_json", "max_groups"]
+        user, DASHBOARD_CHART, [*fields, "chart_type", "filters_json", "max_groups", "report_name"]
     ):
         doctype = chart["document_type"] or ""
         if not _readable(user, doctype):
+            continue
+        if chart["report_name"]:
+            figure = pinned_report(user, chart)
+            if figure is not None:
+                figures.append(figure)
             continue
         figure = Figure(
             name=chart["name"],
@@ -198,6 +204,37 @@ def dashboard_charts(user: str) -> list[Figure]:
             figure.error = str(exc)
         figures.append(figure)
     return figures
+
+
+def pinned_report(user: str, chart: dict) -> Figure | None:
+    """A pinned report's chart, run as the viewer: absent for one the report's roles leave out."""
+    name = chart["report_name"]
+    try:
+        report = report_engine.access_report(user, name)
+    except FrappeError:
+        return None  # not among the report's roles (or the report is gone): not on their board
+    figure = Figure(
+        name=chart["name"],
+        label=chart["chart_name"],
+        doctype=report.ref_doctype,
+        href=f"/app/query-report/{quote(report.name)}",
+    )
+    try:
+        payload = report_engine.run_report(user, report.name)
+    except FrappeError as exc:
+        figure.error = str(exc)
+        return figure
+    figure.chart = payload.get("chart")
+    if figure.chart:
+        data = figure.chart["data"]
+        many = len(data["datasets"]) > 1
+        figure.rows = [
+            (f"{label}{LABEL_JOIN}{dataset['name']}" if many else label, value)
+            for dataset in data["datasets"]
+            for label, value in zip(data["labels"], dataset["values"], strict=False)
+            if value or not many
+        ]
+    return figure
 
 
 def chart_data(
@@ -245,8 +282,10 @@ def chart_data(
             labels.append(_("Not set"))
             hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "is", "not set"]]))
         else:
-            translated = group.field.fieldtype == "Select" or group.fieldname == state_field
-            label = titles.get(key) or (_(str(key)) if translated else key)
+            if group.field.fieldtype == "Select":
+                label = option_label(group.field, key)
+            else:
+                label = titles.get(key) or (_(str(key)) if group.fieldname == state_field else key)
             labels.append(str(to_json(label)))
             hrefs.append(_list_href(doctype, [*filters, [group.fieldname, "=", to_json(key)]]))
         value = to_json(row["chart_value"]) or 0
@@ -296,18 +335,30 @@ def report_filters(report, params) -> tuple[list[ReportFilter], dict[str, Any], 
 
 def run_for_view(user: str, report_name: str, values: dict) -> dict:
     """Run the report and shape it for the page: rows as cells in column order."""
-    payload = report_engine.run_report(user, report_name, values)
+    return shape_for_view(report_engine.run_report(user, report_name, values))
+
+
+def shape_for_view(payload: dict) -> dict:
+    """A report's payload as the page shows it (the report page and the builder's preview).
+
+    Labels are translated part by part ("Amount · Sum" → "金额 · 求和"); a totals row (the
+    last row when ``add_total_row``) is kept apart so it is drawn as a footer.
+    """
     columns = [
         {
             **c,
             "num": c.get("fieldtype") in NUMBER_COLUMNS,
-            "label": c.get("label") or c.get("fieldname"),
+            "label": LABEL_JOIN.join(
+                _(part) for part in str(c.get("label") or c.get("fieldname")).split(LABEL_JOIN)
+            ),
         }
         for c in payload["columns"]
     ]
     fieldnames = [c.get("fieldname") for c in columns]
+    result = list(payload["result"] or [])
+    total = result.pop() if payload.get("add_total_row") and result else None
     rows = []
-    for row in (payload["result"] or [])[:REPORT_ROWS_SHOWN]:
+    for row in [*result[:REPORT_ROWS_SHOWN], *([total] if total is not None else [])]:
         cells = [row.get(name) for name in fieldnames] if isinstance(row, dict) else list(row)
         rows.append(
             [
@@ -318,10 +369,12 @@ def run_for_view(user: str, report_name: str, values: dict) -> dict:
     chart = payload.get("chart") or None
     if chart and not (isinstance(chart, dict) and isinstance(chart.get("data"), dict)):
         chart = None
+    total_cells = rows.pop() if total is not None else None
     return {
         "columns": columns,
         "rows": rows,
-        "total_rows": len(payload["result"] or []),
+        "total": total_cells,
+        "total_rows": len(result),
         "message": payload.get("message"),
         "chart": chart,
         "summary": payload.get("report_summary") or [],

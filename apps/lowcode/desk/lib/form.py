@@ -79,6 +79,9 @@ def _value(field: DocField, raw: str | None) -> Any:
 
 def parse_post(meta: DocTypeMeta, post, user: str, *, is_new: bool) -> dict[str, Any]:
     """Turn a form post into API-shaped data: only fields the user may write, child rows nested."""
+    from lowcode.desk.lib.conditions import compose_posted
+
+    post = compose_posted(meta, post)  # condition builders' rows → their expressions
     levels = writable_levels(user, meta, is_new)
     data: dict[str, Any] = {}
     for f in meta.fields:

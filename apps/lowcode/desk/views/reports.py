@@ -7,7 +7,8 @@ import json
 from django.shortcuts import render
 from django.urls import path
 
-from lowcode.desk.lib import dashboard
+from lowcode.desk.lib import dashboard, nav
+from lowcode.desk.views import report_builder
 from lowcode.desk.views.common import desk_view
 from lowcode.exceptions import FrappeError, PermissionError
 from lowcode.permissions.core import has_doctype_permission, is_administrator
@@ -21,7 +22,12 @@ def reports_page(request, user):
     groups: dict[str, list] = {}
     for report in reports:
         groups.setdefault(report.ref_doctype or "", []).append(report)
-    context = {"active_nav": "reports", "groups": sorted(groups.items()), "total": len(reports)}
+    context = {
+        "active_nav": "reports",
+        "groups": sorted(groups.items()),
+        "total": len(reports),
+        "may_build": bool(nav.main_entries(user)),
+    }
     return render(request, "desk/reports.html", context)
 
 
@@ -50,6 +56,12 @@ def query_report_page(request, user, name):
         "filters_json": json.dumps(values, ensure_ascii=False),
         "can_export": is_administrator(user)
         or has_doctype_permission(user, report.ref_doctype, "export"),
+        "may_edit": report.report_type == engine.BUILDER
+        and not report.is_standard
+        and has_doctype_permission(user, "Report", "write"),
+        "may_pin": report.report_type == engine.BUILDER
+        and bool(result and result["chart"])
+        and has_doctype_permission(user, dashboard.DASHBOARD_CHART, "create"),
     }
     return render(request, "desk/report.html", context)
 
@@ -82,6 +94,7 @@ def dashboard_page(request, user):
 
 
 urlpatterns = [
+    *report_builder.urlpatterns,
     path("app/reports", reports_page, name="desk-reports"),
     path("app/dashboard", dashboard_page, name="desk-dashboard"),
     path("app/query-report/<path:name>/export", export_report, name="desk-report-export"),

@@ -57,7 +57,7 @@
     } catch (e) {
       return;
     }
-    if (!spec) return;
+    if (!spec || window.echarts.getInstanceByDom(box)) return;
     const chart = window.echarts.init(box, null, { renderer: "svg" });
     chart.setOption(option(spec, box.clientWidth < 480));
     // A dashboard chart's bar or slice opens the list filtered to it.
@@ -75,4 +75,6 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
+  // A preview re-rendered by HTMX (the report builder) brings new charts.
+  document.addEventListener("htmx:afterSettle", init);
 })();
