@@ -7,7 +7,7 @@ when the field is locked. A new widget is a template plus one row here.
 
 from __future__ import annotations
 
-from lowcode.meta import fieldtypes
+from lowcode.meta import fieldtypes, pickers
 from lowcode.meta.doctype import DocField
 
 # Field type -> editing widget; a type not listed is a one-line <input> (``fields/input.html``).
@@ -40,7 +40,14 @@ OWN_LABEL = frozenset({"table", "check"})
 
 
 def edit_template(field: DocField) -> str:
-    """The template that edits ``field``."""
+    """The template that edits ``field``: its picker's when it declares one (meta.pickers)."""
+    picker = pickers.picker_of(field)
+    if picker is not None and picker.kind in pickers.KINDS:
+        return (
+            "desk/fields/condition.html"
+            if picker.kind == "condition"
+            else "desk/fields/picker.html"
+        )
     return f"desk/fields/{EDIT_WIDGETS.get(field.fieldtype, DEFAULT_EDIT_WIDGET)}.html"
 
 

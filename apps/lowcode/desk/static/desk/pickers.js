@@ -1,0 +1,308 @@
+// Pickers and the condition builder. A picker keeps the key in its input and shows the label on
+// a button that opens a searchable list (a bottom sheet on a phone) served by
+// /api/method/lowcode.desk.pick. Without this file the key is typed and the rows post as they are.
+(function () {
+  "use strict";
+
+  const PICK = "/api/method/lowcode.desk.pick";
+  let sheet = null;
+  let current = null; // the .picker being chosen for
+  let chosen = new Map(); // a multiple picker's keys → labels while the sheet is open
+  let timer = null;
+
+  function text(key) {
+    const source = document.getElementById("picker-texts");
+    return (source && source.dataset[key]) || key;
+  }
+
+  function valueOf(input) {
+    return input ? input.value.trim() : "";
+  }
+
+  // The source field (a DocType) of a picker: in the same row first, then in the form.
+  function sourceInput(picker) {
+    const src = picker.dataset.source;
+    const input = picker.querySelector(".picker-value");
+    if (!src || !input) return null;
+    const scope = input.form || document;
+    const match = input.name.match(/^(.+\.)[^.]+$/);
+    if (match) {
+      const near = scope.querySelector('[name="' + match[1] + src + '"]');
+      if (near) return near;
+    }
+    const cond = picker.closest(".cond");
+    if (cond && cond.dataset.source && !match) {
+      const base = baseName(cond).match(/^(.+\.)[^.]+$/);
+      if (base) {
+        const near = scope.querySelector('[name="' + base[1] + src + '"]');
+        if (near) return near;
+      }
+    }
+    return scope.querySelector('[name="' + src + '"]');
+  }
+
+  function params(picker, q) {
+    const kind = picker.dataset.kind;
+    const query = new URLSearchParams({ kind: kind, q: q || "" });
+    if (kind === "field" || kind === "workflow_state") query.set("doctype", valueOf(sourceInput(picker)));
+    if (kind === "option") {
+      const fieldInput = sourceInput(picker);
+      const fieldPicker = fieldInput && fieldInput.closest(".picker");
+      query.set("fieldname", valueOf(fieldInput));
+      query.set("doctype", fieldPicker ? valueOf(sourceInput(fieldPicker)) : "");
+    }
+    return query;
+  }
+
+  function buildSheet() {
+    const dialog = document.createElement("dialog");
+    dialog.className = "picker-sheet";
+    dialog.setAttribute("aria-labelledby", "picker-sheet-title");
+    dialog.innerHTML =
+      '<div class="picker-sheet-head"><h2 id="picker-sheet-title"></h2>' +
+      '<button type="button" class="btn btn-small picker-clear"></button>' +
+      '<button type="button" class="icon-btn picker-close">✕</button></div>' +
+      '<input type="search" class="picker-search" autocomplete="off">' +
+      '<ul class="picker-list" role="listbox"></ul>' +
+      '<p class="picker-note hint" hidden></p>' +
+      '<div class="picker-sheet-foot" hidden><button type="button" class="btn btn-primary picker-done"></button></div>';
+    dialog.querySelector(".picker-clear").textContent = text("clear");
+    dialog.querySelector(".picker-close").setAttribute("aria-label", text("close"));
+    dialog.querySelector(".picker-search").setAttribute("placeholder", text("search"));
+    dialog.querySelector(".picker-search").setAttribute("aria-label", text("search"));
+    dialog.querySelector(".picker-done").textContent = text("done");
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close(); // a tap outside the sheet
+    });
+    dialog.querySelector(".picker-close").addEventListener("click", () => dialog.close());
+    dialog.querySelector(".picker-clear").addEventListener("click", () => {
+      chosen = new Map();
+      commit([]);
+    });
+    dialog.querySelector(".picker-done").addEventListener("click", () => commit(Array.from(chosen, ([value, label]) => ({ value, label }))));
+    dialog.querySelector(".picker-search").addEventListener("input", (event) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => load(event.target.value), 200);
+    });
+    dialog.addEventListener("close", () => {
+      if (current) current.querySelector(".picker-open").focus();
+      current = null;
+    });
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  function row(choice, multiple) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "picker-choice";
+    button.setAttribute("role", "option");
+    button.dataset.value = choice.value;
+    button.dataset.label = choice.label;
+    const label = document.createElement("span");
+    label.className = "picker-choice-label";
+    label.textContent = choice.label;
+    button.appendChild(label);
+    if (choice.label !== choice.value) {
+      const key = document.createElement("code");
+      key.className = "picker-key";
+      key.textContent = choice.value;
+      button.appendChild(key);
+    }
+    if (multiple) button.setAttribute("aria-selected", chosen.has(choice.value) ? "true" : "false");
+    button.addEventListener("click", () => {
+      if (!multiple) return commit([choice]);
+      if (chosen.has(choice.value)) chosen.delete(choice.value);
+      else chosen.set(choice.value, choice.label);
+      button.setAttribute("aria-selected", chosen.has(choice.value) ? "true" : "false");
+    });
+    item.appendChild(button);
+    return item;
+  }
+
+  function load(q) {
+    const picker = current;
+    if (!picker) return;
+    const list = sheet.querySelector(".picker-list");
+    const note = sheet.querySelector(".picker-note");
+    const query = params(picker, q);
+    note.hidden = true;
+    if (query.has("doctype") && !query.get("doctype")) {
+      list.innerHTML = "";
+      note.textContent = text("needsource");
+      note.hidden = false;
+      return;
+    }
+    fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : { message: [] }))
+      .then((body) => {
+        if (picker !== current) return;
+        const multiple = picker.hasAttribute("data-multiple");
+        const items = body.message || [];
+        list.innerHTML = "";
+        items.forEach((choice) => list.appendChild(row(choice, multiple)));
+        const typed = (q || "").trim();
+        if (picker.hasAttribute("data-free") && typed && !items.some((c) => c.value === typed)) {
+          list.appendChild(row({ value: typed, label: typed }, multiple));
+        }
+        if (!list.children.length) {
+          note.textContent = text("nothing");
+          note.hidden = false;
+        }
+      });
+  }
+
+  function commit(choices) {
+    const picker = current;
+    if (!picker) return;
+    const input = picker.querySelector(".picker-value");
+    const shown = picker.querySelector(".picker-text");
+    input.value = choices.map((c) => c.value).join(", ");
+    shown.textContent = choices.length ? choices.map((c) => c.label).join("、") : text("choose");
+    shown.classList.toggle("picker-empty", !choices.length);
+    const key = picker.querySelector(".picker-open .picker-key");
+    if (key) key.remove();
+    const open = picker.querySelector(".picker-open");
+    open.setAttribute("aria-label", (picker.dataset.title || "") + "：" + shown.textContent);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    sheet.close();
+  }
+
+  function openSheet(picker) {
+    sheet = sheet || buildSheet();
+    current = picker;
+    const multiple = picker.hasAttribute("data-multiple");
+    chosen = new Map();
+    if (multiple) {
+      valueOf(picker.querySelector(".picker-value")).split(",").map((v) => v.trim()).filter(Boolean).forEach((v) => chosen.set(v, v));
+    }
+    sheet.querySelector("#picker-sheet-title").textContent = picker.dataset.title || "";
+    sheet.querySelector(".picker-sheet-foot").hidden = !multiple;
+    const search = sheet.querySelector(".picker-search");
+    search.value = "";
+    sheet.querySelector(".picker-list").innerHTML = "";
+    sheet.showModal();
+    search.focus();
+    load("");
+  }
+
+  // ---------------------------------------------------------------- condition builder
+  function baseName(cond) {
+    const area = cond.querySelector(".cond-advanced textarea");
+    return area ? area.name : cond.dataset.name;
+  }
+
+  function setMode(cond, mode) {
+    cond.querySelector(".cond-builder").hidden = mode !== "rows";
+    cond.querySelector(".cond-advanced").hidden = mode === "rows";
+  }
+
+  function rowsOf(cond) {
+    return Array.from(cond.querySelectorAll(".cond-rows .cond-row")).map((r) => ({
+      field: valueOf(r.querySelector(".picker-value")),
+      op: r.querySelector(".cond-op").value,
+      value: r.querySelector(".cond-value").value,
+    }));
+  }
+
+  function addRow(cond, data) {
+    const template = cond.querySelector("template.cond-row-template");
+    const fresh = template.content.firstElementChild.cloneNode(true);
+    const base = baseName(cond);
+    fresh.querySelectorAll("[name]").forEach((input) => {
+      input.name = base + input.name.slice(input.name.lastIndexOf("__"));
+    });
+    if (data) {
+      fresh.querySelector(".picker-value").value = data.field;
+      fresh.querySelector(".picker-text").textContent = data.label || data.field;
+      fresh.querySelector(".picker-text").classList.remove("picker-empty");
+      fresh.querySelector(".cond-op").value = data.op;
+      fresh.querySelector(".cond-value").value = data.value;
+      fresh.querySelector(".cond-value").hidden = data.op === "is set" || data.op === "is not set";
+    }
+    cond.querySelector(".cond-rows").appendChild(fresh);
+    const empty = cond.querySelector(".cond-empty");
+    if (empty) empty.hidden = true;
+    init(fresh);
+    return fresh;
+  }
+
+  function doctypeOf(cond) {
+    const probe = cond.querySelector(".cond-rows .picker") || cond.querySelector("template.cond-row-template").content.querySelector(".picker");
+    if (!probe) return "";
+    const scope = cond.closest("form") || document;
+    const src = cond.dataset.source;
+    const base = baseName(cond).match(/^(.+\.)[^.]+$/);
+    const near = base && scope.querySelector('[name="' + base[1] + src + '"]');
+    return valueOf(near || scope.querySelector('[name="' + src + '"]'));
+  }
+
+  function switchMode(cond, mode) {
+    const area = cond.querySelector(".cond-advanced textarea");
+    const join = cond.querySelector(".cond-join select");
+    const query = new URLSearchParams({ doctype: doctypeOf(cond) });
+    if (mode === "advanced") {
+      query.set("rows", JSON.stringify(rowsOf(cond)));
+      query.set("join", join.value);
+    } else {
+      query.set("expression", area.value);
+    }
+    fetch("/api/method/lowcode.desk.condition?" + query.toString(), { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : { message: null }))
+      .then((body) => {
+        const result = body.message;
+        if (mode === "advanced") {
+          if (result) area.value = result.expression;
+          return setMode(cond, mode);
+        }
+        if (!result) {
+          cond.querySelector('input[value="advanced"]').checked = true;
+          if (window.deskToast) window.deskToast(text("notrows"), "orange");
+          return;
+        }
+        cond.querySelectorAll(".cond-rows .cond-row").forEach((r) => r.remove());
+        join.value = result.join;
+        result.rows.forEach((data) => addRow(cond, data));
+        setMode(cond, mode);
+      });
+  }
+
+  document.addEventListener("click", (event) => {
+    const open = event.target.closest(".picker-open");
+    if (open) {
+      event.preventDefault();
+      return openSheet(open.closest(".picker"));
+    }
+    const add = event.target.closest(".cond-add");
+    if (add) {
+      const fresh = addRow(add.closest(".cond"));
+      fresh.querySelector(".picker-open").focus();
+      return;
+    }
+    const remove = event.target.closest(".cond-remove");
+    if (remove) remove.closest(".cond-row").remove();
+  });
+
+  document.addEventListener("change", (event) => {
+    const radio = event.target.closest('.cond-modes input[type="radio"]');
+    if (radio) return switchMode(radio.closest(".cond"), radio.value);
+    const op = event.target.closest(".cond-op");
+    if (op) op.closest(".cond-row").querySelector(".cond-value").hidden = op.value === "is set" || op.value === "is not set";
+  });
+
+  function init(root) {
+    root.querySelectorAll(".picker").forEach((picker) => {
+      if (!picker.closest("template")) picker.classList.add("is-ready");
+    });
+    if (root.classList && root.classList.contains("picker")) root.classList.add("is-ready");
+    root.querySelectorAll(".cond").forEach((cond) => cond.classList.add("is-ready"));
+  }
+  // Rows added by the editors (a cloned <template>) get ready pickers too.
+  new MutationObserver((records) => {
+    records.forEach((record) => record.addedNodes.forEach((node) => node.nodeType === 1 && init(node)));
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", () => init(document));
+  document.addEventListener("htmx:afterSettle", () => init(document));
+})();

@@ -1,0 +1,105 @@
+"""Template helpers for pickers and the condition builder (``{% load pickers %}``).
+
+The page shows the chosen key's label (in the user's language) without asking the pick
+endpoint; the endpoint serves the list when the picker is opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from lowcode.expressions import ROW_OPERATORS, rows_from_condition
+from lowcode.i18n import _, pgettext
+from lowcode.meta import pickers, registry
+from lowcode.query.builder import STANDARD_LABELS
+
+register = template.Library()
+
+# How each operator reads in a row (the expression keeps the symbol).
+OPERATOR_LABELS = {
+    "==": "equals",
+    "!=": "does not equal",
+    ">": "greater than",
+    "<": "less than",
+    ">=": "at least",
+    "<=": "at most",
+    "in": "is one of",
+    "not in": "is none of",
+    "contains": "contains",
+    "is set": "is set",
+    "is not set": "is not set",
+}
+
+
+@register.filter
+def picker_of(field) -> pickers.Picker | None:
+    """The field's declared picker (None when it has none or an unknown kind)."""
+    picker = pickers.picker_of(field) if field is not None else None
+    return picker if picker is not None and picker.kind in pickers.KINDS else None
+
+
+def _field_label(doctype: str, fieldname: str) -> str:
+    if fieldname in STANDARD_LABELS:
+        return _(STANDARD_LABELS[fieldname])
+    if doctype and registry.exists(doctype):
+        field = registry.get_meta(doctype).get_field(fieldname)
+        if field is not None:
+            return _(field.label or fieldname)
+    return fieldname
+
+
+def key_label(kind: str, key: str, doctype: str = "", fieldname: str = "") -> str:
+    """One key as the picker shows it once chosen."""
+    if kind == "field":
+        return _field_label(doctype, key)
+    if kind == "option":
+        return pgettext(fieldname, key)
+    if kind == "user":
+        from lowcode.permissions.core import full_names
+
+        return full_names([key]).get(key, key)
+    return _(key)
+
+
+@register.simple_tag
+def picked_label(picker, value: Any, values: dict | None = None, parent: dict | None = None):
+    """The chosen key(s) of ``picker`` as labels, for the picker's button."""
+    if value in (None, "") or picker is None:
+        return ""
+    values, parent = values or {}, parent or {}
+    doctype = fieldname = ""
+    if picker.kind in ("field", "workflow_state"):
+        doctype = pickers.source_value(picker, values, parent)
+    keys = pickers.split_keys(str(value)) if picker.multiple else [str(value)]
+    return "、".join(key_label(picker.kind, k, doctype, fieldname) for k in keys)
+
+
+@register.simple_tag
+def condition_rows(value: Any, doctype: str = ""):
+    """The builder's state for a stored condition: rows, join and whether it opens raw."""
+    types = {}
+    if doctype and registry.exists(doctype):
+        types = {f.fieldname: f.fieldtype for f in registry.get_meta(doctype).data_fields}
+    parsed = rows_from_condition(str(value or ""), types)
+    if parsed is None:
+        return {"advanced": True, "join": "and", "rows": []}
+    join, rows = parsed
+    for row in rows:
+        row["label"] = _field_label(doctype, row["field"])
+    return {"advanced": False, "join": join, "rows": rows}
+
+
+@register.simple_tag
+def row_operators():
+    """(operator, label) pairs for a condition row's operator list."""
+    return [(op, _(OPERATOR_LABELS[op])) for op in ROW_OPERATORS]
+
+
+@register.simple_tag
+def source_of(picker, values: dict | None = None, parent: dict | None = None) -> str:
+    """The value of the picker's source field (a DocType), from the row or its parent."""
+    if picker is None or not picker.source:
+        return ""
+    return pickers.source_value(picker, values or {}, parent or {})
