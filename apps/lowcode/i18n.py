@@ -10,6 +10,7 @@ import csv
 import functools
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -50,13 +51,63 @@ def current_lang() -> str:
 def _(text: str, /, **params: object) -> str:
     """Translate ``text`` into the active language, then fill ``{params}``."""
     lang = current_lang()
-    translated = text if lang == "en" else _catalog(lang).get(text, text)
+    translated = text if lang == "en" else _catalog(lang).get(text) or _runtime_label(text)
     return translated.format(**params) if params else translated
+
+
+def _runtime_label(text: str) -> str:
+    """A DocType made at run time reads as the label its administrator gave it, else as is."""
+    from lowcode.meta import registry  # i18n sits below meta: looked up only on a miss
+
+    return registry.runtime_label(text) or text
 
 
 def pgettext(context: str, text: str) -> str:
     """Translate ``text`` as used in ``context`` (a row's third column), else as ``_`` does."""
-    lang = current_lang()
+    return translate_in(text, context)
+
+
+def translate_in(text: str, *contexts: str) -> str:
+    """Translate ``text`` with the first of ``contexts`` that has a row for it, else without.
+
+    The same English word means different things in different places (an opportunity's
+    "Lost" is 输单, a customer's is 流失), so the most specific context a row names wins.
+    """
+    return translate_in_lang(current_lang(), text, *contexts)
+
+
+def translate_in_lang(lang: str, text: str, *contexts: str) -> str:
+    """``translate_in`` for a given language ("zh" or "en"), whatever the active one is."""
     if lang == "en":
         return text
-    return _context_catalog(lang).get((context, text)) or _catalog(lang).get(text, text)
+    in_context = _context_catalog(lang)
+    for context in contexts:
+        if context and (context, text) in in_context:
+            return in_context[(context, text)]
+    return _catalog(lang).get(text, text)
+
+
+def field_contexts(doctype: str, fieldname: str) -> tuple[str, ...]:
+    """Where a field's label and options are looked up, most specific first.
+
+    "<DocType>:<fieldname>" (one field), "<DocType>" (its whole DocType), "<fieldname>" (every
+    field of that name, as ``doc_status`` or ``tax_rate``), then the row without a context.
+    """
+    return (f"{doctype}:{fieldname}", doctype, fieldname) if doctype else (fieldname,)
+
+
+def field_label(field: Any) -> str:
+    """A DocField's label in the active language, worded for its DocType."""
+    text = field.label or field.fieldname
+    return translate_in(text, *field_contexts(getattr(field, "parent", ""), field.fieldname))
+
+
+def option_label(field: Any, value: Any) -> str:
+    """What a Select option shows: its stored value translated for its DocType and field.
+
+    The options line is the value kept in the database and the API; the label is its
+    translation, so a Chinese label shows everywhere while the value stays.
+    """
+    if value in (None, ""):
+        return ""
+    return translate_in(str(value), *field_contexts(getattr(field, "parent", ""), field.fieldname))

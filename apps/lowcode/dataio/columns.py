@@ -17,7 +17,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from lowcode.i18n import _, _catalog
+from lowcode.i18n import (
+    _,
+    _catalog,
+    field_contexts,
+    field_label,
+    option_label,
+    translate_in_lang,
+)
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.permissions.core import permitted_levels
@@ -65,8 +72,7 @@ def importable_fields(
 
 def header_of(field: DocField) -> str:
     """The column header of a field: its label in the user's language and its fieldname."""
-    label = _(field.label) if field.label else field.fieldname
-    return f"{label} ({field.fieldname})"
+    return f"{field_label(field)} ({field.fieldname})"
 
 
 def name_header() -> str:
@@ -93,7 +99,9 @@ def match_columns(
     zh = _catalog("zh")
     by_label: dict[str, str] = {}
     for field in fields:
-        for label in (field.label, zh.get(field.label, ""), _(field.label) if field.label else ""):
+        contexts = field_contexts(field.parent, field.fieldname)
+        zh_label = translate_in_lang("zh", field.label, *contexts) if field.label else ""
+        for label in (field.label, zh_label, field_label(field) if field.label else ""):
             if label:
                 by_label.setdefault(_key(label), field.fieldname)
     if with_name:
@@ -251,9 +259,10 @@ def _select(field: DocField, value: Any) -> Any:
     options = [o for o in field.select_options if o]
     if text in options:
         return text
-    zh = _catalog("zh")
     wanted = _key(text)
     for option in options:
-        if wanted in (_key(option), _key(zh.get(option, option)), _key(_(option))):
+        # the label a Chinese template shows (worded for this field), or the reader's own
+        zh = translate_in_lang("zh", option, *field_contexts(field.parent, field.fieldname))
+        if wanted in (_key(option), _key(zh), _key(option_label(field, option))):
             return option
     return value

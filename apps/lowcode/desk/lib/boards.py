@@ -12,7 +12,7 @@ from django.db.models import Count
 from lowcode.desk.lib import link_titles as link_title_lib
 from lowcode.desk.lib import listing
 from lowcode.hooks_loader import get_hooks
-from lowcode.i18n import _
+from lowcode.i18n import _, option_label
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
@@ -115,7 +115,7 @@ def _column_specs(user: str, meta: DocTypeMeta, docfield: DocField, base_filters
         specs = []
         for option in docfield.select_options:
             if option:
-                specs.append((option, _(option), [[name, "=", option]]))
+                specs.append((option, option_label(docfield, option), [[name, "=", option]]))
             else:
                 specs.append((NOT_SET, _("Not set"), [[name, "is", "not set"]]))
         return "select", specs, False
@@ -218,7 +218,7 @@ def fetch_cards(
         limit=limit,
     )
     for row in rows:
-        row["desk_indicator"] = listing.indicator(row)
+        row["desk_indicator"] = listing.indicator(row, meta)
     return rows
 
 
@@ -330,7 +330,7 @@ def month_events(
     days: dict[str, list[dict]] = {}
     for row in rows[:CALENDAR_LIMIT]:
         value = str(row.get(fieldname) or "")
-        row["desk_indicator"] = listing.indicator(row)
+        row["desk_indicator"] = listing.indicator(row, meta)
         row["desk_time"] = value[11:16] if len(value) > 10 else ""
         days.setdefault(value[:10], []).append(row)
     return days, len(rows) > CALENDAR_LIMIT

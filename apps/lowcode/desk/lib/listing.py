@@ -8,7 +8,7 @@ from typing import Any
 
 from lowcode.desk.lib import link_titles
 from lowcode.exceptions import DataError
-from lowcode.i18n import _
+from lowcode.i18n import _, option_label
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.query import reads
@@ -185,7 +185,7 @@ def fetch_page(user: str, meta: DocTypeMeta, state: ListState, shown: list[DocFi
     rows = rows[:PAGE_LENGTH]
     counted = capped_count(user, meta.name, state.filters, or_filters)
     for row in rows:
-        row["desk_indicator"] = indicator(row)
+        row["desk_indicator"] = indicator(row, meta)
     # Link columns show the linked record's title: one query per target DocType.
     link_titles.annotate(user, rows, shown)
     return {"rows": rows, "has_more": has_more, **counted}
@@ -197,15 +197,25 @@ def capped_count(user: str, doctype: str, filters=None, or_filters=None) -> dict
     return {"count": min(count, DESK_COUNT_CAP), "exact": count <= DESK_COUNT_CAP}
 
 
-def indicator(row: dict) -> tuple[str, str] | None:
-    """(colour, value) for a row's status, like Frappe's list indicators."""
+def indicator(row: dict, meta: DocTypeMeta | None = None) -> tuple[str, str] | None:
+    """(colour, label) for a row's status, like Frappe's list indicators.
+
+    The label is worded for the row's DocType (an opportunity's "Lost" is 输单); a draft badge
+    shows only where documents are submitted or go through a workflow, never on a
+    configuration record (a stage, a rule), which is not a draft of anything.
+    """
     value = row.get("workflow_state") or row.get("status")
-    if not value and row.get("docstatus") is not None:
+    label = ""
+    if value and not row.get("workflow_state") and meta is not None:
+        status = meta.get_field("status")
+        label = option_label(status, value) if status is not None else ""
+    if not value and row.get("docstatus") is not None and (meta is None or meta.is_submittable):
         value = {0: "Draft", 1: "Submitted", 2: "Cancelled"}.get(row["docstatus"])
     if not value:
         return None
+    label = label or _(str(value))
     lowered = str(value).lower()
     for words, colour in INDICATOR_WORDS:
         if any(word in lowered for word in words):
-            return colour, str(value)
-    return "grey", str(value)
+            return colour, label
+    return "grey", label

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lowcode.desk.actions import COMMENT
-from lowcode.i18n import _
+from lowcode.i18n import _, option_label
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.models import Assignment, Version
 from lowcode.permissions.core import full_names, permitted_levels, readable_version
@@ -17,7 +17,9 @@ def shown_value(field, value) -> str:
     """A version value as people read it: option labels translated, times to the minute."""
     if value in (None, ""):
         return ""
-    if field.fieldtype == "Select" or field.fieldname == "workflow_state":
+    if field.fieldtype == "Select":
+        return option_label(field, value)
+    if field.fieldname == "workflow_state":
         return _(str(value))
     if field.fieldtype == "Datetime":
         return str(value)[:16]

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from lowcode.i18n import _, pgettext
+from lowcode.i18n import _, field_label, option_label, pgettext
 
 register = template.Library()
 
@@ -26,9 +26,26 @@ def tr(value: Any) -> str:
 
 
 @register.filter
-def tr_option(value: Any, fieldname: str) -> str:
-    """Translate a Select option as worded for its field (``"0"`` is 0% as a tax rate)."""
-    return pgettext(fieldname, str(value)) if value not in (None, "") else ""
+def tr_option(value: Any, field: Any) -> str:
+    """Translate a Select option as worded for its field (``"0"`` is 0% as a tax rate).
+
+    ``field`` is the DocField (its DocType's context first) or a bare fieldname.
+    """
+    if value in (None, ""):
+        return ""
+    if isinstance(field, str):
+        return pgettext(field, str(value))
+    return option_label(field, value)
+
+
+@register.filter
+def label_tr(field: Any) -> str:
+    """A DocField's label as worded in its DocType (a dict or a plain string: as ``tr``)."""
+    if hasattr(field, "fieldname") and hasattr(field, "label"):
+        return field_label(field)
+    if isinstance(field, dict):
+        return _(str(field.get("label") or field.get("fieldname") or ""))
+    return tr(field)
 
 
 @register.filter
@@ -39,14 +56,15 @@ def get(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
-def display(value: Any, fieldtype: str = "") -> str:
-    """A value as the list and timeline show it."""
+def display(value: Any, field: Any = "") -> str:
+    """A value as the list and timeline show it; ``field`` is a DocField or a field type."""
     if value in (None, ""):
         return ""
+    fieldtype = field if isinstance(field, str) else getattr(field, "fieldtype", "")
     if fieldtype == "Check":
         return "✓" if int(value or 0) else ""
     if fieldtype in ("Select",):
-        return _(str(value))
+        return _(str(value)) if isinstance(field, str) else option_label(field, value)
     if fieldtype == "Datetime" and isinstance(value, str):
         return value[:16]
     if fieldtype in ("Currency", "Float") and isinstance(value, int | float):

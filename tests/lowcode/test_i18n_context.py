@@ -1,0 +1,172 @@
+"""One English word, two meanings: translations with context (Frappe's third csv column).
+
+A label or Select option is translated in the context "<DocType>:<fieldname>", then
+"<DocType>", then "<fieldname>", then without one (``lowcode.i18n.field_contexts``). These
+tests fail when a text used with two meanings has no context telling them apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+import lowcode
+from lowcode import i18n
+from lowcode.meta.registry import get_meta
+from lowcode.setup import ENGINE_ROLES
+from tests.lowcode.test_i18n import (
+    CSV_FILES,
+    DOCTYPE_FILES,
+    csv_rows,
+    literal_calls,
+    template_literals,
+)
+
+APPS = Path(lowcode.__file__).resolve().parent.parent
+ENGINE = APPS / "lowcode"
+
+
+@pytest.fixture(autouse=True)
+def zh():
+    for cached in (i18n._rows, i18n._catalog, i18n._context_catalog):
+        cached.cache_clear()
+    with translation.override("zh-hans"):
+        yield
+
+
+def doctype_uses() -> dict[str, list[tuple[str, str, str]]]:
+    """Every DocType label and Select option: source -> [(DocType, fieldname, kind)]."""
+    uses: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for path in DOCTYPE_FILES:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        for field in meta.get("fields", []):
+            if field.get("label"):
+                uses[field["label"]].append((meta["name"], field["fieldname"], "label"))
+            if field.get("fieldtype") == "Select" and field.get("fieldname") != "naming_series":
+                for option in (field.get("options") or "").split("\n"):
+                    if option.strip():
+                        uses[option].append((meta["name"], field["fieldname"], "option"))
+    return uses
+
+
+def role_names() -> set[str]:
+    fixtures = APPS / "kuaicrm" / "fixtures" / "roles.json"
+    return {r["role_name"] for r in json.loads(fixtures.read_text(encoding="utf-8"))} | set(
+        ENGINE_ROLES
+    )
+
+
+def senses() -> dict[str, set[str]]:
+    """source -> every zh wording the catalogs give it (bare and in any context)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in CSV_FILES:
+        for _line, row in csv_rows(path):
+            if len(row) >= 2:
+                found[row[0]].add(row[1])
+    return found
+
+
+def in_context(source: str, doctype: str, fieldname: str) -> bool:
+    contexts = i18n.field_contexts(doctype, fieldname)
+    return any((c, source) in i18n._context_catalog("zh") for c in contexts)
+
+
+def test_a_text_with_two_meanings_is_worded_in_context_at_every_use():
+    """Once a text has two meanings, no field may take one of them by default.
+
+    A text has two meanings when the catalogs word it two ways, or when it names a role
+    (the role "All" is 所有人) and is also a Select option. Every DocType field that uses
+    it must then say which meaning it has, with a row in its context.
+    """
+    wordings = senses()
+    roles = role_names()
+    uses = doctype_uses()
+    undecided = []
+    for source, places in sorted(uses.items()):
+        options = [p for p in places if p[2] == "option"]
+        two_meanings = len(wordings.get(source, ())) > 1 or (source in roles and options)
+        if not two_meanings:
+            continue
+        undecided += [
+            f"{doctype}:{fieldname} ({kind}) {source!r}"
+            for doctype, fieldname, kind in places
+            if not in_context(source, doctype, fieldname)
+        ]
+    # the scan sees the known homonyms (guards against an empty scan)
+    assert {"Lost", "Open", "All", "0"} <= uses.keys()
+    assert undecided == []
+
+
+def engine_sources() -> dict[str, str]:
+    """Texts the engine shows: its literals, and its DocTypes' names, labels and options."""
+    found = {
+        text: where
+        for text, where in {**literal_calls(), **template_literals()}.items()
+        if where.startswith("lowcode")
+    }
+    uses = doctype_uses()
+    for path in DOCTYPE_FILES:
+        if ENGINE not in path.parents:
+            continue
+        where = str(path.relative_to(APPS))
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        found.setdefault(meta["name"], where)
+        for source, places in uses.items():
+            if any(doctype == meta["name"] for doctype, _f, _k in places):
+                found.setdefault(source, where)
+    return found
+
+
+def test_the_engine_is_not_worded_by_the_crm_catalog():
+    """The engine knows nothing of the CRM; a word it shows that only the CRM's catalog
+    translates takes the CRM's meaning (the import result's "Outcome" read 挽留结果, the
+    churn warning's outcome)."""
+    engine_rows = set()
+    crm_rows = set()
+    for path in CSV_FILES:
+        sources = {row[0] for _line, row in csv_rows(path)}
+        (engine_rows if ENGINE in path.parents else crm_rows).update(sources)
+
+    borrowed = sorted(
+        f"{where}: {text!r}"
+        for text, where in engine_sources().items()
+        if text not in engine_rows and text in crm_rows
+    )
+
+    assert "Outcome" in engine_sources()
+    assert borrowed == []
+
+
+@pytest.mark.parametrize(
+    ("doctype", "fieldname", "source", "wanted", "not_wanted"),
+    [
+        ("Opportunity", "status", "Lost", "输单", "流失"),
+        ("Opportunity Stage", "stage_type", "Lost", "输单", "流失"),
+        ("Customer", "status", "Lost", "流失", "输单"),
+        ("Opportunity Stage", "stage_type", "Open", "进行中", "待跟进"),
+        ("Lead", "status", "Open", "待跟进", None),
+        ("Server Script", "event_frequency", "All", "每次调度", "所有人"),
+        ("Workflow Transition", "approval_mode", "All", "会签", "所有人"),
+        ("Churn Warning", "outcome", "Outcome", "挽留结果", None),
+    ],
+)
+def test_each_use_reads_its_own_meaning(site, doctype, fieldname, source, wanted, not_wanted):
+    field = get_meta(doctype).get_field(fieldname)
+    assert field is not None
+    shown = i18n.option_label(field, source) if source in field.select_options else None
+    shown = shown or i18n.field_label(field)
+
+    assert shown == wanted
+    assert shown != not_wanted
+
+
+def test_a_row_without_context_still_serves_a_text_with_one_meaning(site):
+    # the import result's column is the engine's word, not the churn warning's
+    assert i18n._("Outcome") == "结果"
+    assert i18n._("All") == "所有人"  # the role
+    lead_source = get_meta("Lead").get_field("source")
+    assert i18n.option_label(lead_source, "Cold Call") == "电话营销"
