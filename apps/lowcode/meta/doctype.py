@@ -156,6 +156,9 @@ class DocField:
     is_custom: bool = False
     idx: int = 0
     raw: dict = field(default_factory=dict, repr=False)
+    # The DocType this field belongs to (set by DocTypeMeta): labels and options are
+    # translated in its context, as an opportunity's "Lost" (输单) is not a customer's (流失).
+    parent: str = ""
 
     @property
     def holds_value(self) -> bool:
@@ -294,6 +297,8 @@ class DocTypeMeta:
     raw: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        for docfield in self.fields:
+            docfield.parent = self.name
         self._by_name = {f.fieldname: f for f in self.fields}
         # The field lists every save walks (several times per document): computed once, as
         # the index above is (merged metadata is rebuilt, never edited, when it changes).
