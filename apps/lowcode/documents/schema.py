@@ -126,6 +126,9 @@ def _normalise(data: dict, *, name: str, istable: bool | None = None) -> dict:
                 str(row.get("label") or row.get("fieldtype") or "field"), taken
             )
             taken.add(row["fieldname"])
+        if row.get("fieldtype") == "Select" and isinstance(row.get("options"), str):
+            # A browser posts a textarea's lines with CRLF: an option is its line without it.
+            row["options"] = "\n".join(line.strip() for line in row["options"].splitlines())
         rows.append(row)
     record["fields"] = rows
     perms = record.get("permissions") or []

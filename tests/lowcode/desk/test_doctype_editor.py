@@ -9,8 +9,10 @@ import pytest
 from lowcode import context
 from lowcode.meta import registry
 from lowcode.storage.factory import get_model
+from tests.lowcode.runtime.conftest import drop_runtime_tables  # noqa: F401 - autouse fixture
 
-pytestmark = pytest.mark.django_db
+# Schema changes refuse an open transaction (lowcode.documents.schema).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _rows(table: str, rows: list[dict]) -> dict:

@@ -61,9 +61,17 @@ FIELD_TYPES = (
     "Tab Break",
 )
 # Types whose ``options`` name a DocType (a picker), and the one whose options are lines.
+ADMIN_RIGHTS = {
+    "role": "System Manager",
+    "permlevel": 0,
+    **dict.fromkeys(("read", "write", "create", "allow_delete", "report", "export"), 1),
+    "allow_import": 1,
+}
 LAYOUT_TYPES = ("Section Break", "Column Break", "Tab Break")
 DOCTYPE_OPTIONS = ("Link", "Table", "Table MultiSelect")
 TABLE_TYPES = ("Table", "Table MultiSelect")
+# Types whose options are typed: a Select's lines, a Dynamic Link's field naming the DocType.
+LINES_OPTIONS = ("Select", "Dynamic Link")
 
 
 def fieldtype_label(fieldtype: str) -> str:
@@ -182,7 +190,6 @@ def view_links(name: str) -> list[dict]:
     links = [
         {"key": "list", "label": _("Open the list"), "href": f"/app/{slug}"},
         {"key": "new", "label": _("New record"), "href": f"/app/{slug}/new"},
-        {"key": "report", "label": _("Report view"), "href": f"/app/{slug}/view/report"},
     ]
     if any(f.fieldtype in ("Select", "Link") for f in meta.data_fields):
         links.append({"key": "kanban", "label": _("Kanban"), "href": f"/app/{slug}/view/kanban"})
@@ -237,6 +244,7 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         "link_doctypes": doctype_choices(tables=False),
         "table_doctypes": doctype_choices(tables=True),
         "doctype_options": DOCTYPE_OPTIONS,
+        "lines_options": LINES_OPTIONS,
         "stored_fields": [r.get("name") for r in rows if r.get("name")],
         "view_links": view_links(name) if name else [],
         "record_count": record_count(name) if name else 0,
@@ -248,4 +256,10 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         ],
         # its own delete: a dialog with the record count and the name typed to confirm
         "replaces_delete": True,
+        # a new DocType starts numbered, with the System Manager's full rights (as in Frappe),
+        # so the admin who makes it can use it at once
+        "new_values": {
+            "autoname": "autoincrement",
+            "permissions": [{"name": "", **ADMIN_RIGHTS}],
+        },
     }

@@ -155,6 +155,12 @@ def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
     return {"widgets": found.get("widgets") or {}, "extension": found}
 
 
+def extension_defaults(user: str, meta: DocTypeMeta) -> dict:
+    """Values a new form of this DocType starts with, from its extension (``new_values``)."""
+    extra = extension(user, meta, None, {})["extension"]
+    return dict(extra.get("new_values") or {}) if extra else {}
+
+
 def child_columns(table: DocField) -> list[DocField]:
     """The child table's editable columns: ``in_list_view`` ones, else the first five."""
     child = get_meta(table.options or "")

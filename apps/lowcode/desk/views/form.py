@@ -190,7 +190,7 @@ def form_page(request, user, slug, name=None):
     if request.method == "POST":
         return _save(request, user, doctype, slug, name)
     if name is None:
-        values = _defaults(meta, user)
+        values = {**_defaults(meta, user), **form_lib.extension_defaults(user, meta)}
         values.update({k: v for k, v in request.GET.items() if meta.has_field(k)})
         mapped = _mapped(request, user, doctype)
         values.update(mapped)

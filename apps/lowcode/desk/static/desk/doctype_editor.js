@@ -9,6 +9,7 @@
 
   const TABLE_TYPES = ["Table", "Table MultiSelect"];
   const LAYOUT_TYPES = ["Section Break", "Column Break", "Tab Break"];
+  const LINES_TYPES = ["Select", "Dynamic Link"];
 
   function csrf() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -38,7 +39,8 @@
     show(box.querySelector(".dt-opt-link"), type === "Link");
     show(box.querySelector(".dt-opt-table"), TABLE_TYPES.includes(type));
     show(box.querySelector(".dt-new-child"), TABLE_TYPES.includes(type));
-    show(box.querySelector(".dt-opt-lines"), type !== "Link" && !TABLE_TYPES.includes(type));
+    show(box.querySelector(".dt-opt-lines"), LINES_TYPES.includes(type));
+    show(box.querySelector(".dt-opt-none"), type !== "Link" && !TABLE_TYPES.includes(type) && !LINES_TYPES.includes(type));
   }
 
   // ---------------------------------------------------------------- names from labels
@@ -60,9 +62,11 @@
     if (fieldname.value && fieldname.dataset.auto !== "1") return; // typed by the admin
     suggest({ label: label.value, taken: takenNames(fieldname).join(",") }).then((data) => {
       if (!data.value) return;
+      const previous = fieldname.value;
       fieldname.value = data.value;
       fieldname.dataset.auto = "1";
-      refreshFieldPicks();
+      fieldname.dataset.prev = data.value;
+      refreshFieldPicks(previous ? [previous, data.value] : null);
     });
   }
   function fillDoctypeName(label, target) {
@@ -88,10 +92,13 @@
     });
     return found;
   }
-  function refreshFieldPicks() {
+  function refreshFieldPicks(renamed) {
     const fields = enteredFields();
     document.querySelectorAll("#doc-form select.dt-fieldpick").forEach((select) => {
-      const current = select.value || select.dataset.current || "";
+      let current = select.value || select.dataset.current || "";
+      // a renamed field stays the title / naming field under its new name
+      if (renamed && current === renamed[0]) current = renamed[1];
+      select.dataset.current = current;
       select.replaceChildren(new Option("—", ""));
       fields.forEach(([value, label]) => select.add(new Option(label, value, false, value === current)));
       if (current && !fields.some(([value]) => value === current)) {
@@ -269,7 +276,8 @@
       fillFieldname(row);
       refreshFieldPicks();
     } else if (row && input.matches('[name$=".fieldname"]')) {
-      refreshFieldPicks();
+      refreshFieldPicks([input.dataset.prev || "", input.value]);
+      input.dataset.prev = input.value;
     } else if (input.id === "in-label" && document.getElementById("in-__newname")) {
       fillDoctypeName(input, document.getElementById("in-__newname"));
     } else if (input.id === "dt-child-label") {
@@ -277,6 +285,10 @@
     } else if (input.name === "__naming_rule" || input.closest(".dt-naming-field")) {
       composeAutoname();
     }
+  });
+  document.addEventListener("focusin", (event) => {
+    const input = event.target;
+    if (input.matches && input.matches('.child-table[data-table="fields"] [name$=".fieldname"]')) input.dataset.prev = input.value;
   });
   document.addEventListener("submit", (event) => {
     if (event.target.id === "dt-child-form") {
@@ -295,6 +307,10 @@
       label.after(name);
       if (section && !section.querySelector(".field")) section.remove();
     }
+    // The saved DocType's screens sit under the title, where the admin looks next.
+    const views = document.getElementById("dt-views");
+    const head = document.querySelector("#doc-form .form-head");
+    if (views && head && views.parentElement !== head.parentElement) head.after(views);
     const table = fieldsTable();
     if (table) table.querySelectorAll("tbody .grid-row").forEach(syncOptions);
     refreshFieldPicks();

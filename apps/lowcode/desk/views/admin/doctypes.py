@@ -46,7 +46,7 @@ def new_child_table(request, user):
             {"message": str(exc), "errors": [e.message for e in exc.errors] or [str(exc)]},
             status=417,
         )
-    return JsonResponse({"name": doc.name, "label": doctype_editor.doctype_label(doc.name)})
+    return JsonResponse({"name": doc.name, "label": data["label"] or doc.name})
 
 
 @desk_view
