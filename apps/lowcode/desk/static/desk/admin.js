@@ -1,4 +1,5 @@
-// System Manager screens: drag to reorder fields (SortableJS, on computers), filter pick lists,
+// System Manager screens: drag to reorder fields (SortableJS, on computers) and a Select's
+// options (desk/sortable.js, phones too), filter pick lists,
 // copy a secret, bring the field editor into view. Every action also works without this file.
 (function () {
   "use strict";
@@ -55,7 +56,16 @@
     }
   });
 
-  function init(root) { initSortable(root); }
+  // A Select's options (one a line) are also a list to drag, on phones too (desk/sortable.js).
+  function initOptionOrder(root) {
+    if (!window.deskSortable) return;
+    root.querySelectorAll('#cf-edit textarea[name="options"]').forEach((area) => {
+      area.dataset.sortableLines = "";
+      window.deskSortable.mirrorLines(area);
+    });
+  }
+
+  function init(root) { initSortable(root); initOptionOrder(root); }
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSettle", () => init(document));
 })();
