@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -193,3 +194,29 @@ def test_deleting_a_doctype_asks_for_its_name_and_says_how_many_records_go(desk)
     context.reset()
     assert not registry.exists("Project")
     assert not get_model("DocType").objects.filter(name="Project").exists()
+
+
+def test_export_to_app_writes_the_json_and_shows_where(desk, tmp_path, settings, monkeypatch):
+    # given an app on the path to export into (as tests/…/test_schema.py makes one)
+    app_root = tmp_path / "shipped_app"
+    (app_root / "doctype").mkdir(parents=True)
+    (app_root / "__init__.py").touch()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.LOWCODE_APPS = [*settings.LOWCODE_APPS, "shipped_app"]
+    admin = desk("sysman")
+    _created(admin.post("/app/doctype/new", new_doctype_post()))
+    page = admin.get("/app/doctype/Project").content.decode()
+    assert '<option value="shipped_app">' in page
+    assert 'href="/app/report-builder?doctype=Project"' in page
+
+    # when
+    response = admin.post("/app/doctype/Project/export-to-app", {"app": "shipped_app"})
+
+    # then the page says the path it wrote, and the file is the DocType as app JSON
+    path = app_root / "doctype" / "project" / "project.json"
+    assert response.status_code == 200
+    assert f"<code>{path}</code>" in response.content.decode()
+    assert json.loads(path.read_text(encoding="utf-8"))["name"] == "Project"
+    # an app that is not installed is said next to the button, nothing written
+    refused = admin.post("/app/doctype/Project/export-to-app", {"app": "no_such_app"})
+    assert 'class="field-error"' in refused.content.decode()

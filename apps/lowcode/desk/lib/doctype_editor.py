@@ -9,6 +9,8 @@ after a save, and what its delete dialog says. Every write is the engine's
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from lowcode.desk.lib import editors, nav
 from lowcode.i18n import _, pgettext
 from lowcode.meta import registry
@@ -190,6 +192,11 @@ def view_links(name: str) -> list[dict]:
     links = [
         {"key": "list", "label": _("Open the list"), "href": f"/app/{slug}"},
         {"key": "new", "label": _("New record"), "href": f"/app/{slug}/new"},
+        {
+            "key": "report",
+            "label": _("Report Builder"),
+            "href": "/app/report-builder?" + urlencode({"doctype": name}),
+        },
     ]
     if any(f.fieldtype in ("Select", "Link") for f in meta.data_fields):
         links.append({"key": "kanban", "label": _("Kanban"), "href": f"/app/{slug}/view/kanban"})

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lowcode.desk.lib import doctype_editor, nav
 from lowcode.desk.views.common import desk_view, go_to, toast
 from lowcode.documents import actions
-from lowcode.exceptions import ValidationError
+from lowcode.exceptions import DataError, ValidationError
 from lowcode.i18n import _
 
 DOCTYPE = doctype_editor.DOCTYPE
@@ -77,11 +77,11 @@ def export_doctype(request, user, name):
     app = request.POST.get("app", "")
     try:
         written = schema.do_export_doctype(user, name, app)
-    except ValidationError as exc:
+    except (ValidationError, DataError) as exc:
         response = render(request, "desk/doctype_export_result.html", {"error": str(exc)})
         return toast(response, str(exc), "red")
-    response = render(request, "desk/doctype_export_result.html", {"path": str(written)})
-    return toast(response, _("Exported to {path}", path=str(written)))
+    response = render(request, "desk/doctype_export_result.html", {"paths": written})
+    return toast(response, _("Exported to {path}", path="、".join(written)))
 
 
 urlpatterns = [
