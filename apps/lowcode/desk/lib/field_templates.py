@@ -44,9 +44,9 @@ def edit_template(field: DocField) -> str:
     picker = pickers.picker_of(field)
     if picker is not None and picker.kind in pickers.KINDS:
         return (
-            "desk/fields/condition.html"
+            "desk/pickers/field_condition.html"
             if picker.kind == "condition"
-            else "desk/fields/picker.html"
+            else "desk/pickers/field_picker.html"
         )
     return f"desk/fields/{EDIT_WIDGETS.get(field.fieldtype, DEFAULT_EDIT_WIDGET)}.html"
 

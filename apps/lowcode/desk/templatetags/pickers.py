@@ -98,6 +98,14 @@ def row_operators():
 
 
 @register.simple_tag
+def picker_for(doctype: str, fieldname: str) -> pickers.Picker | None:
+    """The picker a DocType's field declares, for editors that draw their own rows."""
+    if not registry.exists(doctype):
+        return None
+    return picker_of(registry.get_meta(doctype).get_field(fieldname))
+
+
+@register.simple_tag
 def source_of(picker, values: dict | None = None, parent: dict | None = None) -> str:
     """The value of the picker's source field (a DocType), from the row or its parent."""
     if picker is None or not picker.source:
