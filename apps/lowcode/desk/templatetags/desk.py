@@ -26,6 +26,14 @@ def tr(value: Any) -> str:
 
 
 @register.filter
+def tr_each(value: Any) -> str:
+    """Translate each item of a comma-separated list (roles a transition routes to)."""
+    if value in (None, ""):
+        return ""
+    return ", ".join(_(part.strip()) for part in str(value).split(",") if part.strip())
+
+
+@register.filter
 def tr_option(value: Any, field: Any) -> str:
     """Translate a Select option as worded for its field (``"0"`` is 0% as a tax rate).
 
