@@ -8,6 +8,7 @@ from django.db import connection
 
 from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
+from tests.browser.test_layout import unnamed_controls
 
 pytestmark = pytest.mark.browser
 
@@ -110,6 +111,7 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     for verb in ("read", "write", "create"):
         perm.locator(f'[name$=".{verb}"][type=checkbox]').check()
     no_sideways_scroll(page, size)
+    assert unnamed_controls(page) == []
     screenshot(page, f"doctype-new-{size}")
 
     page.click("#save-btn")

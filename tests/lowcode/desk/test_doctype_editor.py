@@ -114,6 +114,8 @@ def test_a_doctype_made_in_the_desk_is_usable_at_once(desk):
     target = _created(admin.post("/app/doctype/new", new_doctype_post()))
 
     assert target == "/app/doctype/Project"
+    listed = admin.get("/app/doctype").content.decode()
+    assert "项目" in listed and "/app/doctype/Project" in listed
     context.reset()
     meta = registry.get_meta("Project")
     assert [f.fieldname for f in meta.data_fields] == ["project_name", "customer", "stage", "scan"]

@@ -76,6 +76,12 @@ TABLE_TYPES = ("Table", "Table MultiSelect")
 LINES_OPTIONS = ("Select", "Dynamic Link")
 
 
+def field_types() -> list[str]:
+    """The types offered, in the editor's order, that DocField's own Select accepts."""
+    accepted = set(registry.get_meta("DocField").get_field("fieldtype").select_options)
+    return [t for t in FIELD_TYPES if t in accepted]
+
+
 def fieldtype_label(fieldtype: str) -> str:
     """A field type as the editor's picker words it (context ``fieldtype``: 文本, 关联 …)."""
     return pgettext("fieldtype", fieldtype)
@@ -236,7 +242,7 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
             "fields": {
                 "fieldtype": {
                     "kind": "select",
-                    "choices": [(t, fieldtype_label(t)) for t in FIELD_TYPES],
+                    "choices": [(t, fieldtype_label(t)) for t in field_types()],
                 },
                 "options": {"kind": "options"},
             },
@@ -259,7 +265,7 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         "doctype_name": name,
         "doctype_label": values.get("label") or name,
         "child_fieldtypes": [
-            (t, fieldtype_label(t)) for t in FIELD_TYPES if t not in (*TABLE_TYPES, *LAYOUT_TYPES)
+            (t, fieldtype_label(t)) for t in field_types() if t not in (*TABLE_TYPES, *LAYOUT_TYPES)
         ],
         # its own delete: a dialog with the record count and the name typed to confirm
         "replaces_delete": True,
