@@ -22,6 +22,7 @@ IDs never change meaning; retired IDs are not reused.
   meta.E017  document mapping (hooks document_mappings) names an unknown source/target DocType
   meta.E018  document mapping maps a field or table its source or target lacks
   meta.E019  document mapping condition, source_docstatus or postprocess invalid
+  meta.E025  Select options are not stable values (padded, written twice, empty line inside)
   meta.W001  unknown key ignored
   meta.W002  a DocType made at run time (tabDocType) has the name of an app's JSON DocType
 """
@@ -186,7 +187,36 @@ def check_fields(
                 "is not one of its options.",
                 "Add it to options or change the default.",
             )
+        problem = select_options_problem(field.select_options)
+        if problem:
+            err(
+                "E025",
+                f"Options of Select '{field.fieldname}' in '{meta.name}': {problem}.",
+                "Each line is a value stored as it is written and sent by API clients; its "
+                "label comes from translations/<lang>.csv (context '<DocType>:<fieldname>'). "
+                "Write each value once, without surrounding spaces; only the first line may be "
+                "empty (not set).",
+            )
     return errors
+
+
+def select_options_problem(options: list[str]) -> str:
+    """Why a Select's option lines cannot serve as stable values, or "" when they can.
+
+    The stored value is the line itself and its label is looked up by it, so a line with
+    spaces around it, a value written twice or a blank line inside the list would store a
+    value no label, filter or API client matches.
+    """
+    padded = [o for o in options if o != o.strip()]
+    if padded:
+        return f"{padded[0]!r} has spaces around it"
+    values = [o for o in options if o]
+    twice = sorted({o for o in values if values.count(o) > 1})
+    if twice:
+        return f"{twice[0]!r} is written twice"
+    if "" in options[1:]:
+        return "an empty line that is not the first"
+    return ""
 
 
 def check_doctype_options(meta: DocTypeMeta) -> list:
