@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 
 from lowcode.exceptions import DataError
-from lowcode.i18n import _, pgettext
+from lowcode.i18n import _, option_label
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField
 from lowcode.meta.registry import exists as doctype_exists
@@ -350,6 +350,17 @@ def _grouped(
                 _("Cannot {function} the field {field}", function=function, field=column.key)
             )
         measures.append((function, column))
+    if source.table is not None:
+        # Child rows repeat their document's values: a sum or average of the document's own
+        # field over them would count each document once per row.
+        doubled = [c for f, c in measures if c.kind != "child" and f in ("sum", "avg")]
+        if doubled:
+            raise DataError(
+                _(
+                    "{field} cannot be summed beside a child table's columns (once per row)",
+                    field=doubled[0].key,
+                )
+            )
     queryset, aliases = source.rows(filters, [*groups, *(c for _f, c in measures)])
     keys = {f"k{i}": aliases[g.key] for i, g in enumerate(groups)}
     aggregates: dict[str, Any] = {}
@@ -374,12 +385,15 @@ def _grouped(
     names = {f"k{i}": g.key for i, g in enumerate(groups)} | out_names
     ordering = _group_ordering(spec.get("order_by"), list(keys), names)
     cap = min(_row_cap(), settings.LOWCODE_MAX_PAGE_LENGTH)
-    grouped = (
-        queryset.order_by()
-        .values(*keys.values())
-        .annotate(**aggregates)
-        .order_by(*[_order_alias(o, keys) for o in ordering])[:cap]
-    )
+    if keys:
+        grouped: Any = (
+            queryset.order_by()
+            .values(*keys.values())
+            .annotate(**aggregates)
+            .order_by(*[_order_alias(o, keys) for o in ordering])[:cap]
+        )
+    else:  # measures without a group: one row over everything the user may read
+        grouped = [queryset.order_by().aggregate(**aggregates)]
     by_alias = {alias: key for key, alias in keys.items()}
     rows = [
         {names[by_alias.get(name, name)]: to_json(value) for name, value in row.items()}
@@ -434,7 +448,7 @@ def _group_label(column: ReportColumn, value: Any) -> str:
     if value in (None, ""):
         return _("Not set")
     if column.field.fieldtype == "Select":
-        return pgettext(column.column.fieldname, str(value))
+        return option_label(column.field, value)
     return str(value)
 
 

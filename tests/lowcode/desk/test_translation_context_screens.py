@@ -82,3 +82,18 @@ def test_a_supervisor_routed_transition_names_the_supervisor(desk):
     assert not [s for s in summaries if "· 已提交" in s or re.search(r"· 1\b", s)]
     # a 会签 by several roles names each in Chinese, not "Sales Director, Operations VP"
     assert not [s for s in summaries if "Sales Director" in s]
+
+
+def test_the_value_stays_in_the_api_while_the_desk_shows_the_label(api, desk):
+    name = opportunity(lost_stage(), lost_reason="Price", stage_reason="客户选了竞品")
+
+    stored = api("rep").get(f"/api/resource/Opportunity/{name}").json()["data"]
+    form = desk("rep").get(f"/app/opportunity/{name}").content.decode()
+
+    # the API and the database keep the English value; the form shows the label in context
+    assert (stored["status"], stored["lost_reason"]) == ("Lost", "Price")
+    shown = re.search(r'id="in-status"[^>]*>([^<]*)<', form)
+    assert shown and shown.group(1).strip() == "输单"
+    assert api("rep").get(
+        "/api/resource/Opportunity", {"filters": '[["status", "=", "Lost"]]'}
+    ).json()["data"] == [{"name": name}]
