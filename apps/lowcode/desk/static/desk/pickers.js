@@ -10,6 +10,11 @@
   let chosen = new Map(); // a multiple picker's keys → labels while the sheet is open
   let timer = null;
 
+  // The desk's language, not the browser's Accept-Language (which the API would follow).
+  function headers() {
+    return { Accept: "application/json", "X-Language": document.body.dataset.lang || "zh" };
+  }
+
   function text(key) {
     const source = document.getElementById("picker-texts");
     return (source && source.dataset[key]) || key;
@@ -134,7 +139,7 @@
       note.hidden = false;
       return;
     }
-    fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: headers() })
       .then((response) => (response.ok ? response.json() : { message: [] }))
       .then((body) => {
         if (picker !== current) return;
@@ -249,7 +254,7 @@
     } else {
       query.set("expression", area.value);
     }
-    fetch("/api/method/lowcode.desk.condition?" + query.toString(), { credentials: "same-origin" })
+    fetch("/api/method/lowcode.desk.condition?" + query.toString(), { credentials: "same-origin", headers: headers() })
       .then((response) => (response.ok ? response.json() : { message: null }))
       .then((body) => {
         const result = body.message;
