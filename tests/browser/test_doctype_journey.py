@@ -100,6 +100,9 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     expect(parts.locator("select.dt-opt-table")).to_have_value("Shebei Peijian")
     add_field(page, 4, "照片", "Attach")
     page.select_option("#in-title_field", "shebei_mingcheng")
+    page.locator(".dt-multi label", has_text="设备名称").locator("input").check()
+    page.locator(".dt-multi label", has_text="所属客户").locator("input").check()
+    expect(page.locator("#in-search_fields")).to_have_value("shebei_mingcheng,suoshu_kehu")
 
     # a permission row per role, the role picked from a list in Chinese
     expect(grid_row(page, "permissions", 0).locator('select[name$=".role"]')).to_have_value(
@@ -121,7 +124,12 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     assert page.locator("#doc-form .form-head + #dt-views").count() == 1
     for view in ("list", "new", "kanban"):
         expect(page.locator(f'.dt-views a[data-view="{view}"]')).to_be_visible()
-    assert stored(lambda: get_model("DocType").objects.filter(name="Shebei Taizhang").exists())
+    saved = stored(lambda: get_model("DocType").objects.get(name="Shebei Taizhang"))
+    assert (saved.title_field, saved.search_fields) == (
+        "shebei_mingcheng",
+        "shebei_mingcheng,suoshu_kehu",
+    )
+    assert (saved.autoname, saved.sort_field) == ("SB-.#####", "modified")
     no_sideways_scroll(page, size)
     screenshot(page, f"doctype-saved-{size}")
 

@@ -80,9 +80,11 @@ def test_the_new_doctype_form_offers_pickers_worded_in_chinese(desk):
     assert 'name="__newname"' in page
     for rule in ("自动编号", "按字段", "命名序列", "随机"):
         assert f"<b>{rule}</b>" in page
-    # the module and the title field are pickers, not typed keys
+    # the module, the title and sort fields are pickers, the search fields ticked, not typed keys
     assert re.search(r'<select id="in-module" name="module"', page)
     assert re.search(r'<select id="in-title_field" name="title_field"', page)
+    assert re.search(r'<select id="in-sort_field" name="sort_field"[^>]*>.*修改时间', page)
+    assert 'class="dt-multi"' in page and 'name="search_fields"' in page
     # a field's type is picked in Chinese; its options are a DocType picker or lines
     assert '<option value="Data" >文本</option>' in page
     assert '<option value="Link" >关联</option>' in page

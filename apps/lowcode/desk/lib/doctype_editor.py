@@ -238,6 +238,18 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
                 "fields": field_choices(rows),
             },
             "title_field": {"kind": "fieldpick", "choices": field_choices(rows)},
+            # sorted by a field entered or by when a record changed / was made
+            "sort_field": {
+                "kind": "fieldpick",
+                "choices": field_choices(rows),
+                "extra": [("modified", _("Modified")), ("creation", _("Created on"))],
+            },
+            # the fields the list's search box and link pickers look in, ticked
+            "search_fields": {
+                "kind": "fieldmulti",
+                "choices": field_choices(rows),
+                "chosen": [n.strip() for n in (values.get("search_fields") or "").split(",")],
+            },
             # grid columns: widgets[table][column]
             "fields": {
                 "fieldtype": {

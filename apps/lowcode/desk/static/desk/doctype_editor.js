@@ -99,13 +99,37 @@
       // a renamed field stays the title / naming field under its new name
       if (renamed && current === renamed[0]) current = renamed[1];
       select.dataset.current = current;
-      select.replaceChildren(new Option("—", ""));
+      // a picker with fixed choices first (sort by "modified") has no empty one
+      const extra = (select.dataset.extra || "").split(";").filter(Boolean).map((pair) => pair.split("="));
+      select.replaceChildren(...(extra.length ? [] : [new Option("—", "")]));
+      extra.forEach(([value, label]) => select.add(new Option(label, value, false, value === current)));
+      if (extra.some(([value]) => value === current)) current = "";
       fields.forEach(([value, label]) => select.add(new Option(label, value, false, value === current)));
       if (current && !fields.some(([value]) => value === current)) {
         select.add(new Option(current, current, false, true)); // kept until the admin picks another
       }
     });
+    document.querySelectorAll("#doc-form .dt-multi").forEach((group) => {
+      const hidden = group.parentElement.querySelector("input.dt-multi-value");
+      const chosen = (hidden.value || "").split(",").map((v) => v.trim()).filter(Boolean);
+      group.replaceChildren();
+      fields.forEach(([value, label]) => {
+        const box = document.createElement("label");
+        box.className = "check";
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.value = value;
+        input.checked = chosen.includes(value);
+        box.append(input, " " + label);
+        group.append(box);
+      });
+      composeMulti(group);
+    });
     composeAutoname();
+  }
+  function composeMulti(group) {
+    const hidden = group.parentElement.querySelector("input.dt-multi-value");
+    hidden.value = Array.from(group.querySelectorAll("input[type=checkbox]:checked")).map((i) => i.value).join(",");
   }
 
   // ---------------------------------------------------------------- naming rule → autoname
@@ -282,6 +306,8 @@
       fillDoctypeName(input, document.getElementById("in-__newname"));
     } else if (input.id === "dt-child-label") {
       fillDoctypeName(input, document.getElementById("dt-child-name"));
+    } else if (input.closest(".dt-multi")) {
+      composeMulti(input.closest(".dt-multi"));
     } else if (input.name === "__naming_rule" || input.closest(".dt-naming-field")) {
       composeAutoname();
     }
