@@ -115,7 +115,13 @@ def import_page(request, user, name):
 def _status(request, user, name) -> dict:
     from lowcode.dataio import api
 
-    return api.get_import_status(request, user, data_import=name, limit=100, outcome="error")
+    status = api.get_import_status(request, user, data_import=name, limit=100, outcome="error")
+    if status["skipped"]:
+        # Rows skipped as duplicates are listed too, each with its reason (which record it
+        # duplicates, or the earlier row), so "3 skipped" is never a number without rows.
+        skipped = api.import_status(user, name, 100, importer.Outcome.SKIPPED)["log"]
+        status["skipped_log"] = sorted(skipped, key=lambda entry: entry["row_index"])
+    return status
 
 
 @desk_view
