@@ -137,6 +137,9 @@ def test_the_desk_lists_shows_and_saves_a_doctype_made_at_run_time(ticket_doctyp
     assert board.status_code == 200 and "空调不制冷" in board.content.decode()
     calendar = rep.get(f"/app/{SLUG}/view/calendar", {"field": "due_date", "month": "2026-12"})
     assert calendar.status_code == 200 and "空调不制冷" in calendar.content.decode()
+    # the report builder offers it and its fields
+    builder = rep.get("/app/report-builder", {"doctype": TICKET})
+    assert builder.status_code == 200 and "主题" in builder.content.decode()
 
 
 def test_a_report_builder_report_reads_a_doctype_made_at_run_time(ticket_doctype, api):
