@@ -26,6 +26,14 @@ MAX_CHOICES = 500  # a pick list longer than this is searched (``q``), never scr
 Choice = dict[str, Any]
 
 
+def doctype_label(name: str) -> str:
+    """A DocType as people read it: its translated name, else the label it was made with."""
+    translated = _(name)
+    if translated != name or not registry.exists(name):
+        return translated
+    return getattr(registry.get_meta(name), "label", "") or name
+
+
 def doctype_choices(user: str) -> list[Choice]:
     """Non-child DocTypes the user may read (all of them for a System Manager)."""
     manager = is_system_manager(user)
@@ -34,7 +42,9 @@ def doctype_choices(user: str) -> list[Choice]:
         for n in registry.doctype_names()
         if not registry.get_meta(n).istable and (manager or has_doctype_permission(user, n, "read"))
     ]
-    return sorted(({"value": n, "label": _(n)} for n in names), key=lambda c: c["value"])
+    return sorted(
+        ({"value": n, "label": doctype_label(n)} for n in names), key=lambda c: c["value"]
+    )
 
 
 def _readable_meta(user: str, doctype: str) -> DocTypeMeta | None:

@@ -60,6 +60,10 @@ def key_label(kind: str, key: str, doctype: str = "", fieldname: str = "") -> st
         from lowcode.permissions.core import full_names
 
         return full_names([key]).get(key, key)
+    if kind == "doctype":
+        from lowcode.query.choices import doctype_label
+
+        return doctype_label(key)
     return _(key)
 
 
