@@ -18,6 +18,7 @@ import pytest
 
 from lowcode import context
 from lowcode.admin import docperms
+from lowcode.desk.lib import dashboard, search
 from lowcode.documents.actions import do_insert_doc
 from lowcode.meta import registry
 from lowcode.reports import builder
@@ -93,6 +94,15 @@ def test_sales_user_reads_the_department_on_every_read_path(api, dept_read_own_w
     assert response.status_code == 200, response.content.decode()[:300]
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {row[0] for row in table[1:]} == expected
+    # desk search and a dashboard number card read through the same layer
+    found = {
+        row["name"]
+        for group in search.global_search("rep", "的线索")
+        if group["doctype"] == LEAD
+        for row in group["rows"]
+    }
+    assert found == expected
+    assert dashboard.card_value("rep", LEAD, "Count", None, []) == 2
 
 
 def test_sales_user_gets_403_writing_a_colleagues_document_and_saves_their_own(
