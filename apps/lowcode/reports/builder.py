@@ -28,7 +28,12 @@ from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
-from lowcode.permissions.core import has_doctype_permission, permitted_levels, permitted_queryset
+from lowcode.permissions.core import (
+    full_names,
+    has_doctype_permission,
+    permitted_levels,
+    permitted_queryset,
+)
 from lowcode.query.builder import (
     NUMERIC_TYPES,
     Column,
@@ -444,24 +449,35 @@ def _group_ordering(order_by: Any, keys: list[str], names: dict[str, str]) -> li
     return ordering
 
 
-def _group_label(column: ReportColumn, value: Any) -> str:
+def _group_label(column: ReportColumn, value: Any, people: dict[str, str]) -> str:
     if value in (None, ""):
         return _("Not set")
     if column.field.fieldtype == "Select":
         return option_label(column.field, value)
+    if _is_person(column):
+        return people.get(str(value), str(value))
     return str(value)
+
+
+def _is_person(column: ReportColumn) -> bool:
+    return column.key == "owner" or (
+        column.field.fieldtype == "Link" and column.field.options == "User"
+    )
 
 
 def chart(groups: list[ReportColumn], rows: list[dict], measure: dict, chart_type: str) -> dict:
     """Frappe's chart shape from grouped rows: the first measure, one series per value of
     the second group (bar, line) or one slice per group (pie)."""
     first, name = groups[0], measure["fieldname"]
+    people = full_names({row[g.key] for g in groups if _is_person(g) for row in rows} - {None})
 
     def number(value: Any) -> Any:
         return round(value, 2) if isinstance(value, float) else (value or 0)
 
     if len(groups) == 1 or chart_type == "pie":
-        labels = [LABEL_JOIN.join(_group_label(g, row[g.key]) for g in groups) for row in rows]
+        labels = [
+            LABEL_JOIN.join(_group_label(g, row[g.key], people) for g in groups) for row in rows
+        ]
         datasets = [{"name": measure["label"], "values": [number(r[name]) for r in rows]}]
         return {"data": {"labels": labels, "datasets": datasets}, "type": chart_type}
     second = groups[1]
@@ -476,8 +492,8 @@ def chart(groups: list[ReportColumn], rows: list[dict], measure: dict, chart_typ
             inner.append(b)
         cells[(a, b)] = number(row[name])
     datasets = [
-        {"name": _group_label(second, b), "values": [cells.get((a, b), 0) for a in outer]}
+        {"name": _group_label(second, b, people), "values": [cells.get((a, b), 0) for a in outer]}
         for b in inner
     ]
-    labels = [_group_label(first, a) for a in outer]
+    labels = [_group_label(first, a, people) for a in outer]
     return {"data": {"labels": labels, "datasets": datasets}, "type": chart_type}

@@ -235,3 +235,37 @@ def test_a_report_for_chosen_roles_is_missing_for_other_roles(api):
     assert api("manager").get(RUN, {"report_name": "Managers Grouped"}).status_code == 200
     # rep holds report permission on Test Order, but not the report's role
     assert api("rep").get(RUN, {"report_name": "Managers Grouped"}).status_code == 404
+
+
+def test_measures_without_a_group_answer_one_row(api):
+    order("rep", "a", "Open", 10, 1)
+    order("rep", "b", "Closed", 5, 3)
+    order("rep2", "c", "Open", 1000, 9)
+    make_report(
+        "Overall",
+        "Report Builder",
+        json={
+            "aggregates": [
+                {"function": "sum", "field": "amount"},
+                {"function": "max", "field": "priority"},
+            ]
+        },
+    )
+    assert run(api, "rep", "Overall")["result"] == [{"sum_amount": 15, "max_priority": 3}]
+
+
+def test_a_documents_own_amount_is_not_summed_once_per_child_row(api):
+    order(
+        "rep", "a", "Open", 10, items=[{"item_code": "A", "qty": 1}, {"item_code": "B", "qty": 1}]
+    )
+    make_report(
+        "Doubled",
+        "Report Builder",
+        json={
+            "group_by": ["items.item_code"],
+            "aggregates": [{"function": "sum", "field": "amount"}],
+        },
+    )
+    response = api("rep").get(RUN, {"report_name": "Doubled"})
+    assert response.status_code == 400
+    assert "amount" in response.json()["message"]

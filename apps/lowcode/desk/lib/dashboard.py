@@ -21,6 +21,7 @@ from lowcode.i18n import _, current_lang, option_label
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
+    full_names,
     has_doctype_permission,
     permitted_queryset,
 )
@@ -338,6 +339,22 @@ def run_for_view(user: str, report_name: str, values: dict) -> dict:
     return shape_for_view(report_engine.run_report(user, report_name, values))
 
 
+def _is_person(column: dict) -> bool:
+    return column.get("fieldtype") == "Link" and column.get("options") == "User"
+
+
+def _people(columns: list[dict], result: list) -> dict[str, str]:
+    """Full names of the users a Link-to-User column shows (one query), as lists show them."""
+    names = set()
+    for index, column in enumerate(columns):
+        if _is_person(column):
+            for row in result:
+                value = row.get(column["fieldname"]) if isinstance(row, dict) else row[index]
+                if isinstance(value, str):
+                    names.add(value)
+    return full_names(names) if names else {}
+
+
 def shape_for_view(payload: dict) -> dict:
     """A report's payload as the page shows it (the report page and the builder's preview).
 
@@ -356,13 +373,18 @@ def shape_for_view(payload: dict) -> dict:
     ]
     fieldnames = [c.get("fieldname") for c in columns]
     result = list(payload["result"] or [])
+    people = _people(columns, result)
     total = result.pop() if payload.get("add_total_row") and result else None
     rows = []
     for row in [*result[:REPORT_ROWS_SHOWN], *([total] if total is not None else [])]:
         cells = [row.get(name) for name in fieldnames] if isinstance(row, dict) else list(row)
         rows.append(
             [
-                {"value": value, "fieldtype": column.get("fieldtype") or "", "num": column["num"]}
+                {
+                    "value": people.get(str(value), value) if _is_person(column) else value,
+                    "fieldtype": column.get("fieldtype") or "",
+                    "num": column["num"],
+                }
                 for value, column in zip(cells, columns, strict=False)
             ]
         )

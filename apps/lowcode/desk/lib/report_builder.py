@@ -227,8 +227,9 @@ def parse_state(params: QueryDict) -> State:
     state.groups = groups
     state.count = params.get("count") == "1"
     for key in params:
-        if key.startswith("m.") and params.get(key) in builder.AGGREGATES:
-            state.measures[key[2:]] = params[key]
+        function = str(params.get(key) or "")
+        if key.startswith("m.") and function in builder.AGGREGATES:
+            state.measures[key[2:]] = function
     rows = zip(params.getlist("ff"), params.getlist("fo"), params.getlist("fv"), strict=False)
     for fieldname, operator, value in list(rows)[:MAX_FILTER_ROWS]:
         if fieldname and operator in OPERATORS:
