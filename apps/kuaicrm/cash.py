@@ -33,15 +33,23 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from lowcode.documents.actions import do_assign_doc, do_cancel_doc, do_insert_doc, do_submit_doc
-from lowcode.documents.system_fields import do_set_system_fields
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.meta import registry
-from lowcode.money import round_money
-from lowcode.permissions.core import access_doc, permitted_queryset
-from lowcode.query.serialize import to_json
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
+    access_doc,
+    do_assign_doc,
+    do_cancel_doc,
+    do_insert_doc,
+    do_set_system_fields,
+    do_submit_doc,
+    get_meta,
+    get_model,
+    permitted_queryset,
+    round_money,
+    to_json,
+)
 
 PLAN = "Payment Plan"
 INSTALLMENT = "Payment Plan Installment"
@@ -119,7 +127,7 @@ def invoiced_for(field: str, value: str) -> Decimal:
 
 def source_amount(doctype: str, name: str) -> Decimal:
     """A contract's or order's amount (grand total with tax when it has one)."""
-    meta = registry.get_meta(doctype)
+    meta = get_meta(doctype)
     fields = [f for f in ("grand_total", "amount") if meta.has_field(f)]
     values = get_model(doctype).objects.filter(name=name).values(*fields).first() or {}
     return _d(next((values[f] for f in fields if values.get(f)), 0))
@@ -435,7 +443,7 @@ def do_refresh_receivables(contracts=(), sales_orders=()) -> None:
         (CONTRACT, "contract", contracts),
         (SALES_ORDER, "sales_order", sales_orders),
     ):
-        meta = registry.get_meta(doctype)
+        meta = get_meta(doctype)
         for name in sorted({n for n in names if n}):
             collected = collected_for(field, name)
             values = {
@@ -640,7 +648,7 @@ def taxpayer_id_error(value: str) -> str | None:
     15 (old tax registration numbers), 18 (the unified social credit code, whose check
     character must hold) or 20 characters, digits and capital letters only.
     """
-    from lowcode.rules.duplicates import credit_code_valid
+    from lowcode.sdk import credit_code_valid
 
     if len(value) not in (15, 18, 20) or not value.isalnum() or not value.isascii():
         return _("Taxpayer ID must be 15, 18 or 20 letters and digits")
@@ -651,7 +659,7 @@ def taxpayer_id_error(value: str) -> str | None:
 
 def settle_invoice(invoice) -> None:
     """Invoice validate: defaults from the source, taxpayer ID, tax split, the amount ceiling."""
-    from lowcode.rules.duplicates import normalise_credit_code
+    from lowcode.sdk import normalise_credit_code
 
     _invoice_defaults(invoice)
     # The status mirrors the workflow state (a form cannot claim an invoice is issued).
@@ -800,8 +808,7 @@ def do_reverse_invoice(user: str, name: str, reason: str):
 @transaction.atomic
 def do_issue_invoice(user: str, name: str, invoice_no: str, invoice_date: Any):
     """Finance issues a requested invoice: its number and date, then the Issue transition."""
-    from lowcode.documents.actions import do_save_doc
-    from lowcode.workflow.actions import do_apply_workflow
+    from lowcode.sdk import do_apply_workflow, do_save_doc
 
     do_save_doc(user, INVOICE, name, {"invoice_no": invoice_no, "invoice_date": invoice_date})
     return do_apply_workflow(user, INVOICE, name, "Issue Invoice")
@@ -820,7 +827,7 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
     (marked, reminded, escalated).
     """
     from kuaicrm.tasks import _supervisors
-    from lowcode.notify.actions import do_notify
+    from lowcode.sdk import do_notify
 
     today = today or _today()
     Installment, Plan = get_model(INSTALLMENT), get_model(PLAN)
@@ -897,7 +904,7 @@ def receivables_summary(user: str, customer: str) -> dict[str, Any]:
             return ZERO
         return _d(qs.aggregate(total=Sum(field))["total"])
 
-    contract_meta = registry.get_meta(CONTRACT)
+    contract_meta = get_meta(CONTRACT)
     contract_field = "grand_total" if contract_meta.has_field("grand_total") else "amount"
     try:
         plans = permitted_queryset(user, PLAN, "read").filter(customer=customer)
@@ -996,7 +1003,7 @@ def contract_receivables_data(user: str, contract: str) -> dict[str, Any]:
 
 def record_payment_receipt(request, user, **data) -> dict:
     """/api/method/kuaicrm.record_payment_receipt: record and allocate a received payment."""
-    from lowcode.query.reads import doc_to_dict
+    from lowcode.sdk import doc_to_dict
 
     data.pop("cmd", None)
     if isinstance(data.get("allocations"), str):
@@ -1008,7 +1015,7 @@ def record_payment_receipt(request, user, **data) -> dict:
 
 def reverse_payment_receipt(request, user, receipt: str = "", reason: str = "", **_ignored):
     """/api/method/kuaicrm.reverse_payment_receipt: 冲销 with a reason."""
-    from lowcode.query.reads import doc_to_dict
+    from lowcode.sdk import doc_to_dict
 
     return doc_to_dict(user, do_reverse_payment_receipt(user, str(receipt), str(reason)))
 
@@ -1017,7 +1024,7 @@ def issue_invoice(
     request, user, invoice: str = "", invoice_no: str = "", invoice_date: str = "", **_ignored
 ):
     """/api/method/kuaicrm.issue_invoice: finance issues a requested invoice."""
-    from lowcode.query.reads import doc_to_dict
+    from lowcode.sdk import doc_to_dict
 
     return doc_to_dict(user, do_issue_invoice(user, str(invoice), invoice_no, invoice_date))
 

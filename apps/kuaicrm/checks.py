@@ -13,7 +13,7 @@ from django.core.checks import CheckMessage, Error
 
 
 def check_commission_rules() -> list[CheckMessage]:
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import get_model
 
     rules = list(
         get_model("Commission Rule").objects.filter(enabled=1).values_list("name", flat=True)

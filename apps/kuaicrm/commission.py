@@ -38,21 +38,24 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kuaicrm.targets import MONTH, department_members, period_bounds
-from lowcode import context
-from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.money import round_money
-from lowcode.permissions.core import (
+from lowcode.sdk import (
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
     access_doc,
     department_subtree,
+    do_insert_doc,
+    do_save_doc,
     full_names,
+    get_model,
     get_roles,
     has_doctype_permission,
+    request_cached,
+    round_money,
     scope_for,
     user_department,
 )
-from lowcode.storage.factory import get_model
 
 STATEMENT = "Commission Statement"
 RULE = "Commission Rule"
@@ -405,12 +408,12 @@ def compute_lines(users: list[str], period: str) -> dict[str, list[dict[str, Any
 
 def batch() -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Lines computed for many people at once, handed to each statement's save (this request)."""
-    return context.cached(("commission_batch",), dict)
+    return request_cached(("commission_batch",), dict)
 
 
 def sales_people(user: str) -> list[str]:
     """The people whose statements ``user`` may make: everyone for an all-scope, else the team."""
-    from lowcode.models import HasRole
+    from lowcode.sdk import HasRole
 
     people = set(
         HasRole.objects.filter(role__in=SALES_ROLES).values_list("user__username", flat=True)

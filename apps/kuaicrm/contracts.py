@@ -17,18 +17,23 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from kuaicrm.doctype.contract.contract import as_of, reminder_days
+from kuaicrm.doctype.contract.contract import reminder_days
 from kuaicrm.selling import ITEM_FIELDS
-from lowcode.documents.actions import do_insert_doc
-from lowcode.documents.system_fields import do_set_system_fields
-from lowcode.exceptions import FieldError, FrappeError, ValidationError
-from lowcode.i18n import _
-from lowcode.money import round_money
-from lowcode.notify.actions import do_notify
-from lowcode.permissions.core import access_doc
-from lowcode.query.reads import doc_to_dict
-from lowcode.storage.factory import get_model
-from lowcode.workflow.actions import do_apply_workflow
+from lowcode.sdk import (
+    FieldError,
+    FrappeError,
+    ValidationError,
+    _,
+    access_doc,
+    as_of,
+    do_apply_workflow,
+    do_insert_doc,
+    do_notify,
+    do_set_system_fields,
+    doc_to_dict,
+    get_model,
+    round_money,
+)
 
 log = logging.getLogger(__name__)
 

@@ -34,16 +34,31 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.meta import registry
-from lowcode.models import Assignment
-from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_queryset
-from lowcode.rules import duplicates
-from lowcode.storage.factory import get_model
-from lowcode.workflow import engine
-from lowcode.workflow.actions import do_apply_workflow, require_transition
+from lowcode.sdk import (
+    Assignment,
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
+    access_doc,
+    active_workflows,
+    current_state,
+    do_apply_workflow,
+    do_insert_doc,
+    do_save_doc,
+    duplicate_key_specs,
+    find_duplicates,
+    get_meta,
+    get_model,
+    get_transitions,
+    get_workflow,
+    has_doctype_permission,
+    make_duplicate_key,
+    normalise_company,
+    normalise_credit_code,
+    permitted_queryset,
+    require_transition,
+)
 
 LEAD = "Lead"
 CONVERT_ACTION = "Convert to Opportunity"
@@ -85,10 +100,10 @@ def _refuse(fieldname: str, message: str) -> ValidationError:
 
 def carried_custom_fields(lead, target: str) -> dict[str, Any]:
     """Values of the lead's Custom Fields that ``target`` also has (its state field excepted)."""
-    workflows = {w.state_field for w in engine.active_workflows()}
-    target_meta = registry.get_meta(target)
+    workflows = {w.state_field for w in active_workflows()}
+    target_meta = get_meta(target)
     values = {}
-    for field in registry.get_meta(LEAD).data_fields:
+    for field in get_meta(LEAD).data_fields:
         if not field.is_custom or field.fieldname in workflows:
             continue
         other = target_meta.get_field(field.fieldname)
@@ -101,7 +116,7 @@ def carried_custom_fields(lead, target: str) -> dict[str, Any]:
 
 
 def _select_allows(doctype: str, fieldname: str, value: Any) -> bool:
-    field = registry.get_meta(doctype).get_field(fieldname)
+    field = get_meta(doctype).get_field(fieldname)
     if field is None:
         return False
     return str(value) in (field.options or "").split("\n")
@@ -129,16 +144,16 @@ def check_convertible(user: str, lead, to_opportunity: bool) -> None:
                 customer=lead.customer,
             ),
         )
-    workflow = engine.get_workflow(LEAD)
+    workflow = get_workflow(LEAD)
     if workflow is None:
         if lead.status in ENDED_STATUSES:
             raise _refuse(
                 "status", _("A lead in status {status} cannot be converted", status=_(lead.status))
             )
         return
-    state = engine.current_state(workflow, lead)
+    state = current_state(workflow, lead)
     if to_opportunity:
-        allowed = any(t.action == CONVERT_ACTION for t in engine.get_transitions(user, lead))
+        allowed = any(t.action == CONVERT_ACTION for t in get_transitions(user, lead))
         if state != OPPORTUNITY_FROM_STATE or not allowed:
             raise _refuse(
                 workflow.state_field,
@@ -164,28 +179,28 @@ def check_convertible(user: str, lead, to_opportunity: bool) -> None:
 def find_existing_customer(lead) -> str | None:
     """A Customer with the lead's company name or tax id (normalised), if any."""
     name = lead.company_name or lead.lead_name
-    wanted = [("customer_name", duplicates.make_key("Company Name", name))]
+    wanted = [("customer_name", make_duplicate_key("Company Name", name))]
     tax_id = lead.get("tax_id")
     if tax_id:
-        wanted.append(("tax_id", duplicates.make_key("Credit Code", tax_id)))
+        wanted.append(("tax_id", make_duplicate_key("Credit Code", tax_id)))
     wanted = [(f, k) for f, k in wanted if k]
-    specs = duplicates.key_specs("Customer")
+    specs = duplicate_key_specs("Customer")
     keyed = [(f, k) for f, k in wanted if (f, k.split("|", 1)[0]) in specs]
     if keyed:
         # A Duplicate Rule keeps these keys: one indexed lookup.
-        found = duplicates.find_duplicates("Customer", keyed, None)
+        found = find_duplicates("Customer", keyed, None)
         if found:
             return sorted(found.values())[0]
     # No rule keeps the keys: compare the normalised name directly. The normalised core
     # is part of the stored name, which narrows the candidates to a handful.
     Customer: Any = get_model("Customer")
     if tax_id:
-        code = duplicates.normalise_credit_code(tax_id)
+        code = normalise_credit_code(tax_id)
         match = Customer.objects.filter(tax_id__iexact=code).order_by("name")
         found_by_tax_id = match.values_list("name", flat=True).first()
         if found_by_tax_id:
             return found_by_tax_id
-    core = duplicates.normalise_company(name) if name else ""
+    core = normalise_company(name) if name else ""
     if not core:
         return None
     for customer, customer_name in (
@@ -193,7 +208,7 @@ def find_existing_customer(lead) -> str | None:
         .order_by("name")
         .values_list("name", "customer_name")[:200]
     ):
-        if duplicates.normalise_company(customer_name) == core:
+        if normalise_company(customer_name) == core:
             return customer
     return None
 
@@ -356,16 +371,16 @@ def do_convert_lead(
     if opportunity:
         record["opportunity"] = opportunity
     do_save_doc(user, LEAD, lead.name, record)
-    if engine.get_workflow(LEAD) is not None:
+    if get_workflow(LEAD) is not None:
         step = CONVERT_ACTION if create_opportunity else CUSTOMER_ACTION
         with _conversion_of(lead.name):
             do_apply_workflow(user, LEAD, lead.name, step, reason=reason or "")
     lead = get_model(LEAD).objects.get(name=lead.name)
-    workflow = engine.get_workflow(LEAD)
+    workflow = get_workflow(LEAD)
     return {
         "lead": lead.name,
         "status": lead.status,
-        "workflow_state": engine.current_state(workflow, lead) if workflow else "",
+        "workflow_state": current_state(workflow, lead) if workflow else "",
         "customer": customer_name,
         "customer_created": how == "created",
         "customer_linked_existing": how == "existing",
@@ -382,7 +397,7 @@ def settle_customer_conversions() -> int:
     and its customer but still stands in Qualified … Demo Scheduled; it takes the "Convert to
     Customer" step now, so status and state agree on every site. Idempotent; returns how many.
     """
-    workflow = engine.get_workflow(LEAD)
+    workflow = get_workflow(LEAD)
     if workflow is None:
         return 0
     from_states = {t.state for t in workflow.transitions if t.action == CUSTOMER_ACTION}
@@ -396,11 +411,11 @@ def settle_customer_conversions() -> int:
     )
     moved = 0
     for lead in converted.iterator():
-        if engine.current_state(workflow, lead) not in from_states:
+        if current_state(workflow, lead) not in from_states:
             continue
         # Taken in the owner's name (Administrator holds no Sales User role); a lead whose owner
         # may no longer take the step (left, lost the role) is skipped, not forced.
-        if not any(t.action == CUSTOMER_ACTION for t in engine.get_transitions(lead.owner, lead)):
+        if not any(t.action == CUSTOMER_ACTION for t in get_transitions(lead.owner, lead)):
             continue
         with _conversion_of(lead.name):
             do_apply_workflow(

@@ -18,13 +18,19 @@ from __future__ import annotations
 from typing import Any
 
 from kuaicrm.cash import receivables_summary
-from lowcode.documents.merge import do_merge_docs, empty_fields_filled
-from lowcode.meta import registry
-from lowcode.permissions.core import access_doc, permitted_queryset
-from lowcode.query import connections
-from lowcode.query.serialize import to_json
-from lowcode.rules.duplicates import DUPLICATE_KEY, key_specs, make_key
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    DUPLICATE_KEY,
+    access_doc,
+    do_merge_docs,
+    doctype_exists,
+    duplicate_key_specs,
+    empty_fields_filled,
+    get_connections,
+    get_model,
+    make_duplicate_key,
+    permitted_queryset,
+    to_json,
+)
 
 CUSTOMER = "Customer"
 # (field, normaliser) pairs that make two customers the same company.
@@ -41,12 +47,12 @@ DUPLICATE_LIMIT = 20
 
 def duplicate_candidates(user: str, customer) -> list[dict]:
     """Other readable customers sharing a normalised name, credit code or phone."""
-    indexed = key_specs(CUSTOMER)
+    indexed = duplicate_key_specs(CUSTOMER)
     Customer = get_model(CUSTOMER)
     matches: dict[str, list[str]] = {}
     for fieldname, normaliser in DUPLICATE_FIELDS:
         value = customer.get(fieldname)
-        key = make_key(normaliser, value)
+        key = make_duplicate_key(normaliser, value)
         if not key:
             continue
         if (fieldname, normaliser) in indexed:
@@ -124,14 +130,14 @@ merge_customers.writes = True  # type: ignore[attr-defined]
 
 def _named(doctype: str, names: list[str], *fields: str) -> dict[str, dict]:
     """Readable configuration rows (levels, tags) by name."""
-    if not names or not registry.exists(doctype):
+    if not names or not doctype_exists(doctype):
         return {}
     rows = get_model(doctype).objects.filter(name__in=names).values("name", *fields)
     return {row["name"]: row for row in rows}
 
 
 def profile(user: str, doc) -> dict:
-    from lowcode.query.reads import doc_to_dict
+    from lowcode.sdk import doc_to_dict
 
     data = doc_to_dict(user, doc)
     level = _named(
@@ -176,7 +182,7 @@ def profile(user: str, doc) -> dict:
 
 def customer_360_data(user: str, name: str) -> dict[str, Any]:
     doc = access_doc(user, CUSTOMER, name, "read")
-    sections = connections.connections(user, CUSTOMER, name)
+    sections = get_connections(user, CUSTOMER, name)
     return {
         "profile": profile(user, doc),
         # 应收: contract amount, invoiced, collected, outstanding and overdue (kuaicrm/cash.py).

@@ -28,8 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lowcode.documents.actions import do_insert_doc
-from lowcode.storage.factory import get_model
+from lowcode.sdk import do_insert_doc, get_model
 
 CONTACT_RULE = "线索查重：手机号/邮箱"
 COMPANY_RULE = "线索查重：公司名称"

@@ -20,10 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from lowcode.documents.actions import do_insert_doc
-from lowcode.hooks_loader import get_hooks
-from lowcode.models import HasRole, UserProfile
-from lowcode.storage.factory import get_model
+from lowcode.sdk import HasRole, UserProfile, do_insert_doc, get_hooks, get_model
 
 ADMINISTRATOR = "Administrator"
 SALES_USER = "Sales User"

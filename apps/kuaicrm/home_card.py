@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 from kuaicrm.home_summary import sales_summary
 from kuaicrm.reports.o2c import open_plans
-from lowcode.i18n import _
-from lowcode.money import round_money
+from lowcode.sdk import _, round_money
 
 AGING_REPORT = "Receivables Aging"
 ATTAINMENT_REPORT = "Target Attainment"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kuaicrm.reports.o2c import days_overdue, open_installments, open_plans, plan_value
 from kuaicrm.targets import attainment
-from lowcode.money import round_money
+from lowcode.sdk import round_money
 
 TOP = 5
 

@@ -20,13 +20,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from kuaicrm.doctype.lead.lead import CLOSING_STATES, FIRST_CONTACT_HOURS, RETURNED_STATE
-from lowcode.documents.actions import do_assign_doc, do_save_doc, do_unassign_doc
-from lowcode.i18n import _
-from lowcode.models import Assignment
-from lowcode.notify.actions import do_notify
-from lowcode.permissions.core import access_doc
-from lowcode.query.serialize import to_json
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Assignment,
+    _,
+    access_doc,
+    do_assign_doc,
+    do_notify,
+    do_save_doc,
+    do_unassign_doc,
+    get_model,
+    to_json,
+)
 
 LEAD = "Lead"
 

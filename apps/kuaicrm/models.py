@@ -1,5 +1,5 @@
 """KuaiCRM storage: one model per DocType JSON under ``doctype/``."""
 
-from lowcode.storage.factory import build_models
+from lowcode.sdk import build_models
 
 globals().update(build_models("kuaicrm", __name__))

@@ -18,14 +18,17 @@ from django.utils import timezone
 
 from kuaicrm import selling
 from kuaicrm.contracts import do_update_contract_progress
-from lowcode.documents.actions import do_save_doc
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.notify.actions import do_notify
-from lowcode.permissions.core import access_doc
-from lowcode.query.reads import doc_to_dict
-from lowcode.query.serialize import to_json
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    FieldError,
+    ValidationError,
+    _,
+    access_doc,
+    do_notify,
+    do_save_doc,
+    doc_to_dict,
+    get_model,
+    to_json,
+)
 
 SALES_ORDER = "Sales Order"
 OPEN_LINE_STATUSES = ("Pending", "Partly Shipped")
@@ -157,7 +160,7 @@ def keep_return_reason(log_row, event: str) -> None:
     """Workflow Log after_insert: a returned order keeps why it came back."""
     if log_row.reference_doctype != SALES_ORDER or log_row.to_state != "Returned":
         return
-    from lowcode.documents.system_fields import do_set_system_fields
+    from lowcode.sdk import do_set_system_fields
 
     do_set_system_fields(
         SALES_ORDER, log_row.reference_name, {"return_reason": (log_row.reason or "").strip()}

@@ -38,21 +38,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode import context
-from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.ownership import do_set_owner
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.permissions.core import (
+from lowcode.sdk import (
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
     access_doc,
     department_subtree,
+    do_insert_doc,
+    do_save_doc,
+    do_set_owner,
+    get_model,
     get_roles,
     has_permission,
     is_administrator,
+    request_cached,
+    to_json,
     user_department,
 )
-from lowcode.query.serialize import to_json
-from lowcode.storage.factory import get_model
 
 CUSTOMER = "Customer"
 POOL = "Customer Pool"
@@ -89,7 +92,7 @@ def claimable_pools(user: str) -> list[str]:
             or (department and department in department_subtree(pool_department))
         )
 
-    return context.cached(("kuaicrm-claimable-pools", user), compute)
+    return request_cached(("kuaicrm-claimable-pools", user), compute)
 
 
 def pool_read_grant(user: str, doctype: str) -> Q | None:
@@ -475,7 +478,7 @@ def return_idle_customers(now: dt.datetime | None = None, batch: int = RETURN_BA
 
 @transaction.atomic
 def _return_one(name: str, condition: Q, reason: str) -> bool:
-    from lowcode.notify.actions import do_notify
+    from lowcode.sdk import do_notify
 
     Customer = get_model(CUSTOMER)
     customer = Customer.objects.select_for_update().filter(condition, name=name, in_pool=0).first()

@@ -16,8 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from lowcode.money import money_in_words, round_money
-from lowcode.storage.factory import get_model
+from lowcode.sdk import get_model, money_in_words, round_money
 
 HUNDRED = Decimal(100)
 # The item fields a quotation, contract and order share: copied unchanged by the mappings

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lowcode.documents.actions import do_insert_doc
-from lowcode.storage.factory import get_model
+from lowcode.sdk import do_insert_doc, get_model
 
 CUSTOMER_LEVELS: list[dict[str, Any]] = [
     {"level_code": "A", "level_name": "重点客户", "color": "#ff0000", "priority": 1},

@@ -28,17 +28,17 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from lowcode.exceptions import DataError
-from lowcode.i18n import _
-from lowcode.money import round_money
-from lowcode.permissions.core import (
+from lowcode.sdk import (
+    DataError,
+    _,
     department_subtree,
     full_names,
+    get_model,
     permitted_queryset,
+    round_money,
     scope_for,
     user_department,
 )
-from lowcode.storage.factory import get_model
 
 TARGET = "Sales Target"
 SIGNED, COLLECTED = "Signed Amount", "Collected Amount"
@@ -155,7 +155,7 @@ def actuals(
 
 def department_members(department: str) -> list[str]:
     """Usernames whose department is ``department`` or below it."""
-    from lowcode.models import UserProfile
+    from lowcode.sdk import UserProfile
 
     return list(
         UserProfile.objects.filter(department__in=department_subtree(department)).values_list(
@@ -315,7 +315,7 @@ def ranking(
 
 
 def _departments(people) -> dict[str, str]:
-    from lowcode.models import UserProfile
+    from lowcode.sdk import UserProfile
 
     return dict(
         UserProfile.objects.filter(user__username__in=list(people)).values_list(

@@ -19,7 +19,7 @@ FIRST_CONTACT_LOOKBACK_DAYS = 7
 
 def _responsible(lead) -> list[str]:
     """The lead's assignees, or its owner when nobody is assigned."""
-    from lowcode.models import Assignment
+    from lowcode.sdk import Assignment
 
     assignees = Assignment.objects.filter(ref_doctype="Lead", docname=lead.name).values_list(
         "user", flat=True
@@ -30,8 +30,7 @@ def _responsible(lead) -> list[str]:
 def _supervisors(users: list[str]) -> list[str]:
     """Each user's department head (the SLA engine's "Supervisor"), or the next head up
     the department tree when their own department has none or they head it."""
-    from lowcode.rules.sla import department_head
-    from lowcode.workflow.engine import supervisor_of
+    from lowcode.sdk import department_head, supervisor_of
 
     heads = set()
     for user in users:
@@ -53,10 +52,7 @@ def check_first_contact(now=None) -> tuple[int, int]:
     """
     from django.db import transaction
 
-    from lowcode.documents.system_fields import do_set_system_fields
-    from lowcode.i18n import _
-    from lowcode.notify.actions import do_notify
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import _, do_notify, do_set_system_fields, get_model
 
     now = now or timezone.now()
     Lead = get_model("Lead")
@@ -130,10 +126,7 @@ def remind_follow_up_tasks(today=None) -> int:
     """Daily: tell each assignee of an open follow-up task due today or overdue, once."""
     from django.db import transaction
 
-    from lowcode.documents.system_fields import do_set_system_fields
-    from lowcode.i18n import _
-    from lowcode.notify.actions import do_notify
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import _, do_notify, do_set_system_fields, get_model
 
     today = today or timezone.localdate()
     Task = get_model("Follow-up Task")
@@ -175,9 +168,7 @@ def raise_churn_warnings(now=None) -> list[str]:
     """Open a Churn Warning for every active customer silent too long (seed 000, flow 4)."""
     from django.db.models import Q
 
-    from lowcode.documents.actions import do_insert_doc
-    from lowcode.i18n import _
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import _, do_insert_doc, get_model
 
     now = now or timezone.now()
     Customer = get_model("Customer")

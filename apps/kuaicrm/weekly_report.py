@@ -12,9 +12,7 @@ from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 
-from lowcode.i18n import _
-from lowcode.notify.actions import do_notify
-from lowcode.reports.engine import run_report
+from lowcode.sdk import _, do_notify, run_report
 
 REPORT = "Process Health"
 RECIPIENT_ROLE = "Sales Manager"
@@ -55,7 +53,7 @@ def plain_text(payload: dict) -> str:
 
 def send_process_health() -> list[str]:
     """Run Process Health as each Sales Manager and notify them; return who was sent it."""
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import get_model
 
     # An administrator who deleted or disabled the report has switched the mail off.
     if not get_model("Report").objects.filter(name=REPORT, disabled=0).exists():

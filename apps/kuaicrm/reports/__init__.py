@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lowcode.documents.actions import do_insert_doc
-from lowcode.storage.factory import get_model
+from lowcode.sdk import do_insert_doc, get_model
 
 ROLES = ["Sales Manager", "Sales User", "System Manager"]
 # Who may audit the exception path (绿色通道): Sales Managers and above, not the reps using it.

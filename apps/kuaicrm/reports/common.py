@@ -14,10 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from lowcode.exceptions import DataError
-from lowcode.i18n import _
-from lowcode.permissions.core import department_subtree, permitted_queryset
-from lowcode.storage.factory import get_model
+from lowcode.sdk import DataError, _, department_subtree, get_model, permitted_queryset
 
 OPPORTUNITY = "Opportunity"
 STAGE = "Opportunity Stage"

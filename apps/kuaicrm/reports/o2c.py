@@ -18,8 +18,7 @@ from django.db.models import (
     Subquery,
 )
 
-from lowcode.permissions.core import permitted_queryset
-from lowcode.storage.factory import get_model
+from lowcode.sdk import get_model, permitted_queryset
 
 PLAN = "Payment Plan"
 INSTALLMENT = "Payment Plan Installment"

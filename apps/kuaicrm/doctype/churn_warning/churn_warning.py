@@ -7,11 +7,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.validation import first_other
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import Document, FieldError, ValidationError, _, first_other, get_model
 
 # Customer status each final outcome leaves behind (seed 000, flow 4).
 CUSTOMER_STATUS_AFTER = {"Retained": "Active", "Lost": "Lost"}
@@ -57,7 +53,7 @@ class ChurnWarning(Document):
 
 def record_outcome_on_customer(doc, event: str) -> None:
     """on_update: a retained customer becomes Active again, a lost one Lost."""
-    from lowcode.documents.actions import do_save_doc
+    from lowcode.sdk import do_save_doc
 
     before = doc._doc_before_save
     status = CUSTOMER_STATUS_AFTER.get(doc.outcome or "")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
+from lowcode.sdk import Document, FieldError, ValidationError, _
 
 
 class CommissionRule(Document):
@@ -54,7 +52,7 @@ class CommissionRule(Document):
 
     def check_roles(self) -> list[FieldError]:
         """An enabled rule names existing roles (a disabled one may keep a deleted role)."""
-        from lowcode.storage.factory import get_model
+        from lowcode.sdk import get_model
 
         if not self.get("enabled"):
             return []

@@ -15,10 +15,7 @@ from django.utils import timezone
 
 from kuaicrm import commission
 from kuaicrm.targets import MONTH, period_bounds
-from lowcode.exceptions import DataError, FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import DataError, Document, FieldError, ValidationError, _, get_model
 
 
 class CommissionStatement(Document):

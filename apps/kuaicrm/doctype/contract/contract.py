@@ -19,13 +19,17 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from kuaicrm import selling
-from lowcode import expressions
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.money import money_in_words, round_money
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Document,
+    FieldError,
+    ValidationError,
+    _,
+    get_model,
+    label_of,
+    money_in_words,
+    round_money,
+    today,
+)
 
 # Workflow state → the contract's status (the lifecycle reports and lists filter on).
 STATUS_OF_STATE = {
@@ -80,11 +84,6 @@ TEMPLATE_PLACEHOLDERS = frozenset(
         "items",
     }
 )
-
-
-# The day the daily run acts for (``as_of``: the engine's, which workflow conditions read as
-# ``today`` too); a user's transition is judged by today.
-as_of, today = expressions.as_of, expressions.today
 
 
 def default_company() -> str | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
+from lowcode.sdk import Document, FieldError, ValidationError, _, label_of
 
 
 class ContractTemplate(Document):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import Document, get_model
 
 
 class Customer(Document):

@@ -8,13 +8,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lowcode.documents.validation import coerce, label_of
-from lowcode.exceptions import DoesNotExistError, FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.permissions.core import permitted_queryset
-from lowcode.query.serialize import to_json
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Document,
+    DoesNotExistError,
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
+    coerce,
+    get_model,
+    label_of,
+    permitted_queryset,
+    to_json,
+)
 
 # States and actions of the visit workflow fixture (apps/kuaicrm/workflow/visit_approval.json).
 PLAN_APPROVED_STATE = "Plan Approved"
@@ -155,7 +161,7 @@ class CustomerVisit(Document):
 
     def check_photos_are_uploaded_images(self) -> None:
         """Each new photo is an image the acting user uploaded (or may read) through upload_file."""
-        from lowcode.files import readable_file_path
+        from lowcode.sdk import readable_file_path
 
         before: Any = self._doc_before_save or {}
         known = {row.get("photo") for row in before.get("photos") or []}
@@ -232,7 +238,7 @@ def attach_photo_files(doc, event: str) -> None:
     Phones upload first (private, unattached, readable by the uploader only); only the
     uploader's own unattached files are claimed, so a visit never exposes someone else's file.
     """
-    from lowcode.documents.actions import do_save_doc
+    from lowcode.sdk import do_save_doc
 
     urls = [row.photo for row in doc.get_children("photos") if row.photo]
     if not urls:
@@ -264,7 +270,7 @@ def notify_plan_approved(doc, event: str) -> None:
     took it. The customer's owner and the opportunity's sales owner learn that a colleague
     is about to visit their account.
     """
-    from lowcode.notify.actions import do_notify
+    from lowcode.sdk import do_notify
 
     if not _entered(doc, PLAN_APPROVED_STATE):
         return
@@ -311,7 +317,7 @@ def record_follow_up(doc, event: str) -> None:
     "once" is read from the workflow log: the visit was recorded before if a logged
     transition already reached Recorded (this transition is logged after this hook).
     """
-    from lowcode.documents.actions import do_insert_doc
+    from lowcode.sdk import do_insert_doc
 
     if not _entered(doc, RECORDED_STATE) or not (doc.customer or doc.opportunity):
         return  # a visit to no customer on file follows up nothing
@@ -341,8 +347,7 @@ def record_follow_up(doc, event: str) -> None:
 
 def create_follow_up_tasks(doc, event: str) -> None:
     """on_update: entering follow-up turns each issue without a task into a Follow-up Task."""
-    from lowcode.documents.actions import do_assign_doc, do_insert_doc
-    from lowcode.documents.system_fields import do_set_system_fields
+    from lowcode.sdk import do_assign_doc, do_insert_doc, do_set_system_fields
 
     before: Any = doc._doc_before_save or {}
     if doc.workflow_state != FOLLOW_UP_STATE or before.get("workflow_state") == FOLLOW_UP_STATE:
@@ -384,9 +389,7 @@ def do_check_in_visit(
     photos: list | None = None,
 ):
     """Save the location and photos, then take Complete Visit: both or neither."""
-    from lowcode.documents.actions import do_save_doc
-    from lowcode.permissions.core import access_doc
-    from lowcode.workflow.actions import do_apply_workflow, require_transition
+    from lowcode.sdk import access_doc, do_apply_workflow, do_save_doc, require_transition
 
     visit = access_doc(user, "Customer Visit", name, "write", for_update=True)
     require_transition(user, visit, CHECK_IN_ACTION)  # refused before anything is saved

@@ -23,14 +23,18 @@ from typing import Any
 
 from django.db.models import Count, Max
 
-from lowcode.documents.system_fields import do_set_system_fields
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.permissions.core import permitted_queryset
-from lowcode.query.serialize import to_json
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Document,
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
+    do_set_system_fields,
+    get_model,
+    label_of,
+    permitted_queryset,
+    to_json,
+)
 
 TARGETS = (("lead", "Lead"), ("customer", "Customer"), ("opportunity", "Opportunity"))
 # What the counters of the linked documents depend on.
@@ -160,7 +164,7 @@ class FollowUpRecord(Document):
 
     def plan_next_follow_up(self) -> None:
         """Turn the next follow-up date into a Follow-up Task (once; later moves follow it)."""
-        from lowcode.documents.actions import do_insert_doc, do_save_doc
+        from lowcode.sdk import do_insert_doc, do_save_doc
 
         if not self.next_followup_on:
             return
@@ -219,7 +223,7 @@ def refresh_counters(
     elif fieldname == "customer":
         _refresh_customer(value, records, deleted)
     elif get_model("Opportunity").objects.filter(name=value).exists():
-        from lowcode.documents.actions import do_save_doc
+        from lowcode.sdk import do_save_doc
 
         do_save_doc(user or "Administrator", "Opportunity", value, {}, ignore_permissions=True)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from lowcode.storage.document import Document
+from lowcode.sdk import Document
 
 
 class FollowUpTask(Document):

@@ -30,11 +30,17 @@ from typing import Any
 import phonenumbers
 from django.utils import timezone
 
-from lowcode.documents.validation import label_of, parse_phone
-from lowcode.exceptions import FieldError, PermissionError, ValidationError
-from lowcode.i18n import _
-from lowcode.permissions.core import ADMINISTRATOR, get_roles
-from lowcode.storage.document import Document
+from lowcode.sdk import (
+    ADMINISTRATOR,
+    Document,
+    FieldError,
+    PermissionError,
+    ValidationError,
+    _,
+    get_roles,
+    label_of,
+    parse_phone,
+)
 
 FIRST_CONTACT_HOURS = 24
 # Score bands of 线索优先级 (seed 001 §1.2: priority follows the score), highest first.
@@ -105,9 +111,9 @@ class Lead(Document):
 
     def _states(self) -> tuple[str | None, str | None]:
         """(state before this save, state now); (None, None) without an active workflow."""
-        from lowcode.workflow import engine
+        from lowcode.sdk import get_workflow
 
-        workflow = engine.get_workflow(self.doctype)
+        workflow = get_workflow(self.doctype)
         if workflow is None:
             return None, None
         before: Any = self._doc_before_save or {}
@@ -172,9 +178,9 @@ class Lead(Document):
         message = _(
             "A lead becomes an opportunity only through the Convert to Opportunity action on its form, which creates the customer, contact and opportunity"
         )
-        from lowcode.workflow import engine
+        from lowcode.sdk import get_workflow
 
-        workflow: Any = engine.get_workflow(self.doctype)
+        workflow: Any = get_workflow(self.doctype)
         raise ValidationError(message, [FieldError(workflow.state_field, "conversion", message)])
 
     def check_converted_to_customer(self) -> None:
@@ -186,9 +192,9 @@ class Lead(Document):
         message = _(
             "A lead becomes a customer only through the Convert to Customer action on its form, which creates the customer and contact"
         )
-        from lowcode.workflow import engine
+        from lowcode.sdk import get_workflow
 
-        workflow: Any = engine.get_workflow(self.doctype)
+        workflow: Any = get_workflow(self.doctype)
         raise ValidationError(message, [FieldError(workflow.state_field, "conversion", message)])
 
     def follow_workflow_state(self) -> None:

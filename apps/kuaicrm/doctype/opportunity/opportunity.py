@@ -30,12 +30,17 @@ from typing import Any
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, FrappeError, ValidationError
-from lowcode.i18n import _
-from lowcode.permissions.core import access_doc, user_department
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Document,
+    FieldError,
+    FrappeError,
+    ValidationError,
+    _,
+    access_doc,
+    get_model,
+    label_of,
+    user_department,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +375,7 @@ class Opportunity(Document):
     def sync_assignments(self) -> None:
         """Assign the owner and collaborators (the 'own' scope shows them the opportunity);
         unassign those removed since the last save."""
-        from lowcode.documents.actions import do_assign_doc, do_unassign_doc
+        from lowcode.sdk import do_assign_doc, do_unassign_doc
 
         before = self.team(self._doc_before_save) if self._doc_before_save else set()
         now = self.team(None)
@@ -391,7 +396,7 @@ def change_opportunity_stage(
     lost_details: str = "",
 ):
     """Move an opportunity to ``stage``; a reason is required going back, reopening or losing."""
-    from lowcode.documents.actions import do_save_doc
+    from lowcode.sdk import do_save_doc
 
     current = access_doc(user, "Opportunity", name, "write")
     if stage == current.stage:
@@ -403,7 +408,7 @@ def change_opportunity_stage(
     if lost_details:
         data["lost_details"] = lost_details
     doc = do_save_doc(user, "Opportunity", name, data)
-    from lowcode.query.serialize import to_json
+    from lowcode.sdk import to_json
 
     return {
         "name": doc.name,
@@ -424,7 +429,7 @@ def opportunity_dwell(request, user, name: str):
     Finished stays come from the stage history (``dwell_hours`` of the rows leaving a stage);
     the current stage counts until now and is marked ``current``.
     """
-    from lowcode.query.serialize import to_json
+    from lowcode.sdk import to_json
 
     doc = access_doc(user, "Opportunity", name, "read")
     totals: dict[str, dict[str, Any]] = {}
@@ -461,7 +466,7 @@ def opportunity_dwell(request, user, name: str):
 def refresh_open_probabilities() -> int:
     """Daily: resave open opportunities whose computed probability has drifted with time
     (an interaction older than 14 or 30 days); return how many were updated."""
-    from lowcode.documents.actions import do_save_doc
+    from lowcode.sdk import do_save_doc
 
     now = timezone.now()
     Opportunity: Any = get_model("Opportunity")

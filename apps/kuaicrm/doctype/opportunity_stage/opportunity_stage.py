@@ -14,11 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import Document, FieldError, ValidationError, _, get_model, label_of
 
 WON, LOST = "Won", "Lost"
 REQUIRED_PROBABILITY = {WON: Decimal(100), LOST: Decimal(0)}

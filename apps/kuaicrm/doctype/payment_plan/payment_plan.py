@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuaicrm.cash import assign_sales_owner, refuse_plan_delete, settle_plan
-from lowcode.storage.document import Document
+from lowcode.sdk import Document
 
 
 class PaymentPlan(Document):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuaicrm.cash import assign_sales_owner, refresh_for_doc, refuse_bare_cancel, settle_receipt
-from lowcode.storage.document import Document
+from lowcode.sdk import Document
 
 
 class PaymentReceipt(Document):

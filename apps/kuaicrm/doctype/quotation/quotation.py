@@ -37,13 +37,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from lowcode.documents.validation import label_of
-from lowcode.exceptions import FieldError, FrappeError, ValidationError
-from lowcode.i18n import _
-from lowcode.meta import registry
-from lowcode.money import money_in_words, round_money, to_decimal
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import (
+    Document,
+    FieldError,
+    FrappeError,
+    ValidationError,
+    _,
+    get_meta,
+    get_model,
+    label_of,
+    money_in_words,
+    round_money,
+    to_decimal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +202,7 @@ class Quotation(Document):
 
     def _row_error(self, idx: int, fieldname: str, rule: str) -> FieldError:
         """A line's error, shaped like the standard validation's (table, row, field)."""
-        field = registry.get_meta("Quotation Item").get_field(fieldname)
+        field = get_meta("Quotation Item").get_field(fieldname)
         label = label_of(field) if field is not None else fieldname
         if fieldname == "discount_percentage":
             message = _("{label} cannot exceed 100", label=label)
@@ -239,16 +245,16 @@ class Quotation(Document):
             return
         if self.status != Status.APPROVED:
             return
-        from lowcode.workflow import engine
+        from lowcode.sdk import get_workflow, transition_condition_holds
 
-        workflow = engine.get_workflow(self.doctype)
+        workflow = get_workflow(self.doctype)
         if workflow is None:
             return
         needs_approval = [
             t for t in workflow.outgoing(Status.DRAFT) if t.next_state == Status.PENDING
         ]
         user = self.acting_user or self.modified_by or ""
-        if any(engine.condition_holds(t, self, user) for t in needs_approval):
+        if any(transition_condition_holds(t, self, user) for t in needs_approval):
             self._refuse(
                 "items",
                 "needs_approval",
@@ -346,7 +352,7 @@ def do_record_quotation_outcome(log, event: str) -> None:
     """
     if log.reference_doctype != "Quotation" or log.action not in (ACCEPT_ACTION, LOST_ACTION):
         return
-    from lowcode.documents.actions import do_save_doc
+    from lowcode.sdk import do_save_doc
 
     quotation = get_model("Quotation").objects.get(name=log.reference_name)
     user = log.user or "Administrator"
@@ -387,7 +393,7 @@ def do_record_quotation_outcome(log, event: str) -> None:
 # ---------------------------------------------------------------------- scheduled job
 def expire_quotations(today: dt.date | None = None) -> int:
     """Daily: approved or sent quotations whose ``valid_till`` has passed become Expired."""
-    from lowcode.workflow.actions import do_apply_workflow
+    from lowcode.sdk import do_apply_workflow
 
     today = today or timezone.localdate()
     names = list(

@@ -18,11 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from kuaicrm import selling
-from lowcode.exceptions import FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.money import round_money
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import Document, FieldError, ValidationError, _, get_model, round_money
 
 STATUS_OF_STATE = {
     "Draft": "Draft",

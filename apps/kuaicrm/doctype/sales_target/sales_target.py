@@ -5,10 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kuaicrm.targets import period_bounds
-from lowcode.exceptions import DataError, FieldError, ValidationError
-from lowcode.i18n import _
-from lowcode.storage.document import Document
-from lowcode.storage.factory import get_model
+from lowcode.sdk import DataError, Document, FieldError, ValidationError, _, get_model
 
 
 class SalesTarget(Document):

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 
 from kuaicrm.reports.common import bar_chart, column, date_value, money, text, today
 from kuaicrm.reports.o2c import open_installments, open_plans
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 
 def columns() -> list[dict]:

@@ -13,8 +13,7 @@ from typing import Any
 from django.db.models import Sum
 
 from kuaicrm.reports.common import column, money, text
-from lowcode.i18n import _
-from lowcode.permissions.core import permitted_queryset
+from lowcode.sdk import _, permitted_queryset
 
 
 def columns() -> list[dict]:

@@ -14,8 +14,7 @@ from typing import Any
 from django.db.models import Sum
 
 from kuaicrm.reports.common import column, date_window, money, rate, text, window_q
-from lowcode.i18n import _
-from lowcode.permissions.core import permitted_queryset
+from lowcode.sdk import _, permitted_queryset
 
 FIGURES = (
     ("invoiced_amount", "Invoiced Amount"),

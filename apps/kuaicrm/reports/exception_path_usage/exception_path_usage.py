@@ -19,10 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kuaicrm.reports.common import column, date_window, text, window_q
-from lowcode.i18n import _
-from lowcode.permissions.core import has_doctype_permission, permitted_queryset
-from lowcode.storage.factory import get_model
-from lowcode.workflow import engine
+from lowcode.sdk import _, get_model, get_workflow, has_doctype_permission, permitted_queryset
 
 LOG = "Workflow Log"
 ACTION = "Workflow Action"
@@ -59,7 +56,7 @@ def current_states(rows: list) -> dict[tuple[str, str], str]:
     """(doctype, name) -> the document's workflow state now, one query per DocType."""
     states: dict[tuple[str, str], str] = {}
     for doctype in {row.reference_doctype for row in rows}:
-        workflow = engine.get_workflow(doctype)
+        workflow = get_workflow(doctype)
         if workflow is None:
             continue
         names = {row.reference_name for row in rows if row.reference_doctype == doctype}

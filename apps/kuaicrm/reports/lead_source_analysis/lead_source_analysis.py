@@ -25,8 +25,7 @@ from kuaicrm.reports.common import (
     text,
     window_q,
 )
-from lowcode.i18n import _
-from lowcode.permissions.core import permitted_queryset
+from lowcode.sdk import _, permitted_queryset
 
 HIGH_FROM, MEDIUM_FROM = PRIORITY_BANDS[0][0], PRIORITY_BANDS[1][0]
 SECONDS_PER_DAY = 86400

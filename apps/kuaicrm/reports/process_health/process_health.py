@@ -32,7 +32,7 @@ from kuaicrm.reports.common import (
     today,
     window_q,
 )
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 DAYS = 7
 

@@ -26,8 +26,7 @@ from kuaicrm.reports.common import (
     text,
     window_q,
 )
-from lowcode.i18n import _
-from lowcode.permissions.core import full_names, permitted_queryset
+from lowcode.sdk import _, full_names, permitted_queryset
 
 GROUPS = ("Month", "Sales Owner")
 ACCEPTED, LOST = "Accepted", "Lost"

@@ -12,8 +12,7 @@ from typing import Any
 
 from kuaicrm.reports.common import choice, column, date_value, money, text, today
 from kuaicrm.reports.o2c import BUCKETS, aging_by, open_plans
-from lowcode.i18n import _
-from lowcode.permissions.core import full_names
+from lowcode.sdk import _, full_names
 
 GROUPS = {"Customer": "customer", "Sales Owner": "sales_owner"}
 
@@ -80,7 +79,7 @@ def execute(filters: dict[str, Any] | None, user: str):
 
 
 def _titles(key: str, values: set) -> dict:
-    from lowcode.storage.factory import get_model
+    from lowcode.sdk import get_model
 
     if key == "sales_owner":
         return full_names(v for v in values if v)

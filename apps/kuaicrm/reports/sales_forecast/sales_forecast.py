@@ -28,7 +28,7 @@ from kuaicrm.reports.common import (
     window_q,
 )
 from kuaicrm.reports.win_loss_analysis.win_loss_analysis import period_label
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 INTERVALS = ("Month", "Quarter")
 TRUNCATE = {"Month": TruncMonth, "Quarter": TruncQuarter}

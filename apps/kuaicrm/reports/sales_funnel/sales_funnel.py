@@ -26,7 +26,7 @@ from kuaicrm.reports.common import (
     stages,
     window_q,
 )
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 
 def columns() -> list[dict]:

@@ -27,7 +27,7 @@ from kuaicrm.reports.common import (
     stages,
     window_q,
 )
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 
 def columns() -> list[dict]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from kuaicrm.reports.common import choice, column, date_value, text, today
 from kuaicrm.targets import MONTH, PERIOD_TYPES, SIGNED, TARGET_TYPES, period_of, ranking
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 
 def columns() -> list[dict]:

@@ -24,7 +24,7 @@ from kuaicrm.reports.common import (
     rate,
     window_q,
 )
-from lowcode.i18n import _
+from lowcode.sdk import _
 
 GROUPINGS = ("Month", "Quarter", "Year", "Sales Owner", "Lost Reason")
 TRUNCATE = {"Month": TruncMonth, "Quarter": TruncQuarter, "Year": TruncYear}
