@@ -478,20 +478,33 @@ def approval_progress(doc) -> dict | None:
     rows = list(get_model("Workflow Action").objects.filter(action_group=group))
     from lowcode.i18n import _
 
+    completed = [a for a in rows if a.status == "Completed"]
+    # Who said yes: the person who acted (a delegate or escalation target included).
+    people = full_names({a.user for a in completed})
     if countersign.role_slots:
         # One slot per listed role that had a holder to ask; the awaited roles are named.
         held = {a.approver_role for a in rows if a.approver_role}
         listed = split_names(countersign.approver or countersign.allowed)
         slots = {r for r in listed if r in held}
-        done = {a.approver_role for a in rows if a.status == "Completed" and a.approver_role}
+        done = {a.approver_role for a in completed if a.approver_role}
         waiting = [r for r in listed if r in slots - done]
         waiting_names = [_(r) for r in waiting]
+        approved_names = [
+            f"{people.get(a.user, a.user)}（{_(a.approver_role)}）"
+            for a in completed
+            if a.approver_role in slots
+        ]
+        approved_names.sort()  # stable, whatever order the rows come in
     else:
         slots = {principal(a) for a in rows}
-        done = {principal(a) for a in rows if a.status == "Completed"}
+        done = {principal(a) for a in completed}
         waiting = sorted(slots - done)
         names = full_names(waiting)
         waiting_names = [names.get(u, u) for u in waiting]
+        approved_names = [
+            people.get(a.user, a.user)
+            for a in sorted(completed, key=lambda a: (a.completed is None, a.completed, a.user))
+        ]
 
     summary = (
         _(
@@ -508,5 +521,12 @@ def approval_progress(doc) -> dict | None:
         "total": len(slots),
         "waiting": waiting,
         "waiting_names": waiting_names,
+        "approved_names": approved_names,
         "summary": summary,
+        # Who has approved and who is awaited, by name, for the form and the inbox.
+        "who": _(
+            "Approved by {approved}; waiting for {waiting}",
+            approved="、".join(approved_names) or _("no one yet"),
+            waiting="、".join(waiting_names) or _("no one"),
+        ),
     }

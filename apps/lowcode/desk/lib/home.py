@@ -201,4 +201,5 @@ def add_countersign_progress(items: list[dict]) -> list[dict]:
             item["progress"] = _(
                 "Countersign {done}/{total}", done=progress["approved"], total=progress["total"]
             )
+            item["progress_who"] = progress["who"]
     return items
