@@ -83,7 +83,9 @@ def test_an_assignment_rule_is_built_from_pickers_and_condition_rows(
     assert (rule.document_type, rule.status_field) == ("Lead", "status")
     assert rule.condition == "doc.status in ['Open', 'Contacted'] or doc.expected_amount >= 100000"
     assert evaluate(rule.condition, {"status": "Lost", "expected_amount": 200000})
-    users = stored(lambda: list(get_model("Assignment Rule User").objects.values_list("user", flat=True)))
+    users = stored(
+        lambda: list(get_model("Assignment Rule User").objects.values_list("user", flat=True))
+    )
     assert users == ["rep2"]
 
     # reopened: the rows, the labels, not the keys
@@ -116,7 +118,15 @@ def test_a_workflow_step_role_is_picked_by_its_chinese_name(page_for, stored, ex
     transition = admin.locator("#wf-transition-0")
     if not transition.locator("details").evaluate("d => d.open"):
         transition.locator("summary").click()
-    allowed = transition.locator(".row-picker").first
+    # the next state is picked from the states on this page, by their Chinese names
+    next_state = transition.locator(".row-picker").nth(1)
+    next_state.locator(".picker-open").click()
+    sheet = admin.locator("dialog.picker-sheet")
+    expect(sheet.locator(".picker-choice")).to_have_count(2)
+    assert sheet.locator(".picker-choice-label").all_inner_texts() == ["草稿", "审批通过"]
+    sheet.locator('.picker-choice[data-value="Approved"]').click()
+    expect(next_state.locator(".picker-text")).to_have_text("审批通过")
+    allowed = transition.locator(".row-picker").nth(2)
     expect(allowed.locator(".picker-text")).to_have_text("系统管理员")
     _pick(admin, expect, allowed, "销售经理", "Sales Manager")
     expect(allowed.locator(".picker-text")).to_have_text("销售经理")

@@ -110,6 +110,12 @@ def picker_for(doctype: str, fieldname: str) -> pickers.Picker | None:
 
 
 @register.simple_tag
+def local_picker(kind: str) -> pickers.Picker:
+    """A picker whose choices are on the page (a workflow's states, typed in its rows)."""
+    return pickers.Picker(kind)
+
+
+@register.simple_tag
 def source_of(picker, values: dict | None = None, parent: dict | None = None) -> str:
     """The value of the picker's source field (a DocType), from the row or its parent."""
     if picker is None or not picker.source:

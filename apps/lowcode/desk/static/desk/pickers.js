@@ -131,8 +131,9 @@
     if (!picker) return;
     const list = sheet.querySelector(".picker-list");
     const note = sheet.querySelector(".picker-note");
-    const query = params(picker, q);
     note.hidden = true;
+    if (picker.dataset.local) return showLocal(picker, q, list, note);
+    const query = params(picker, q);
     if (query.has("doctype") && !query.get("doctype")) {
       list.innerHTML = "";
       note.textContent = text("needsource");
@@ -156,6 +157,27 @@
           note.hidden = false;
         }
       });
+  }
+
+  // Choices typed on this page (a workflow's states): their current values, labelled as
+  // the server translated them while unchanged.
+  function showLocal(picker, q, list, note) {
+    const scope = picker.closest("form") || document;
+    const seen = new Set();
+    const typed = (q || "").trim().toLowerCase();
+    list.innerHTML = "";
+    scope.querySelectorAll(picker.dataset.local).forEach((input) => {
+      const value = input.value.trim();
+      if (!value || seen.has(value) || input.closest("template")) return;
+      seen.add(value);
+      const label = input.value === input.defaultValue && input.dataset.label ? input.dataset.label : value;
+      if (typed && value.toLowerCase().indexOf(typed) < 0 && label.toLowerCase().indexOf(typed) < 0) return;
+      list.appendChild(row({ value: value, label: label }, picker.hasAttribute("data-multiple")));
+    });
+    if (!list.children.length) {
+      note.textContent = text("nothing");
+      note.hidden = false;
+    }
   }
 
   function commit(choices) {
