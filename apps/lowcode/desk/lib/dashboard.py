@@ -54,6 +54,7 @@ class Figure:
     chart: dict | None = None
     error: str = ""
     rows: list[tuple[str, Any]] = field(default_factory=list)
+    opens_report: bool = False  # a pinned report: its link opens the report, not a list
 
     @property
     def display(self) -> str:
@@ -219,6 +220,7 @@ def pinned_report(user: str, chart: dict) -> Figure | None:
         label=chart["chart_name"],
         doctype=report.ref_doctype,
         href=f"/app/query-report/{quote(report.name)}",
+        opens_report=True,
     )
     try:
         payload = report_engine.run_report(user, report.name)
