@@ -1,5 +1,5 @@
-// Drag to reorder, on phones and computers (SortableJS; touch after a short press so the page
-// still scrolls): any [data-sortable] list whose items are [data-sort-item] with a .drag-handle.
+// Drag to reorder, on phones and computers (SortableJS, mouse and touch): any [data-sortable]
+// list whose items are [data-sort-item] with a .drag-handle.
 // The handle also moves its item with ↑/↓, so the order never depends on dragging.
 // After a move the page renumbers: inputs named <table>.<n>.<field> get their new n, .row-no
 // shows 1..N, a textarea the list mirrors ([data-sortable-lines]) gets its lines in the new
@@ -25,6 +25,7 @@
     const area = list.dataset.sortableLines ? document.getElementById(list.dataset.sortableLines) : null;
     if (area) {
       area.value = items(list).map((item) => item.dataset.line).join("\n");
+      list.dataset.source = area.value;
       area.dispatchEvent(new Event("change", { bubbles: true }));
     }
     list.dispatchEvent(new CustomEvent("sortable:end", { bubbles: true }));
@@ -37,9 +38,12 @@
       handle: ".drag-handle",
       draggable: "[data-sort-item]",
       animation: 150,
-      delay: 120,
-      delayOnTouchOnly: true,
+      // Only the handle starts a drag (touch-action: none), so a finger elsewhere still scrolls
+      // the page and no press-and-hold delay is needed.
       touchStartThreshold: 4,
+      // The same pointer-driven drag for mouse and finger (not the browser's HTML5 drag and
+      // drop, which a button handle inside a form does not start reliably).
+      forceFallback: true,
       ghostClass: "sort-ghost",
       chosenClass: "sort-chosen",
       onEnd: (event) => {
@@ -70,6 +74,10 @@
       list.dataset.sortableLines = area.id;
       area.insertAdjacentElement("afterend", list);
     }
+    // Rebuilt only when the text changed: htmx settles (a preview refresh) must not pull the
+    // items from under a finger mid-drag.
+    if (list.dataset.source === area.value) return;
+    list.dataset.source = area.value;
     const lines = area.value.split("\n").map((line) => line.trim()).filter(Boolean);
     list.innerHTML = "";
     lines.forEach((line, index) => {

@@ -107,11 +107,18 @@ def _history(meta) -> list[dict]:
                     "owner": version.owner,
                     "creation": version.creation,
                     "field": _(field.label) if field and field.label else fieldname,
-                    "old": old,
-                    "new": new,
+                    "old": _flag(field, old),
+                    "new": _flag(field, new),
                 }
             )
     return rows
+
+
+def _flag(field, value):
+    """A switch's old and new value as ✓ / ✗ rather than 1 / 0."""
+    if field is not None and field.fieldtype == "Check":
+        return "✓" if value else "✗"
+    return value
 
 
 def _render(request, context):
