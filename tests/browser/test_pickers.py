@@ -130,6 +130,17 @@ def test_a_workflow_step_role_is_picked_by_its_chinese_name(page_for, stored, ex
     expect(allowed.locator(".picker-text")).to_have_text("系统管理员")
     _pick(admin, expect, allowed, "销售经理", "Sales Manager")
     expect(allowed.locator(".picker-text")).to_have_text("销售经理")
+    # the approver follows its type: two users picked by name from one list
+    approver = transition.locator('.picker[data-kind-from="approver_type"]')
+    expect(approver.locator(".picker-open")).to_be_hidden()  # "anyone with the role": none
+    transition.locator(".wf-approver-type").select_option("User")
+    approver.locator(".picker-open").click()
+    sheet = admin.locator("dialog.picker-sheet")
+    sheet.locator(".picker-search").fill("rep")
+    for user in ("rep", "rep2"):
+        sheet.locator(f'.picker-choice[data-value="{user}"]').click()
+    sheet.locator(".picker-done").click()
+    expect(approver.locator(".picker-text")).to_have_text("rep、rep2")
     condition = transition.locator(".cond")
     condition.locator(".cond-add").click()
     row = condition.locator(".cond-rows .cond-row").first
@@ -143,7 +154,7 @@ def test_a_workflow_step_role_is_picked_by_its_chinese_name(page_for, stored, ex
         lambda: list(
             get_model("Workflow Transition")
             .objects.filter(parent=f"线索复核 {width}")
-            .values_list("allowed", "condition")
+            .values_list("allowed", "approver_type", "approver", "condition")
         )
     )
-    assert saved == [("Sales Manager", "doc.expected_amount > 500000")]
+    assert saved == [("Sales Manager", "User", "rep, rep2", "doc.expected_amount > 500000")]

@@ -109,6 +109,20 @@ def picker_for(doctype: str, fieldname: str) -> pickers.Picker | None:
     return picker_of(registry.get_meta(doctype).get_field(fieldname))
 
 
+# A workflow step's approver is a role, users, a field or a number of levels up, as its
+# approver type says: the picker follows the type (none for levels up).
+APPROVER_KINDS = {"Role": "role", "User": "user", "Field": "field"}
+
+
+@register.simple_tag
+def approver_picker(approver_type: str | None) -> pickers.Picker | None:
+    """The picker for a transition's approver under ``approver_type`` (None: typed)."""
+    kind = APPROVER_KINDS.get(approver_type or "")
+    if kind is None:
+        return None
+    return pickers.Picker(kind, "document_type" if kind == "field" else "", kind != "field")
+
+
 @register.simple_tag
 def local_picker(kind: str) -> pickers.Picker:
     """A picker whose choices are on the page (a workflow's states, typed in its rows)."""

@@ -319,9 +319,39 @@
     if (op) op.closest(".cond-row").querySelector(".cond-value").hidden = op.value === "is set" || op.value === "is not set";
   });
 
+  // A picker whose kind follows a select (a workflow step's approver type): role and user
+  // lists take several keys, a field one, anything else is typed.
+  const FOLLOWED = { Role: "role", User: "user", Field: "field" };
+  function follow(picker) {
+    const input = picker.querySelector(".picker-value");
+    const scope = (input && input.form) || document;
+    const prefix = (input.name.match(/^(.+\.)[^.]+$/) || ["", ""])[1];
+    const select = scope.querySelector('[name="' + prefix + picker.dataset.kindFrom + '"]');
+    const kind = select && FOLLOWED[select.value];
+    picker.classList.toggle("picker-off", !kind);
+    picker.classList.toggle("is-ready", Boolean(kind));
+    if (!kind) return;
+    if (picker.dataset.kind !== kind && picker.dataset.kind) {
+      input.value = "";
+      picker.querySelector(".picker-text").textContent = text("choose");
+      picker.querySelector(".picker-text").classList.add("picker-empty");
+    }
+    picker.dataset.kind = kind;
+    picker.toggleAttribute("data-multiple", kind !== "field");
+  }
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[name]");
+    if (!select) return;
+    const field = select.name.split(".").pop();
+    const scope = select.closest("[data-row]") || select.form || document;
+    scope.querySelectorAll('.picker[data-kind-from="' + field + '"]').forEach(follow);
+  });
+
   function init(root) {
     root.querySelectorAll(".picker").forEach((picker) => {
-      if (!picker.closest("template")) picker.classList.add("is-ready");
+      if (picker.closest("template")) return;
+      if (picker.dataset.kindFrom) return follow(picker);
+      picker.classList.add("is-ready");
     });
     if (root.classList && root.classList.contains("picker")) root.classList.add("is-ready");
     root.querySelectorAll(".cond").forEach((cond) => cond.classList.add("is-ready"));
