@@ -39,6 +39,11 @@ whitelisted_methods = {
     "lowcode.admin.get_docperms": "lowcode.admin.api.get_docperms",
     "lowcode.admin.save_docperms": "lowcode.admin.api.save_docperms",
     "lowcode.admin.reset_docperms": "lowcode.admin.api.reset_docperms",
+    "lowcode.admin.add_custom_field": "lowcode.admin.api.add_custom_field",
+    "lowcode.admin.update_custom_field": "lowcode.admin.api.update_custom_field",
+    "lowcode.admin.delete_custom_field": "lowcode.admin.api.delete_custom_field",
+    "lowcode.admin.set_field_properties": "lowcode.admin.api.set_field_properties",
+    "lowcode.admin.set_field_order": "lowcode.admin.api.set_field_order",
 }
 
 # Each key of any app's ``document_mappings`` is served as /api/method/<key>.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from lowcode.admin import customize as customize_actions
 from lowcode.admin import docperms
 from lowcode.admin import users as admin_users
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
-from lowcode.meta import registry
+from lowcode.meta import customize, registry
 from lowcode.permissions.core import require_system_manager
 from lowcode.query.builder import parse_json_param
 
@@ -100,6 +101,61 @@ def reset_docperms(request, user, doctype: str = "") -> int:
     return docperms.do_reset_docperms(user, doctype)
 
 
+def _values(values: Any) -> dict:
+    values = parse_json_param(values, "values") or {}
+    if not isinstance(values, dict):
+        raise DataError(_("{param} must be JSON", param="values"))
+    return values
+
+
+def add_custom_field(request, user, doctype: str = "", values: Any = None) -> dict:
+    """Add a Custom Field as Customize Form does (a pinyin name from a Chinese label)."""
+    doc = customize_actions.do_add_custom_field(user, doctype, _values(values))
+    return {"name": doc.name, "fieldname": doc.fieldname}
+
+
+def update_custom_field(
+    request, user, doctype: str = "", fieldname: str = "", values: Any = None
+) -> str:
+    customize_actions.do_update_custom_field(user, doctype, fieldname, _values(values))
+    return fieldname
+
+
+def delete_custom_field(request, user, doctype: str = "", fieldname: str = "") -> str:
+    customize_actions.do_delete_custom_field(user, doctype, fieldname)
+    return fieldname
+
+
+def set_field_properties(
+    request, user, doctype: str = "", fieldname: str = "", values: Any = None
+) -> int:
+    """Change a standard field's properties (Property Setters); answer how many changed.
+
+    Properties left out keep their current value (the desk's form sends them all)."""
+    field = registry.get_meta(doctype).get_field(fieldname) if registry.exists(doctype) else None
+    current = (
+        {p: customize.property_value(field, p) for p in customize.editable_properties(field)}
+        if field is not None
+        else {}
+    )
+    return customize_actions.do_set_field_properties(
+        user, doctype, fieldname, {**current, **_values(values)}
+    )
+
+
+def set_field_order(request, user, doctype: str = "", order: Any = None) -> str:
+    fields = parse_json_param(order, "order")
+    if not isinstance(fields, list):
+        raise DataError(_("{param} must be JSON", param="order"))
+    customize_actions.do_set_field_order(user, doctype, [str(f) for f in fields])
+    return doctype
+
+
+add_custom_field.writes = True  # type: ignore[attr-defined]
+update_custom_field.writes = True  # type: ignore[attr-defined]
+delete_custom_field.writes = True  # type: ignore[attr-defined]
+set_field_properties.writes = True  # type: ignore[attr-defined]
+set_field_order.writes = True  # type: ignore[attr-defined]
 create_user.writes = True  # type: ignore[attr-defined]
 update_user.writes = True  # type: ignore[attr-defined]
 save_docperms.writes = True  # type: ignore[attr-defined]

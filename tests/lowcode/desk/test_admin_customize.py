@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lowcode.desk import admin_actions
+from lowcode.admin import customize as customize_actions
 from lowcode.documents.actions import do_insert_doc
 from lowcode.exceptions import PermissionError, ValidationError
 from lowcode.meta import registry
@@ -295,4 +295,4 @@ def test_a_malformed_field_order_is_refused(site):
 
 def test_actions_refuse_non_admins(users):
     with pytest.raises(PermissionError):
-        admin_actions.do_add_custom_field("rep", "Lead", {"label": "X", "fieldtype": "Data"})
+        customize_actions.do_add_custom_field("rep", "Lead", {"label": "X", "fieldtype": "Data"})

@@ -9,12 +9,14 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from lowcode.desk import admin_actions
-from lowcode.desk.lib import customize, layout, nav
+from lowcode.admin import customize as customize_actions
+from lowcode.desk.lib import customize as desk_customize
 from lowcode.desk.lib import form as form_lib
+from lowcode.desk.lib import layout, nav
 from lowcode.desk.views.common import desk_view, toast
 from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
+from lowcode.meta import customize
 from lowcode.meta.registry import get_meta
 
 BASE = "/app/customize-form"
@@ -25,7 +27,7 @@ EDITOR = "desk/admin/customize_editor.html"
 
 def _customised_fields(user: str, doctype: str) -> tuple[set[str], bool]:
     """Fields with Property Setters, and whether a saved field order exists (one query)."""
-    setters = admin_actions._setters(user, doctype)
+    setters = customize_actions.property_setters(user, doctype)
     fields = {s["field_name"] for s in setters if s["field_name"]}
     has_order = any(not s["field_name"] and s["property"] == customize.FIELD_ORDER for s in setters)
     return fields, has_order
@@ -76,7 +78,7 @@ def _context(user: str, doctype: str, **extra) -> dict:
         "slug": nav.slug(doctype),
         "base": f"{BASE}/{nav.slug(doctype)}",
         "meta": meta,
-        "rows": customize.field_rows(meta, customised),
+        "rows": desk_customize.field_rows(meta, customised),
         "has_order": has_order,
         "fieldtypes": customize.custom_field_types(),
         "add_values": {"fieldtype": "Data", "insert_after": last},
@@ -148,20 +150,20 @@ def pick_page(request, user):
 
 @desk_view
 def customize_page(request, user, slug):
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     return render(request, PAGE, _context(user, doctype))
 
 
 @desk_view
 def preview(request, user, slug):
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     return render(request, "desk/admin/customize_preview.html", _context(user, doctype))
 
 
 @desk_view
 def field_editor(request, user, slug, fieldname):
     """GET: the edit form of one field. POST: save it (Custom Field or Property Setters)."""
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     meta = get_meta(doctype)
     if request.method != "POST":
         editing = _editor_context(meta, fieldname)
@@ -172,9 +174,9 @@ def field_editor(request, user, slug, fieldname):
     }
     try:
         if field is not None and field.is_custom:
-            admin_actions.do_update_custom_field(user, doctype, fieldname, values)
+            customize_actions.do_update_custom_field(user, doctype, fieldname, values)
         else:
-            admin_actions.do_set_field_properties(user, doctype, fieldname, values)
+            customize_actions.do_set_field_properties(user, doctype, fieldname, values)
     except ValidationError as exc:
         editing = _editor_context(meta, fieldname, values, _error_map(exc))
         return _workspace(request, user, doctype, str(exc), "red", editing=editing)
@@ -189,14 +191,14 @@ def field_editor(request, user, slug, fieldname):
 @desk_view
 @require_POST
 def add_field(request, user, slug):
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     values = {
         key: request.POST.get(key, "")
         for key in customize.CUSTOM_FIELD_INPUTS
         if key in request.POST
     }
     try:
-        doc = admin_actions.do_add_custom_field(user, doctype, values)
+        doc = customize_actions.do_add_custom_field(user, doctype, values)
     except ValidationError as exc:
         return _workspace(
             request, user, doctype, str(exc), "red", add_values=values, add_errors=_error_map(exc)
@@ -209,24 +211,24 @@ def add_field(request, user, slug):
 @desk_view
 @require_POST
 def delete_field(request, user, slug, fieldname):
-    doctype = customize.customizable_doctype(user, slug)
-    admin_actions.do_delete_custom_field(user, doctype, fieldname)
+    doctype = desk_customize.customizable_doctype(user, slug)
+    customize_actions.do_delete_custom_field(user, doctype, fieldname)
     return _workspace(request, user, doctype, _("Field {field} deleted", field=fieldname))
 
 
 @desk_view
 @require_POST
 def reset_field(request, user, slug, fieldname):
-    doctype = customize.customizable_doctype(user, slug)
-    admin_actions.do_reset_field(user, doctype, fieldname)
+    doctype = desk_customize.customizable_doctype(user, slug)
+    customize_actions.do_reset_field(user, doctype, fieldname)
     return _workspace(request, user, doctype, _("Field {field} is standard again", field=fieldname))
 
 
 @desk_view
 @require_POST
 def move_field(request, user, slug):
-    doctype = customize.customizable_doctype(user, slug)
-    admin_actions.do_move_field(
+    doctype = desk_customize.customizable_doctype(user, slug)
+    customize_actions.do_move_field(
         user, doctype, request.POST.get("fieldname", ""), request.POST.get("direction", "")
     )
     return _workspace(request, user, doctype)
@@ -236,7 +238,7 @@ def move_field(request, user, slug):
 @require_POST
 def set_order(request, user, slug):
     """The order after a drag (SortableJS): every fieldname, as a JSON list or repeated."""
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     order = request.POST.getlist("order")
     if request.POST.get("order_json"):
         try:
@@ -245,15 +247,15 @@ def set_order(request, user, slug):
             order = []
     if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
         return toast(HttpResponse(status=204), _("Invalid field order"), "red")
-    admin_actions.do_set_field_order(user, doctype, order)
+    customize_actions.do_set_field_order(user, doctype, order)
     return _workspace(request, user, doctype, _("Field order saved"))
 
 
 @desk_view
 @require_POST
 def reset_order(request, user, slug):
-    doctype = customize.customizable_doctype(user, slug)
-    admin_actions.do_reset_field_order(user, doctype)
+    doctype = desk_customize.customizable_doctype(user, slug)
+    customize_actions.do_reset_field_order(user, doctype)
     return _workspace(request, user, doctype, _("Standard field order restored"))
 
 

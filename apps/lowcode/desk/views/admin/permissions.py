@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django.urls import path
 
 from lowcode.admin import docperms
-from lowcode.desk.lib import customize, nav
+from lowcode.desk.lib import customize as desk_customize
+from lowcode.desk.lib import nav
 from lowcode.desk.lib import users as users_lib
 from lowcode.desk.views.common import desk_view, toast
 from lowcode.exceptions import ValidationError
 from lowcode.i18n import _
-from lowcode.meta import registry
+from lowcode.meta import customize, registry
 from lowcode.meta.doctype import PERM_VERBS, SCOPES
 from lowcode.query import reads
 
@@ -131,7 +132,7 @@ def pick_page(request, user):
 def matrix_page(request, user, slug):
     """GET: the matrix. POST ``op``: add / remove:<i> (re-render, unsaved), effect (the
     combined effect of the rows posted), save, reset."""
-    doctype = customize.customizable_doctype(user, slug)
+    doctype = desk_customize.customizable_doctype(user, slug)
     if request.method != "POST":
         return render(request, "desk/admin/permissions.html", _context(user, doctype))
     op = request.POST.get("op", "save")

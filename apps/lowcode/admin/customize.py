@@ -1,10 +1,10 @@
-"""System Manager writes from the desk: Customize Form.
+"""Customisation writes (System Manager): custom fields, field properties, field order.
 
 Customisations are records of the engine's own DocTypes (Custom Field, Property Setter),
 written through ``lowcode.documents.actions`` so their controllers check them and bump the
 metadata generation: every process sees a change on its next request. Each action is one
-transaction. Users, roles and permission rules are engine actions in ``lowcode.admin``,
-shared with the REST API.
+transaction, guarded by ``permissions.core.require_system_manager``; the desk's Customize
+Form and ``/api/method/lowcode.admin.*`` call them alike.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ import json
 
 from django.db import transaction
 
-from lowcode.desk.lib import customize
 from lowcode.documents.actions import do_delete_doc, do_insert_doc, do_save_doc
 from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
 from lowcode.i18n import _
-from lowcode.meta import registry
+from lowcode.meta import customize, registry
 from lowcode.permissions.core import require_system_manager
 from lowcode.query import reads
 
@@ -28,7 +27,7 @@ def _customizable(doctype: str) -> registry.DocTypeMeta:
     return registry.get_meta(doctype)
 
 
-def _setters(user: str, doctype: str) -> list[dict]:
+def property_setters(user: str, doctype: str) -> list[dict]:
     return reads.get_list(
         user,
         customize.PROPERTY_SETTER,
@@ -140,7 +139,9 @@ def do_set_field_properties(user: str, doctype: str, fieldname: str, values: dic
     errors = customize.check_field_properties(field, wanted)
     if errors:
         raise ValidationError(_("The field was not saved"), errors)
-    existing = {s["property"]: s for s in _setters(user, doctype) if s["field_name"] == fieldname}
+    existing = {
+        s["property"]: s for s in property_setters(user, doctype) if s["field_name"] == fieldname
+    }
     changed = 0
     for prop, value in wanted.items():
         setter = existing.get(prop)
@@ -172,7 +173,7 @@ def do_reset_field(user: str, doctype: str, fieldname: str) -> None:
     """Drop every Property Setter of one standard field: it is as the JSON defines it again."""
     require_system_manager(user)
     _customizable(doctype)
-    for setter in _setters(user, doctype):
+    for setter in property_setters(user, doctype):
         if setter["field_name"] == fieldname:
             do_delete_doc(user, customize.PROPERTY_SETTER, setter["name"])
 
@@ -181,7 +182,7 @@ def _save_field_order(user: str, doctype: str, order: list[str], *, only_if_save
     setter = next(
         (
             s
-            for s in _setters(user, doctype)
+            for s in property_setters(user, doctype)
             if not s["field_name"] and s["property"] == customize.FIELD_ORDER
         ),
         None,
@@ -231,6 +232,6 @@ def do_move_field(user: str, doctype: str, fieldname: str, direction: str) -> No
 def do_reset_field_order(user: str, doctype: str) -> None:
     require_system_manager(user)
     _customizable(doctype)
-    for setter in _setters(user, doctype):
+    for setter in property_setters(user, doctype):
         if not setter["field_name"] and setter["property"] == customize.FIELD_ORDER:
             do_delete_doc(user, customize.PROPERTY_SETTER, setter["name"])
