@@ -1,11 +1,10 @@
 """Read every app's ``hooks.py`` (the single wiring file of an app).
 
-Recognised hooks: ``doc_events`` ({doctype or "*": {event: [dotted paths]}}),
-``scheduler_events`` ({"all"|"hourly"|"daily"|"weekly"|"monthly": [...],
-"cron": {"*/5 * * * *": [...]}}), ``whitelisted_methods`` ([dotted paths]),
-``method_fallbacks`` ([dotted paths of ``f(method_name) -> callable | None``], asked by
-``/api/method/`` for names no app whitelists),
-``department_doctype`` / ``department_parent_field``, ``demo_loader``.
+Every recognised hook, its shape and its start-up check are listed in ``docs/hooks.md``;
+``lowcode.hooks_checks`` checks each dotted path at start-up (``kuaicrm check``), e.g.
+``doc_events`` ({doctype or "*": {event: [dotted paths]}}), ``scheduler_events``
+({"all"|"hourly"|"daily"|"weekly"|"monthly": [...], "cron": {"*/5 * * * *": [...]}}),
+``whitelisted_methods`` ({method: dotted path}), ``method_fallbacks``.
 """
 
 from __future__ import annotations
