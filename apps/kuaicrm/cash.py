@@ -826,7 +826,7 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
     as ``tasks.check_first_contact``), so overlapping runs never tell anyone twice. Return
     (marked, reminded, escalated).
     """
-    from kuaicrm.tasks import _supervisors
+    from kuaicrm.tasks import supervisors_of
     from lowcode.sdk import do_notify
 
     today = today or _today()
@@ -876,7 +876,7 @@ def remind_overdue_installments(today: dt.date | None = None) -> tuple[int, int,
                 INSTALLMENT, row.name, {"escalated_on": today}, where={"escalated_on": None}
             ):
                 do_notify(
-                    _supervisors([owner]),
+                    supervisors_of([owner]),
                     _(
                         "Overdue more than {days} days: {customer}, {plan} installment {idx} "
                         "was due {due}, {amount} outstanding (owner {owner})",

@@ -27,7 +27,7 @@ def _responsible(lead) -> list[str]:
     return sorted(set(assignees)) or [lead.owner]
 
 
-def _supervisors(users: list[str]) -> list[str]:
+def supervisors_of(users: list[str]) -> list[str]:
     """Each user's department head (the SLA engine's "Supervisor"), or the next head up
     the department tree when their own department has none or they head it."""
     from lowcode.sdk import department_head, supervisor_of
@@ -106,7 +106,7 @@ def check_first_contact(now=None) -> tuple[int, int]:
                 reference_doctype="Lead",
                 reference_name=lead.name,
             )
-            supervisors = [s for s in _supervisors(responsible) if s not in responsible]
+            supervisors = [s for s in supervisors_of(responsible) if s not in responsible]
             do_notify(
                 supervisors,
                 _(
