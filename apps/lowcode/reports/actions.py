@@ -24,7 +24,7 @@ def do_save_builder_report(
     """Create or update a Report Builder report; the spec must run for its author first."""
     if not report_name:
         raise ValidationError(_("Give the report a name"))
-    engine.run_builder_spec(user, doctype, spec)  # a spec that cannot run is never saved
+    engine.preview_builder_spec(user, doctype, spec)  # a spec that cannot run is never saved
     data = {
         "report_name": report_name,
         "report_type": engine.BUILDER,

@@ -244,6 +244,27 @@ def _as_list(value: Any, name: str) -> list:
     return value
 
 
+def unknown_names(doctype: str, spec: dict[str, Any]) -> list[str]:
+    """The column names of a spec that no user could ever read (for ``kuaicrm check``)."""
+    found = []
+    names = [
+        *_names(spec.get("fields")),
+        *_names(spec.get("group_by")),
+        *[a.get("field") or "name" for a in spec.get("aggregates") or [] if isinstance(a, dict)],
+    ]
+    for name in names:
+        try:
+            # Each name on its own Source: one that reads a child table refuses a second one.
+            Source("Administrator", doctype).resolve(name, "check")
+        except DataError:
+            found.append(str(name))
+    return found
+
+
+def _names(value: Any) -> list:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def run(user: str, doctype: str, spec: dict[str, Any], filters: list) -> dict[str, Any]:
     """Run a Report Builder spec; answer ``columns``, ``result``, ``chart`` and ``total_row``."""
     source = Source(user, doctype)

@@ -6,6 +6,7 @@ reports.E003  Script Report with no ``execute`` in ``<app>/reports/<snake>/<snak
 reports.E004  Report Builder settings are not a JSON object
 reports.E005  query parameter that is not one of the report's filters
 reports.E006  report role that is not a known Role
+reports.E007  Report Builder settings naming a field its DocType (or the linked one) lacks
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import DatabaseError
 
 from lowcode.exceptions import FrappeError
 from lowcode.meta.registry import exists as doctype_exists
-from lowcode.reports import engine, sql
+from lowcode.reports import builder, engine, sql
 from lowcode.storage.factory import get_model
 
 HINTS = {
@@ -27,6 +28,7 @@ HINTS = {
     "E004": 'Store settings such as {"group_by": ["status"], "aggregates": [...]}.',
     "E005": "Add a filter row with that fieldname or remove the parameter.",
     "E006": "Create the Role or remove the row.",
+    "E007": "Open the report in the Report Builder and pick the fields again.",
 }
 
 
@@ -66,9 +68,13 @@ def check_report(report) -> list[CheckMessage]:
         errors.append(_error("E003", name, "has no execute(filters) in any app's reports folder."))
     if report.report_type == engine.BUILDER:
         try:
-            engine.builder_spec(report)
+            spec = engine.builder_spec(report)
         except FrappeError as exc:
             errors.append(_error("E004", name, f"has unusable settings: {exc.message}"))
+        else:
+            if doctype_exists(report.ref_doctype or ""):
+                for field in builder.unknown_names(report.ref_doctype, spec):
+                    errors.append(_error("E007", name, f"names unknown field '{field}'."))
     roles = set(get_model("Role").objects.values_list("name", flat=True))
     for row in report.get("roles"):
         if row.role not in roles:

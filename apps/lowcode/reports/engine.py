@@ -296,6 +296,12 @@ def run_builder_report(user: str, report, values: dict[str, Any]) -> dict[str, A
     return run_builder_spec(user, report.ref_doctype, builder_spec(report), values)
 
 
+def preview_builder_spec(user: str, doctype: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a spec being built (the builder's preview), under the reports' statement timeout."""
+    with report_sql.statement_deadline(query_timeout()):
+        return run_builder_spec(user, doctype, spec)
+
+
 def run_builder_spec(
     user: str, doctype: str, spec: dict[str, Any], values: dict[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -54,7 +54,6 @@ def deals(users):
 
 
 def test_the_suggestion_sums_the_amount_by_stage_and_owner_in_one_tap(desk, deals):
-    first, second = deals
     rep = desk("rep")
     # given the builder opened on Opportunity (the DocType chip's link)
     text = page(rep, BUILDER, {"doctype": "Opportunity"})
@@ -144,3 +143,26 @@ def test_only_a_system_manager_may_save(desk, users):
     )
     assert response.status_code == 404  # the desk answers a refusal as it answers a missing page
     assert not get_model("Report").objects.filter(name="Mine").exists()
+
+
+def test_a_saved_report_opens_in_the_builder_and_saves_again(desk, users):
+    admin = desk("sysman")
+    admin.post(
+        f"{BUILDER}/save",
+        {"state": "doctype=Test Order&g=status&count=1", "report_name": "可改报表"},
+        htmx=False,
+    )
+    # the report page offers 编辑, which opens the builder on the saved spec
+    assert 'id="report-edit"' in page(admin, f"/app/query-report/{quote('可改报表')}")
+    text = page(admin, BUILDER, {"report": "可改报表"})
+    assert re.search(r'name="g" value="status"[^>]*checked', text)
+    assert 'value="可改报表"' in text
+    # saved again with a sum instead of a count: the same report, changed
+    again = admin.post(
+        f"{BUILDER}/save",
+        {"state": "doctype=Test Order&g=status&m.amount=sum", "report_name": "可改报表"},
+        htmx=False,
+    )
+    assert again.status_code == 302
+    report = get_model("Report").objects.get(name="可改报表")
+    assert report.json["aggregates"] == [{"function": "sum", "field": "amount"}]

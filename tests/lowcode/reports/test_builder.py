@@ -269,3 +269,43 @@ def test_a_documents_own_amount_is_not_summed_once_per_child_row(api):
     response = api("rep").get(RUN, {"report_name": "Doubled"})
     assert response.status_code == 400
     assert "amount" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"fields": ["title", "test_order.title", "test_order.amount"], "add_total_row": 1},
+        {
+            "group_by": ["test_order.status", "status"],
+            "aggregates": [{"function": "sum", "field": "items.qty"}],
+        },
+    ],
+)
+def test_child_and_linked_columns_take_the_same_queries_for_any_number_of_rows(users, spec):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lowcode import context
+    from lowcode.reports.engine import run_report
+    from lowcode.storage.factory import get_model
+
+    make_report("Counted", "Report Builder", ref_doctype="Test Delivery", roles=ROLES, json=spec)
+
+    def deliveries(count: int) -> None:
+        for i in range(count):
+            name = order("rep", f"o{i}", "Open", i)
+            delivery = do_insert_doc(
+                "rep", "Test Delivery", {"title": f"d{i}", "items": [{"item_code": "A", "qty": 1}]}
+            )
+            get_model("Test Delivery").objects.filter(name=delivery.name).update(test_order=name)
+
+    def queries() -> int:
+        context.reset()
+        with CaptureQueriesContext(connection) as captured:
+            run_report("rep", "Counted")
+        return len(captured)
+
+    deliveries(2)
+    few = queries()
+    deliveries(20)
+    assert queries() == few

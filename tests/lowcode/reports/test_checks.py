@@ -75,6 +75,19 @@ def test_e006_unknown_role(site):
     assert ids(get_model("Report").objects.get(name=name)) == ["reports.E006"]
 
 
+def test_e007_report_builder_field_that_is_gone(site):
+    # given a report over a child and a linked column, valid when saved
+    spec = {"fields": ["title", "items.qty", "test_order.amount"]}
+    name = make("B", "Report Builder", ref_doctype="Test Delivery", json=spec)
+    assert ids(get_model("Report").objects.get(name=name)) == []
+    # when the fields it names are gone (a removed custom field, an old import)
+    report = stale(name, json={**spec, "group_by": ["nope"], "fields": ["items.gone"]})
+    # then each one is reported
+    errors = check_report(report)
+    assert [e.id for e in errors] == ["reports.E007", "reports.E007"]
+    assert "items.gone" in errors[0].msg and "nope" in errors[1].msg
+
+
 def test_the_check_command_reports_stale_definitions(site):
     stale(make("Q", query="SELECT 1"), ref_doctype="Gone Away")
     with pytest.raises(SystemCheckError, match=r"reports\.E002"):

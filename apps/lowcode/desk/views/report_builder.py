@@ -68,7 +68,7 @@ def _context(user: str, state: rb.State, *, error: str = "", editing: str = "") 
     )
     if state.grouped or state.fields:
         try:
-            payload = engine.run_builder_spec(user, state.doctype, state.spec())
+            payload = engine.preview_builder_spec(user, state.doctype, state.spec())
             context["preview"] = dashboard.shape_for_view(payload)
             chart = context["preview"]["chart"]
             context["chart_json"] = json.dumps(chart, ensure_ascii=False) if chart else ""
