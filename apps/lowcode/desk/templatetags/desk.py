@@ -166,3 +166,34 @@ def unlisted_values(row: Any, columns: Any) -> list[tuple[str, str]]:
         and value not in (None, "")
         and not isinstance(value, dict | list)
     ]
+
+
+@register.filter
+def cf_sections(rows: list[dict]) -> list[dict]:
+    """Customize Form's field rows with a head before each section (a phone folds them).
+
+    Each item is ``{"head": {...}}`` (the section's number, label, how many fields, its last
+    field for "add a field here") or ``{"row": row, "section": n, "first": .., "last": ..}``.
+    Fields before the first Section Break form the first section.
+    """
+    items: list[dict] = []
+    heads: list[dict] = []
+    for position, row in enumerate(rows):
+        field = row["field"]
+        starts = field.fieldtype in ("Section Break", "Tab Break")
+        if starts or not heads:
+            label = field_label(field) if starts and field.label else ""
+            heads.append(
+                {"index": len(heads), "label": label or _("Section {n}", n=len(heads) + 1),
+                 "count": 0, "last": field.fieldname}
+            )  # fmt: skip
+            items.append({"head": heads[-1]})
+        head = heads[-1]
+        if field.fieldtype not in ("Section Break", "Tab Break", "Column Break"):
+            head["count"] += 1
+        head["last"] = field.fieldname
+        items.append(
+            {"row": row, "section": head["index"], "first": position == 0,
+             "last": position == len(rows) - 1}
+        )  # fmt: skip
+    return items

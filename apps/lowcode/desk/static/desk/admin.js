@@ -65,7 +65,61 @@
     });
   }
 
-  function init(root) { initSortable(root); initOptionOrder(root); }
+  // Customize Form on a phone: each section folds to one line (a DocType's 60-100 fields were
+  // 8,000-11,000 px of cards), "add a field here" fills Insert After and goes to the form.
+  const PHONE = "(max-width: 899px)";
+  const openSections = new Set();
+
+  function setSection(table, section, open) {
+    table.querySelectorAll(`.cf-row[data-section="${section}"]`).forEach((row) => {
+      row.classList.toggle("cf-open", open);
+    });
+    const button = table.querySelector(`.cf-sec-toggle[data-section="${section}"]`);
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) openSections.add(section); else openSections.delete(section);
+  }
+
+  function initSections(root) {
+    const table = root.querySelector("#cf-fields");
+    if (!table || table.dataset.folding || !window.matchMedia(PHONE).matches) return;
+    table.dataset.folding = "1";
+    table.classList.add("cf-foldable");
+    const editing = table.querySelector(".cf-row.cf-editing");
+    if (editing) openSections.add(editing.dataset.section);
+    table.querySelectorAll(".cf-section-head").forEach((head) => {
+      setSection(table, head.dataset.section, openSections.has(head.dataset.section));
+    });
+    const preview = root.querySelector("details.cf-preview-fold");
+    if (preview && !preview.dataset.folded) {
+      preview.dataset.folded = "1";
+      preview.open = false;
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest(".cf-sec-toggle");
+    if (toggle) {
+      const table = toggle.closest("#cf-fields");
+      setSection(table, toggle.dataset.section, toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    const here = event.target.closest(".cf-add-here");
+    if (!here) return;
+    const after = document.getElementById("cf-add-insert_after");
+    const label = document.getElementById("cf-add-label");
+    if (!after || !label) return;
+    event.preventDefault();
+    after.value = here.dataset.after;
+    // the new field lands in this section: keep it open to show it after the add
+    const head = here.closest(".cf-section-head");
+    if (head && head.closest("#cf-fields.cf-foldable")) {
+      setSection(head.closest("#cf-fields"), head.dataset.section, true);
+    }
+    document.getElementById("cf-add").scrollIntoView({ behavior: "smooth", block: "start" });
+    label.focus({ preventScroll: true });
+  });
+
+  function init(root) { initSortable(root); initOptionOrder(root); initSections(root); }
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSettle", () => init(document));
 })();
