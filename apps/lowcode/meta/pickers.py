@@ -70,12 +70,16 @@ def split_keys(value: str) -> list[str]:
 
 
 def picker_fields(meta: DocTypeMeta) -> list[tuple[DocField, Picker]]:
-    """Every field of ``meta`` that declares a known picker."""
-    found = []
-    for field in meta.fields:
-        picker = picker_of(field)
-        if picker is not None and picker.kind in KINDS:
-            found.append((field, picker))
+    """Every field of ``meta`` that declares a known picker (kept on the merged meta: every
+    save asks, and a meta is rebuilt whenever its definition changes)."""
+    found = meta.__dict__.get("_picker_fields")
+    if found is None:
+        found = []
+        for field in meta.fields:
+            picker = picker_of(field)
+            if picker is not None and picker.kind in KINDS:
+                found.append((field, picker))
+        meta.__dict__["_picker_fields"] = found
     return found
 
 
