@@ -224,3 +224,16 @@ def test_export_to_app_writes_the_json_and_shows_where(desk, tmp_path, settings,
     # an app that is not installed is said next to the button, nothing written
     refused = admin.post("/app/doctype/Project/export-to-app", {"app": "no_such_app"})
     assert 'class="field-error"' in refused.content.decode()
+
+
+def test_the_doctype_list_offers_no_bulk_delete_that_would_skip_the_dialog(desk):
+    admin = desk("sysman")
+    _created(admin.post("/app/doctype/new", new_doctype_post()))
+
+    listed = admin.get("/app/doctype").content.decode()
+    refused = admin.post("/app/doctype/bulk", {"bulk_action": "delete", "names": ["Project"]})
+
+    assert '<option value="delete">' not in listed
+    assert refused.status_code == 204 and "HX-Refresh" not in refused
+    context.reset()
+    assert registry.exists("Project")

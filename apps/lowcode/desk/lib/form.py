@@ -155,6 +155,13 @@ def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
     return {"widgets": found.get("widgets") or {}, "extension": found}
 
 
+def has_own_delete(user: str, meta: DocTypeMeta) -> bool:
+    """Whether this DocType deletes only through its extension's own dialog (``replaces_delete``:
+    a DocType asks for its name typed), so the list offers no bulk delete of it."""
+    extra = extension(user, meta, None, {})["extension"]
+    return bool(extra and extra.get("replaces_delete"))
+
+
 def extension_defaults(user: str, meta: DocTypeMeta) -> dict:
     """Values a new form of this DocType starts with, from its extension (``new_values``)."""
     extra = extension(user, meta, None, {})["extension"]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from lowcode.dataio.export import export_rows
 from lowcode.dataio.spreadsheet import file_response
 from lowcode.desk import actions as desk_actions
+from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import listing, saved_views
 from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
 from lowcode.documents import actions
@@ -70,7 +71,8 @@ def list_page(request, user, slug):
         "builder_filters_json": json.dumps(state.builder_filters, ensure_ascii=False),
         "saved_views": saved_views.views_for(user, doctype),
         "can_create": has_doctype_permission(user, doctype, "create"),
-        "can_delete": has_doctype_permission(user, doctype, "delete"),
+        "can_delete": has_doctype_permission(user, doctype, "delete")
+        and not form_lib.has_own_delete(user, meta),
         "can_export": has_doctype_permission(user, doctype, "export"),
         "can_write": has_doctype_permission(user, doctype, "write"),
         "board_fields": [
@@ -115,6 +117,11 @@ def bulk_action(request, user, slug):
     doctype = doctype_from_slug(slug)
     names = request.POST.getlist("names")
     verb = request.POST.get("bulk_action", "")
+    if verb == "delete" and form_lib.has_own_delete(user, get_meta(doctype)):
+        # deleted one at a time in its own dialog (a DocType: its records counted, its name typed)
+        return toast(
+            HttpResponse(status=204), _("Delete these one at a time from their form"), "red"
+        )
     if not names:
         return toast(HttpResponse(status=204), _("Tick at least one row"), "orange")
     try:
