@@ -30,8 +30,8 @@ from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
     access_doc,
-    get_roles,
     has_doctype_permission,
+    is_system_manager,
     readable_version,
 )
 from lowcode.query import reads
@@ -338,7 +338,7 @@ def generate_keys(request, user, user_name: str | None = None, **params) -> dict
     from lowcode.users import do_generate_api_key
 
     target = user_name or params.get("user") or user
-    if target != user and "System Manager" not in get_roles(user) and user != "Administrator":
+    if target != user and not is_system_manager(user):
         raise PermissionError(_("Only a System Manager may issue keys for other users"))
     if not get_user_model().objects.filter(username=target).exists():
         raise DoesNotExistError(_("User {user} not found", user=target))
@@ -369,7 +369,7 @@ def revoke_keys(request, user, user_name: str | None = None, **params) -> int:
     from lowcode.users import do_revoke_api_keys
 
     target = user_name or params.get("user") or user
-    if target != user and "System Manager" not in get_roles(user) and user != "Administrator":
+    if target != user and not is_system_manager(user):
         raise PermissionError(_("Only a System Manager may revoke keys of other users"))
     return do_revoke_api_keys(target)
 

@@ -23,8 +23,7 @@ from lowcode.jobs import enqueue
 from lowcode.meta import registry
 from lowcode.permissions.core import (
     access_doc,
-    get_roles,
-    is_administrator,
+    is_system_manager,
     readable_fieldnames,
 )
 from lowcode.query.serialize import to_json
@@ -282,7 +281,7 @@ def _shown(value: Any) -> Any:
 
 
 def _require_system_manager(user: str) -> None:
-    if not is_administrator(user) and "System Manager" not in get_roles(user):
+    if not is_system_manager(user):
         raise PermissionError(_("Only a System Manager may re-score documents"))
 
 
