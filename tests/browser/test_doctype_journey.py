@@ -94,7 +94,7 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     dialog.locator('[name="child.0.label"]').fill("配件名称")
     dialog.locator('[name="child.1.label"]').fill("数量")
     dialog.locator('[name="child.1.fieldtype"]').select_option("Int")
-    screenshot(page, f"doctype-new-child-{size}")
+    page.screenshot(path=str(SCREENSHOTS / f"doctype-new-child-{size}.png"))  # the dialog as seen
     dialog.locator("#dt-child-submit").click()
     expect(dialog).to_be_hidden()
     expect(parts.locator("select.dt-opt-table")).to_have_value("Shebei Peijian")
