@@ -158,3 +158,41 @@ def test_a_workflow_step_role_is_picked_by_its_chinese_name(page_for, stored, ex
         )
     )
     assert saved == [("Sales Manager", "User", "rep, rep2", "doc.expected_amount > 500000")]
+
+
+def test_a_scoring_criterion_value_is_picked_from_the_fields_options_or_typed(
+    page_for, stored, expect
+):
+    admin = page_for("sysman", DESKTOP)
+    admin.goto("/app/rules/scoring/new")
+    admin.fill("#in-title", "线索质量")
+    _pick(admin, expect, admin.locator("#field-document_type"), "线索", "Lead")
+    _pick(admin, expect, admin.locator("#field-score_field"), "score", "score")
+    # a criterion on a Select field: its options, in Chinese
+    admin.click("#rule-add-row")
+    first = admin.locator("#rule-rows .rule-row").nth(0)
+    _pick(admin, expect, first.locator(".row-picker").nth(0), "状态", "status")
+    _pick(admin, expect, first.locator(".row-picker").nth(1), "", "Open")
+    expect(first.locator(".row-picker").nth(1).locator(".picker-text")).to_have_text("待跟进")
+    first.locator('input[name$=".points"]').fill("10")
+    # a criterion on an amount: nothing to pick, the value is typed
+    admin.click("#rule-add-row")
+    second = admin.locator("#rule-rows .rule-row").nth(1)
+    _pick(admin, expect, second.locator(".row-picker").nth(0), "金额", "expected_amount")
+    second.locator('select[name$=".operator"]').select_option(">=")
+    second.locator(".row-picker").nth(1).locator(".picker-open").click()
+    value = second.locator('input[name$=".value"]')
+    expect(value).to_be_focused()
+    value.fill("100000")
+    second.locator('input[name$=".points"]').fill("20")
+    screenshot(admin, "scoring-criteria-pickers-1366")
+    admin.click("#rule-save")
+    admin.wait_for_url("**/app/rules/scoring/*?saved=1")
+    criteria = stored(
+        lambda: list(
+            get_model("Scoring Criterion")
+            .objects.order_by("idx")
+            .values_list("fieldname", "operator", "value", "points")
+        )
+    )
+    assert criteria == [("status", "=", "Open", 10), ("expected_amount", ">=", "100000", 20)]

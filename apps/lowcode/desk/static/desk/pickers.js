@@ -90,7 +90,10 @@
       timer = setTimeout(() => load(event.target.value), 200);
     });
     dialog.addEventListener("close", () => {
-      if (current) current.querySelector(".picker-open").focus();
+      if (current) {
+        const ready = current.classList.contains("is-ready");
+        current.querySelector(ready ? ".picker-open" : ".picker-value").focus();
+      }
       current = null;
     });
     document.body.appendChild(dialog);
@@ -149,6 +152,12 @@
         list.innerHTML = "";
         items.forEach((choice) => list.appendChild(row(choice, multiple)));
         const typed = (q || "").trim();
+        if (picker.hasAttribute("data-free") && !items.length && !typed) {
+          // Nothing to pick (a criterion on a number or text field): the value is typed.
+          picker.classList.remove("is-ready");
+          sheet.close();
+          return;
+        }
         if (picker.hasAttribute("data-free") && typed && !items.some((c) => c.value === typed)) {
           list.appendChild(row({ value: typed, label: typed }, multiple));
         }
