@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from django.db import transaction
 
 from lowcode.documents.actions import do_insert_doc
 from lowcode.rules import scoring
 from lowcode.storage.factory import get_model
+from tests.lowcode.jobs.test_jobs import rq_mode, run_worker  # noqa: F401 - rq_mode is a fixture
 
 RULES = "/api/resource/Scoring Rule"
 PROGRESS = "/api/method/lowcode.rules.get_rescore_progress"
@@ -90,3 +94,42 @@ def test_the_job_reports_n_of_n_while_it_runs(users, monkeypatch):
     assert [s[1] for s in seen if s[0] == "running"] == list(range(total + 1))
     assert seen[-1] == ("done", total, total)
     assert scoring.rescore_progress("Lead")["state"] == "done"
+
+
+@pytest.mark.redis
+@pytest.mark.usefixtures("rq_mode")
+def test_the_rescore_runs_on_an_rq_worker_and_reports_progress(transactional_db, users):
+    # given leads, then a rule saved in a committed transaction: the job goes to Redis
+    names = [
+        do_insert_doc("rep", "Lead", {"lead_name": f"队列线索{i}", "source": "Referral"}).name
+        for i in range(3)
+    ]
+    with transaction.atomic():
+        do_insert_doc(
+            "Administrator",
+            "Scoring Rule",
+            {
+                "title": "队列评分",
+                "document_type": "Lead",
+                "score_field": "score",
+                "criteria": [
+                    {"fieldname": "source", "operator": "=", "value": "Referral", "points": 35}
+                ],
+            },
+        )
+    assert scoring.rescore_progress("Lead")["state"] == "queued"
+    assert set(_scores(names)) <= {None, 0}  # nothing ran in this process
+
+    # when a real worker process drains the queue
+    done = run_worker()
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # then the progress (in the shared cache) reads done, N of N, and the leads are scored
+    deadline = time.monotonic() + 30
+    while (scoring.rescore_progress("Lead") or {}).get("state") != "done":
+        assert time.monotonic() < deadline, scoring.rescore_progress("Lead")
+        time.sleep(0.2)
+    total = get_model("Lead").objects.count()
+    progress = scoring.rescore_progress("Lead")
+    assert (progress["done"], progress["total"]) == (total, total)
+    assert _scores(names) == [35, 35, 35]
