@@ -133,6 +133,13 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     no_sideways_scroll(page, size)
     screenshot(page, f"doctype-saved-{size}")
 
+    # the DocType list shows it by its label, on a phone too
+    page.goto("/app/doctype")
+    expect(page.locator("#list-results", has_text="设备台账")).to_be_visible()
+    no_sideways_scroll(page, size)
+    screenshot(page, f"doctype-list-{size}")
+    page.goto("/app/doctype/Shebei%20Taizhang")
+
     # a record of the new kind, at once
     page.locator('.dt-views a[data-view="new"]').click()
     page.wait_for_url("**/app/shebei-taizhang/new")
@@ -153,7 +160,7 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     photo_row = grid_row(page, "fields", 4)
     photo_row.locator(".grid-remove").click()
     expect(page.locator("#dt-removed")).to_contain_text("保存后将删除以下字段及其全部数据")
-    expect(page.locator("#dt-removed")).to_contain_text("照片")
+    expect(page.locator("#dt-removed")).to_contain_text("照片 (zhaopian，0 条记录有值)")
     screenshot(page, f"doctype-edit-{size}")
     page.click("#save-btn")
     page.wait_for_function(

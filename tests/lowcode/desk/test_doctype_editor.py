@@ -187,6 +187,9 @@ def test_deleting_a_doctype_asks_for_its_name_and_says_how_many_records_go(desk)
 
     page = admin.get("/app/doctype/Project").content.decode()
     assert "全部 2 条记录" in page
+    # removing a field would say how many records hold a value in it
+    counts = re.search(r'<script id="dt-value-counts" type="application/json">(.*?)</script>', page)
+    assert json.loads(counts.group(1)) == {"project_name": 2, "customer": 0, "stage": 2, "scan": 0}
 
     refused = admin.post("/app/doctype/Project/confirm-delete", {"confirm": "project"})
     assert refused.status_code == 204 and "HX-Redirect" not in refused

@@ -187,6 +187,24 @@ def record_count(name: str) -> int:
     return get_model(meta.name).objects.count()
 
 
+def field_value_counts(name: str) -> dict[str, int]:
+    """Per stored field, how many records hold a value: what removing the field deletes.
+
+    One aggregate over the whole table (every record goes with the field, whoever may read it).
+    """
+    from django.db.models import Count
+
+    from lowcode.storage.factory import get_model
+
+    if not registry.exists(name):
+        return {}
+    meta = registry.get_meta(name)
+    columns = [f.fieldname for f in meta.data_fields if not f.is_table]
+    if not columns:
+        return {}
+    return get_model(meta.name).objects.aggregate(**{c: Count(c) for c in columns})
+
+
 def view_links(name: str) -> list[dict]:
     """The new DocType's screens: list, new form, kanban / calendar when it has the fields."""
     if not registry.exists(name):
@@ -273,6 +291,7 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         "stored_fields": [r.get("name") for r in rows if r.get("name")],
         "view_links": view_links(name) if name else [],
         "record_count": record_count(name) if name else 0,
+        "value_counts": field_value_counts(name) if name else {},
         "export_apps": export_apps() if name else [],
         "doctype_name": name,
         "doctype_label": values.get("label") or name,

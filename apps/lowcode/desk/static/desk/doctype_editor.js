@@ -177,7 +177,11 @@
     const label = (cell(row, "label") || {}).value || "";
     const fieldname = (cell(row, "fieldname") || {}).value || "";
     const list = notice.querySelector(".dt-removed-list");
-    list.textContent = (list.textContent ? list.textContent + "、" : "") + (label || fieldname) + (label && fieldname ? " (" + fieldname + ")" : "");
+    const countsNode = document.getElementById("dt-value-counts");
+    const counts = countsNode ? JSON.parse(countsNode.textContent) : {};
+    const filled = fieldname in counts ? "，" + (strings().filled || "").replace("{count}", counts[fieldname]) : "";
+    const item = (label || fieldname) + (label && fieldname ? " (" + fieldname + filled + ")" : "");
+    list.textContent = (list.textContent ? list.textContent + "；" : "") + item;
   }
 
   // ---------------------------------------------------------------- new child table
