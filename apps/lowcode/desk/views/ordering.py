@@ -55,7 +55,7 @@ def _context(user, slug, doctype, fieldname, names=None, error="") -> dict:
         "doctype": doctype,
         "slug": slug,
         "rows": [{**r, "title": r.get(title) or r["name"], "order": r[fieldname]} for r in rows],
-        "order_label": meta.get_field(fieldname).label,
+        "order_label": getattr(meta.get_field(fieldname), "label", None) or fieldname,
         "error": error,
     }
 
