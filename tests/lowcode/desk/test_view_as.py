@@ -3,6 +3,8 @@ read-only, audited, never as another System Manager or the Administrator."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -128,3 +130,12 @@ def test_the_view_ends_by_itself_when_the_admin_loses_the_system_manager_role(de
     page = admin.get("/app").content.decode()
 
     assert 'id="view-as-banner"' not in page
+
+
+def test_the_permissions_page_offers_the_users_its_rules_apply_to(desk, leads):
+    page = desk("sysman").get("/app/permissions/lead").content.decode()
+
+    select = page.split('id="perm-view-as-user"')[1].split("</select>")[0]
+    offered = re.findall(r'<option value="([^"]+)">', select)
+    # the holders of the roles in the rules (Sales User, Sales Manager); no System Manager
+    assert offered == ["manager", "rep", "rep2", "south", "south_manager"]

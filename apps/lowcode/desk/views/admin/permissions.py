@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.urls import path
 
-from lowcode.admin import docperms
+from lowcode.admin import docperms, view_as
 from lowcode.desk.lib import customize as desk_customize
 from lowcode.desk.lib import nav
 from lowcode.desk.lib import users as users_lib
@@ -134,7 +134,10 @@ def matrix_page(request, user, slug):
     combined effect of the rows posted), save, reset."""
     doctype = desk_customize.customizable_doctype(user, slug)
     if request.method != "POST":
-        return render(request, "desk/admin/permissions.html", _context(user, doctype))
+        context = _context(user, doctype)
+        # To check the rules as someone they apply to: the users holding the roles listed.
+        context["view_as_users"] = view_as.viewable_users({r["role"] for r in context["rows"]})
+        return render(request, "desk/admin/permissions.html", context)
     op = request.POST.get("op", "save")
     rows = _parse_rows(request.POST)
     if op == "reset":
