@@ -166,3 +166,29 @@ def test_a_saved_report_opens_in_the_builder_and_saves_again(desk, users):
     assert again.status_code == 302
     report = get_model("Report").objects.get(name="可改报表")
     assert report.json["aggregates"] == [{"function": "sum", "field": "amount"}]
+
+
+def test_the_builders_preview_takes_the_same_queries_for_any_number_of_rows(desk, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lowcode.documents.actions import do_insert_doc
+
+    rep = desk("rep")
+    url = f"{BUILDER}?doctype=Test Order&g=status&g=priority&m.amount=sum&chart=bar&totals=1"
+
+    def orders(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            data = {"title": f"o{i}", "status": "Open", "amount": i, "priority": i}
+            do_insert_doc("rep", "Test Order", data)
+
+    def queries() -> int:
+        page(rep, url)  # warm the per-process metadata
+        with CaptureQueriesContext(connection) as captured:
+            page(rep, url)
+        return len(captured)
+
+    orders(2, 0)
+    few = queries()
+    orders(20, 2)
+    assert queries() == few
