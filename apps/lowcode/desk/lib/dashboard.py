@@ -424,8 +424,8 @@ def check_definition(doc: Any, *, group_field: str | None = None) -> None:
 
     doctype = doc.get("document_type") or ""
     if not doctype_exists(doctype) or get_meta(doctype).istable:
-        error = fail("document_type", "link", _("DocType {doctype} not found", doctype=doctype))
-        raise ValidationError(error.message, [error])
+        bad = fail("document_type", "link", _("DocType {doctype} not found", doctype=doctype))
+        raise ValidationError(bad.message, [bad])
     meta = get_meta(doctype)
     # Which fields exist, not who may read them: the dashboard scopes each reader later.
     columns = ColumnSet(meta, "Administrator")
