@@ -63,12 +63,12 @@ MIDDLEWARE = [
     # session's; CSRF is checked later (process_view), so the exemption holds.
     "lowcode.api.middleware.TokenAuthMiddleware",
     "lowcode.api.middleware.MetaFreshnessMiddleware",
+    # Reads as the viewed user and refuses writes while a System Manager views as someone.
+    "lowcode.api.middleware.ViewAsMiddleware",
     # Last, so its process_exception sees a view's outage error first (errors.server_error
     # answers those raised by the middleware above).
     "lowcode.api.middleware.ServiceOutageMiddleware",
 ]
-    # Reads as the viewed user and refuses writes while a System Manager views as someone.
-    "lowcode.api.middleware.ViewAsMiddleware",
 
 ROOT_URLCONF = "lowcode.conf.urls"
 WSGI_APPLICATION = "lowcode.conf.wsgi.application"
