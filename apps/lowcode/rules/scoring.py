@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.db import transaction
@@ -310,7 +311,8 @@ PROGRESS_TTL = 7 * 24 * 3600
 
 
 def _progress_key(doctype: str) -> str:
-    return f"lowcode:rescore:{doctype}"
+    # quoted: a DocType name may hold spaces or Chinese, which cache keys must not
+    return f"lowcode:rescore:{quote(doctype)}"
 
 
 def rescore_progress(doctype: str) -> dict | None:
