@@ -11,7 +11,7 @@ from typing import Any
 from lowcode.dataio.columns import header_of, importable_fields, name_header
 from lowcode.dataio.importer import IMPORT_LOG, ImportType, Outcome, check_may_import
 from lowcode.exceptions import DataError, PermissionError
-from lowcode.i18n import _
+from lowcode.i18n import _, option_label
 from lowcode.meta import registry
 from lowcode.permissions.core import has_doctype_permission
 from lowcode.query import reads
@@ -68,14 +68,17 @@ def export_rows(
     values = real + (["_custom"] if needs_custom else [])
     rows: list[list] = [headers]
     ordering = parse_order_by(columns, order_by)
+    # People read the file: a Select shows its label in their language (worded for this
+    # DocType); the import reads a label back to its value, so the file re-imports as it is.
+    selects = {c.fieldname: c.field for c in selected if c.field.fieldtype == "Select"}
     for row in queryset.order_by(*ordering).values(*values).iterator(chunk_size=2000):
         custom = (row.get("_custom") or {}) if needs_custom else {}
-        rows.append(
-            [
-                to_json(custom.get(c.fieldname) if c.is_custom else row[c.fieldname])
-                for c in selected
-            ]
-        )
+        cells = []
+        for c in selected:
+            value = to_json(custom.get(c.fieldname) if c.is_custom else row[c.fieldname])
+            select = selects.get(c.fieldname)
+            cells.append(option_label(select, value) if select and value else value)
+        rows.append(cells)
     return rows
 
 
