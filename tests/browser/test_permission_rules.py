@@ -82,8 +82,16 @@ def department_leads(users):
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_viewing_the_desk_as_a_sales_user(page_for, stored, expect, department_leads, viewport):
     admin = page_for("sysman", VIEWPORTS[viewport])
-    admin.goto("/app/users/rep")
-    admin.click("#view-as-start")
+    if viewport == "phone":  # from the user's page …
+        admin.goto("/app/users/rep")
+        admin.click("#view-as-start")
+    else:  # … or from the permissions page, right after changing the rules
+        admin.goto("/app/permissions/lead")
+        admin.select_option("#perm-view-as-user", "rep")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        card_png = SCREENSHOTS / f"permissions-check-as-user-{viewport}.png"
+        admin.locator("#perm-view-as").screenshot(path=str(card_png))
+        admin.click("#perm-view-as-start")
     admin.wait_for_url("**/app")
     banner = admin.locator("#view-as-banner")
     expect(banner).to_be_visible()
