@@ -218,3 +218,39 @@ def test_a_select_fields_options_are_put_in_order_by_drag(page_for, stored, expe
     field = "Lead-custom_caigou_qudao"
     options = stored(lambda: get_model("Custom Field").objects.get(name=field).options)
     assert options == "电商\n直销\n代理商"
+
+
+def test_workflow_states_are_put_in_order_by_a_finger(page_for, workflows, stored, expect):
+    State = get_model("Workflow Document State")
+
+    def states(name: str) -> list[str]:
+        rows = State.objects.filter(parent=name, parentfield="states").order_by("idx")
+        return list(rows.values_list("state", flat=True))
+
+    name = next(n for n in workflows if len(stored(lambda n=n: states(n))) >= 3)
+    before = stored(lambda: states(name))
+    page = page_for("sysman", PHONE)
+    page.goto(f"/app/workflow-editor/{name}")
+    rows = page.locator("#wf-states > [data-sort-item]")
+    expect(rows).to_have_count(len(before))
+    rows.first.evaluate("el => el.scrollIntoView({block: 'center'})")
+
+    # the last state's handle dragged above the first
+    last = rows.nth(len(before) - 1)
+    last.evaluate("el => el.scrollIntoView({block: 'center'})")
+    _finger_drag(page, last.locator(".drag-handle"), rows.nth(len(before) - 3))
+
+    moved = [*before[:-3], before[-1], *before[-3:-1]]
+    page.wait_for_function(
+        "names => JSON.stringify([...document.querySelectorAll('#wf-states .wf-state-name')]"
+        ".map((e) => e.value)) === JSON.stringify(names)",
+        arg=moved,
+    )
+    names = page.locator("#wf-states [data-sort-item] input[name$='.state']").evaluate_all(
+        "els => els.map((e) => e.name)"
+    )
+    assert names == [f"states.{i}.state" for i in range(len(before))]  # renumbered
+    screenshot(page, "workflow-states-drag-390")
+    page.click("#wf-save")
+    page.wait_for_url("**/app/workflow-editor/*?saved=1")
+    assert stored(lambda: states(name)) == moved
