@@ -92,10 +92,16 @@ def test_the_new_doctype_form_offers_pickers_worded_in_chinese(desk):
     assert 'class="dt-opt dt-opt-link" name="fields.__i__.options"' in page
     assert '<option value="Customer" >客户</option>' in page
     assert "新建子表" in page
-    # a permission row's role is picked from the roles
+    # a field's row says whether it shows in the list and its filters
+    assert 'name="fields.__i__.in_list_view"' in page
+    assert 'name="fields.__i__.in_standard_filter"' in page
+    # a permission row's role is picked from the roles, its data scope from three
     assert re.search(
         r'<select name="permissions.__i__.role"[^>]*>.*<option value="Sales User"', page
     )
+    assert re.search(r'<select name="permissions.__i__.scope".*?仅本人', page, flags=re.S)
+    # a new DocType starts with the System Manager's own rights
+    assert '<option value="System Manager" selected>' in page
 
 
 def test_a_field_name_is_suggested_from_its_chinese_label(desk):

@@ -66,9 +66,21 @@ FIELD_TYPES = (
 ADMIN_RIGHTS = {
     "role": "System Manager",
     "permlevel": 0,
+    "scope": "all",
     **dict.fromkeys(("read", "write", "create", "allow_delete", "report", "export"), 1),
     "allow_import": 1,
 }
+FIELD_COLUMNS = [
+    "label",
+    "fieldname",
+    "fieldtype",
+    "options",
+    "reqd",
+    "in_list_view",
+    "in_standard_filter",
+]
+# a role's rule: whose records (scope) and what it may do; levels stay at 0 here
+PERM_COLUMNS = ["role", "scope", "read", "write", "create", "allow_delete", "export"]
 LAYOUT_TYPES = ("Section Break", "Column Break", "Tab Break")
 DOCTYPE_OPTIONS = ("Link", "Table", "Table MultiSelect")
 TABLE_TYPES = ("Table", "Table MultiSelect")
@@ -284,6 +296,8 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
                 },
             },
         },
+        # a field's row: what an admin sets for it, list and filter included
+        "columns": {"fields": FIELD_COLUMNS, "permissions": PERM_COLUMNS},
         "link_doctypes": doctype_choices(tables=False),
         "table_doctypes": doctype_choices(tables=True),
         "doctype_options": DOCTYPE_OPTIONS,

@@ -150,9 +150,13 @@ def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
 
     path = (get_hooks("desk_form_extensions") or {}).get(meta.name)
     if not path:
-        return {"widgets": {}, "extension": None}
+        return {"widgets": {}, "extension": None, "columns": {}}
     found = resolve(path)(user, meta, doc, values)
-    return {"widgets": found.get("widgets") or {}, "extension": found}
+    return {
+        "widgets": found.get("widgets") or {},
+        "extension": found,
+        "columns": found.get("columns") or {},  # a grid's columns by table, in order
+    }
 
 
 def has_own_delete(user: str, meta: DocTypeMeta) -> bool:
@@ -168,9 +172,12 @@ def extension_defaults(user: str, meta: DocTypeMeta) -> dict:
     return dict(extra.get("new_values") or {}) if extra else {}
 
 
-def child_columns(table: DocField) -> list[DocField]:
-    """The child table's editable columns: ``in_list_view`` ones, else the first five."""
+def child_columns(table: DocField, names: list[str] | None = None) -> list[DocField]:
+    """The child table's editable columns: ``names`` when a form extension picks them, else
+    the ``in_list_view`` ones, else the first five."""
     child = get_meta(table.options or "")
+    if names:
+        return [f for f in (child.get_field(n) for n in names) if f is not None]
     fields = [f for f in child.data_fields if not f.hidden]
     listed = [f for f in fields if f.in_list_view]
     return listed or fields[:5]

@@ -44,6 +44,8 @@ def _defaults(meta, user) -> dict:
 
 def _context(request, user, doctype, slug, values, doc=None, errors=None, conflict=None):
     meta = get_meta(doctype)
+    extra = form_lib.extension(user, meta, doc, values)
+    grid_columns = extra.pop("columns")
     is_new = doc is None
     levels = permitted_levels(user, doctype, "read") | (
         permitted_levels(user, doctype, "create") if is_new else frozenset()
@@ -151,7 +153,10 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "timeline": timeline.timeline(user, meta, doc) if doc is not None else [],
         "title": (values.get(meta.title_field) if meta.title_field else None)
         or (doc.name if doc else _("New {doctype}", doctype=_(doctype))),
-        "child_columns": {f.fieldname: form_lib.child_columns(f) for f in meta.table_fields},
+        "child_columns": {
+            f.fieldname: form_lib.child_columns(f, grid_columns.get(f.fieldname))
+            for f in meta.table_fields
+        },
         # The connections page (lowcode.query.connections) when any DocType links here.
         "has_connections": doc is not None and bool(connections.sections(doctype)),
         # A DocType with an enabled print format gets 打印 / 发送邮件 (desk/views/printing.py).
@@ -160,7 +165,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         # Link fields show the linked record's title next to (or as) the name they hold.
         "link_titles": link_titles.doc_titles(user, values, meta.data_fields),
         **_form_actions(user, doctype, doc, values, transitions),
-        **form_lib.extension(user, meta, doc, values),
+        **extra,
         # autoname "prompt" (a DocType's name): the user types the new record's name
         "name_prompt": is_new and form_lib.is_prompted(meta),
     }
