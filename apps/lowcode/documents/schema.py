@@ -25,16 +25,17 @@ first with its own request and then the parent works too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from lowcode.exceptions import (
@@ -158,27 +159,21 @@ def _definition(record: dict) -> DocTypeMeta:
             if field is not None and field.fieldtype == "Check":
                 value = _flag(value)
             elif field is not None and field.fieldtype == "Int" and value not in (None, ""):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    pass  # the record's validation names the field
+                with contextlib.suppress(TypeError, ValueError):
+                    value = int(value)  # else the record's validation names the field
             result[key] = value
         return result
 
     fields = [typed(field_meta, f) for f in record["fields"] if isinstance(f, dict)]
     perms = [typed(perm_meta, p) for p in record["permissions"] if isinstance(p, dict)]
-    return doctype_from_dict(
-        {**definition_dict(row, fields, perms), "custom": 1}, RUNTIME_APP
-    )
+    return doctype_from_dict({**definition_dict(row, fields, perms), "custom": 1}, RUNTIME_APP)
 
 
 # ---------------------------------------------------------------- validation
 
 
 def _field_error(meta: DocTypeMeta, cid: str, fieldname: str) -> FieldError:
-    row = next(
-        (i for i, f in enumerate(meta.fields, start=1) if f.fieldname == fieldname), None
-    )
+    row = next((i for i, f in enumerate(meta.fields, start=1) if f.fieldname == fieldname), None)
     if cid == "E005":  # the second use is the one to change
         row = max(i for i, f in enumerate(meta.fields, start=1) if f.fieldname == fieldname)
     field = meta.fields[row - 1] if row else DocField(fieldname=fieldname, fieldtype="Data")
@@ -259,9 +254,7 @@ def _meta_errors(meta: DocTypeMeta, names: set[str], children: set[str]) -> list
                 )
             )
         elif cid == "E011":
-            errors.append(
-                FieldError("permissions", cid, _("Every permission rule needs a role"))
-            )
+            errors.append(FieldError("permissions", cid, _("Every permission rule needs a role")))
         elif cid == "E012":
             key = str(error.msg).split(" ", 1)[0]
             errors.append(
@@ -405,7 +398,7 @@ class _Schema:
 
     def add_column(self, before: DocTypeMeta, after: DocTypeMeta, fieldname: str) -> None:
         to_model = schema_model(after)
-        field = to_model._meta.get_field(fieldname)
+        field = _field(to_model, fieldname)
         from_model = schema_model(before)
 
         def remove(editor: BaseDatabaseSchemaEditor) -> None:
@@ -416,7 +409,7 @@ class _Schema:
 
     def alter_column(self, before: DocTypeMeta, after: DocTypeMeta, old: str, new: str) -> None:
         from_model, to_model = schema_model(before), schema_model(after)
-        old_field, new_field = from_model._meta.get_field(old), to_model._meta.get_field(new)
+        old_field, new_field = _field(from_model, old), _field(to_model, new)
 
         def back(editor: BaseDatabaseSchemaEditor) -> None:
             if old == new or new in _columns(to_model._meta.db_table):
@@ -432,6 +425,10 @@ class _Schema:
             except DatabaseError:
                 log.exception("could not undo a schema step")
         self.undo_steps.clear()
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    return cast(models.Field, model._meta.get_field(name))
 
 
 def _columns(table: str) -> set[str]:
@@ -485,7 +482,7 @@ def do_create_doctype(user: str, data: dict):
     _raise(errors)
     metas = [_definition(record) for record in records]
     all_names = names | {m.name for m in metas}
-    children = {n for n in names if registry.get_meta(n).istable} | {
+    children = {n for n, m in registry.base_definitions().items() if m.istable} | {
         m.name for m in metas if m.istable
     }
     for record, meta in zip(records, metas, strict=True):
@@ -512,9 +509,7 @@ def do_create_doctype(user: str, data: dict):
     return doc
 
 
-def _changed_type_errors(
-    name: str, old: DocField, new: DocField, row: int
-) -> list[FieldError]:
+def _changed_type_errors(name: str, old: DocField, new: DocField, row: int) -> list[FieldError]:
     """Refuse a type change whose stored values the new type cannot hold."""
     from lowcode.documents.validation import CoercionError, coerce
 
@@ -615,7 +610,9 @@ def do_update_doctype(user: str, name: str, data: dict):
     new_meta = _definition(record)
     child_metas = [_definition(c) for c in new_children]
     all_names = names | {m.name for m in child_metas}
-    children = {n for n in names if registry.get_meta(n).istable} | {m.name for m in child_metas}
+    children = {n for n, m in registry.base_definitions().items() if m.istable} | {
+        m.name for m in child_metas
+    }
     errors += _meta_errors(new_meta, all_names, children)
     errors += _record_errors(user, record, name=name)
     for child_record, child_meta in zip(new_children, child_metas, strict=True):
@@ -642,16 +639,18 @@ def do_update_doctype(user: str, name: str, data: dict):
         if old_by_row[key].holds_value or new.holds_value
     ]
     for old, new, _i in changed:
-        row = next(j for j, f in enumerate(new_meta.fields, start=1) if f is new)
-        errors += _changed_type_errors(name, old, new, row)
+        at = next(j for j, f in enumerate(new_meta.fields, start=1) if f is new)
+        errors += _changed_type_errors(name, old, new, at)
     # A removed field's column is dropped after the save: its name is not free before then.
     removed_columns = {f.fieldname for f in removed if f.holds_value}
     for i, field in enumerate(new_meta.fields, start=1):
         renamed_onto = any(
             o.fieldname != n.fieldname and n.fieldname == field.fieldname for o, n, _j in changed
         )
-        if field.holds_value and field.fieldname in removed_columns and (
-            field in added or renamed_onto
+        if (
+            field.holds_value
+            and field.fieldname in removed_columns
+            and (field in added or renamed_onto)
         ):
             errors.append(
                 FieldError(
@@ -711,7 +710,7 @@ def do_update_doctype(user: str, name: str, data: dict):
         try:
             model = schema_model(before)
             with connection.schema_editor() as editor:
-                editor.remove_field(model, model._meta.get_field(field.fieldname))
+                editor.remove_field(model, _field(model, field.fieldname))
         except DatabaseError:
             log.exception("could not drop column %s of %s", field.fieldname, name)
     return doc
@@ -724,8 +723,17 @@ def _definition_of_rows(doctype_row: dict, field_rows: list[dict], perm_rows: li
 
 
 def _row_input(row: dict) -> dict:
-    skip = {"owner", "creation", "modified", "modified_by", "docstatus", "parent", "parenttype",
-            "parentfield", "_custom"}
+    skip = {
+        "owner",
+        "creation",
+        "modified",
+        "modified_by",
+        "docstatus",
+        "parent",
+        "parenttype",
+        "parentfield",
+        "_custom",
+    }
     return {k: v for k, v in row.items() if k not in skip}
 
 
@@ -816,7 +824,11 @@ def do_export_doctype(user: str, name: str, app: str) -> list[str]:
     _require_system_manager(user)
     if app not in settings.LOWCODE_APPS:
         raise DataError(
-            _("{app} is not an installed app: {apps}", app=app, apps=", ".join(settings.LOWCODE_APPS))
+            _(
+                "{app} is not an installed app: {apps}",
+                app=app,
+                apps=", ".join(settings.LOWCODE_APPS),
+            )
         )
     rows = load_rows()
     if name not in rows:

@@ -309,6 +309,7 @@ def check_customisations(names: set[str]) -> list:
     from lowcode.meta.registry import (
         DOCTYPE_PROPERTIES,
         FIELD_PROPERTIES,
+        base_definitions,
         get_meta,
         parse_field_order,
     )
@@ -321,6 +322,8 @@ def check_customisations(names: set[str]) -> list:
         setters = list(PropertySetter.objects.all())
     except DatabaseError:
         return []  # not migrated yet: nothing stored to check
+    # Runtime child DocTypes count too: a Custom Field may be a Table of one.
+    children = {n for n, m in base_definitions().items() if m.istable and n in names}
     for dt in sorted(custom_dts):
         if dt not in names:
             errors.append(
@@ -332,7 +335,7 @@ def check_customisations(names: set[str]) -> list:
                 )
             )
             continue
-        errors += check_fields(get_meta(dt), names, custom_only=True)
+        errors += check_fields(get_meta(dt), names, custom_only=True, children=children)
     for setter in setters:
         where = f"Property Setter {setter.name}"
         problem = None

@@ -79,8 +79,11 @@ def django_field(field: DocField, *, db_defaults: bool = False) -> models.Field 
         return models.TextField(**{k: v for k, v in common.items() if k != "db_index"})
     if ftype == "Check":
         default = bool(int(field.default or 0))
-        extra = {"db_default": Value(default)} if db_defaults else {}
-        return models.BooleanField(default=default, db_column=field.fieldname, **extra)
+        if db_defaults:
+            return models.BooleanField(
+                default=default, db_column=field.fieldname, db_default=Value(default)
+            )
+        return models.BooleanField(default=default, db_column=field.fieldname)
     if ftype in ("Int", "Duration"):
         return models.BigIntegerField(**common)
     if ftype in fieldtypes.DECIMAL_TYPES:
@@ -227,4 +230,6 @@ def schema_model(meta: DocTypeMeta) -> type[BaseDocument]:
     Each DDL step builds the model of the table before and after it; Django's registry
     never sees them. NOT NULL columns carry a database default (see ``django_field``).
     """
-    return cast(type[BaseDocument], make_model(meta, RUNTIME_MODULE, registry=Apps(), db_defaults=True))
+    return cast(
+        type[BaseDocument], make_model(meta, RUNTIME_MODULE, registry=Apps(), db_defaults=True)
+    )
