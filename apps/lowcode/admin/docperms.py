@@ -14,6 +14,7 @@ from lowcode.documents.actions import do_delete_doc, do_insert_doc
 from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.meta.customize import customizable_doctypes
 from lowcode.meta.doctype import PERM_VERBS, SCOPE_RANK, SCOPES
 from lowcode.permissions.core import SYSTEM_MANAGER, require_system_manager
 from lowcode.query import reads
@@ -23,9 +24,8 @@ MAX_PERMLEVEL = 9
 
 
 def _customizable(doctype: str) -> None:
-    """Rules are set on a non-child DocType whose JSON allows customisation."""
-    definition = registry.base_definitions().get(doctype)
-    if definition is None or not definition.allow_customize or definition.istable:
+    """Rules are set on the DocTypes Customize Form offers (non-child, customisable)."""
+    if doctype not in customizable_doctypes():
         raise DoesNotExistError(_("DocType {doctype} cannot be customised", doctype=doctype))
 
 

@@ -241,3 +241,12 @@ def test_only_a_system_manager_sets_rules_through_the_api(api, leads, username):
         api(username).get("/api/method/lowcode.admin.get_docperms", {"doctype": LEAD}).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("doctype", ["Role", "Custom DocPerm", "No Such DocType"])
+def test_rules_are_set_only_on_customisable_doctypes(api, users, doctype):
+    response = api("sysman").post(
+        "/api/method/lowcode.admin.save_docperms", {"doctype": doctype, "rules": "[]"}
+    )
+
+    assert response.status_code == 404, response.content.decode()[:300]
