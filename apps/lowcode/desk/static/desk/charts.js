@@ -67,7 +67,20 @@
         if (href) window.location.href = href;
       });
     }
-    window.addEventListener("resize", () => chart.resize());
+    drawn.add(chart);
+  }
+
+  // One resize handler for every chart on the page; a chart whose box a re-render removed
+  // (the report builder's preview) is disposed instead of kept alive by its listener.
+  const drawn = new Set();
+  window.addEventListener("resize", () => drawn.forEach((chart) => chart.resize()));
+  function forgetRemoved() {
+    drawn.forEach((chart) => {
+      if (!chart.getDom().isConnected) {
+        chart.dispose();
+        drawn.delete(chart);
+      }
+    });
   }
 
   function init() {
@@ -76,5 +89,8 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   // A preview re-rendered by HTMX (the report builder) brings new charts.
-  document.addEventListener("htmx:afterSettle", init);
+  document.addEventListener("htmx:afterSettle", () => {
+    forgetRemoved();
+    init();
+  });
 })();
