@@ -26,8 +26,16 @@ from lowcode.permissions.core import (
 SESSION_KEY = "view_as"
 STARTED = "View As Started"
 ENDED = "View As Ended"
-# Requests a viewing-as session may still POST: ending it, logging out, the language switch.
-ALLOWED_WRITES = ("/app/view-as/end", "/api/method/logout", "/logout", "/app/language")
+LOGOUT_PATHS = ("/logout", "/api/method/logout")
+# Requests a viewing-as session may still POST: ending it, logging out or in, the language.
+ALLOWED_WRITES = (
+    "/app/view-as/end",
+    "/logout",
+    "/api/method/logout",
+    "/login",
+    "/api/method/login",
+    "/app/language",
+)
 
 
 def check_view_as(user: str, target: str) -> None:

@@ -176,6 +176,10 @@ class ViewAsMiddleware:
         if target is None:
             return self.get_response(request)
         request.real_user, request.viewing_as, request.frappe_user = real, target, target
+        if request.method == "POST" and request.path in view_as.LOGOUT_PATHS:
+            # Logging out ends the view too; the audit trail says so.
+            view_as.do_end_view_as(real, session, request.META.get("REMOTE_ADDR", ""))
+            request.frappe_user = real
         if request.method not in self.SAFE_METHODS and request.path not in view_as.ALLOWED_WRITES:
             message = _(
                 "You are viewing the desk as {user}: nothing can be changed until you stop",

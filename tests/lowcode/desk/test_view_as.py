@@ -139,3 +139,13 @@ def test_the_permissions_page_offers_the_users_its_rules_apply_to(desk, leads):
     offered = re.findall(r'<option value="([^"]+)">', select)
     # the holders of the roles in the rules (Sales User, Sales Manager); no System Manager
     assert offered == ["manager", "rep", "rep2", "south", "south_manager"]
+
+
+def test_logging_out_while_viewing_as_ends_the_view_in_the_audit_trail(desk, leads):
+    admin = desk("sysman")
+    admin.post("/app/view-as", {"user": "rep"})
+
+    response = admin.post("/logout", htmx=False)
+
+    assert response.status_code == 302
+    assert _log() == [("View As Started", "sysman", "rep"), ("View As Ended", "sysman", "rep")]
