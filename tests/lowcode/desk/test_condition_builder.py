@@ -100,3 +100,32 @@ def test_the_builder_turns_rows_into_an_expression_and_back_over_the_api(api):
         "/api/method/lowcode.desk.condition", {"doctype": "Lead", "expression": "doc.a * 2"}
     ).json()
     assert raw["message"] is None
+
+
+def test_customize_form_builds_a_fields_display_condition_from_rows(desk):
+    client = desk("sysman")
+    base = "/app/customize-form/lead"
+    page = client.get(f"{base}/field/city").content.decode()
+    assert 'data-doctype="Lead"' in page and 'name="depends_on__mode"' in page
+    client.post(
+        f"{base}/field/city",
+        {
+            "label": "City",
+            "depends_on": "",
+            "depends_on__mode": "rows",
+            "depends_on__join": "and",
+            "depends_on__field": ["status"],
+            "depends_on__op": ["!="],
+            "depends_on__value": ["Lost"],
+            "mandatory_depends_on": "",
+            "mandatory_depends_on__mode": "advanced",
+        },
+    )
+    setter = get_model("Property Setter").objects.get(
+        doc_type="Lead", field_name="city", property="depends_on"
+    )
+    assert setter.value == "eval:doc.status != 'Lost'"  # Frappe's form of depends_on
+    # reopened, the stored condition shows as its row
+    page = client.get(f"{base}/field/city").content.decode()
+    assert 'name="depends_on__field" value="status"' in page
+    assert 'name="depends_on__mode" value="rows" checked' in page

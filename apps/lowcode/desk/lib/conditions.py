@@ -50,16 +50,23 @@ def compose_posted(meta: DocTypeMeta, post):
         if picker is None or picker.kind != "condition":
             continue  # not a builder this DocType declares: the raw value stands
         doctype = post.get(prefix + picker.source) or post.get(picker.source) or ""
-        rows = [
-            {"field": f, "op": o, "value": v}
-            for f, o, v in zip(
-                post.getlist(f"{name}__field"),
-                post.getlist(f"{name}__op"),
-                post.getlist(f"{name}__value"),
-                strict=False,
-            )
-        ]
-        post[name] = condition_from_rows(
-            rows, post.get(f"{name}__join", "and"), _fieldtypes(doctype)
-        )
+        post[name] = posted_condition(post, name, doctype)
     return post
+
+
+def posted_condition(post, name: str, doctype: str, *, frappe_eval: bool = False) -> str:
+    """The condition a builder named ``name`` posted: its rows written out in rows mode, else
+    the raw text. ``frappe_eval`` writes ``eval:`` first, as Frappe's ``depends_on`` needs."""
+    if post.get(name + MODE) != "rows":
+        return post.get(name, "")
+    rows = [
+        {"field": f, "op": o, "value": v}
+        for f, o, v in zip(
+            post.getlist(f"{name}__field"),
+            post.getlist(f"{name}__op"),
+            post.getlist(f"{name}__value"),
+            strict=False,
+        )
+    ]
+    written = condition_from_rows(rows, post.get(f"{name}__join", "and"), _fieldtypes(doctype))
+    return f"eval:{written}" if written and frappe_eval else written

@@ -49,7 +49,10 @@
   function params(picker, q) {
     const kind = picker.dataset.kind;
     const query = new URLSearchParams({ kind: kind, q: q || "" });
-    if (kind === "field" || kind === "workflow_state") query.set("doctype", valueOf(sourceInput(picker)));
+    const fixed = picker.closest(".cond[data-doctype]"); // a condition over one known DocType
+    if (kind === "field" || kind === "workflow_state") {
+      query.set("doctype", fixed ? fixed.dataset.doctype : valueOf(sourceInput(picker)));
+    }
     if (kind === "option") {
       const fieldInput = sourceInput(picker);
       const fieldPicker = fieldInput && fieldInput.closest(".picker");
@@ -266,6 +269,7 @@
   }
 
   function doctypeOf(cond) {
+    if (cond.dataset.doctype) return cond.dataset.doctype;
     const probe = cond.querySelector(".cond-rows .picker") || cond.querySelector("template.cond-row-template").content.querySelector(".picker");
     if (!probe) return "";
     const scope = cond.closest("form") || document;

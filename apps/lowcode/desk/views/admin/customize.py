@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from lowcode.admin import customize as customize_actions
 from lowcode.desk.lib import customize as desk_customize
+from lowcode.desk.lib.conditions import posted_condition
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import layout, nav
 from lowcode.desk.views.common import desk_view, toast
@@ -23,6 +24,8 @@ BASE = "/app/customize-form"
 PAGE = "desk/admin/customize.html"
 WORKSPACE = "desk/admin/customize_workspace.html"
 EDITOR = "desk/admin/customize_editor.html"
+# Field properties that are conditions over the document: built from rows (desk/pickers).
+CONDITION_PROPS = ("depends_on", "mandatory_depends_on")
 
 
 def _customised_fields(user: str, doctype: str) -> tuple[set[str], bool]:
@@ -170,8 +173,13 @@ def field_editor(request, user, slug, fieldname):
         return render(request, EDITOR, {**_context(user, doctype), "editing": editing})
     field = meta.get_field(fieldname)
     values = {
-        key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
+        key: request.POST.get(key, "")
+        for key in request.POST
+        if key != "csrfmiddlewaretoken" and "__" not in key
     }
+    for name in CONDITION_PROPS:  # built from rows: written as Frappe's eval: condition
+        if name in values:
+            values[name] = posted_condition(request.POST, name, doctype, frappe_eval=True)
     try:
         if field is not None and field.is_custom:
             customize_actions.do_update_custom_field(user, doctype, fieldname, values)
