@@ -132,8 +132,9 @@ def choices(user: str, doctype: str) -> Choices:
 
 
 def doctype_options(user: str) -> list[dict]:
-    """DocTypes the user may read (run-time ones included), in the sidebar's order."""
-    return nav.main_entries(user)
+    """DocTypes the user may read (run-time ones included), in the sidebar's order: business
+    ones first, then settings ones."""
+    return nav.main_entries(user) + nav.settings_entries(user)
 
 
 # ---------------------------------------------------------------- the form's state

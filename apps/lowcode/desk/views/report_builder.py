@@ -32,7 +32,7 @@ def _context(user: str, state: rb.State, *, error: str = "", editing: str = "") 
         "active_nav": "reports",
         "state": state,
         "doctypes": doctypes,
-        "quick_doctypes": doctypes[:6],
+        "quick_doctypes": [d for d in doctypes if not d["is_settings"]][:6],
         "error": error,
         "editing": editing,
         "may_save": _may_save(user),
