@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from lowcode.admin import customize as customize_actions
 from lowcode.desk.lib import customize as desk_customize
-from lowcode.desk.lib.conditions import posted_condition
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import layout, nav
+from lowcode.desk.lib.conditions import posted_condition
 from lowcode.desk.views.common import desk_view, toast
 from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
