@@ -27,6 +27,7 @@ from lowcode.documents.validation import (
     type_error,
     values_of,
 )
+from lowcode.documents.versions import write_version
 from lowcode.exceptions import (
     DataError,
     DocstatusTransitionError,
@@ -46,10 +47,10 @@ from lowcode.query.choices import choice_errors
 from lowcode.query.serialize import to_json
 from lowcode.storage.factory import get_model
 
-# Keys a client may send back unchanged; they are never written from input.
 # Writes to this DocType are schema changes, made by lowcode.documents.schema.
 SCHEMA_DOCTYPE = "DocType"
 
+# Keys a client may send back unchanged; they are never written from input.
 IGNORED_KEYS = frozenset(
     {
         "doctype",
@@ -478,11 +479,7 @@ def _version_data(meta: DocTypeMeta, before: dict, after: dict) -> dict:
 
 
 def _write_version(doc, user: str, data: dict) -> None:
-    from lowcode.models import Version
-
-    Version.objects.create(
-        ref_doctype=doc.doctype, docname=doc.name, owner=user, creation=doc.modified, data=data
-    )
+    write_version(doc.doctype, doc.name, user, data, when=doc.modified)
 
 
 def _save_children(doc, meta: DocTypeMeta, user: str) -> None:
@@ -549,8 +546,6 @@ def do_insert_doc(
     ``name``: an engine caller fixes the name (an amendment's ``<root>-N``), whatever the
     DocType's autoname rule. A new DocType is a schema change: ``documents.schema`` makes it.
     """
-    meta = registry.get_meta(doctype)
-    if meta.istable:
     if doctype == SCHEMA_DOCTYPE:
         from lowcode.documents.schema import do_create_doctype
 
@@ -568,6 +563,8 @@ def insert_record(
     name: str | None = None,
 ):
     """``do_insert_doc`` without the schema dispatch (``documents.schema`` saves its records)."""
+    meta = registry.get_meta(doctype)
+    if meta.istable:
         raise PermissionError(
             _("{doctype} rows are created through their parent document", doctype=_(doctype))
         )
@@ -764,8 +761,6 @@ def do_cancel_doc(
 
 
 def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: bool = False) -> None:
-    from lowcode.models import Assignment
-
     """Delete a document; deleting a DocType drops its table (``documents.schema``)."""
     if doctype == SCHEMA_DOCTYPE:
         from lowcode.documents.schema import do_delete_doctype
@@ -778,6 +773,8 @@ def do_delete_doc(user: str, doctype: str, name: str, *, ignore_permissions: boo
 @transaction.atomic
 def delete_record(user: str, doctype: str, name: str, *, ignore_permissions: bool = False) -> None:
     """``do_delete_doc`` without the schema dispatch (``documents.schema`` deletes its records)."""
+    from lowcode.models import Assignment
+
     meta = registry.get_meta(doctype)
     if ignore_permissions:
         doc = get_model(doctype).objects.get(name=name)
@@ -931,21 +928,12 @@ def do_amend_doc(user: str, doctype: str, name: str):
         if initial is not None and initial.update_field:
             data[initial.update_field] = initial.update_value
     amended = do_insert_doc(user, doctype, data, ignore_permissions=True, name=amended_name(source))
-    if meta.track_changes:
-        from lowcode.models import Version
-
-        # The cancelled document's history says where it went (its timeline links the revision).
-        Version.objects.create(
-            ref_doctype=doctype,
-            docname=name,
-            owner=user,
-            creation=amended.creation,
-            data={
-                "amended_to": amended.name,
-                "changed": [],
-                "added": [],
-                "removed": [],
-                "row_changed": [],
-            },
-        )
+    # The cancelled document's history says where it went (its timeline links the revision).
+    write_version(
+        doctype,
+        name,
+        user,
+        {"amended_to": amended.name, "changed": [], "added": [], "removed": [], "row_changed": []},
+        when=amended.creation,
+    )
     return amended

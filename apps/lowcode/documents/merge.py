@@ -13,7 +13,8 @@ deleted, all in one transaction (a failure anywhere leaves both documents as the
 DocTypes listed by the ``merge_drop_doctypes`` hook hold values *derived from* a document
 (duplicate keys, its score explanation): the source's rows are deleted with it and the
 target's own are recomputed when the target is saved. The merge is noted on the target as
-a Version (``merged_from``) and, where the desk's Comment DocType exists, an Info comment.
+a Version (``merged_from``, when the DocType tracks changes) and, where the desk's Comment
+DocType exists, an Info comment.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
+from lowcode.documents.versions import write_version
 from lowcode.exceptions import DataError
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
@@ -159,7 +160,6 @@ def do_merge_docs(
     Returns how many references moved, by DocType.
     """
     from lowcode.documents.actions import do_save_doc
-    from lowcode.models import Version
 
     if source == target:
         raise DataError(_("A document cannot be merged into itself"))
@@ -172,12 +172,11 @@ def do_merge_docs(
     do_delete_doc(user, doctype, source)
     if values:
         do_save_doc(user, doctype, target, values)
-    Version.objects.create(
-        ref_doctype=doctype,
-        docname=target,
-        owner=user,
-        creation=timezone.now(),
-        data={"merged_from": source, "changed": [], "added": [], "removed": [], "row_changed": []},
+    write_version(
+        doctype,
+        target,
+        user,
+        {"merged_from": source, "changed": [], "added": [], "removed": [], "row_changed": []},
     )
     if registry.exists("Comment"):
         do_insert_doc(
