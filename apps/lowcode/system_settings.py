@@ -20,6 +20,7 @@ SITE_CONFIG_KEYS = {
     "enable_server_scripts": "server_script_enabled",
     "server_script_cpu_seconds": "server_script_cpu_seconds",
     "server_script_memory_mb": "server_script_memory_mb",
+    "public_openapi": "public_openapi",
 }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import JsonResponse
 
+from lowcode import system_settings
 from lowcode.api.errors import error_response
 from lowcode.exceptions import AuthenticationError
 from lowcode.i18n import _
@@ -203,11 +203,12 @@ def build_document() -> dict:
 
 
 def openapi_view(request):
-    """Serve the document to logged-in users; site_config ``public_openapi`` opens it to all.
+    """Serve the document to logged-in users; System Settings' ``public_openapi`` (or the
+    site_config.json key of that name, a host's override) opens it to all.
 
     It lists every DocType and field of the site, which is no business of an anonymous visitor.
     """
-    public = bool(settings.SITE_CONFIG.get("public_openapi"))
+    public = bool(system_settings.value("public_openapi"))
     if not public and getattr(request, "frappe_user", "Guest") == "Guest":
         return error_response(AuthenticationError(_("Not logged in")))
     return JsonResponse(build_document(), json_dumps_params={"ensure_ascii": False})

@@ -118,3 +118,25 @@ def test_invalid_limits_are_refused_next_to_their_field(desk, probe):
     assert "服务器脚本内存（MB）不能小于 64" in page
     assert 'id="ss-server_script_memory_mb-err"' in page
     assert not get_model(NAME).objects.get(name=NAME).enable_server_scripts
+
+
+def test_the_api_description_is_opened_to_visitors_from_the_screen(desk, client, users):
+    admin = desk("sysman")
+    assert client.get("/api/openapi.json").status_code in (401, 403)
+
+    page = admin.get(PAGE).content.decode()
+    modified = re.search(r'name="modified" value="([^"]+)"', page).group(1)
+    response = admin.post(
+        PAGE,
+        {
+            "modified": modified,
+            "enable_server_scripts": "0",
+            "server_script_cpu_seconds": "2",
+            "server_script_memory_mb": "256",
+            "public_openapi": "1",
+        },
+    )
+
+    assert response.status_code == 204
+    assert client.get("/api/openapi.json").status_code == 200
+    assert 'id="h-ss-api_section"' in admin.get(PAGE).content.decode()

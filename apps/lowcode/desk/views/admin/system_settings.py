@@ -57,10 +57,14 @@ def _save(request, user):
 
 def _context(values: dict, errors=None, message: str = "", conflict: str = "") -> dict:
     meta = get_meta(NAME)
-    fields = []
-    for field in meta.data_fields:
+    sections: list[dict] = []
+    for field in meta.fields:
+        if field.fieldtype == "Section Break" or not sections:
+            sections.append({"name": field.fieldname, "label": _(field.label or ""), "fields": []})
+        if not field.holds_value:
+            continue
         forced = system_settings.override(field.fieldname)
-        fields.append(
+        sections[-1]["fields"].append(
             {
                 "name": field.fieldname,
                 "label": _(field.label or field.fieldname),
@@ -74,7 +78,7 @@ def _context(values: dict, errors=None, message: str = "", conflict: str = "") -
     form_values = {k: _shown(v) for k, v in values.items()}
     return {
         "active_nav": NAME,
-        "fields": fields,
+        "sections": [section for section in sections if section["fields"]],
         "values": values,
         "form_values": form_values,
         "form_errors": errors or {},
