@@ -192,3 +192,11 @@ def test_the_builders_preview_takes_the_same_queries_for_any_number_of_rows(desk
     few = queries()
     orders(20, 2)
     assert queries() == few
+
+
+def test_a_select_filter_shows_its_options_worded_for_the_doctype(desk, users):
+    text = page(
+        desk("rep"), BUILDER, {"doctype": "Opportunity", "ff": "status", "fo": "=", "fv": "Lost"}
+    )
+    # the value stays the key; the label is the opportunity's word for it (输单, not 流失)
+    assert re.search(r'<option value="Lost" selected>输单</option>', text)

@@ -18,7 +18,7 @@ from django.http import QueryDict
 
 from lowcode.desk.lib import boards, nav
 from lowcode.exceptions import DataError
-from lowcode.i18n import _
+from lowcode.i18n import _, field_label, option_label
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import has_doctype_permission
@@ -43,7 +43,7 @@ class Choice:
     key: str
     label: str
     fieldtype: str
-    options: list[str] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)  # a Select's (value, label)
 
     @property
     def numeric(self) -> bool:
@@ -60,14 +60,16 @@ class ChoiceGroup:
 
 
 def _label(column: ReportColumn) -> str:
-    own = _(column.field.label or column.column.fieldname)
+    """The column's label in the user's language, worded for its DocType (Frappe's context)."""
+    own = field_label(column.field)
     if column.via is None:
         return own
-    return f"{_(column.via.field.label or column.via.fieldname)}{LABEL_JOIN}{own}"
+    return f"{field_label(column.via.field)}{LABEL_JOIN}{own}"
 
 
 def _choice(column: ReportColumn) -> Choice:
-    return Choice(column.key, _label(column), column.field.fieldtype, column.field.select_options)
+    options = [(v, option_label(column.field, v)) for v in column.field.select_options if v]
+    return Choice(column.key, _label(column), column.field.fieldtype, options)
 
 
 @dataclass
