@@ -870,6 +870,30 @@ def do_forget_doctype(user: str, name: str) -> None:
     forget_runtime_model(name)
 
 
+def rebuild_runtime_tables(previous: set[str], rows: str) -> None:
+    """After a restore: drop the tables of the runtime DocTypes ``previous`` and of the restored
+    ones, make the restored ones' tables again and load ``rows`` (serialised exact JSON)."""
+    from django.core import serializers
+
+    from lowcode.storage.factory import get_model
+
+    existing = set(connection.introspection.table_names())
+    restored = registry.base_definitions()
+    with connection.schema_editor() as editor:
+        for name in sorted(previous | set(load_rows())):
+            if f"tab{name}" in existing:
+                editor.execute(f"DROP TABLE {connection.ops.quote_name(f'tab{name}')}")
+            forget_runtime_model(name)
+        for name in sorted(load_rows()):
+            editor.create_model(schema_model(restored[name]))
+    for name in load_rows():
+        get_model(name)  # registered, so the rows below find their model
+    if rows:
+        with transaction.atomic():
+            for item in serializers.deserialize("exactjson", rows):
+                item.save()
+
+
 def export_path(app: str, doctype: str) -> Path:
     """Where Export to app writes ``doctype`` for ``app``."""
     from lowcode.meta.loader import app_dir

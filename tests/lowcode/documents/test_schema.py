@@ -15,8 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from lowcode.documents import schema
-from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.documents.actions import do_insert_doc
 from lowcode.meta import registry
 from lowcode.meta.doctype import doctype_from_dict
 from lowcode.storage import factory
@@ -55,7 +54,13 @@ def book(**extra) -> dict:
         "autoname": "hash",
         "title_field": "title",
         "fields": [
-            {"fieldname": "title", "label": "Title", "fieldtype": "Data", "reqd": 1, "in_list_view": 1},
+            {
+                "fieldname": "title",
+                "label": "Title",
+                "fieldtype": "Data",
+                "reqd": 1,
+                "in_list_view": 1,
+            },
             {"fieldname": "pages", "label": "Pages", "fieldtype": "Int"},
             {"label": "Code", "fieldtype": "Data"},
             {"fieldname": "author", "label": "Author", "fieldtype": "Link", "options": "User"},
@@ -76,7 +81,10 @@ def test_create_through_rest_then_use_it_at_once(api):
     assert {"title", "pages", "code", "author"} <= columns("tabBook")
     assert registry.exists("Book") and "Book" in registry.doctype_names()
     assert [f.fieldname for f in registry.get_meta("Book").data_fields] == [
-        "title", "pages", "code", "author",
+        "title",
+        "pages",
+        "code",
+        "author",
     ]
     created = admin.post("/api/resource/Book", {"title": "三体", "pages": 302})
     assert created.status_code == 200, created.content
@@ -102,10 +110,23 @@ def test_only_a_system_manager_changes_doctypes(api):
     [
         ({"fields": [{"fieldname": "name", "fieldtype": "Data"}]}, "fieldname", "保留"),
         ({"fields": [{"fieldname": "x", "fieldtype": "Money"}]}, "fieldtype", "Money"),
-        ({"fields": [{"fieldname": "x", "fieldtype": "Link", "options": "Nope"}]}, "options", "Nope"),
-        ({"fields": [{"fieldname": "x", "fieldtype": "Table", "options": "Lead"}]}, "options", "Lead"),
         (
-            {"fields": [{"fieldname": "x", "fieldtype": "Data"}, {"fieldname": "x", "fieldtype": "Int"}]},
+            {"fields": [{"fieldname": "x", "fieldtype": "Link", "options": "Nope"}]},
+            "options",
+            "Nope",
+        ),
+        (
+            {"fields": [{"fieldname": "x", "fieldtype": "Table", "options": "Lead"}]},
+            "options",
+            "Lead",
+        ),
+        (
+            {
+                "fields": [
+                    {"fieldname": "x", "fieldtype": "Data"},
+                    {"fieldname": "x", "fieldtype": "Int"},
+                ]
+            },
             "fieldname",
             "x",
         ),
@@ -115,7 +136,9 @@ def test_only_a_system_manager_changes_doctypes(api):
         ({"permissions": [{"role": "No Such Role", "read": 1}]}, "role", "No Such Role"),
     ],
 )
-def test_a_bad_definition_is_refused_field_named_in_chinese_before_any_ddl(api, change, field, text):
+def test_a_bad_definition_is_refused_field_named_in_chinese_before_any_ddl(
+    api, change, field, text
+):
     before = tables()
     response = api().post("/api/resource/DocType", book(**change))
     assert response.status_code == 417, response.content
@@ -131,7 +154,12 @@ def test_a_child_doctype_comes_in_the_same_request_and_rows_are_saved(api):
     definition = book(
         fields=[
             {"fieldname": "title", "fieldtype": "Data", "label": "Title"},
-            {"fieldname": "chapters", "fieldtype": "Table", "options": "Book Chapter", "label": "Chapters"},
+            {
+                "fieldname": "chapters",
+                "fieldtype": "Table",
+                "options": "Book Chapter",
+                "label": "Chapters",
+            },
         ],
         child_doctypes=[
             {
@@ -158,10 +186,15 @@ def test_a_child_doctype_comes_in_the_same_request_and_rows_are_saved(api):
 
 def test_a_child_doctype_made_first_then_its_parent(api):
     admin = api()
-    child = {"name": "Book Note", "istable": 1, "fields": [{"fieldname": "note", "fieldtype": "Text"}]}
+    child = {
+        "name": "Book Note",
+        "istable": 1,
+        "fields": [{"fieldname": "note", "fieldtype": "Text"}],
+    }
     assert admin.post("/api/resource/DocType", child).status_code == 200
     parent = book(
-        title_field="", fields=[{"fieldname": "notes", "fieldtype": "Table", "options": "Book Note"}]
+        title_field="",
+        fields=[{"fieldname": "notes", "fieldtype": "Table", "options": "Book Note"}],
     )
     assert admin.post("/api/resource/DocType", parent).status_code == 200
     assert "tabBook Note" in tables() and "tabBook" in tables()
@@ -211,7 +244,10 @@ def test_delete_drops_the_table_data_and_customisations_and_refuses_while_linked
     admin = api()
     admin.post("/api/resource/DocType", book())
     admin.post("/api/resource/Book", {"title": "A"})
-    shelf = {"name": "Shelf", "fields": [{"fieldname": "book", "fieldtype": "Link", "options": "Book"}]}
+    shelf = {
+        "name": "Shelf",
+        "fields": [{"fieldname": "book", "fieldtype": "Link", "options": "Book"}],
+    }
     assert admin.post("/api/resource/DocType", shelf).status_code == 200
     do_insert_doc(
         "Administrator",
@@ -230,11 +266,17 @@ def test_delete_drops_the_table_data_and_customisations_and_refuses_while_linked
 
 def test_a_table_clash_midway_leaves_no_table_and_no_record(api):
     with connection.cursor() as cursor:
-        cursor.execute('CREATE TABLE "tabBook Chapter" (x INTEGER)'.replace('"', connection.ops.quote_name("x")[0]))
+        cursor.execute(
+            'CREATE TABLE "tabBook Chapter" (x INTEGER)'.replace(
+                '"', connection.ops.quote_name("x")[0]
+            )
+        )
     definition = book(
         title_field="",
         fields=[{"fieldname": "chapters", "fieldtype": "Table", "options": "Book Chapter"}],
-        child_doctypes=[{"name": "Book Chapter", "fields": [{"fieldname": "heading", "fieldtype": "Data"}]}],
+        child_doctypes=[
+            {"name": "Book Chapter", "fields": [{"fieldname": "heading", "fieldtype": "Data"}]}
+        ],
     )
     response = api().post("/api/resource/DocType", definition)
     assert response.status_code == 417
@@ -254,9 +296,7 @@ def test_a_save_failing_after_the_ddl_leaves_no_table_or_column(api):
     by_name = {r["fieldname"]: r for r in rows}
     by_name["pages"]["fieldname"] = "page_count"
     rows.append({"fieldname": "isbn", "fieldtype": "Data"})
-    response = admin.put(
-        "/api/resource/DocType/Book", {"fields": rows, "description": FAIL_MARK}
-    )
+    response = admin.put("/api/resource/DocType/Book", {"fields": rows, "description": FAIL_MARK})
     assert response.status_code == 417
     assert {"title", "pages", "code", "author"} <= columns("tabBook")
     assert not {"isbn", "page_count"} & columns("tabBook")
@@ -265,7 +305,10 @@ def test_a_save_failing_after_the_ddl_leaves_no_table_or_column(api):
 def test_a_changed_doctype_replaces_its_model_without_warnings_and_only_it_is_rebuilt(api):
     admin = api()
     admin.post("/api/resource/DocType", book())
-    admin.post("/api/resource/DocType", {"name": "Shelf", "fields": [{"fieldname": "x", "fieldtype": "Data"}]})
+    admin.post(
+        "/api/resource/DocType",
+        {"name": "Shelf", "fields": [{"fieldname": "x", "fieldtype": "Data"}]},
+    )
     book_model, shelf_model = factory.get_model("Book"), factory.get_model("Shelf")
     rows = admin.get("/api/resource/DocType/Book").json()["data"]["fields"]
     rows.append({"fieldname": "isbn", "fieldtype": "Data"})
@@ -304,7 +347,9 @@ def test_export_to_app_round_trips_and_passes_the_checks(api, tmp_path, settings
             {"fieldname": "title", "fieldtype": "Data", "label": "Title"},
             {"fieldname": "chapters", "fieldtype": "Table", "options": "Book Chapter"},
         ],
-        child_doctypes=[{"name": "Book Chapter", "fields": [{"fieldname": "heading", "fieldtype": "Data"}]}],
+        child_doctypes=[
+            {"name": "Book Chapter", "fields": [{"fieldname": "heading", "fieldtype": "Data"}]}
+        ],
     )
     admin.post("/api/resource/DocType", definition)
     app_root = tmp_path / "shipped_app"
@@ -312,9 +357,13 @@ def test_export_to_app_round_trips_and_passes_the_checks(api, tmp_path, settings
     (app_root / "__init__.py").touch()
     monkeypatch.syspath_prepend(str(tmp_path))
     settings.LOWCODE_APPS = [*settings.LOWCODE_APPS, "shipped_app"]
-    refused = api("rep").post("/api/method/lowcode.export_doctype", {"doctype": "Book", "app": "shipped_app"})
+    refused = api("rep").post(
+        "/api/method/lowcode.export_doctype", {"doctype": "Book", "app": "shipped_app"}
+    )
     assert refused.status_code == 403
-    response = admin.post("/api/method/lowcode.export_doctype", {"doctype": "Book", "app": "shipped_app"})
+    response = admin.post(
+        "/api/method/lowcode.export_doctype", {"doctype": "Book", "app": "shipped_app"}
+    )
     assert response.status_code == 200, response.content
     path = app_root / "doctype" / "book" / "book.json"
     assert str(path) in response.json()["message"]
@@ -333,3 +382,31 @@ def test_export_to_app_round_trips_and_passes_the_checks(api, tmp_path, settings
     finally:
         loader.base_definitions.cache_clear()
     assert {m.obj for m in found} == {"Book", "Book Chapter"}
+
+
+def test_backup_and_restore_carry_runtime_tables_and_their_rows(api, tmp_path):
+    admin = api()
+    admin.post("/api/resource/DocType", book())
+    name = admin.post("/api/resource/Book", {"title": "三体", "pages": 302}).json()["data"]["name"]
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", output=str(archive), verbosity=0)
+    admin.delete("/api/resource/DocType/Book")
+    admin.post(
+        "/api/resource/DocType",
+        {"name": "Shelf", "fields": [{"fieldname": "x", "fieldtype": "Data"}]},
+    )
+    call_command("restore", str(archive), verbosity=0)
+    assert "tabBook" in tables() and "tabShelf" not in tables()
+    assert registry.exists("Book") and not registry.exists("Shelf")
+    row = factory.get_model("Book").objects.get(name=name)
+    assert (row.title, row.pages) == ("三体", 302)
+
+
+def test_schema_changes_refuse_to_run_inside_an_open_transaction(site):
+    from django.db import transaction
+
+    from lowcode.exceptions import DataError
+
+    with pytest.raises(DataError), transaction.atomic():
+        do_insert_doc("Administrator", "DocType", book())
+    assert "tabBook" not in tables()

@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from lowcode.documents.schema import rebuild_runtime_tables
 from lowcode.meta import registry
+from lowcode.meta.runtime import load_rows
 
 
 class Command(BaseCommand):
@@ -33,9 +35,17 @@ class Command(BaseCommand):
             # a name of its own: loaddata refuses one that data.<fmt>.gz also matches
             dump = Path(tmp) / f"restore.{packed.name.split('.')[1]}"
             dump.write_bytes(gzip.decompress(packed.read_bytes()))
+            before = set(load_rows())  # runtime DocTypes whose tables the restore replaces
             with transaction.atomic():
                 call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
                 call_command("loaddata", str(dump), verbosity=0)
+            # Runtime DocTypes' tables are not Django's: made again from the restored
+            # definitions, then filled (schema changes cannot run inside the transaction).
+            registry.clear_local_cache()
+            runtime = Path(tmp) / "runtime.exactjson.gz"
+            rebuild_runtime_tables(
+                before, gzip.decompress(runtime.read_bytes()).decode() if runtime.exists() else ""
+            )
             files = Path(tmp) / "files"
             if files.exists():
                 shutil.rmtree(settings.FILES_PATH, ignore_errors=True)
