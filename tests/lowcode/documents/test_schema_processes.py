@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.lowcode.jobs.test_scheduler_processes import REPO, Site, _mariadb_config, free_port, wait_for
+from tests.lowcode.jobs.test_scheduler_processes import (
+    REPO,
+    Site,
+    _mariadb_config,
+    free_port,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +37,14 @@ class Server:
         self.port = free_port()
         handle = log.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [str(GUNICORN), "lowcode.conf.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1"],
+            [
+                str(GUNICORN),
+                "lowcode.conf.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+            ],
             env=site.env(),
             cwd=REPO,
             stdout=handle,
@@ -51,7 +63,7 @@ class Server:
 
     def call(self, method: str, path: str, data: dict | None = None) -> tuple[int, dict]:
         body = json.dumps(data).encode() if data is not None else None
-        request = urllib.request.Request(  # noqa: S310 - a local test server
+        request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}", data=body, method=method
         )
         request.add_header("Content-Type", "application/json")
@@ -79,7 +91,10 @@ def site(tmp_path_factory):
     if mariadb:
         db = _mariadb_config()
         site.run(
-            "new-site", site.name, "--db-type", "mariadb",
+            "new-site",
+            site.name,
+            "--db-type",
+            "mariadb",
             *("--db-name", db["db_name"], "--db-host", db["db_host"]),
             *("--db-port", str(db["db_port"]), "--db-user", db["db_user"]),
             *("--db-password", db["db_password"]),
@@ -100,19 +115,25 @@ def test_a_doctype_made_on_one_process_is_used_on_another_at_once(site, tmp_path
         # B has loaded its metadata before the DocType exists
         assert b.call("GET", "/api/resource/Book")[0] == 404
 
-        status, body = a.call("POST", "/api/resource/DocType", {
-            "name": "Book",
-            "fields": [
-                {"fieldname": "title", "fieldtype": "Data", "label": "Title", "reqd": 1},
-                {"fieldname": "pages", "fieldtype": "Int", "label": "Pages"},
-            ],
-            "permissions": [{"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}],
-        })
+        status, body = a.call(
+            "POST",
+            "/api/resource/DocType",
+            {
+                "name": "Book",
+                "fields": [
+                    {"fieldname": "title", "fieldtype": "Data", "label": "Title", "reqd": 1},
+                    {"fieldname": "pages", "fieldtype": "Int", "label": "Pages"},
+                ],
+                "permissions": [
+                    {"role": "System Manager", "read": 1, "write": 1, "create": 1, "delete": 1}
+                ],
+            },
+        )
         assert status == 200, body
         status, body = b.call("POST", "/api/resource/Book", {"title": "三体", "pages": 302})
         assert status == 200, body
         name = body["data"]["name"]
-        assert b.call("GET", "/api/resource/Book?fields=[\"title\",\"pages\"]")[1]["data"] == [
+        assert b.call("GET", '/api/resource/Book?fields=["title","pages"]')[1]["data"] == [
             {"title": "三体", "pages": 302}
         ]
         assert b.call("GET", f"/api/resource/Book/{name}")[1]["data"]["pages"] == 302
@@ -121,9 +142,13 @@ def test_a_doctype_made_on_one_process_is_used_on_another_at_once(site, tmp_path
 
         # a field added through A is written and read through B
         rows = a.call("GET", "/api/resource/DocType/Book")[1]["data"]["fields"]
-        status, body = a.call("PUT", "/api/resource/DocType/Book", {
-            "fields": [*rows, {"fieldname": "isbn", "fieldtype": "Data", "label": "ISBN"}],
-        })
+        status, body = a.call(
+            "PUT",
+            "/api/resource/DocType/Book",
+            {
+                "fields": [*rows, {"fieldname": "isbn", "fieldtype": "Data", "label": "ISBN"}],
+            },
+        )
         assert status == 200, body
         status, body = b.call("PUT", f"/api/resource/Book/{name}", {"isbn": "978-7-5366"})
         assert status == 200, body
@@ -138,6 +163,10 @@ def test_a_doctype_made_on_one_process_is_used_on_another_at_once(site, tmp_path
         assert status == 200, body
         got = b.call("GET", f"/api/resource/Book/{name}")[1]["data"]
         assert got["page_count"] == 302 and "pages" not in got
+
+        # `kuaicrm migrate` neither drops nor touches the runtime table
+        site.run("migrate")
+        assert b.call("GET", f"/api/resource/Book/{name}")[1]["data"]["page_count"] == 302
 
         # deleted through A: gone on B
         assert a.call("DELETE", "/api/resource/DocType/Book")[0] == 202
