@@ -47,7 +47,7 @@ from lowcode.exceptions import (
 )
 from lowcode.i18n import _
 from lowcode.meta import registry
-from lowcode.meta.checks import check_doctype_options, check_fields
+from lowcode.meta.checks import BUILTIN_LINK_TARGETS, check_doctype_options, check_fields
 from lowcode.meta.doctype import DocField, DocTypeMeta, doctype_from_dict, snake_name
 from lowcode.meta.runtime import RUNTIME_APP, definition_dict, load_rows
 from lowcode.storage.factory import django_field, forget_runtime_model, schema_model
@@ -472,7 +472,7 @@ def do_create_doctype(user: str, data: dict):
     wanted.append((data, None))
     errors: list[FieldError] = []
     records: list[dict] = []
-    taken = set(names)
+    taken = set(names) | BUILTIN_LINK_TARGETS  # "User" is a table of its own too
     for item, istable in wanted:
         name = item.get("name")
         errors += _name_errors(name, taken=taken)
@@ -597,7 +597,7 @@ def do_update_doctype(user: str, name: str, data: dict):
     names = set(registry.doctype_names())
     errors: list[FieldError] = []
     new_children: list[dict] = []
-    taken = set(names)
+    taken = set(names) | BUILTIN_LINK_TARGETS  # "User" is a table of its own too
     for child in children_input if isinstance(children_input, list) else []:
         child_name = child.get("name") if isinstance(child, dict) else None
         errors += _name_errors(child_name, taken=taken)

@@ -131,6 +131,8 @@ def test_only_a_system_manager_changes_doctypes(api):
             "x",
         ),
         ({"name": "Lead"}, "name", "Lead"),
+        ({"name": "User"}, "name", "User"),
+        ({"name": "Lead-"}, "name", "Lead"),
         ({"name": "9 lives"}, "name", "9 lives"),
         ({"autoname": "field:nope"}, "autoname", "field:nope"),
         ({"permissions": [{"role": "No Such Role", "read": 1}]}, "role", "No Such Role"),
@@ -148,6 +150,7 @@ def test_a_bad_definition_is_refused_field_named_in_chinese_before_any_ddl(
     assert text in message and any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert tables() == before
     assert not registry.exists(book(**change)["name"]) or book(**change)["name"] == "Lead"
+    assert not apps.get_model("lowcode", "Doctype").objects.exists()
 
 
 def test_a_child_doctype_comes_in_the_same_request_and_rows_are_saved(api):
