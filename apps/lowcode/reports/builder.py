@@ -84,6 +84,9 @@ class ReportColumn:
         described = {"fieldname": self.key, "label": self.label, "fieldtype": self.field.fieldtype}
         if self.field.options and self.field.fieldtype in ("Link", "Select"):
             described["options"] = self.field.options
+        if self.field.fieldtype == "Select" and self.field.parent:
+            # Whose option words to show (a display hint; the values stay the stored keys).
+            described["parent"] = self.field.parent
         return described
 
 

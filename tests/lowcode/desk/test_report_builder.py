@@ -200,3 +200,12 @@ def test_a_select_filter_shows_its_options_worded_for_the_doctype(desk, users):
     )
     # the value stays the key; the label is the opportunity's word for it (输单, not 流失)
     assert re.search(r'<option value="Lost" selected>输单</option>', text)
+
+
+def test_grouped_select_values_show_their_labels_in_the_preview(desk, users):
+    name = opportunity(stages()[0])
+    # a lost deal (its stage history is not what this test is about)
+    get_model("Opportunity").objects.filter(name=name).update(status="Lost")
+    text = page(desk("rep"), BUILDER, {"doctype": "Opportunity", "g": "status", "count": "1"})
+    cells = re.findall(r"<tbody>\s*<tr><td>([^<]*)</td>", text)
+    assert cells == ["输单"]  # the opportunity's word for the stored key Lost (流失 elsewhere)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -345,6 +346,16 @@ def _is_person(column: dict) -> bool:
     return column.get("fieldtype") == "Link" and column.get("options") == "User"
 
 
+def _shown(column: dict, value: Any, people: dict[str, str]) -> Any:
+    """A grouped value as the desk shows it: a person's full name, a Select's option label."""
+    if _is_person(column):
+        return people.get(str(value), value)
+    if column.get("fieldtype") == "Select" and column.get("parent") and value not in (None, ""):
+        fieldname = str(column.get("fieldname", "")).rsplit(".", 1)[-1]
+        return option_label(SimpleNamespace(parent=column["parent"], fieldname=fieldname), value)
+    return value
+
+
 def _people(columns: list[dict], result: list) -> dict[str, str]:
     """Full names of the users a Link-to-User column shows (one query), as lists show them."""
     names = set()
@@ -383,7 +394,7 @@ def shape_for_view(payload: dict) -> dict:
         rows.append(
             [
                 {
-                    "value": people.get(str(value), value) if _is_person(column) else value,
+                    "value": _shown(column, value, people),
                     "fieldtype": column.get("fieldtype") or "",
                     "num": column["num"],
                 }
