@@ -413,3 +413,19 @@ def test_schema_changes_refuse_to_run_inside_an_open_transaction(site):
     with pytest.raises(DataError), transaction.atomic():
         do_insert_doc("Administrator", "DocType", book())
     assert "tabBook" not in tables()
+
+
+def test_frappe_client_save_and_delete_change_the_schema_too(api):
+    admin = api()
+    created = admin.post(
+        "/api/method/frappe.client.insert", {"doc": {**book(), "doctype": "DocType"}}
+    )
+    assert created.status_code == 200, created.content
+    doc = created.json()["message"]
+    doc["fields"].append({"fieldname": "isbn", "fieldtype": "Data"})
+    saved = admin.post("/api/method/frappe.client.save", {"doc": doc})
+    assert saved.status_code == 200, saved.content
+    assert "isbn" in columns("tabBook")
+    gone = admin.post("/api/method/frappe.client.delete", {"doctype": "DocType", "name": "Book"})
+    assert gone.status_code == 200, gone.content
+    assert "tabBook" not in tables()
