@@ -59,7 +59,7 @@
   // A Select's options (one a line) are also a list to drag, on phones too (desk/sortable.js).
   function initOptionOrder(root) {
     if (!window.deskSortable) return;
-    root.querySelectorAll('#cf-edit textarea[name="options"]').forEach((area) => {
+    root.querySelectorAll('#cf-edit textarea[name="options"], textarea#cf-add-options').forEach((area) => {
       area.dataset.sortableLines = "";
       window.deskSortable.mirrorLines(area);
     });
