@@ -51,6 +51,7 @@ from lowcode.sdk import (
     get_model,
     get_roles,
     has_doctype_permission,
+    option_label,
     request_cached,
     round_money,
     scope_for,
@@ -476,7 +477,7 @@ def do_recompute_commission_statement(user: str, name: str):
     statement = access_doc(user, STATEMENT, name, "write", for_update=True)
     if statement.docstatus != 0 or (statement.status or DRAFT) != DRAFT:
         message = _("Only a Draft commission statement is recomputed; {name} is {status}",
-                    name=name, status=_(statement.status or ""))  # fmt: skip
+                    name=name, status=option_label(statement.meta.get_field("status"), statement.status))  # fmt: skip
         raise ValidationError(message, [FieldError("status", "state", message)])
     return do_save_doc(user, STATEMENT, name, {})
 

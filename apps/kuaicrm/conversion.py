@@ -56,6 +56,7 @@ from lowcode.sdk import (
     make_duplicate_key,
     normalise_company,
     normalise_credit_code,
+    option_label,
     permitted_queryset,
     require_transition,
 )
@@ -148,7 +149,11 @@ def check_convertible(user: str, lead, to_opportunity: bool) -> None:
     if workflow is None:
         if lead.status in ENDED_STATUSES:
             raise _refuse(
-                "status", _("A lead in status {status} cannot be converted", status=_(lead.status))
+                "status",
+                _(
+                    "A lead in status {status} cannot be converted",
+                    status=option_label(lead.meta.get_field("status"), lead.status),
+                ),
             )
         return
     state = current_state(workflow, lead)

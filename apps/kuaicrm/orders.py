@@ -27,6 +27,7 @@ from lowcode.sdk import (
     do_save_doc,
     doc_to_dict,
     get_model,
+    option_label,
     to_json,
 )
 
@@ -69,7 +70,7 @@ def do_record_delivery(
             _(
                 "Shipments are recorded on approved orders only ({name} is {status})",
                 name=name,
-                status=_(order.status or "Draft"),
+                status=option_label(order.meta.get_field("status"), order.status or "Draft"),
             ),
         )
     lines = order.get_children("deliveries")

@@ -43,7 +43,7 @@ from lowcode.expressions import as_of
 from lowcode.expressions import today as _site_today
 from lowcode.files import do_upload_file, readable_file_path
 from lowcode.hooks_loader import get_hooks
-from lowcode.i18n import _
+from lowcode.i18n import _, option_label
 from lowcode.meta.registry import exists as doctype_exists
 from lowcode.meta.registry import get_meta
 from lowcode.models import Assignment, HasRole, UserProfile
@@ -167,6 +167,7 @@ __all__ = [
     "normalise_company",
     "normalise_credit_code",
     "now",
+    "option_label",
     "parse_phone",
     "permitted_queryset",
     "readable_file_path",

@@ -170,3 +170,19 @@ def test_a_row_without_context_still_serves_a_text_with_one_meaning(site):
     assert i18n._("All") == "所有人"  # the role
     lead_source = get_meta("Lead").get_field("source")
     assert i18n.option_label(lead_source, "Cold Call") == "电话营销"
+
+
+def test_messages_name_a_value_in_its_own_meaning(api):
+    """Errors that quote a Select value word it as its field does (a stage's Lost is 输单)."""
+    manager = api("sysman")
+
+    second_lost = manager.post(
+        "/api/resource/Opportunity Stage",
+        {"stage_name": "放弃", "stage_order": 99, "probability": 0, "stage_type": "Lost"},
+    )
+    bad_status = manager.post("/api/resource/Lead", {"lead_name": "王伟", "status": "Gone"})
+
+    assert second_lost.status_code == 417, second_lost.content
+    message = {e["field"]: e["message"] for e in second_lost.json()["errors"]}["stage_type"]
+    assert "输单" in message and "流失" not in message
+    assert "待跟进 (Open)" in bad_status.json()["errors"][0]["message"]

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from lowcode import expressions
 from lowcode.exceptions import FieldError
-from lowcode.i18n import _
+from lowcode.i18n import _, field_label, option_label
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 
@@ -47,7 +47,8 @@ def _storable(data: Any, rule: str) -> Any:
 
 
 def label_of(field: DocField) -> str:
-    return _(field.label) if field.label else field.fieldname
+    """The field's label as its DocType words it (translation with context)."""
+    return field_label(field) if field.label else field.fieldname
 
 
 def _parse_datetime(value: str) -> dt.datetime:
@@ -219,7 +220,8 @@ def check_value(field: DocField, value: Any, doc_values: dict, user: dict) -> li
     errors: list[FieldError] = []
     if ftype == "Select" and field.options and str(value) not in field.select_options:
         # Show the stored value beside its translation: API clients must send the value.
-        options = " / ".join(o if _(o) == o else f"{_(o)} ({o})" for o in field.select_options if o)
+        labels = {o: option_label(field, o) for o in field.select_options if o}
+        options = " / ".join(o if text == o else f"{text} ({o})" for o, text in labels.items())
         errors.append(
             FieldError(
                 field.fieldname,

@@ -39,6 +39,7 @@ from lowcode.sdk import (
     access_doc,
     get_model,
     label_of,
+    option_label,
     user_department,
 )
 
@@ -358,7 +359,9 @@ class Opportunity(Document):
             message = _(
                 "{label} cannot be {category} while the opportunity is open",
                 label=label,
-                category=_(self.forecast_category),
+                category=option_label(
+                    self.meta.get_field("forecast_category"), self.forecast_category
+                ),
             )
             raise ValidationError(message, [FieldError("forecast_category", "closed", message)])
 

@@ -14,7 +14,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from lowcode.sdk import Document, FieldError, ValidationError, _, get_model, label_of
+from lowcode.sdk import (
+    Document,
+    FieldError,
+    ValidationError,
+    _,
+    get_model,
+    label_of,
+    option_label,
+)
 
 WON, LOST = "Won", "Lost"
 REQUIRED_PROBABILITY = {WON: Decimal(100), LOST: Decimal(0)}
@@ -69,7 +77,7 @@ class OpportunityStage(Document):
             message = _(
                 "{label} of a {stage_type} stage must be {value}",
                 label=label,
-                stage_type=_(self.stage_type),
+                stage_type=option_label(self.meta.get_field("stage_type"), self.stage_type),
                 value=int(required),
             )
             return [FieldError("probability", "stage_type", message)]
@@ -83,7 +91,7 @@ class OpportunityStage(Document):
             if clash:
                 message = _(
                     "Only one enabled stage may be of type {stage_type}: {stage} already is",
-                    stage_type=_(self.stage_type),
+                    stage_type=option_label(self.meta.get_field("stage_type"), self.stage_type),
                     stage=clash[0],
                 )
                 errors.append(FieldError("stage_type", "unique", message))

@@ -5,7 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kuaicrm.targets import period_bounds
-from lowcode.sdk import DataError, Document, FieldError, ValidationError, _, get_model
+from lowcode.sdk import (
+    DataError,
+    Document,
+    FieldError,
+    ValidationError,
+    _,
+    get_model,
+    option_label,
+)
 
 
 class SalesTarget(Document):
@@ -56,7 +64,7 @@ class SalesTarget(Document):
             message = _(
                 "{whom} already has a {target_type} target for {period} ({name})",
                 whom=self.user or self.department,
-                target_type=_(self.target_type),
+                target_type=option_label(self.meta.get_field("target_type"), self.target_type),
                 period=self.period,
                 name=existing,
             )
