@@ -16,7 +16,7 @@ user's readable permlevels, so nothing from the spec reaches SQL but bound value
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +39,8 @@ from lowcode.query.builder import (
     Column,
     ColumnSet,
     build_filter,
+    condition,
+    normalise_filters,
     parse_order_by,
 )
 from lowcode.query.serialize import to_json
@@ -104,6 +106,7 @@ class Source:
         self.levels = permitted_levels(user, doctype, "read")
         self.table: str | None = None  # the one child table the columns may come from
         self._linked: dict[str, ColumnSet] = {}
+        self.row_filters: list[tuple[ReportColumn, str, Any]] = []
 
     # ------------------------------------------------------------ names
 
@@ -177,6 +180,17 @@ class Source:
 
     # ------------------------------------------------------------ rows
 
+    def take_filters(self, filters: Any) -> list:
+        """Keep filters on child and linked columns (applied to the rows); answer the rest,
+        the DocType's own, which narrow the documents."""
+        own = []
+        for field, operator, value in normalise_filters(filters, self.meta.name, "filters"):
+            if isinstance(field, str) and "." in field and _KEY_RE.match(field):
+                self.row_filters.append((self.resolve(field, "filters"), operator, value))
+            else:
+                own.append([field, operator, value])
+        return own
+
     def parents(self, filters: Any) -> QuerySet:
         """The documents the user may read, narrowed by the filters (fields of this DocType)."""
         queryset = permitted_queryset(self.user, self.meta.name, "read")
@@ -187,6 +201,7 @@ class Source:
         """The row queryset (documents, or child rows of readable documents) annotated with
         every used column; answer it and each column key's alias."""
         parents = self.parents(filters)
+        used = [*used, *(column for column, _op, _value in self.row_filters)]
         if self.table is not None:
             child_doctype = get_meta(self.meta.get_field(self.table).options or "").name  # type: ignore[union-attr]
             queryset = get_model(child_doctype).objects.filter(
@@ -217,6 +232,10 @@ class Source:
         # Annotate in order: a linked column's subquery refers to its link's alias.
         for alias, expression in annotations.items():
             queryset = queryset.annotate(**{alias: expression})
+        for column, operator, value in self.row_filters:
+            # The annotated alias stands for the column: a real column's lookups, typed values.
+            target = Column(aliases[column.key], replace(column.field, is_custom=False))
+            queryset = queryset.filter(condition(target, operator, value))
         return queryset, aliases
 
     def _base_expression(self, column: Column):
@@ -284,6 +303,7 @@ def run(user: str, doctype: str, spec: dict[str, Any], filters: list) -> dict[st
     if chart_type and chart_type not in CHART_TYPES:
         raise DataError(_("Unknown chart type {type}", type=chart_type[:20]))
     totals = bool(spec.get("add_total_row"))
+    filters = source.take_filters(filters)
     if group_by or spec.get("aggregates"):
         return _grouped(source, group_by, spec, filters, chart_type, totals)
     return _listed(source, spec, filters, totals)

@@ -209,3 +209,22 @@ def test_grouped_select_values_show_their_labels_in_the_preview(desk, users):
     text = page(desk("rep"), BUILDER, {"doctype": "Opportunity", "g": "status", "count": "1"})
     cells = re.findall(r"<tbody>\s*<tr><td>([^<]*)</td>", text)
     assert cells == ["输单"]  # the opportunity's word for the stored key Lost (流失 elsewhere)
+
+
+def test_a_linked_field_filters_the_preview(desk, users):
+    from lowcode.documents.actions import do_insert_doc
+
+    for title, status in (("甲", "Open"), ("乙", "Closed")):
+        name = do_insert_doc("rep", "Test Order", {"title": title, "status": status}).name
+        delivery = do_insert_doc("rep", "Test Delivery", {"title": f"{title}发货"})
+        get_model("Test Delivery").objects.filter(name=delivery.name).update(test_order=name)
+    params = {
+        "doctype": "Test Delivery",
+        "f": "title",
+        "ff": "test_order.status",
+        "fo": "=",
+        "fv": "Open",
+    }
+    text = page(desk("sysman"), BUILDER, params)
+    assert '<option value="test_order.status" selected>' in text
+    assert "甲发货" in text and "乙发货" not in text

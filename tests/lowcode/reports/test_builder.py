@@ -309,3 +309,50 @@ def test_child_and_linked_columns_take_the_same_queries_for_any_number_of_rows(u
     few = queries()
     deliveries(20)
     assert queries() == few
+
+
+def test_filters_on_child_and_linked_columns(api):
+    from lowcode.storage.factory import get_model
+
+    # given rep's two orders (one Open, one Closed) and a delivery for each
+    for title, status in (("甲", "Open"), ("乙", "Closed")):
+        name = order(
+            "rep",
+            title,
+            status,
+            10,
+            items=[{"item_code": "A", "qty": 1}, {"item_code": "B", "qty": 2}],
+        )
+        delivery = do_insert_doc("rep", "Test Delivery", {"title": f"{title}发货"})
+        get_model("Test Delivery").objects.filter(name=delivery.name).update(test_order=name)
+    make_report(
+        "Open Deliveries",
+        "Report Builder",
+        ref_doctype="Test Delivery",
+        roles=ROLES,
+        json={"fields": ["title"], "filters": [["test_order.status", "=", "Open"]]},
+    )
+    make_report(
+        "B Rows",
+        "Report Builder",
+        json={
+            "fields": ["title", "items.qty"],
+            "filters": [["items.item_code", "=", "B"]],
+            "order_by": "title asc",
+        },
+    )
+    make_report(
+        "Margin Filter",
+        "Report Builder",
+        ref_doctype="Test Delivery",
+        roles=ROLES,
+        json={"fields": ["title"], "filters": [["test_order.secret_margin", ">", 0]]},
+    )
+    # then a linked field narrows the documents, a child field the rows
+    assert run(api, "rep", "Open Deliveries")["result"] == [{"title": "甲发货"}]
+    assert run(api, "rep", "B Rows")["result"] == [
+        {"title": "乙", "items.qty": 2},
+        {"title": "甲", "items.qty": 2},
+    ]
+    # and a linked field above the user's permlevel cannot filter either
+    assert api("rep").get(RUN, {"report_name": "Margin Filter"}).status_code == 400
