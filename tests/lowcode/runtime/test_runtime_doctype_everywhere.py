@@ -173,7 +173,7 @@ def test_a_report_builder_report_reads_a_doctype_made_at_run_time(ticket_doctype
 
 
 def test_import_and_export_a_doctype_made_at_run_time(
-    ticket_doctype, api, make_import, run_import, tmp_path, settings
+    ticket_doctype, api, desk, make_import, run_import, tmp_path, settings
 ):
     settings.FILES_PATH = tmp_path / "files"
     rep = api("rep")
@@ -192,6 +192,12 @@ def test_import_and_export_a_doctype_made_at_run_time(
     )
     assert exported.status_code == 200, exported.content.decode()
     assert sorted(row[0] for row in read_csv(exported.content)[1:]) == ["网络慢", "门禁坏了"]
+    # the desk's import screen offers it, and its list exports it
+    screen = desk("rep")
+    assert f'value="{TICKET}"' in screen.get("/app/import").content.decode()
+    listed = screen.get(f"/app/{SLUG}/export", {"file_type": "csv"})
+    assert listed.status_code == 200
+    assert sorted(row[1] for row in read_csv(listed.content)[1:]) == ["网络慢", "门禁坏了"]
 
 
 # ---------------------------------------------------------------- workflow and rules
