@@ -43,6 +43,8 @@ def test_a_lost_opportunity_reads_shu_dan_in_its_list_filter_and_board(desk):
     assert "输单" in pills(listed) and "流失" not in pills(listed)
     assert re.search(r'<option value="Lost"[^>]*>输单</option>', listed)  # the status filter
     assert columns["Lost"]["count"] == 1
+    by_stage = client.get("/app/opportunity/view/kanban").content.decode()
+    assert re.search(r'<option value="Lost"[^>]*>输单</option>', by_stage)  # the board's filter
     headings = re.findall(r'<h2[^>]*id="kanban-h-\d+"[^>]*>(.*?)</h2>', kanban, re.S)
     assert any("输单" in h for h in headings) and not any("流失" in h for h in headings)
 

@@ -43,6 +43,8 @@ def tr_option(value: Any, field: Any) -> str:
         return ""
     if isinstance(field, str):
         return pgettext(field, str(value))
+    if isinstance(field, dict):  # a dialog field declared in hooks.py
+        return pgettext(str(field.get("fieldname") or ""), str(value))
     return option_label(field, value)
 
 
