@@ -135,6 +135,13 @@ def test_the_desk_lists_shows_and_saves_a_doctype_made_at_run_time(ticket_doctyp
 
     board = rep.get(f"/app/{SLUG}/view/kanban", {"field": "status"})
     assert board.status_code == 200 and "空调不制冷" in board.content.decode()
+    moved = rep.post(
+        f"/app/{SLUG}/view/kanban/move",
+        {"name": name, "field": "status", "value": "Closed"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert moved.status_code == 200, moved.content.decode()
+    assert get_model(TICKET).objects.get(name=name).status == "Closed"
     calendar = rep.get(f"/app/{SLUG}/view/calendar", {"field": "due_date", "month": "2026-12"})
     assert calendar.status_code == 200 and "空调不制冷" in calendar.content.decode()
     # the report builder offers it and its fields
