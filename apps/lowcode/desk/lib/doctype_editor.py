@@ -227,7 +227,7 @@ def view_links(name: str) -> list[dict]:
     slug = nav.slug(name)
     links = [
         {"key": "list", "label": _("Open the list"), "href": f"/app/{slug}"},
-        {"key": "new", "label": _("New record"), "href": f"/app/{slug}/new"},
+        {"key": "new", "label": _("Add a record"), "href": f"/app/{slug}/new"},
         {
             "key": "report",
             "label": _("Report Builder"),
