@@ -91,6 +91,11 @@ def test_an_assignment_rule_is_built_from_pickers_and_condition_rows(
     # reopened: the rows, the labels, not the keys
     expect(admin.locator("#field-condition .cond-rows .cond-row")).to_have_count(2)
     expect(admin.locator("#field-document_type .picker-text")).to_have_text("线索")
+    if size is DESKTOP:
+        # another DocType: the field picked from the old one is cleared, not kept
+        _pick(admin, expect, admin.locator("#field-document_type"), "客户", "Customer")
+        expect(admin.locator("#field-status_field .picker-text")).to_have_text("请选择")
+        assert admin.locator("#in-status_field").input_value() == ""
     if size is PHONE:
         # a phone: no sideways scrolling, and every row of the list is a thumb's height
         assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

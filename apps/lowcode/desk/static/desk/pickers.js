@@ -197,6 +197,7 @@
     if (!picker) return;
     const input = picker.querySelector(".picker-value");
     const shown = picker.querySelector(".picker-text");
+    const before = input.value;
     input.value = choices.map((c) => c.value).join(", ");
     shown.textContent = choices.length ? choices.map((c) => c.label).join("、") : text("choose");
     shown.classList.toggle("picker-empty", !choices.length);
@@ -204,8 +205,10 @@
     if (key) key.remove();
     const open = picker.querySelector(".picker-open");
     open.setAttribute("aria-label", (picker.dataset.title || "") + "：" + shown.textContent);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+    if (input.value !== before) {
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     sheet.close();
   }
 
@@ -325,7 +328,26 @@
     if (remove) remove.closest(".cond-row").remove();
   });
 
+  // A new DocType makes the fields picked from the old one meaningless: they are cleared.
+  function clearDependents(input) {
+    const scope = input.form || document;
+    const name = input.name.split(".").pop();
+    scope.querySelectorAll('.picker[data-source="' + name + '"]').forEach((picker) => {
+      if (picker.closest(".cond") || picker.closest("template")) return;
+      const own = picker.querySelector(".picker-value");
+      if (!own || own === input || !own.value || sourceInput(picker) !== input) return;
+      own.value = "";
+      const shown = picker.querySelector(".picker-text");
+      shown.textContent = text("choose");
+      shown.classList.add("picker-empty");
+      const key = picker.querySelector(".picker-open .picker-key");
+      if (key) key.remove();
+      clearDependents(own);
+    });
+  }
+
   document.addEventListener("change", (event) => {
+    if (event.target.classList && event.target.classList.contains("picker-value")) clearDependents(event.target);
     const radio = event.target.closest('.cond-modes input[type="radio"]');
     if (radio) return switchMode(radio.closest(".cond"), radio.value);
     const op = event.target.closest(".cond-op");
