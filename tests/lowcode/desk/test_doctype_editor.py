@@ -133,6 +133,8 @@ def test_a_doctype_made_in_the_desk_is_usable_at_once(desk):
     for href in ("/app/project", "/app/project/new", "/app/project/view/kanban"):
         assert f'href="{href}"' in page
     assert "导出到应用" in page and 'id="dt-delete-open"' in page
+    # a child table stays one: 子表 is shown, not offered
+    assert re.search(r'id="in-istable" name="istable" value="1"\s+disabled', page)
     # its generic delete button is replaced by the dialog that asks for the name
     assert "/do/delete" not in page
     # a sales user can use it at once
@@ -246,3 +248,31 @@ def test_the_doctype_list_offers_no_bulk_delete_that_would_skip_the_dialog(desk)
     assert refused.status_code == 204 and "HX-Refresh" not in refused
     context.reset()
     assert registry.exists("Project")
+
+
+def test_a_child_table_saved_again_from_its_form_stays_a_child_table(desk):
+    admin = desk("sysman")
+    made = admin.post("/app/doctype/_child", {"child_label": "项目成员", "child.0.label": "成员"})
+    assert made.status_code == 200, made.content.decode()
+    form = admin.get("/app/doctype/Xiangmu Chengyuan").content.decode()
+    modified = re.search(r'name="modified" value="([^"]+)"', form).group(1)
+    row = re.search(r'name="fields.0.name" value="([^"]+)"', form).group(1)
+
+    # the browser posts what the form holds for the locked 子表 box (its hidden input, if any)
+    held = dict(re.findall(r'<input type="hidden" name="(istable)" value="(\d)">', form))
+    saved = admin.post(
+        "/app/doctype/Xiangmu Chengyuan",
+        {
+            **held,
+            "modified": modified,
+            "label": "项目成员（改）",
+            **_rows(
+                "fields",
+                [{"name": row, "label": "成员", "fieldname": "chengyuan", "fieldtype": "Data"}],
+            ),
+        },
+    )
+
+    assert saved.status_code == 204, saved.content.decode()[:1500]
+    context.reset()
+    assert registry.get_meta("Xiangmu Chengyuan").istable

@@ -150,12 +150,13 @@ def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
 
     path = (get_hooks("desk_form_extensions") or {}).get(meta.name)
     if not path:
-        return {"widgets": {}, "extension": None, "columns": {}}
+        return {"widgets": {}, "extension": None, "columns": {}, "read_only": []}
     found = resolve(path)(user, meta, doc, values)
     return {
         "widgets": found.get("widgets") or {},
         "extension": found,
         "columns": found.get("columns") or {},  # a grid's columns by table, in order
+        "read_only": found.get("read_only") or [],  # fields the user may not change here
     }
 
 

@@ -54,6 +54,8 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     can_write = is_new or has_permission(user, doc, "write")
     workflow = workflow_engine.get_workflow(doctype)
     states = form_lib.field_states(meta, values, _user_info(user))
+    for fieldname in extra.pop("read_only"):  # fixed once saved (a DocType's istable)
+        states.setdefault(fieldname, {})["read_only"] = True
     if workflow is not None and workflow.state_field in states:
         states[workflow.state_field]["read_only"] = True  # moved only by workflow actions
     frozen = False
