@@ -378,23 +378,34 @@ class _Schema:
     def create_table(self, meta: DocTypeMeta) -> None:
         model = schema_model(meta)
         table = model._meta.db_table
+        exists = ValidationError(
+            _("Table {table} already exists in the database", table=table),
+            [
+                FieldError(
+                    "name", "unique", _("Table {table} already exists in the database", table=table)
+                )
+            ],
+        )
         if table in self.tables_before:
-            raise ValidationError(
-                _("Table {table} already exists in the database", table=table),
-                [
-                    FieldError(
-                        "name",
-                        "unique",
-                        _("Table {table} already exists in the database", table=table),
-                    )
-                ],
-            )
+            raise exists
+        # Dropped on undo only if this step made it: a table another process created in the
+        # meantime (the same DocType made twice at once) is not ours to drop.
+        made: list[bool] = []
+
+        def create(editor: BaseDatabaseSchemaEditor) -> None:
+            editor.create_model(model)  # CREATE TABLE runs now; its indexes at the block's end
+            made.append(True)
 
         def drop(editor: BaseDatabaseSchemaEditor) -> None:
-            if table in connection.introspection.table_names():
+            if made and table in connection.introspection.table_names():
                 editor.delete_model(model)
 
-        self.run(lambda editor: editor.create_model(model), drop)
+        try:
+            self.run(create, drop)
+        except DatabaseError:
+            if not made and table in connection.introspection.table_names():
+                raise exists from None
+            raise
 
     def add_column(self, before: DocTypeMeta, after: DocTypeMeta, fieldname: str) -> None:
         to_model = schema_model(after)

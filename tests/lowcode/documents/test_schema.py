@@ -429,3 +429,21 @@ def test_frappe_client_save_and_delete_change_the_schema_too(api):
     gone = admin.post("/api/method/frappe.client.delete", {"doctype": "DocType", "name": "Book"})
     assert gone.status_code == 200, gone.content
     assert "tabBook" not in tables()
+
+
+def test_a_table_made_meanwhile_by_another_process_is_refused_and_not_dropped(site):
+    """The same DocType made twice at once: the loser's undo must not drop the winner's table."""
+    from lowcode.documents import schema
+    from lowcode.exceptions import ValidationError
+    from lowcode.meta.runtime import RUNTIME_APP
+
+    plan = schema._Schema()  # the table list is read here, before the other process's DDL
+    meta = doctype_from_dict(
+        {"name": "Book", "fields": [{"fieldname": "t", "fieldtype": "Data"}]}, RUNTIME_APP
+    )
+    with connection.schema_editor() as editor:
+        editor.create_model(factory.schema_model(meta))  # the other process wins the race
+    with pytest.raises(ValidationError, match="tabBook"):
+        plan.create_table(meta)
+    plan.undo()
+    assert "t" in columns("tabBook")
