@@ -74,10 +74,15 @@ def _created(response) -> str:
 
 
 def test_the_new_doctype_form_offers_pickers_worded_in_chinese(desk):
-    page = desk("sysman").get("/app/doctype/new").content.decode()
+    admin = desk("sysman")
+    page = admin.get("/app/doctype/new").content.decode()
 
     # the name is typed (autoname prompt), the naming rule is four explained choices
     assert 'name="__newname"' in page
+    assert re.search(r'id="field-custom" data-field="custom"\s+hidden', page)  # always 1
+    # and stays hidden while the admin types (the form asks the server on every change)
+    states = admin.post("/app/doctype/_state", {"label": "项目"}).json()
+    assert states["custom"]["hidden"] is True
     for rule in ("自动编号", "按字段", "命名序列", "随机"):
         assert f"<b>{rule}</b>" in page
     # the module, the title and sort fields are pickers, the search fields ticked, not typed keys

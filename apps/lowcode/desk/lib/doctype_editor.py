@@ -298,6 +298,7 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         },
         # a child table stays one (the engine refuses to change istable)
         "read_only": ["istable"] if name else [],
+        "hidden": ["custom"],  # always 1 for a DocType made here
         # a field's row: what an admin sets for it, list and filter included
         "columns": {"fields": FIELD_COLUMNS, "permissions": PERM_COLUMNS},
         "link_doctypes": doctype_choices(tables=False),

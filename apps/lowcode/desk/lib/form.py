@@ -150,14 +150,23 @@ def extension(user: str, meta: DocTypeMeta, doc, values: dict) -> dict:
 
     path = (get_hooks("desk_form_extensions") or {}).get(meta.name)
     if not path:
-        return {"widgets": {}, "extension": None, "columns": {}, "read_only": []}
+        return {"widgets": {}, "extension": None, "columns": {}, "read_only": [], "hidden": []}
     found = resolve(path)(user, meta, doc, values)
     return {
         "widgets": found.get("widgets") or {},
         "extension": found,
         "columns": found.get("columns") or {},  # a grid's columns by table, in order
         "read_only": found.get("read_only") or [],  # fields the user may not change here
+        "hidden": found.get("hidden") or [],  # fields not shown on this form
     }
+
+
+def apply_extension_states(states: dict, extra: dict) -> None:
+    """Lock and hide the fields a form extension names (``read_only``, ``hidden``)."""
+    for fieldname in extra.pop("read_only", []):
+        states.setdefault(fieldname, {})["read_only"] = True
+    for fieldname in extra.pop("hidden", []):
+        states.setdefault(fieldname, {})["hidden"] = True
 
 
 def has_own_delete(user: str, meta: DocTypeMeta) -> bool:

@@ -54,8 +54,7 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     can_write = is_new or has_permission(user, doc, "write")
     workflow = workflow_engine.get_workflow(doctype)
     states = form_lib.field_states(meta, values, _user_info(user))
-    for fieldname in extra.pop("read_only"):  # fixed once saved (a DocType's istable)
-        states.setdefault(fieldname, {})["read_only"] = True
+    form_lib.apply_extension_states(states, extra)
     if workflow is not None and workflow.state_field in states:
         states[workflow.state_field]["read_only"] = True  # moved only by workflow actions
     frozen = False
@@ -288,7 +287,10 @@ def form_state(request, user, slug):
         for f in meta.data_fields
         if f.fieldname in request.POST
     }
-    return JsonResponse(form_lib.field_states(meta, values, _user_info(user)))
+    states = form_lib.field_states(meta, values, _user_info(user))
+    # what the form's extension fixes stays so while the user types (the form drew it so)
+    form_lib.apply_extension_states(states, form_lib.extension(user, meta, None, values))
+    return JsonResponse(states)
 
 
 @desk_view
