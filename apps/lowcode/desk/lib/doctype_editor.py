@@ -90,7 +90,8 @@ LINES_OPTIONS = ("Select", "Dynamic Link")
 
 def field_types() -> list[str]:
     """The types offered, in the editor's order, that DocField's own Select accepts."""
-    accepted = set(registry.get_meta("DocField").get_field("fieldtype").select_options)
+    field = registry.get_meta("DocField").get_field("fieldtype")
+    accepted = set(field.select_options) if field is not None else set(FIELD_TYPES)
     return [t for t in FIELD_TYPES if t in accepted]
 
 
