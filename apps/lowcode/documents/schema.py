@@ -645,38 +645,14 @@ def do_update_doctype(user: str, name: str, data: dict):
             added.append(field)
     removed = [f for key, f in old_by_row.items() if key not in new_by_row]
     changed = [
-        (old_by_row[key], new, i)
-        for i, (key, new) in enumerate(new_by_row.items(), start=1)
+        (old_by_row[key], new)
+        for key, new in new_by_row.items()
         if old_by_row[key].holds_value or new.holds_value
     ]
-    for old, new, _i in changed:
+    for old, new in changed:
         at = next(j for j, f in enumerate(new_meta.fields, start=1) if f is new)
         errors += _changed_type_errors(name, old, new, at)
-    # A removed field's column is dropped after the save: its name is not free before then.
-    removed_columns = {f.fieldname for f in removed if f.holds_value}
-    for i, field in enumerate(new_meta.fields, start=1):
-        renamed_onto = any(
-            o.fieldname != n.fieldname and n.fieldname == field.fieldname for o, n, _j in changed
-        )
-        if (
-            field.holds_value
-            and field.fieldname in removed_columns
-            and (field in added or renamed_onto)
-        ):
-            errors.append(
-                FieldError(
-                    "fieldname",
-                    "unique",
-                    _(
-                        "Row {row}: field name {fieldname} belongs to a field being removed; "
-                        "save the removal first",
-                        row=i,
-                        fieldname=field.fieldname,
-                    ),
-                    row=i,
-                    table="fields",
-                )
-            )
+    errors += _column_name_errors(new_meta, added, changed, removed)
     _raise(errors)
 
     from lowcode.documents import actions
@@ -691,7 +667,7 @@ def do_update_doctype(user: str, name: str, data: dict):
                 before = _with_fields(old_meta, current)
                 current.append(field)
                 schema.add_column(before, _with_fields(old_meta, current), field.fieldname)
-        for old, new, _i in changed:
+        for old, new in changed:
             if not new.holds_value or (
                 old.fieldname == new.fieldname and _column_signature(old) == _column_signature(new)
             ):
@@ -725,6 +701,42 @@ def do_update_doctype(user: str, name: str, data: dict):
         except DatabaseError:
             log.exception("could not drop column %s of %s", field.fieldname, name)
     return doc
+
+
+def _column_name_errors(
+    meta: DocTypeMeta,
+    added: list[DocField],
+    changed: list[tuple[DocField, DocField]],
+    removed: list[DocField],
+) -> list[FieldError]:
+    """A new or renamed column may not take a name another column still has while the DDL
+    runs: a removed field's column is dropped only after the save, and columns are renamed
+    one at a time (swapping two names needs two saves)."""
+    removed_columns = {f.fieldname for f in removed if f.holds_value}
+    kept = {o.fieldname: n for o, n in changed if o.holds_value}
+    errors = []
+    for i, field in enumerate(meta.fields, start=1):
+        renamed = any(n is field and o.fieldname != n.fieldname for o, n in changed)
+        if not field.holds_value or not (renamed or field in added):
+            continue
+        if field.fieldname in removed_columns:
+            message = _(
+                "Row {row}: field name {fieldname} belongs to a field being removed; "
+                "save the removal first",
+                row=i,
+                fieldname=field.fieldname,
+            )
+        elif field.fieldname in kept and kept[field.fieldname] is not field:
+            message = _(
+                "Row {row}: field name {fieldname} is still used by another field; "
+                "rename that one first and save",
+                row=i,
+                fieldname=field.fieldname,
+            )
+        else:
+            continue
+        errors.append(FieldError("fieldname", "unique", message, row=i, table="fields"))
+    return errors
 
 
 def _definition_of_rows(doctype_row: dict, field_rows: list[dict], perm_rows: list[dict]):

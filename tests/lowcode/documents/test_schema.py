@@ -447,3 +447,20 @@ def test_a_table_made_meanwhile_by_another_process_is_refused_and_not_dropped(si
         plan.create_table(meta)
     plan.undo()
     assert "t" in columns("tabBook")
+
+
+def test_a_rename_onto_a_name_still_in_use_is_refused_before_any_ddl(api):
+    admin = api()
+    admin.post("/api/resource/DocType", book())
+    rows = admin.get("/api/resource/DocType/Book").json()["data"]["fields"]
+    by_name = {r["fieldname"]: r for r in rows}
+    by_name["title"]["fieldname"], by_name["code"]["fieldname"] = "code", "title"  # a swap
+    swapped = admin.put("/api/resource/DocType/Book", {"fields": rows})
+    assert swapped.status_code == 417, swapped.content
+    assert "仍被另一个字段使用" in swapped.json()["errors"][0]["message"]
+    rows = admin.get("/api/resource/DocType/Book").json()["data"]["fields"]
+    rows = [r for r in rows if r["fieldname"] != "code"]  # removed, and its name re-used at once
+    rows.append({"fieldname": "code", "fieldtype": "Int"})
+    reused = admin.put("/api/resource/DocType/Book", {"fields": rows})
+    assert reused.status_code == 417 and "正在删除" in reused.json()["errors"][0]["message"]
+    assert {"title", "pages", "code", "author"} <= columns("tabBook")
