@@ -99,3 +99,18 @@ def test_the_value_stays_in_the_api_while_the_desk_shows_the_label(api, desk):
     assert api("rep").get(
         "/api/resource/Opportunity", {"filters": '[["status", "=", "Lost"]]'}
     ).json()["data"] == [{"name": name}]
+
+
+def test_a_scheduled_script_every_tick_reads_mei_ci_diao_du_in_the_list(desk):
+    do_insert_doc(
+        "Administrator",
+        "Server Script",
+        {"name": "tick", "script_type": "Scheduler Event", "event_frequency": "All",
+         "script": "x = 1"},
+    )  # fmt: skip
+
+    page = desk("sysman").get("/app/script-editor").content.decode()
+
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*script-editor/tick(?:(?!</tr>).)*</tr>", page, re.S)
+    assert row, page[:2000]
+    assert "每次调度" in row.group(0) and "所有人" not in row.group(0)
