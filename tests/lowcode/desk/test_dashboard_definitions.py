@@ -70,3 +70,22 @@ def test_saving_a_record_named_in_chinese_through_the_desk_redirects_to_it(desk)
     # URL-encoded, not MIME-encoded (=?utf-8?b?…?=), which the browser followed to a 404
     assert target == "/app/dashboard-chart/" + quote("按来源")
     assert client.get(target).status_code == 200
+
+
+def test_a_chart_whose_doctype_is_gone_tells_a_system_manager_instead_of_vanishing(api, desk):
+    admin = api("sysman")
+    admin.post(
+        "/api/resource/Dashboard Chart",
+        {"chart_name": "按来源", "document_type": "Lead", "group_by": "source"},
+    )
+    admin.post("/api/resource/Number Card", {"label": "线索数", "document_type": "Lead"})
+    # the DocType is deleted later (a run-time DocType removed): the stored figures outlive it
+    get_model("Dashboard Chart").objects.update(document_type="Site Visit Plan")
+    get_model("Number Card").objects.update(document_type="Site Visit Plan")
+
+    seen_by_admin = desk("sysman").get("/app/dashboard").content.decode()
+    seen_by_rep = desk("rep").get("/app/dashboard").content.decode()
+
+    assert seen_by_admin.count("未找到文档类型 Site Visit Plan") == 2
+    assert "按来源" in seen_by_admin and "线索数" in seen_by_admin
+    assert "Site Visit Plan" not in seen_by_rep

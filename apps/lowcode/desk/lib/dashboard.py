@@ -24,6 +24,7 @@ from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import (
     full_names,
     has_doctype_permission,
+    is_system_manager,
     permitted_queryset,
 )
 from lowcode.query import reads
@@ -112,6 +113,17 @@ def _scoped(user: str, doctype: str):
     )
 
 
+def _gone(user: str, doctype: str) -> bool:
+    """A figure whose DocType no longer exists (a run-time DocType deleted since): a System
+    Manager sees it with the reason instead of it vanishing; others do not see it."""
+    return bool(doctype) and not doctype_exists(doctype) and is_system_manager(user)
+
+
+def _gone_figure(name: str, label: str, doctype: str) -> Figure:
+    error = _("DocType {doctype} not found", doctype=doctype)
+    return Figure(name=name, label=label, doctype=doctype, href="", error=error)
+
+
 def _readable(user: str, doctype: str) -> bool:
     return bool(doctype) and doctype_exists(doctype) and has_doctype_permission(user, doctype)
 
@@ -133,6 +145,9 @@ def number_cards(user: str) -> list[Figure]:
     figures = []
     for card in _definitions(user, NUMBER_CARD, [*fields, "color"]):
         doctype = card["document_type"] or ""
+        if _gone(user, doctype):
+            figures.append(_gone_figure(card["name"], card["label"], doctype))
+            continue
         if not _readable(user, doctype):
             continue
         function = card["function"] or "Count"
@@ -176,6 +191,9 @@ def dashboard_charts(user: str) -> list[Figure]:
         user, DASHBOARD_CHART, [*fields, "chart_type", "filters_json", "max_groups", "report_name"]
     ):
         doctype = chart["document_type"] or ""
+        if _gone(user, doctype):
+            figures.append(_gone_figure(chart["name"], chart["chart_name"], doctype))
+            continue
         if not _readable(user, doctype):
             continue
         if chart["report_name"]:
