@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 
@@ -217,20 +218,24 @@ def test_deleting_a_doctype_asks_for_its_name_and_says_how_many_records_go(desk)
 
 
 def test_export_to_app_writes_the_json_and_shows_where(desk, tmp_path, settings, monkeypatch):
-    # given an app on the path to export into (as tests/…/test_schema.py makes one)
-    app_root = tmp_path / "shipped_app"
+    # given an app on the path to export into (as tests/…/test_schema.py makes one, under a
+    # name of its own: an imported app module stays in sys.modules for the process)
+    app_root = tmp_path / "desk_export_app"
     (app_root / "doctype").mkdir(parents=True)
     (app_root / "__init__.py").touch()
     monkeypatch.syspath_prepend(str(tmp_path))
-    settings.LOWCODE_APPS = [*settings.LOWCODE_APPS, "shipped_app"]
+    settings.LOWCODE_APPS = [*settings.LOWCODE_APPS, "desk_export_app"]
+    # monkeypatch forgets the module again at the end (it was not there before)
+    monkeypatch.setitem(sys.modules, "desk_export_app", None)
+    del sys.modules["desk_export_app"]
     admin = desk("sysman")
     _created(admin.post("/app/doctype/new", new_doctype_post()))
     page = admin.get("/app/doctype/Project").content.decode()
-    assert '<option value="shipped_app">' in page
+    assert '<option value="desk_export_app">' in page
     assert 'href="/app/report-builder?doctype=Project"' in page
 
     # when
-    response = admin.post("/app/doctype/Project/export-to-app", {"app": "shipped_app"})
+    response = admin.post("/app/doctype/Project/export-to-app", {"app": "desk_export_app"})
 
     # then the page says the path it wrote, and the file is the DocType as app JSON
     path = app_root / "doctype" / "project" / "project.json"
