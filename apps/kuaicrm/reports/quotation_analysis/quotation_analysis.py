@@ -43,7 +43,7 @@ def columns(group_by: str) -> list[dict]:
         column("title", _("Name"), "Data", 120),
         column("quotations", _("Quotations"), "Int", 90),
         column("accepted", _("Accepted"), "Int", 90),
-        column("lost", _("Lost"), "Int", 90),
+        column("lost", _("Lost Quotations"), "Int", 90),
         column("win_rate", _("Win Rate"), "Percent", 90),
         column("quoted_amount", _("Quoted Amount"), "Currency", 130),
         column("won_amount", _("Won Amount"), "Currency", 130),
