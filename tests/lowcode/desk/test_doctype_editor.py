@@ -96,6 +96,7 @@ def test_the_new_doctype_form_offers_pickers_worded_in_chinese(desk):
     assert '<option value="Link" >关联</option>' in page
     assert '<option value="Table" >子表</option>' in page
     assert 'class="dt-opt dt-opt-link" name="fields.__i__.options"' in page
+    assert 'class="dt-opt dt-opt-dynamic" name="fields.__i__.options"' in page
     assert '<option value="Customer" >客户</option>' in page
     assert "新建子表" in page
     # a field's row says whether it shows in the list and its filters

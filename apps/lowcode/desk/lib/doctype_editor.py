@@ -84,8 +84,8 @@ PERM_COLUMNS = ["role", "scope", "read", "write", "create", "allow_delete", "exp
 LAYOUT_TYPES = ("Section Break", "Column Break", "Tab Break")
 DOCTYPE_OPTIONS = ("Link", "Table", "Table MultiSelect")
 TABLE_TYPES = ("Table", "Table MultiSelect")
-# Types whose options are typed: a Select's lines, a Dynamic Link's field naming the DocType.
-LINES_OPTIONS = ("Select", "Dynamic Link")
+# A Select's options are typed one per line (a Dynamic Link's name the field holding the DocType).
+LINES_OPTIONS = ("Select",)
 
 
 def field_types() -> list[str]:

@@ -9,7 +9,7 @@
 
   const TABLE_TYPES = ["Table", "Table MultiSelect"];
   const LAYOUT_TYPES = ["Section Break", "Column Break", "Tab Break"];
-  const LINES_TYPES = ["Select", "Dynamic Link"];
+  const LINES_TYPES = ["Select"];
 
   function csrf() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -34,13 +34,17 @@
     const show = (node, on) => {
       if (!node) return;
       node.hidden = !on;
-      if (node.matches("select, textarea")) node.disabled = !on;
+      if (node.matches("select, textarea, input")) node.disabled = !on;
     };
     show(box.querySelector(".dt-opt-link"), type === "Link");
     show(box.querySelector(".dt-opt-table"), TABLE_TYPES.includes(type));
     show(box.querySelector(".dt-new-child"), TABLE_TYPES.includes(type));
     show(box.querySelector(".dt-opt-lines"), LINES_TYPES.includes(type));
-    show(box.querySelector(".dt-opt-none"), type !== "Link" && !TABLE_TYPES.includes(type) && !LINES_TYPES.includes(type));
+    show(box.querySelector(".dt-opt-dynamic"), type === "Dynamic Link");
+    show(
+      box.querySelector(".dt-opt-none"),
+      !["Link", "Dynamic Link", ...TABLE_TYPES, ...LINES_TYPES].includes(type)
+    );
   }
 
   // ---------------------------------------------------------------- names from labels
