@@ -1,4 +1,5 @@
-"""Translations in Frappe's shape: ``<app>/translations/<lang>.csv`` rows of source,translation.
+"""Translations in Frappe's shape: ``<app>/translations/<lang>.csv`` rows of source,translation
+(and an optional context), under the Translation records an administrator writes in the desk.
 
 Source strings (labels, messages) are English; the active Django language
 picks the translation, zh-CN by default.
@@ -12,7 +13,10 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import AppRegistryNotReady
+from django.db import DatabaseError
 from django.utils import translation
 
 
@@ -51,8 +55,37 @@ def current_lang() -> str:
 def _(text: str, /, **params: object) -> str:
     """Translate ``text`` into the active language, then fill ``{params}``."""
     lang = current_lang()
-    translated = text if lang == "en" else _catalog(lang).get(text) or _runtime_label(text)
+    translated = (
+        text
+        if lang == "en"
+        else _admin_rows(lang).get(("", text)) or _catalog(lang).get(text) or _runtime_label(text)
+    )
     return translated.format(**params) if params else translated
+
+
+def _admin_rows(lang: str) -> dict[tuple[str, str], str]:
+    """Translation records (what an administrator worded in the desk): {(context, text): text}.
+
+    Read once per process and metadata generation (a save bumps it), so a change is live on
+    every worker from its next request and a lookup costs a dict read. Nothing before the
+    table exists, nor for code that may not touch the database (unit tests).
+    """
+    from lowcode.meta import registry  # i18n sits below meta: looked up at call time
+
+    try:
+        return registry.config_cached(("i18n.translations", lang), lambda: _load_rows(lang))
+    except (LookupError, DatabaseError, RuntimeError, AppRegistryNotReady):
+        return {}
+
+
+def _load_rows(lang: str) -> dict[tuple[str, str], str]:
+    model = apps.get_model("lowcode", "Translation")
+    found: dict[tuple[str, str], str] = {}
+    rows = model.objects.values_list("language", "context", "source_text", "translated_text")
+    for language, context, source, translated in rows.order_by("creation"):
+        if (language or "zh").lower().split("-")[0] == lang and source and translated:
+            found[(context or "", source)] = translated
+    return found
 
 
 def _runtime_label(text: str) -> str:
@@ -80,11 +113,16 @@ def translate_in_lang(lang: str, text: str, *contexts: str) -> str:
     """``translate_in`` for a given language ("zh" or "en"), whatever the active one is."""
     if lang == "en":
         return text
+    admin = _admin_rows(lang)
     in_context = _context_catalog(lang)
     for context in contexts:
-        if context and (context, text) in in_context:
-            return in_context[(context, text)]
-    return _catalog(lang).get(text, text)
+        if not context:
+            continue
+        # an administrator's Translation record wins over the files' row of the same context
+        found = admin.get((context, text)) or in_context.get((context, text))
+        if found:
+            return found
+    return admin.get(("", text)) or _catalog(lang).get(text, text)
 
 
 def field_contexts(doctype: str, fieldname: str) -> tuple[str, ...]:
