@@ -126,6 +126,9 @@ desk_nav_order: list = [
     "Churn Warning",
 ]
 
+# The phone's bottom bar: leads a tap away (between Home and Approvals).
+desk_bottom_tabs: list = [{"doctype": "Lead", "icon": "☷"}]
+
 # Kanban boards: opportunities by stage (columns in the stages' order); a move back, a reopen
 # or a loss asks for the reason the opportunity's stage history records.
 desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_reason"}}

@@ -64,6 +64,7 @@ VALUE_HOOKS = frozenset(
         "department_parent_field",
         "department_head_field",
         "desk_nav_order",
+        "desk_bottom_tabs",
         "desk_kanban",
         "desk_location_fields",
         "desk_form_actions",

@@ -26,6 +26,7 @@ def desk_context(request) -> dict:
             "desk_full_name": full_name,
             "desk_nav": nav.main_entries(user),
             "desk_settings_nav": nav.settings_entries(user),
+            "desk_bottom_tabs": nav.bottom_tabs(user),
             "desk_is_admin": nav.is_system_manager(user),
         }
     )

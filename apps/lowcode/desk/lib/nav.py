@@ -80,5 +80,29 @@ def main_entries(user: str) -> list[dict]:
     return sorted(entries, key=lambda e: rank.get(e["doctype"], len(rank)))
 
 
+# The phone's bottom bar when no app names its tabs (hooks ``desk_bottom_tabs``): the first
+# business DocType the user reads, so the engine alone still offers one list a tap away.
+DEFAULT_TAB_ICON = "☷"
+
+
+def bottom_tabs(user: str) -> list[dict]:
+    """The DocType tabs of the phone's bottom bar, between Home and Approvals.
+
+    Apps name them in ``desk_bottom_tabs`` (``[{"doctype": ..., "icon": ...}]``); a tab the
+    user may not read is left out. Without the hook: the first of ``main_entries``.
+    """
+    readable = {e["doctype"]: e for e in readable_doctypes(user)}
+    declared = get_hooks("desk_bottom_tabs")
+    if declared is None:
+        first = main_entries(user)[:1]
+        declared = [{"doctype": e["doctype"], "icon": DEFAULT_TAB_ICON} for e in first]
+    tabs = []
+    for tab in declared:
+        entry = readable.get(tab.get("doctype", ""))
+        if entry is not None:
+            tabs.append({**entry, "icon": tab.get("icon") or DEFAULT_TAB_ICON})
+    return tabs
+
+
 def settings_entries(user: str) -> list[dict]:
     return [e for e in readable_doctypes(user) if e["is_settings"]]
