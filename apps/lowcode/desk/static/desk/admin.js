@@ -1,5 +1,5 @@
-// System Manager screens: drag to reorder fields (SortableJS, on computers) and a Select's
-// options (desk/sortable.js, phones too), filter pick lists,
+// System Manager screens: drag to reorder fields (SortableJS, on computers), a Select's option
+// rows (value + Chinese label; dragged by desk/sortable.js, phones too), filter pick lists,
 // copy a secret, bring the field editor into view. Every action also works without this file.
 (function () {
   "use strict";
@@ -56,14 +56,50 @@
     }
   });
 
-  // A Select's options (one a line) are also a list to drag, on phones too (desk/sortable.js).
-  function initOptionOrder(root) {
-    if (!window.deskSortable) return;
-    root.querySelectorAll('#cf-edit textarea[name="options"], textarea#cf-add-options').forEach((area) => {
-      area.dataset.sortableLines = "";
-      window.deskSortable.mirrorLines(area);
-    });
+  // A Select's options are rows (value + Chinese label) dragged into order by desk/sortable.js,
+  // on phones too; here rows are added and removed. The add form shows the rows for a Select
+  // and the options textarea for other types (a Link's DocType); the hidden one posts nothing.
+  function optionTypeChanged(form) {
+    const type = form.querySelector('[name="fieldtype"]');
+    const rows = form.querySelector("[data-option-rows]");
+    const area = form.querySelector('textarea[name="options"]');
+    if (!type || !rows || !area) return;
+    const select = type.value === "Select";
+    rows.hidden = !select;
+    rows.querySelectorAll("input").forEach((input) => { input.disabled = !select; });
+    const box = area.closest(".field");
+    box.hidden = select;
+    area.disabled = select;
   }
+
+  function initOptionRows(root) {
+    root.querySelectorAll("#cf-add-form").forEach(optionTypeChanged);
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.matches('#cf-add-form [name="fieldtype"]')) optionTypeChanged(event.target.form);
+  });
+
+  document.addEventListener("click", (event) => {
+    const add = event.target.closest("[data-option-rows] .opt-add");
+    const remove = event.target.closest("[data-option-rows] .opt-remove");
+    if (!add && !remove) return;
+    const box = (add || remove).closest("[data-option-rows]");
+    const list = box.querySelector(".opt-list");
+    if (add) {
+      const row = box.querySelector("template.opt-template").content.firstElementChild.cloneNode(true);
+      list.appendChild(row);
+      if (window.deskSortable) window.deskSortable.renumber(list);
+      row.querySelector(".opt-label").focus();
+    } else {
+      const row = remove.closest("[data-sort-item]");
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      if (window.deskSortable) window.deskSortable.renumber(list);
+      if (next) next.querySelector(".opt-label").focus();
+      else box.querySelector(".opt-add").focus();
+    }
+  });
 
   // Customize Form on a phone: each section folds to one line (a DocType's 60-100 fields were
   // 8,000-11,000 px of cards), "add a field here" fills Insert After and goes to the form.
@@ -119,7 +155,7 @@
     label.focus({ preventScroll: true });
   });
 
-  function init(root) { initSortable(root); initOptionOrder(root); initSections(root); }
+  function init(root) { initSortable(root); initOptionRows(root); initSections(root); }
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSettle", () => init(document));
 })();

@@ -122,7 +122,7 @@
     root.querySelectorAll("textarea[data-sortable-lines]").forEach(mirrorLines);
     root.querySelectorAll("[data-sortable]").forEach(attach);
   }
-  window.deskSortable = { init: init, mirrorLines: mirrorLines };
+  window.deskSortable = { init: init, mirrorLines: mirrorLines, renumber: renumber };
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSettle", () => init(document));
 })();

@@ -10,6 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from lowcode.admin import customize as customize_actions
+from lowcode.admin import options as option_actions
 from lowcode.desk.lib import customize as desk_customize
 from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import layout, nav
@@ -18,6 +19,7 @@ from lowcode.desk.views.common import desk_view, toast
 from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import customize
+from lowcode.meta.options import option_rows, posted_rows
 from lowcode.meta.registry import get_meta
 
 BASE = "/app/customize-form"
@@ -67,6 +69,10 @@ def _form_choices(meta) -> dict:
         "fieldname_hint": _("Leave empty to use custom_ and the label's Latin letters"),
         "options_hint": _("Select: one option per line. Link: the DocType to link to."),
         "condition_hint": _("e.g. eval:doc.status=='Open'"),
+        "option_hint": _(
+            "One row per option: the value is stored (leave it empty to make one from the "
+            "label); the Chinese label is what people read."
+        ),
     }
 
 
@@ -86,6 +92,7 @@ def _context(user: str, doctype: str, **extra) -> dict:
         "fieldtypes": customize.custom_field_types(),
         "add_values": {"fieldtype": "Data", "insert_after": last},
         "add_errors": {},
+        "add_option_rows": _with_blank([]),
         "editing": None,
         **_preview(meta),
     }
@@ -108,7 +115,9 @@ def _workspace(request, user, doctype, message: str = "", colour: str = "green",
     return toast(response, message, colour) if message else response
 
 
-def _editor_context(meta, fieldname: str, values: dict | None = None, errors=None) -> dict:
+def _editor_context(
+    meta, fieldname: str, values: dict | None = None, errors=None, rows=None
+) -> dict:
     field = meta.get_field(fieldname)
     if field is None:
         raise DoesNotExistError(
@@ -122,6 +131,12 @@ def _editor_context(meta, fieldname: str, values: dict | None = None, errors=Non
     }
     current["insert_after"] = field.raw.get("insert_after") or ""
     return {
+        # a Select's options as rows: the stored value and the Chinese label shown for it
+        "option_rows": _with_blank(
+            rows
+            if rows is not None
+            else option_rows(meta.name, fieldname, current.get("options") or field.options)
+        ),
         "field": field,
         "standard": standard,
         "props": customize.CUSTOM_FIELD_INPUTS
@@ -134,6 +149,23 @@ def _editor_context(meta, fieldname: str, values: dict | None = None, errors=Non
         if field.label and _(field.label) != field.label
         else "",
     }
+
+
+def _select_rows(post, fieldtype: str | None) -> list[dict] | None:
+    """A Select's option rows as posted (``opt.<n>.value`` / ``opt.<n>.label``), else None:
+    other types keep the options textarea (a Link's DocType), and so does a Select whose rows
+    are all empty while the textarea has lines (a page without scripts shows both)."""
+    rows = posted_rows(post) if fieldtype == "Select" else None
+    if rows is not None and not any(r["value"] or r["label"] for r in rows):
+        return None if (post.get("options") or "").strip() else rows
+    return rows
+
+
+def _with_blank(rows: list[dict]) -> list[dict]:
+    """Rows to edit plus empty ones to fill (two for a new list, one after existing options),
+    so options can be added without scripts too."""
+    blank = [{"value": "", "label": ""} for _ in range(1 if rows else 2)]
+    return [*[r for r in rows if r.get("value") or r.get("label")], *blank]
 
 
 @desk_view
@@ -175,18 +207,21 @@ def field_editor(request, user, slug, fieldname):
     values = {
         key: request.POST.get(key, "")
         for key in request.POST
-        if key != "csrfmiddlewaretoken" and "__" not in key
+        if key != "csrfmiddlewaretoken" and "__" not in key and "." not in key
     }
     for name in CONDITION_PROPS:  # built from rows: written as Frappe's eval: condition
         if name in values:
             values[name] = posted_condition(request.POST, name, doctype, frappe_eval=True)
+    rows = _select_rows(request.POST, values.get("fieldtype") or (field and field.fieldtype))
     try:
-        if field is not None and field.is_custom:
+        if rows is not None:
+            option_actions.do_save_field_with_options(user, doctype, fieldname, values, rows)
+        elif field is not None and field.is_custom:
             customize_actions.do_update_custom_field(user, doctype, fieldname, values)
         else:
             customize_actions.do_set_field_properties(user, doctype, fieldname, values)
     except ValidationError as exc:
-        editing = _editor_context(meta, fieldname, values, _error_map(exc))
+        editing = _editor_context(meta, fieldname, values, _error_map(exc), rows)
         return _workspace(request, user, doctype, str(exc), "red", editing=editing)
     return _workspace(
         request,
@@ -205,11 +240,22 @@ def add_field(request, user, slug):
         for key in customize.CUSTOM_FIELD_INPUTS
         if key in request.POST
     }
+    rows = _select_rows(request.POST, values.get("fieldtype"))
     try:
-        doc = customize_actions.do_add_custom_field(user, doctype, values)
+        if rows is not None:
+            doc = option_actions.do_add_field_with_options(user, doctype, values, rows)
+        else:
+            doc = customize_actions.do_add_custom_field(user, doctype, values)
     except ValidationError as exc:
         return _workspace(
-            request, user, doctype, str(exc), "red", add_values=values, add_errors=_error_map(exc)
+            request,
+            user,
+            doctype,
+            str(exc),
+            "red",
+            add_values=values,
+            add_errors=_error_map(exc),
+            add_option_rows=_with_blank(rows or []),
         )
     return _workspace(
         request, user, doctype, _("Field {field} added", field=doc.label or doc.fieldname)
