@@ -14,7 +14,7 @@ import json
 from django.db import transaction
 
 from lowcode.documents.actions import do_delete_doc, do_insert_doc, do_save_doc
-from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
+from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import customize, registry
 from lowcode.permissions.core import require_system_manager
@@ -82,10 +82,6 @@ def do_update_custom_field(user: str, doctype: str, fieldname: str, values: dict
         )
     data = _custom_field_data(meta, values, is_new=False)
     errors = customize.check_custom_field(meta, {**data, "fieldname": fieldname}, is_new=False)
-    if data.get("insert_after") == fieldname:
-        errors.append(
-            FieldError("insert_after", "exists", _("A field cannot be placed after itself"))
-        )
     if errors:
         raise ValidationError(_("The field was not saved"), errors)
     anchor = data.get("insert_after")

@@ -10,17 +10,15 @@ from __future__ import annotations
 from django.db import transaction
 
 from lowcode import context
+from lowcode.doctype.custom_docperm.custom_docperm import replacing_docperms
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
-from lowcode.exceptions import DoesNotExistError, FieldError, ValidationError
+from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
-from lowcode.meta.customize import customizable_doctypes
+from lowcode.meta.customize import CUSTOM_DOCPERM, check_docperm_rows, customizable_doctypes
 from lowcode.meta.doctype import PERM_VERBS, SCOPE_RANK, SCOPES
-from lowcode.permissions.core import SYSTEM_MANAGER, require_system_manager
+from lowcode.permissions.core import require_system_manager
 from lowcode.query import reads
-
-CUSTOM_DOCPERM = "Custom DocPerm"
-MAX_PERMLEVEL = 9
 
 
 def _customizable(doctype: str) -> None:
@@ -68,66 +66,6 @@ def combined_effect(rows: list[dict]) -> list[dict]:
     return effects
 
 
-def check_docperm_rows(doctype: str, rows: list[dict], roles: set[str]) -> list[FieldError]:
-    """Problems of a permission matrix, each against its row (``rows.<i>``).
-
-    A role may hold several rules at one level; two with the same scope say nothing the
-    first does not, so the second is refused (merge its ticks into the first).
-    """
-    errors = []
-    seen: set[tuple[str, int, str]] = set()
-    for i, row in enumerate(rows):
-        where = f"rows.{i}"
-        if row["role"] not in roles:
-            errors.append(
-                FieldError(where, "link", _("Role {role} does not exist", role=row["role"]))
-            )
-        if not 0 <= row["permlevel"] <= MAX_PERMLEVEL:
-            errors.append(
-                FieldError(
-                    where, "range", _("Level must be between 0 and {max}", max=MAX_PERMLEVEL)
-                )
-            )
-        if row["scope"] not in SCOPES:
-            errors.append(
-                FieldError(where, "options", _("Unknown data scope {scope}", scope=row["scope"]))
-            )
-        key = (row["role"], row["permlevel"], row["scope"])
-        if key in seen:
-            errors.append(
-                FieldError(
-                    where,
-                    "unique",
-                    _(
-                        "{role} has two rules with data scope {scope} at level {level}: put their rights in one row",
-                        role=_(row["role"]),
-                        scope=_(row["scope"]),
-                        level=row["permlevel"],
-                    ),
-                )
-            )
-        seen.add(key)
-    standard = registry.base_definitions()[doctype].permissions
-    had_admin = any(
-        p.role == SYSTEM_MANAGER and p.permlevel == 0 and "read" in p.verbs for p in standard
-    )
-    keeps_admin = any(
-        r["role"] == SYSTEM_MANAGER and r["permlevel"] == 0 and "read" in r["verbs"] for r in rows
-    )
-    if had_admin and not keeps_admin:
-        errors.append(
-            FieldError(
-                "rows",
-                "system_manager",
-                _(
-                    "System Manager must keep read permission at level 0, or no administrator could open {doctype} or restore its permissions",
-                    doctype=_(doctype),
-                ),
-            )
-        )
-    return errors
-
-
 def normalise_rows(rows: list) -> list[dict]:
     """API input (``verbs`` as a list, or Frappe's 0/1 columns) → the matrix's row shape."""
     shaped = []
@@ -170,18 +108,21 @@ def do_save_docperms(user: str, doctype: str, rows: list[dict]) -> None:
     errors = check_docperm_rows(doctype, rows, set(role_names(user)))
     if errors:
         raise ValidationError(_("The permissions were not saved"), errors)
-    for name in custom_docperm_names(user, doctype):
-        do_delete_doc(user, CUSTOM_DOCPERM, name)
-    for row in rows:  # inserted in the matrix's order, which their creation keeps
-        data = {
-            "parent_doctype": doctype,
-            "role": row["role"],
-            "permlevel": row["permlevel"],
-            "scope": row["scope"],
-        }
-        for verb in PERM_VERBS:
-            data[registry.PERM_COLUMNS.get(verb, verb)] = int(verb in row["verbs"])
-        do_insert_doc(user, CUSTOM_DOCPERM, data)
+    # The whole set was checked just now; one row at a time it passes through states (old
+    # rows gone, the System Manager's not yet back) that the records' own check would refuse.
+    with replacing_docperms(doctype):
+        for name in custom_docperm_names(user, doctype):
+            do_delete_doc(user, CUSTOM_DOCPERM, name)
+        for row in rows:  # inserted in the matrix's order, which their creation keeps
+            data = {
+                "parent_doctype": doctype,
+                "role": row["role"],
+                "permlevel": row["permlevel"],
+                "scope": row["scope"],
+            }
+            for verb in PERM_VERBS:
+                data[registry.PERM_COLUMNS.get(verb, verb)] = int(verb in row["verbs"])
+            do_insert_doc(user, CUSTOM_DOCPERM, data)
     context.forget("roles")
 
 

@@ -1,10 +1,15 @@
-"""Property Setter: an admin's change to one property of a DocType or field."""
+"""Property Setter: an admin's change to one property of a DocType or field.
+
+Every write, from any route (REST, ``frappe.client.*``, Customize Form), meets the same
+checks (``meta.customize.check_property_setter``): a System Manager only, a customisable
+DocType, a field it has, a property that field may change, a value that property can hold.
+"""
 
 from __future__ import annotations
 
-from lowcode.exceptions import FieldError, ValidationError
+from lowcode.exceptions import FieldError, PermissionError, ValidationError
 from lowcode.i18n import _
-from lowcode.meta import registry
+from lowcode.meta import customize, registry
 from lowcode.storage.document import Document
 
 
@@ -15,58 +20,36 @@ class PropertySetter(Document):
     value: str | None
 
     def validate(self) -> None:
+        from lowcode.permissions.core import is_system_manager
+
+        if not is_system_manager(getattr(self, "acting_user", None) or ""):
+            raise PermissionError(_("Only a System Manager may customise DocTypes"))
+        self.check_unchanged()
         self.check_target()
 
+    def check_unchanged(self) -> None:
+        """What a setter targets makes its name: only its value may change."""
+        before = getattr(self, "_doc_before_save", None)
+        if not before:
+            return
+        errors = [
+            FieldError(
+                key,
+                "set_only_once",
+                _("{label} cannot be changed once set", label=_(self.meta.get_field(key).label)),  # type: ignore[union-attr]
+            )
+            for key in ("doc_type", "field_name", "property")
+            if (before.get(key) or None) != (getattr(self, key) or None)
+        ]
+        if errors:
+            raise ValidationError(errors[0].message, errors)
+
     def check_target(self) -> None:
-        allowed = registry.FIELD_PROPERTIES if self.field_name else registry.DOCTYPE_PROPERTIES
-        problem = None
-        if (
-            not registry.exists(self.doc_type)
-            or not registry.base_definitions()[self.doc_type].allow_customize
-        ):
-            problem = FieldError(
-                "doc_type",
-                "customizable",
-                _("DocType {doctype} cannot be customised", doctype=self.doc_type),
-            )
-        elif (
-            self.field_name and registry.get_meta(self.doc_type).get_field(self.field_name) is None
-        ):
-            problem = FieldError(
-                "field_name",
-                "exists",
-                _(
-                    "Field {field} does not exist in {doctype}",
-                    field=self.field_name,
-                    doctype=self.doc_type,
-                ),
-            )
-        elif self.property not in allowed:
-            problem = FieldError(
-                "property",
-                "options",
-                _(
-                    "Property {property} cannot be changed; allowed: {allowed}",
-                    property=self.property,
-                    allowed=", ".join(sorted(allowed)),
-                ),
-            )
-        elif (
-            self.property == "field_order"
-            and not self.field_name
-            and registry.parse_field_order(self.value) is None
-        ):
-            problem = FieldError(
-                "value", "format", _("field_order must be a JSON list of field names")
-            )
-        elif self.property == "options" and self.field_name:
-            field = registry.get_meta(self.doc_type).get_field(self.field_name)
-            if field and field.fieldtype == "Link" and not registry.exists(self.value or ""):
-                problem = FieldError(
-                    "value", "link", _("DocType {doctype} does not exist", doctype=self.value)
-                )
-        if problem:
-            raise ValidationError(problem.message, [problem])
+        errors = customize.check_property_setter(
+            self.doc_type, self.field_name, self.property, self.value
+        )
+        if errors:
+            raise ValidationError("; ".join(e.message for e in errors), errors)
 
     def on_update(self) -> None:
         registry.bump_generation()
