@@ -9,6 +9,7 @@ import pytest
 from lowcode.documents.actions import do_insert_doc
 from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.test_select_labels import fill_option_rows
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1366"])
@@ -198,20 +199,26 @@ def test_a_select_fields_options_are_put_in_order_by_drag(page_for, stored, expe
     page.goto("/app/customize-form/lead")
     page.fill("#cf-add-label", "采购渠道")
     page.select_option("#cf-add-fieldtype", "Select")
-    page.fill("#cf-add-options", "直销\n代理商\n电商")
+    fill_option_rows(page, "#cf-add-form", [("直销", ""), ("代理商", ""), ("电商", "")])
     page.click("#cf-add-submit")
     row = page.locator('.cf-row[data-field="custom_caigou_qudao"]')
     expect(row).to_be_visible()  # its name in pinyin, not custom_field_1
     row.locator(".cf-edit").click()
-    lines = page.locator("#cf-edit .sort-lines [data-sort-item]")
+    lines = page.locator("#cf-edit .opt-list [data-sort-item]").filter(
+        has=page.locator(".opt-value:not([value=''])")
+    )
     expect(lines).to_have_count(3)
     page.wait_for_load_state("networkidle")  # the preview beside the editor has refreshed
     # in the middle of the screen, clear of the toast at its foot
-    page.locator("#cf-edit .sort-lines").evaluate("el => el.scrollIntoView({block: 'center'})")
+    page.locator("#cf-edit .opt-list").evaluate("el => el.scrollIntoView({block: 'center'})")
 
     _mouse_drag(page, lines.nth(2).locator(".drag-handle"), lines.nth(0))
 
-    expect(page.locator("#cf-edit-options")).to_have_value("电商\n直销\n代理商")
+    values = page.locator("#cf-edit .opt-list .opt-value")
+    expect(values.nth(0)).to_have_value("电商")
+    assert values.evaluate_all("els => els.map((e) => [e.name, e.value])")[:3] == [
+        ["opt.0.value", "电商"], ["opt.1.value", "直销"], ["opt.2.value", "代理商"]
+    ]  # fmt: skip
     screenshot(page, "select-options-drag-1366")
     page.click("#cf-edit-save")
     expect(page.locator('.cf-row[data-field="custom_caigou_qudao"]')).to_contain_text("电商")

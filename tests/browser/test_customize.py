@@ -6,6 +6,7 @@ import pytest
 
 from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.test_select_labels import fill_option_rows
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def test_a_custom_field_reaches_the_sales_users_form_list_and_filter(page_for, s
     admin.fill("#cf-add-label", "采购渠道")
     admin.fill("#cf-add-fieldname", "custom_channel")
     admin.select_option("#cf-add-fieldtype", "Select")
-    admin.fill("#cf-add-options", "直销\n代理商")
+    fill_option_rows(admin, "#cf-add-form", [("直销", ""), ("代理商", "")])
     admin.select_option("#cf-add-insert_after", "company_name")
     admin.check("#cf-add-in_list_view")
     admin.check("#cf-add-in_standard_filter")
