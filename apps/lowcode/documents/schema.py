@@ -45,8 +45,8 @@ from lowcode.exceptions import (
     PermissionError,
     ValidationError,
 )
-from lowcode.i18n import _
-from lowcode.meta import registry
+from lowcode.i18n import _, pgettext
+from lowcode.meta import fieldtypes, registry
 from lowcode.meta.checks import BUILTIN_LINK_TARGETS, check_doctype_options, check_fields
 from lowcode.meta.doctype import DocField, DocTypeMeta, doctype_from_dict, snake_name
 from lowcode.meta.runtime import RUNTIME_APP, definition_dict, load_rows
@@ -210,7 +210,14 @@ def _field_error(meta: DocTypeMeta, cid: str, fieldname: str) -> FieldError:
                 "Row {row}: {label} links to {target}, which is not a DocType",
                 row=row,
                 label=label,
-                target=field.options or "",
+                target=field.options,
+            )
+            if (field.options or "").strip()
+            # an empty target would read "links to , which is not a DocType"
+            else _(
+                "Row {row}: {label} needs the DocType it links to; choose one",
+                row=row,
+                label=label,
             ),
         ),
         "E008": (
@@ -277,6 +284,7 @@ def _meta_errors(meta: DocTypeMeta, names: set[str], children: set[str]) -> list
                     _("A child table cannot be submittable or have permission rules"),
                 )
             )
+    errors += _property_errors(meta)
     for i, field in enumerate(meta.fields, start=1):
         if len(field.fieldname) > MAX_FIELDNAME_LENGTH:
             errors.append(
@@ -294,6 +302,127 @@ def _meta_errors(meta: DocTypeMeta, names: set[str], children: set[str]) -> list
                 )
             )
     return errors
+
+
+CONDITION_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
+# Types a unique index can hold: a short column (TEXT needs a key length on MariaDB), not a flag.
+UNIQUE_TYPES = fieldtypes.SHORT_TEXT_TYPES | (fieldtypes.ORDERABLE_TYPES - {"Check"})
+# Defaults resolved when a record is made rather than values of the field's type.
+DEFAULT_TOKENS = {"today", "now", "__user"}
+
+
+def _property_errors(meta: DocTypeMeta) -> list[FieldError]:
+    """A field's properties that the row editor sets: conditions that parse, a default of the
+    field's type, unique only where an index can hold it, and a permission level that some
+    permission rule grants."""
+    from lowcode.documents.validation import CoercionError, coerce
+    from lowcode.expressions import ExpressionError, compile_condition
+
+    errors: list[FieldError] = []
+    levels = {int(p.permlevel or 0) for p in meta.permissions}
+    for row, field in enumerate(meta.fields, start=1):
+        label = _(field.label) if field.label else field.fieldname
+
+        def error(key: str, rule: str, message: str, row: int = row) -> None:
+            errors.append(FieldError(key, rule, message, row=row, table="fields"))
+
+        for key in CONDITION_KEYS:
+            source = (getattr(field, key, None) or "").strip()
+            if not source:
+                continue
+            try:
+                compile_condition(source)
+            except ExpressionError:
+                error(
+                    key,
+                    "expression",
+                    _(
+                        "Row {row}: condition {condition} of {label} is not valid: write e.g. "
+                        "eval:doc.status=='Open'",
+                        row=row,
+                        condition=source,
+                        label=label,
+                    ),
+                )
+        if field.unique and field.fieldtype not in UNIQUE_TYPES:
+            error(
+                "unique",
+                "unique",
+                _(
+                    "Row {row}: {label} is a {fieldtype} field, which cannot be unique",
+                    row=row,
+                    label=label,
+                    fieldtype=pgettext("fieldtype", field.fieldtype),
+                ),
+            )
+        default = field.default
+        if (
+            field.holds_value
+            and field.fieldtype != "Select"  # meta.E009 names a Select's default
+            and default not in (None, "")
+            and str(default).strip().lower() not in DEFAULT_TOKENS
+        ):
+            try:
+                coerce(field, default)
+            except CoercionError:
+                error(
+                    "default",
+                    "default",
+                    _(
+                        "Row {row}: default {default} of {label} is not a valid {fieldtype} value",
+                        row=row,
+                        default=default,
+                        label=label,
+                        fieldtype=pgettext("fieldtype", field.fieldtype),
+                    ),
+                )
+        level = int(field.permlevel or 0)
+        if level and level not in levels and not meta.istable:
+            error(
+                "permlevel",
+                "permlevel",
+                _(
+                    "Row {row}: {label} is at permission level {level}, but no permission rule "
+                    "is at that level; add one (role, level {level}, read / write)",
+                    row=row,
+                    label=label,
+                    level=level,
+                ),
+            )
+    return errors
+
+
+def _duplicate_errors(name: str, old: DocField, new: DocField, row: int) -> list[FieldError]:
+    """Refuse making a field unique while stored records share a value (the unique index
+    could not be created): say which value, so the admin can fix the records first."""
+    if not new.unique or old.unique or not old.holds_value:
+        return []
+    table = connection.ops.quote_name(f"tab{name}")
+    column = connection.ops.quote_name(old.fieldname)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, COUNT(*) FROM {table} WHERE {column} IS NOT NULL "  # noqa: S608 - names from validated metadata
+            f"GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC"
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return []
+    return [
+        FieldError(
+            "unique",
+            "unique",
+            _(
+                "Row {row}: {label} cannot be unique: {count} records hold the value {value}; "
+                "change them first",
+                row=row,
+                label=_(new.label) if new.label else new.fieldname,
+                count=found[1],
+                value=str(found[0])[:40] if found[0] != "" else _("(empty)"),
+            ),
+            row=row,
+            table="fields",
+        )
+    ]
 
 
 def _name_errors(name: Any, *, taken: set[str]) -> list[FieldError]:
@@ -652,6 +781,7 @@ def do_update_doctype(user: str, name: str, data: dict):
     for old, new in changed:
         at = next(j for j, f in enumerate(new_meta.fields, start=1) if f is new)
         errors += _changed_type_errors(name, old, new, at)
+        errors += _duplicate_errors(name, old, new, at)
     errors += _column_name_errors(new_meta, added, changed, removed)
     _raise(errors)
 

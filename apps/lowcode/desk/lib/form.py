@@ -193,6 +193,36 @@ def child_columns(table: DocField, names: list[str] | None = None) -> list[DocFi
     return listed or fields[:5]
 
 
+def row_editor(table: DocField, row: Any, index: Any, columns: list[DocField], user: str) -> dict:
+    """One grid row's detail editor (Frappe's grid row form): every field of the child DocType
+    that holds a value and is not hidden, with the row's own values and condition states.
+
+    The grid's columns are ``slot`` items: the browser moves the row's own cell widgets into
+    the editor while it is open, so each value has one input and is posted once with the form.
+    The others are drawn by the normal field templates under the row's input names
+    (``<table>.<index>.<field>``), ids made unique per row (``row-<table>-<index>-``).
+    """
+    child = get_meta(table.options or "")
+    values = dict(row) if isinstance(row, dict) else {}
+    shown = {c.fieldname for c in columns}
+    fields = [f for f in child.data_fields if not f.hidden]
+    conditional = any(
+        f.depends_on or f.mandatory_depends_on or f.read_only_depends_on for f in fields
+    )
+    info = {"name": user, "roles": []}
+    if conditional:
+        from lowcode.documents.actions import _user_info
+
+        info = _user_info(user)
+    return {
+        "items": [{"field": f, "slot": f.fieldname in shown} for f in fields],
+        "values": values,
+        "states": field_states(child, values, info),
+        "name_prefix": f"{table.fieldname}.{index}.",
+        "id_prefix": f"row-{table.fieldname}-{index}-",
+    }
+
+
 INPUT_TYPES = {
     "Int": "number",
     "Float": "number",

@@ -199,3 +199,13 @@ def cf_sections(rows: list[dict]) -> list[dict]:
              "last": position == len(rows) - 1}
         )  # fmt: skip
     return items
+
+
+@register.simple_tag(takes_context=True)
+def row_editor(context: Any, table: Any, row: Any, index: Any, columns: Any) -> dict:
+    """The detail editor of one grid row (desk/lib/form.row_editor) for ``row_editor.html``."""
+    from lowcode.desk.lib.form import row_editor as editor
+
+    request = context.get("request")
+    user = getattr(request, "frappe_user", "") if request is not None else ""
+    return editor(table, row, index, list(columns or ()), user)

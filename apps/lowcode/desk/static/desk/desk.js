@@ -120,7 +120,7 @@
   // The input holds (and posts) the record's name; the title next to it follows the choice,
   // read from the search options (value = name, text = title), and hides when unknown.
   function syncLinkTitle(input) {
-    const title = document.getElementById("lt-" + input.name);
+    const title = document.getElementById(input.dataset.titleId || "lt-" + input.name);
     if (!title) return;
     const options = input.list ? Array.from(input.list.options) : [];
     const chosen = options.find((o) => o.value === input.value);
@@ -189,11 +189,21 @@
   });
 
   // ---------------------------------------------------------------- form: child tables
+  // The row editor's ids carry the row's number (row-<table>-<n>-<field>): kept unique.
+  const ROW_ID_ATTRS = ["id", "for", "list", "hx-target", "aria-describedby", "aria-labelledby", "data-title-id", "data-longitude"];
   function renumber(table) {
     table.querySelectorAll("tbody .grid-row").forEach((row, index) => {
       row.querySelectorAll("[name]").forEach((input) => {
         input.name = input.name.replace(/^([^.]+)\.(\d+|__i__)\./, "$1." + index + ".");
       });
+      row.querySelectorAll(".row-editor, .row-editor *").forEach((node) => {
+        ROW_ID_ATTRS.forEach((attr) => {
+          const value = node.getAttribute(attr);
+          if (value && value.indexOf("row-") >= 0) node.setAttribute(attr, value.replace(/row-([A-Za-z0-9_]+)-(\d+|__i__)-/g, "row-$1-" + index + "-"));
+        });
+      });
+      const number = row.querySelector(".row-editor-no");
+      if (number) number.textContent = String(index + 1);
       const first = row.querySelector("td");
       if (first && first.firstChild && first.firstChild.nodeType === 3) first.firstChild.textContent = String(index + 1);
     });
@@ -205,6 +215,7 @@
       const row = box.querySelector("template.grid-template").content.firstElementChild.cloneNode(true);
       box.querySelector("tbody").appendChild(row);
       renumber(box);
+      if (window.htmx) window.htmx.process(row); // the row editor's Link inputs search as they do in the form
       const first = row.querySelector("input:not([type=hidden]), select");
       if (first) first.focus();
       return;
@@ -219,6 +230,47 @@
       renumber(box);
     }
   });
+
+  // ---------------------------------------------------------------- form: a grid row's editor
+  // Every field of the row in a dialog (a sheet at the bottom of a phone). The grid's own cells
+  // are moved into their slots while it is open and back when it closes, so a value has one
+  // input wherever it is edited; the other fields are posted from the dialog with the form.
+  function moveCells(row, dialog, intoDialog) {
+    dialog.querySelectorAll(".row-slot").forEach((slot) => {
+      const cell = row.querySelector(':scope > td[data-col="' + slot.dataset.slot + '"]');
+      if (!cell) return;
+      const body = slot.querySelector(".row-slot-body");
+      const [from, to] = intoDialog ? [cell, body] : [body, cell];
+      while (from.firstChild) to.appendChild(from.firstChild);
+    });
+  }
+  function openRowEditor(row) {
+    const dialog = row.querySelector("dialog.row-editor");
+    if (!dialog || dialog.open) return;
+    moveCells(row, dialog, true);
+    dialog.addEventListener("close", () => moveCells(row, dialog, false), { once: true });
+    dialog.showModal();
+    const first = dialog.querySelector(".has-error input:not([type=hidden]), .has-error select, .has-error textarea") ||
+      dialog.querySelector(".row-editor-body input:not([type=hidden]):not([readonly]), .row-editor-body select, .row-editor-body textarea");
+    if (first) first.focus();
+  }
+  document.addEventListener("click", (event) => {
+    const edit = event.target.closest(".grid-edit");
+    if (edit) {
+      openRowEditor(edit.closest("tr"));
+      return;
+    }
+    const done = event.target.closest(".row-editor-done");
+    if (done) done.closest("dialog").close();
+  });
+  // A row whose error names a field only its editor shows opens that editor.
+  function openFailedRow(root) {
+    const failed = root.querySelector("#doc-form dialog.row-editor .field.has-error:not(.row-slot)");
+    const dialog = failed && failed.closest("dialog");
+    if (!dialog || dialog.dataset.seen) return; // once per page drawn, not on every swap
+    dialog.dataset.seen = "1";
+    openRowEditor(failed.closest("tr"));
+  }
 
   // ---------------------------------------------------------------- form: uploads, signature, location
   document.addEventListener("change", (event) => {
@@ -350,6 +402,7 @@
     initFilterBuilder(root);
     updateBulk(root);
     root.querySelectorAll(".signature-pad").forEach(initSignature);
+    openFailedRow(root);
   }
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSettle", () => init(document));
