@@ -12,6 +12,7 @@ from lowcode.exceptions import (
     CSRFTokenError,
     DoesNotExistError,
     FrappeError,
+    PermissionError,
     ServiceUnavailableError,
     TooManyRequestsError,
 )
@@ -114,6 +115,25 @@ def csrf_failure(request, reason: str = "") -> JsonResponse:
             _("Invalid or missing CSRF token; send it in the X-Frappe-CSRF-Token header")
         )
     )
+
+
+def permission_denied(request, exception=None):
+    """A refusal raised as Django's PermissionDenied (a plain form post while viewing the desk
+    as someone): JSON under /api/, else the desk's 403 page naming the reason."""
+    message = str(exception or "") or _("Not permitted")
+    if request.path.startswith("/api/"):
+        return error_response(PermissionError(message))
+    from django.template import TemplateDoesNotExist, loader
+
+    try:
+        body = loader.render_to_string(
+            "403.html",
+            {"exception": message, "read_only": bool(getattr(request, "viewing_as", None))},
+            request,
+        )
+    except TemplateDoesNotExist:  # the desk app provides it
+        body = message
+    return HttpResponse(body, status=403)
 
 
 def page_not_found(request, exception=None):

@@ -7,6 +7,7 @@ import binascii
 import json
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import translation
 
 from lowcode import context
@@ -151,6 +152,13 @@ class MetaFreshnessMiddleware:
         return self.get_response(request)
 
 
+def _is_page_request(request) -> bool:
+    """Whether the browser navigates (a plain form post) rather than HTMX or a script's fetch."""
+    return not request.headers.get("HX-Request") and "text/html" in request.headers.get(
+        "Accept", ""
+    )
+
+
 class ViewAsMiddleware:
     """A System Manager viewing the desk as someone reads as them and writes nothing.
 
@@ -185,6 +193,10 @@ class ViewAsMiddleware:
                 "You are viewing the desk as {user}: nothing can be changed until you stop",
                 user=target,
             )
+            if not request.path.startswith("/api/") and _is_page_request(request):
+                # A desk form posted by the browser itself (no HTMX, no fetch): a 403 page
+                # that says why, with the banner's "stop viewing" (handler403).
+                raise DjangoPermissionDenied(message)
             response = error_response(PermissionError(message))
             # The desk's HTMX shows the refusal as a red toast and swaps nothing.
             response["HX-Reswap"] = "none"

@@ -19,6 +19,8 @@ urlpatterns = [
     path("private/files/<path:path>", serve_file, {"private": True}, name="private-file"),
 ]
 
+# A refusal raised as PermissionDenied (a form posted while viewing as): JSON or a desk page.
+handler403 = "lowcode.api.errors.permission_denied"
 # Unknown /api/ URLs answer JSON like every other API error.
 handler404 = "lowcode.api.errors.page_not_found"
 # The database or Redis down: 503 + Retry-After (JSON for the API), not Django's HTML 500.
