@@ -1,4 +1,4 @@
-"""The notify capability's wiring: inbox methods, the webhook trigger on every DocType, robots."""
+"""The notify capability's wiring: inbox methods, webhooks and notification rules on every DocType, robots."""
 
 _A = "lowcode.notify.api"
 _NL = "frappe.desk.doctype.notification_log.notification_log"
@@ -6,11 +6,15 @@ _NL = "frappe.desk.doctype.notification_log.notification_log"
 doc_events = {
     "*": {
         event: ["lowcode.notify.webhooks.trigger_webhooks"]
+        + (["lowcode.notify.rules.run_notifications"] if event != "on_trash" else [])
         for event in ("after_insert", "on_update", "on_submit", "on_cancel", "on_trash")
     },
     # Every workflow step writes one Workflow Log: robots that take workflow events hear it.
     "Workflow Log": {"after_insert": ["lowcode.notify.robots.forward_workflow_log"]},
 }
+
+# Days After / Days Before notifications, once a day (each document claimed once per day).
+scheduler_events = {"daily": ["lowcode.notify.rules.do_send_dated_notifications"]}
 
 whitelisted_methods = {
     "lowcode.notify.get_notifications": f"{_A}.get_notifications",

@@ -28,3 +28,6 @@ class NotificationClaim(models.Model):
                 name="uniq_notification_claim",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.notification} {self.reference_doctype} {self.reference_name} {self.day}"

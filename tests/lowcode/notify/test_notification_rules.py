@@ -1,0 +1,304 @@
+"""Notification rules (Frappe's Notification) through the real write paths and the scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from lowcode import context
+from lowcode.documents.actions import do_insert_doc, do_save_doc
+from lowcode.exceptions import ValidationError
+from lowcode.expressions import as_of
+from lowcode.jobs.scheduler import tick
+from lowcode.notify.checks import check_definitions
+from lowcode.notify.rules import do_send_dated_notifications
+from lowcode.storage.factory import get_model
+from lowcode.users import do_create_user
+from lowcode.workflow.actions import do_apply_workflow
+from tests.conftest import PASSWORD
+
+T = "Test Order"
+LOG = "Notification Log"
+
+
+@pytest.fixture
+def notifying(transactional_db, users, inline):
+    """Committed users and inline jobs: notifications go out on real commits."""
+    return users
+
+
+def make_rule(name: str, **values) -> str:
+    data = {
+        "name": name,
+        "document_type": T,
+        "event": "New",
+        "subject": "{{ doc.title }}",
+        **values,
+    }
+    return do_insert_doc("Administrator", "Notification", data).name
+
+
+def inbox(user: str) -> list:
+    rows = get_model(LOG).objects.filter(for_user=user).order_by("creation")
+    return [(row.subject, row.email_content, row.document_name) for row in rows]
+
+
+def test_new_document_notifies_the_user_a_field_names_after_commit(notifying):
+    # given: a rule on New addressed to the user in assigned_user
+    make_rule(
+        "新订单提醒",
+        subject="新订单：{{ doc.title }}",
+        message="优先级 {{ doc.priority }}",
+        recipients=[{"receiver_by_document_field": "assigned_user"}],
+    )
+
+    # when: rep inserts an order naming the manager
+    with transaction.atomic():
+        order = do_insert_doc(
+            "rep", T, {"title": "发货单", "priority": 3, "assigned_user": "manager"}
+        )
+        assert inbox("manager") == []  # nothing is sent while the save is open
+
+    # then: the manager (who may read it: department scope) hears of it, rep does not
+    assert inbox("manager") == [("新订单：发货单", "优先级 3", order.name)]
+    assert inbox("rep") == []
+
+
+def test_rolled_back_insert_notifies_no_one(notifying):
+    make_rule("回滚", recipients=[{"receiver_by_role": "Sales Manager"}])
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        do_insert_doc("rep", T, {"title": "回滚"})
+        raise RuntimeError("caller failed")
+
+    assert get_model(LOG).objects.count() == 0
+
+
+def test_value_change_fires_only_when_the_field_changes(notifying):
+    make_rule(
+        "状态变更",
+        event="Value Change",
+        value_changed="status",
+        subject="{{ doc.title }} → {{ doc.status }}",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+    order = do_insert_doc("rep", T, {"title": "订单A"})
+    assert inbox("manager") == []  # an insert is not a change
+
+    do_save_doc("rep", T, order.name, {"priority": 5})
+    assert inbox("manager") == []  # another field changed
+
+    do_save_doc("rep", T, order.name, {"status": "Open"})
+    assert [s for s, _m, _n in inbox("manager")] == ["订单A → Open"]
+
+
+def test_save_fires_on_saves_after_the_first_and_role_members_who_cannot_read_get_nothing(
+    notifying,
+):
+    # given: Sales Managers of two departments; the order belongs to 苏州组 (华东)
+    make_rule("保存提醒", event="Save", recipients=[{"receiver_by_role": "Sales Manager"}])
+    order = do_insert_doc("rep", T, {"title": "订单B"})
+    assert inbox("manager") == []  # the first save is "New"
+
+    do_save_doc("rep", T, order.name, {"priority": 2})
+
+    assert [n for _s, _m, n in inbox("manager")] == [order.name]
+    assert inbox("south_manager") == []  # 华南 cannot read a 华东 order: hears nothing
+    assert get_model(LOG).objects.count() == 1
+
+
+def test_templates_render_only_what_each_recipient_may_read(notifying):
+    # given: a margin at permlevel 1 (Sales Managers read it, Sales Users do not)
+    make_rule(
+        "毛利",
+        event="Save",
+        message="毛利 {{ doc.secret_margin }}",
+        recipients=[
+            {"receiver_by_document_field": "assigned_user"},
+            {"receiver_by_role": "Sales Manager"},
+        ],
+    )
+    order = do_insert_doc("rep", T, {"title": "订单C", "assigned_user": "rep"})
+
+    do_save_doc("sysman", T, order.name, {"secret_margin": 99})
+
+    assert [m for _s, m, _n in inbox("manager")] == ["毛利 99.0"]
+    assert [m for _s, m, _n in inbox("rep")] == ["毛利"]
+
+
+@pytest.fixture
+def approval(notifying):
+    do_create_user("sysman2", PASSWORD, roles=["System Manager"], department="销售中心")
+    do_insert_doc(
+        "Administrator",
+        "Workflow",
+        {
+            "workflow_name": "Order Approval",
+            "document_type": T,
+            "is_active": 1,
+            "states": [
+                {"state": "Draft", "doc_status": "0"},
+                {"state": "Approved", "doc_status": "1"},
+                {"state": "Cancelled", "doc_status": "2"},
+            ],
+            "transitions": [
+                {
+                    "state": "Draft",
+                    "action": "Approve",
+                    "next_state": "Approved",
+                    "allowed": "System Manager",
+                },
+                {
+                    "state": "Approved",
+                    "action": "Cancel",
+                    "next_state": "Cancelled",
+                    "allowed": "System Manager",
+                },
+            ],
+        },
+    )
+    context.reset()
+
+
+def test_submit_through_a_workflow_transition_notifies(approval):
+    make_rule(
+        "已批准",
+        event="Submit",
+        subject="{{ doc.title }} 已批准",
+        recipients=[{"receiver_by_document_field": "assigned_user"}],
+    )
+    order = do_insert_doc("rep", T, {"title": "订单D", "assigned_user": "manager"})
+    assert inbox("manager") == []  # the New event has no rule
+
+    do_apply_workflow("sysman2", T, order.name, "Approve")
+
+    assert inbox("manager") == [("订单D 已批准", None, order.name)]
+
+
+def test_days_before_runs_from_the_daily_scheduler_once_per_document(notifying):
+    # given: a rule three days before the order date, and orders due in 3 and 2 days
+    day = dt.date(2031, 5, 10)
+    make_rule(
+        "交期提醒",
+        event="Days Before",
+        date_changed="order_date",
+        days_in_advance=3,
+        subject="{{ doc.title }} 三天后到期",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+    due = do_insert_doc("rep", T, {"title": "到期", "order_date": "2031-05-13"})
+    do_insert_doc("rep", T, {"title": "未到期", "order_date": "2031-05-12"})
+
+    # when: the scheduler's daily run on that day, then a second run the same day
+    with as_of(day):
+        fired = tick(dt.datetime(2031, 5, 10, 9, 0, tzinfo=dt.UTC))
+        again = do_send_dated_notifications()
+
+    # then: one notice for the order due in three days, never twice
+    assert "daily:lowcode.notify.rules.do_send_dated_notifications" in fired
+    assert inbox("manager") == [("到期 三天后到期", None, due.name)]
+    assert again == 0
+    assert inbox("south_manager") == []
+
+
+def test_condition_rows_from_the_builder_decide(notifying, api):
+    # given: the condition builder's rows turned into the expression by its own method
+    admin = api("Administrator")
+    rows = [{"field": "priority", "op": ">", "value": "3"}]
+    answer = admin.post(
+        "/api/method/lowcode.desk.condition",
+        {"doctype": T, "rows": json.dumps(rows), "join": "and"},
+    )
+    assert answer.status_code == 200, answer.content
+    expression = answer.json()["message"]["expression"]
+    assert expression == "doc.priority > 3"
+    created = admin.post(
+        "/api/resource/Notification",
+        {
+            "name": "高优先级",
+            "document_type": T,
+            "event": "New",
+            "condition": expression,
+            "subject": "{{ doc.title }}",
+            "recipients": [{"receiver_by_role": "Sales Manager"}],
+        },
+    )
+    assert created.status_code == 200, created.content
+
+    # when
+    do_insert_doc("rep", T, {"title": "低", "priority": 1})
+    high = do_insert_doc("rep", T, {"title": "高", "priority": 5})
+
+    # then
+    assert [n for _s, _m, n in inbox("manager")] == [high.name]
+
+
+def test_email_channel_mails_readers_with_an_address(notifying):
+    do_create_user(
+        "mailed_manager",
+        PASSWORD,
+        roles=["Sales Manager"],
+        department="华东销售部",
+        email="mm@example.com",
+    )
+    do_create_user(
+        "far_manager",
+        PASSWORD,
+        roles=["Sales Manager"],
+        department="华南销售部",
+        email="far@example.com",
+    )
+    make_rule("邮件提醒", channel="Email", recipients=[{"receiver_by_role": "Sales Manager"}])
+
+    do_insert_doc("rep", T, {"title": "邮件单"})
+
+    assert [m.to for m in mail.outbox] == [["mm@example.com"]]
+    assert mail.outbox[0].subject == "邮件单"
+    assert get_model(LOG).objects.count() == 0  # email only
+
+
+@pytest.mark.django_db
+def test_a_template_the_sandbox_refuses_is_refused_on_save_field_named(users):
+    with pytest.raises(ValidationError) as caught:
+        make_rule("越权", message="{{ doc.__class__.__mro__ }}")
+    assert [e.fieldname for e in caught.value.errors] == ["message"]
+
+
+@pytest.mark.django_db
+def test_recipient_field_must_hold_a_user_or_an_email(users):
+    with pytest.raises(ValidationError) as caught:
+        make_rule("错字段", recipients=[{"receiver_by_document_field": "title"}])
+    (error,) = caught.value.errors
+    assert (error.fieldname, error.table, error.row) == (
+        "receiver_by_document_field",
+        "recipients",
+        1,
+    )
+
+
+@pytest.mark.django_db
+def test_check_e003_reports_a_notification_naming_a_missing_doctype_or_field(users):
+    # given: stored rows that went stale (a fixture, or a DocType/field removed since)
+    good = make_rule("正常", event="Value Change", value_changed="status")
+    Notification = get_model("Notification")
+    stale = Notification.objects.get(name=good)
+    Notification.objects.filter(name=good).update(value_changed="gone_field")
+    do_insert_doc(
+        "Administrator",
+        "Notification",
+        {"name": "另一个", "document_type": T, "event": "New", "subject": "x"},
+    )
+    Notification.objects.filter(name="另一个").update(document_type="No Such DocType")
+    assert stale.name == good
+
+    # when
+    errors = [e for e in check_definitions() if e.id == "notify.E003"]
+
+    # then: both named, with what is missing
+    assert sorted(e.obj for e in errors) == ["Notification 另一个", "Notification 正常"]
+    assert any("gone_field" in e.msg for e in errors)
+    assert any("No Such DocType" in e.msg for e in errors)
