@@ -130,6 +130,10 @@ def _normalise(data: dict, *, name: str, istable: bool | None = None) -> dict:
         if row.get("fieldtype") == "Select" and isinstance(row.get("options"), str):
             # A browser posts a textarea's lines with CRLF: an option is its line without it.
             row["options"] = "\n".join(line.strip() for line in row["options"].splitlines())
+        if "option_rows" in row:
+            labels = _option_rows(row, len(rows) + 1)
+            if labels is not None:
+                record.setdefault(OPTION_LABELS, {})[row["fieldname"]] = labels
         rows.append(row)
     record["fields"] = rows
     perms = record.get("permissions") or []
@@ -142,6 +146,41 @@ def _normalise(data: dict, *, name: str, istable: bool | None = None) -> dict:
         for p in perms
     ]
     return record
+
+
+# Where _normalise leaves a record's Select labels ({fieldname: {value: label}}): popped before
+# the record is checked or saved, written as Translation records in the save's transaction.
+OPTION_LABELS = "__option_labels"
+
+
+def _option_rows(row: dict, number: int) -> dict[str, str] | None:
+    """A field row's ``option_rows`` ([{value, label}], the DocType form's option rows) made
+    into its options text; return its labels, None when the row is not a Select."""
+    from lowcode.meta.options import options_from_rows
+
+    given = row.pop("option_rows")
+    if row.get("fieldtype") != "Select" or not isinstance(given, list):
+        return None
+    items = [
+        {"value": str(item.get("value") or ""), "label": str(item.get("label") or "")}
+        for item in given
+        if isinstance(item, dict)
+    ]
+    options, labels, errors = options_from_rows(items)
+    if errors:
+        for error in errors:
+            error.row, error.table = number, "fields"
+        raise ValidationError(errors[0].message, errors)
+    row["options"] = options
+    return labels
+
+
+def _write_option_labels(user: str, name: str, labels: dict[str, dict[str, str]]) -> None:
+    """The Select labels a save brought, as Translation records in context <DocType>:<field>."""
+    from lowcode.admin.options import do_set_option_labels
+
+    for fieldname, by_value in labels.items():
+        do_set_option_labels(user, name, fieldname, by_value)
 
 
 def _definition(record: dict) -> DocTypeMeta:
@@ -620,6 +659,7 @@ def do_create_doctype(user: str, data: dict):
             taken.add(name)
             records.append(_normalise(item, name=name, istable=istable))
     _raise(errors)
+    option_labels = [r.pop(OPTION_LABELS, {}) for r in records]
     metas = [_definition(record) for record in records]
     all_names = names | {m.name for m in metas}
     children = {n for n, m in registry.base_definitions().items() if m.istable} | {
@@ -642,6 +682,8 @@ def do_create_doctype(user: str, data: dict):
                 actions.insert_record(user, DOCTYPE, record)
             doc = actions.insert_record(user, DOCTYPE, records[-1])
             registry.bump_generation()
+            for record, labels in zip(records, option_labels, strict=True):
+                _write_option_labels(user, record["name"], labels)
     except BaseException:
         schema.undo()
         registry.clear_local_cache()
@@ -746,6 +788,8 @@ def do_update_doctype(user: str, name: str, data: dict):
             new_children.append(_normalise(child, name=child_name, istable=True))
     record = _normalise(data, name=name, istable=bool(doctype_row["istable"]))
     _raise(errors)
+    option_labels = {name: record.pop(OPTION_LABELS, {})}
+    option_labels.update({c["name"]: c.pop(OPTION_LABELS, {}) for c in new_children})
     old_meta = _definition_of_rows(doctype_row, field_rows, perm_rows)
     new_meta = _definition(record)
     child_metas = [_definition(c) for c in new_children]
@@ -813,6 +857,8 @@ def do_update_doctype(user: str, name: str, data: dict):
             payload = {k: v for k, v in record.items() if k != "name"}
             doc = actions.save_record(user, DOCTYPE, name, payload)
             registry.bump_generation()
+            for doctype, labels in option_labels.items():
+                _write_option_labels(user, doctype, labels)
     except BaseException:
         schema.undo()
         registry.clear_local_cache()
@@ -966,6 +1012,42 @@ def do_delete_doctype(user: str, name: str) -> None:
     except DatabaseError:
         log.exception("could not drop the table of %s", name)
     forget_runtime_model(name)
+
+
+def do_delete_doctypes(user: str, names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Delete several runtime DocTypes, each by ``do_delete_doctype`` (its own transaction and
+    DDL); return (deleted, {name: why it was refused}).
+
+    One refused does not stop the others. Parents go before their child tables, and a
+    DocType refused because another one being deleted links to it is tried again once that
+    one is gone, so ticking a parent and its children deletes them all.
+    """
+    _require_system_manager(user)
+    _require_no_transaction()
+    pending = sorted(dict.fromkeys(names), key=lambda n: (_is_table(n), n))
+    deleted: list[str] = []
+    refused: dict[str, str] = {}
+    while pending:
+        progress = False
+        for name in list(pending):
+            try:
+                do_delete_doctype(user, name)
+            except (DataError, DoesNotExistError, PermissionError, ValidationError) as exc:
+                refused[name] = exc.message or str(exc)
+                continue
+            pending.remove(name)
+            refused.pop(name, None)
+            deleted.append(name)
+            progress = True
+        if not progress:
+            break
+        pending = [n for n in pending if n in refused]
+    return deleted, {n: refused[n] for n in pending}
+
+
+def _is_table(name: str) -> bool:
+    meta = registry.base_definitions().get(name)
+    return bool(meta and meta.istable)
 
 
 def do_export_doctype(user: str, name: str, app: str) -> list[str]:

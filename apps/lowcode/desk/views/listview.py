@@ -17,6 +17,7 @@ from lowcode.desk.lib import form as form_lib
 from lowcode.desk.lib import listing, saved_views
 from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
 from lowcode.documents import actions
+from lowcode.documents.schema import do_delete_doctypes, is_schema_doctype
 from lowcode.exceptions import FrappeError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
@@ -71,8 +72,10 @@ def list_page(request, user, slug):
         "builder_filters_json": json.dumps(state.builder_filters, ensure_ascii=False),
         "saved_views": saved_views.views_for(user, doctype),
         "can_create": has_doctype_permission(user, doctype, "create"),
+        # DocTypes: deleted in bulk too, with the count of ticked ones typed to confirm
         "can_delete": has_doctype_permission(user, doctype, "delete")
-        and not form_lib.has_own_delete(user, meta),
+        and (is_schema_doctype(doctype) or not form_lib.has_own_delete(user, meta)),
+        "typed_delete": is_schema_doctype(doctype),
         "can_export": has_doctype_permission(user, doctype, "export"),
         "can_write": has_doctype_permission(user, doctype, "write"),
         "board_fields": [
@@ -117,6 +120,8 @@ def bulk_action(request, user, slug):
     doctype = doctype_from_slug(slug)
     names = request.POST.getlist("names")
     verb = request.POST.get("bulk_action", "")
+    if verb == "delete" and is_schema_doctype(doctype) and names:
+        return _delete_doctypes(request, user, names)
     if verb == "delete" and form_lib.has_own_delete(user, get_meta(doctype)):
         # deleted one at a time in its own dialog (a DocType: its records counted, its name typed)
         return toast(
@@ -145,6 +150,34 @@ def bulk_action(request, user, slug):
     response = HttpResponse(status=204)
     response["HX-Refresh"] = "true"
     return toast(response, _("{count} rows updated", count=len(names)))
+
+
+def _delete_doctypes(request, user: str, names: list[str]) -> HttpResponse:
+    """Ticked DocTypes, each deleted with its data outside any transaction (schema changes
+    cannot run inside one); the answer lists what was deleted and what was refused, why."""
+    if request.POST.get("confirm_count", "").strip() != str(len(names)):
+        return toast(
+            HttpResponse(status=204),
+            _(
+                "Type {count} (the number of ticked DocTypes) to confirm: their records are deleted with them",
+                count=len(names),
+            ),
+            "orange",
+        )
+    deleted, refused = do_delete_doctypes(user, names)
+    response = render(
+        request,
+        "desk/bulk_delete_result.html",
+        {"deleted": deleted, "refused": sorted(refused.items()), "slug": "doctype"},
+    )
+    # The result replaces the bulk bar's status line and stays until the list is reloaded.
+    response["HX-Retarget"] = "#bulk-result"
+    response["HX-Reswap"] = "innerHTML"
+    return toast(
+        response,
+        _("{deleted} deleted, {refused} refused", deleted=len(deleted), refused=len(refused)),
+        "green" if not refused else "orange",
+    )
 
 
 @desk_view
