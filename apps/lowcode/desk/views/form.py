@@ -13,7 +13,12 @@ from lowcode.desk.lib import form_actions, layout, link_titles, timeline
 from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
-from lowcode.exceptions import DoesNotExistError, TimestampMismatchError, ValidationError
+from lowcode.exceptions import (
+    DoesNotExistError,
+    DuplicateEntryError,
+    TimestampMismatchError,
+    ValidationError,
+)
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.registry import get_meta
@@ -251,7 +256,8 @@ def _save(request, user, doctype, slug, name):
             doc = actions.do_insert_doc(user, doctype, data)
         else:
             doc = actions.do_save_doc(user, doctype, name, data)
-    except ValidationError as exc:
+    except (ValidationError, DuplicateEntryError) as exc:
+        # a unique field's value taken by another record is shown on that field too
         doc = access_doc(user, doctype, name, "read") if name else None
         values = {**(reads.doc_to_dict(user, doc) if doc else {}), **data}
         context = _context(request, user, doctype, slug, values, doc, errors=exc)
