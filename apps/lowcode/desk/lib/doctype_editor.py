@@ -15,6 +15,7 @@ from lowcode.desk.lib import editors, nav
 from lowcode.i18n import _, pgettext
 from lowcode.meta import registry
 from lowcode.meta.naming import fieldname_from_label
+from lowcode.meta.options import option_rows
 
 DOCTYPE = "DocType"
 
@@ -244,6 +245,18 @@ def view_links(name: str) -> list[dict]:
     return links
 
 
+def option_labels(name: str) -> dict[str, dict[str, str]]:
+    """{fieldname: {value: Chinese label}} of a stored DocType's Select fields."""
+    if not registry.exists(name):
+        return {}
+    meta = registry.get_meta(name)
+    return {
+        f.fieldname: {r["value"]: r["label"] for r in option_rows(name, f.fieldname, f.options)}
+        for f in meta.data_fields
+        if f.fieldtype == "Select"
+    }
+
+
 def export_apps() -> list[str]:
     """Apps a DocType can be exported into (their folders under apps/)."""
     from django.conf import settings
@@ -306,6 +319,15 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         "table_doctypes": doctype_choices(tables=True),
         "doctype_options": DOCTYPE_OPTIONS,
         "lines_options": LINES_OPTIONS,
+        # each stored Select's labels (from Translation records or the csv), for its option rows
+        "option_labels": option_labels(name) if name else {},
+        "option_strings": {
+            "value": _("Option value"),
+            "label": _("Chinese label"),
+            "placeholder": _("From the label"),
+            "add": _("Add an option"),
+            "remove": _("Remove this option"),
+        },
         "stored_fields": [r.get("name") for r in rows if r.get("name")],
         "view_links": view_links(name) if name else [],
         "record_count": record_count(name) if name else 0,

@@ -111,6 +111,18 @@ def is_prompted(meta: DocTypeMeta) -> bool:
     return (meta.autoname or "").strip().lower() == "prompt"
 
 
+# Row inputs beyond the child DocType's fields, posted as JSON and passed on to the action:
+# a DocField row's Select options as rows of value + label (lowcode.meta.options).
+ROW_JSON_INPUTS = frozenset({"option_rows"})
+
+
+def _json_input(raw: str | None) -> Any:
+    try:
+        return json.loads(raw or "null")
+    except ValueError:
+        return None
+
+
 def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
     """Rows arrive as ``<table>.<n>.<field>``; their order on the page is their order."""
     child = get_meta(table.options or "")
@@ -126,6 +138,9 @@ def parse_rows(table: DocField, post) -> list[dict[str, Any]]:
         row = rows.setdefault(int(index), {})
         if fieldname == "name":
             row["name"] = post.get(key)
+            continue
+        if fieldname in ROW_JSON_INPUTS:
+            row[fieldname] = _json_input(post.get(key))
             continue
         field = child.get_field(fieldname)
         if field is not None and field.holds_value:

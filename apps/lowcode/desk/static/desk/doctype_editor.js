@@ -40,11 +40,122 @@
     show(box.querySelector(".dt-opt-table"), TABLE_TYPES.includes(type));
     show(box.querySelector(".dt-new-child"), TABLE_TYPES.includes(type));
     show(box.querySelector(".dt-opt-lines"), LINES_TYPES.includes(type));
+    show(box.querySelector(".dt-opt-json"), LINES_TYPES.includes(type));
+    optionRows(row, LINES_TYPES.includes(type));
     show(box.querySelector(".dt-opt-dynamic"), type === "Dynamic Link");
     show(
       box.querySelector(".dt-opt-none"),
       !["Link", "Dynamic Link", ...TABLE_TYPES, ...LINES_TYPES].includes(type)
     );
+  }
+
+  // ---------------------------------------------------------------- a Select's option rows
+  // The options textarea (one value a line) becomes rows of value + Chinese label, dragged
+  // into order by desk/sortable.js; the rows are posted as JSON (<table>.<n>.option_rows) and
+  // the engine writes the values as options and the labels as Translation records.
+  function jsonOf(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
+  }
+  function composeOptions(box) {
+    const rows = Array.from(box.querySelectorAll(".opt-row")).map((item) => ({
+      value: item.querySelector(".opt-value").value.trim(),
+      label: item.querySelector(".opt-label").value.trim(),
+    }));
+    const cellBox = box.closest(".dt-options");
+    const hidden = cellBox.querySelector(".dt-opt-json");
+    if (hidden) hidden.value = JSON.stringify(rows.filter((r) => r.value || r.label));
+    const area = cellBox.querySelector(".dt-opt-lines");
+    if (area) area.value = rows.map((r) => r.value).filter(Boolean).join("\n");
+  }
+  function optionItem(texts, value, label) {
+    const item = document.createElement("li");
+    item.className = "sort-item opt-row";
+    item.dataset.sortItem = "";
+    const handle = document.createElement("button");
+    handle.type = "button";
+    handle.className = "drag-handle";
+    handle.setAttribute("aria-label", texts.drag || "⇅");
+    handle.innerHTML = '<span aria-hidden="true">⠿</span>';
+    const number = document.createElement("span");
+    number.className = "row-no";
+    number.setAttribute("aria-hidden", "true");
+    const valueInput = document.createElement("input");
+    valueInput.className = "opt-value mono";
+    valueInput.value = value;
+    valueInput.placeholder = texts.placeholder || "";
+    valueInput.setAttribute("aria-label", texts.value || "");
+    valueInput.autocomplete = "off";
+    valueInput.spellcheck = false;
+    const labelInput = document.createElement("input");
+    labelInput.className = "opt-label";
+    labelInput.value = label;
+    labelInput.placeholder = texts.label || "";
+    labelInput.setAttribute("aria-label", texts.label || "");
+    labelInput.autocomplete = "off";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "icon-btn opt-remove";
+    remove.setAttribute("aria-label", texts.remove || "×");
+    remove.textContent = "×";
+    item.append(handle, number, valueInput, labelInput, remove);
+    return item;
+  }
+  // desk/sortable.js (and SortableJS) once per page: the form is swapped by HTMX, this is not.
+  function loadScript(src, data) {
+    return new Promise((resolve) => {
+      const script = document.createElement("script");
+      script.src = src;
+      Object.assign(script.dataset, data || {});
+      script.onload = resolve;
+      document.head.append(script);
+    });
+  }
+  let sortableLoading = null;
+  function withSortable(then) {
+    if (window.deskSortable && window.Sortable) return then();
+    if (!sortableLoading) {
+      const texts = strings();
+      sortableLoading = (window.Sortable ? Promise.resolve() : loadScript(texts.sortableLib))
+        .then(() => (window.deskSortable ? null : loadScript(texts.sortableSrc, { handleLabel: texts.drag || "" })));
+    }
+    sortableLoading.then(then);
+  }
+  function numberRows(list) {
+    list.querySelectorAll(":scope > .opt-row .row-no").forEach((node, index) => {
+      node.textContent = String(index + 1);
+    });
+  }
+  function optionRows(row, on) {
+    const cellBox = row.querySelector(".dt-options");
+    const area = cellBox && cellBox.querySelector(".dt-opt-lines");
+    if (!area || !cellBox.querySelector(".dt-opt-json")) return; // a locked form keeps the text
+    let box = cellBox.querySelector(".dt-opt-rows");
+    if (!box && on) {
+      const texts = jsonOf("dt-option-strings");
+      texts.drag = strings().drag || "";
+      const fieldname = (cell(row, "fieldname") || {}).value || "";
+      const labels = jsonOf("dt-option-labels")[fieldname] || {};
+      box = document.createElement("div");
+      box.className = "dt-opt-rows opt-rows";
+      const list = document.createElement("ol");
+      list.className = "sort-list opt-list";
+      list.dataset.sortable = "";
+      const values = area.value.split("\n").map((line) => line.trim()).filter(Boolean);
+      values.forEach((value) => list.append(optionItem(texts, value, labels[value] || "")));
+      if (!values.length) list.append(optionItem(texts, "", ""));
+      const add = document.createElement("button");
+      add.type = "button";
+      add.className = "btn btn-small opt-add";
+      add.textContent = "+ " + (texts.add || "");
+      box.append(list, add);
+      area.after(box);
+      numberRows(list);
+      withSortable(() => window.deskSortable.init(box));
+      composeOptions(box);
+    }
+    if (box) box.hidden = !on;
+    area.classList.toggle("dt-opt-replaced", Boolean(box) && on);
   }
 
   // ---------------------------------------------------------------- names from labels
@@ -265,6 +376,20 @@
   document.addEventListener("click", (event) => {
     if (!document.getElementById("dt-strings")) return;
     const target = event.target;
+    const optionBox = target.closest(".dt-opt-rows");
+    if (optionBox && target.closest(".opt-add, .opt-remove")) {
+      const list = optionBox.querySelector(".opt-list");
+      if (target.closest(".opt-add")) {
+        const item = optionItem(jsonOf("dt-option-strings"), "", "");
+        list.append(item);
+        item.querySelector(".opt-label").focus();
+      } else {
+        target.closest(".opt-row").remove();
+      }
+      numberRows(list);
+      composeOptions(optionBox);
+      return;
+    }
     if (target.closest('.child-table[data-table="fields"] .grid-add, .child-table[data-table="fields"] .grid-remove')) {
       const table = fieldsTable();
       if (table) table.querySelectorAll("tbody .grid-row").forEach(syncOptions);
@@ -286,8 +411,16 @@
       dialog.querySelector("#dt-delete-confirm").focus();
     }
   });
+  document.addEventListener("sortable:end", (event) => {
+    const box = event.target.closest && event.target.closest(".dt-opt-rows");
+    if (box) composeOptions(box);
+  });
   document.addEventListener("input", (event) => {
     const input = event.target;
+    if (input.closest && input.closest(".dt-opt-rows")) {
+      composeOptions(input.closest(".dt-opt-rows"));
+      return;
+    }
     if (input.id === "dt-delete-confirm") {
       document.getElementById("dt-delete-submit").disabled = input.value.trim() !== input.dataset.expected;
     } else if (input.matches('[name$=".fieldname"]')) {
