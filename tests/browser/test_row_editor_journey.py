@@ -8,11 +8,11 @@ import pytest
 
 from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
-from tests.browser.test_doctype_journey import (  # noqa: F401 - fixture
+from tests.browser.test_doctype_journey import (
     add_field,
     grid_row,
     no_sideways_scroll,
-    runtime_tables,
+    runtime_tables,  # noqa: F401 - fixture
 )
 from tests.browser.test_layout import unnamed_controls
 
@@ -26,10 +26,9 @@ def open_editor(page, row, expect):
     return dialog
 
 
+@pytest.mark.usefixtures("runtime_tables")
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1366"])
-def test_a_field_rows_editor_sets_unique_default_and_depends_on(
-    page_for, stored, expect, runtime_tables, viewport
-):
+def test_a_field_rows_editor_sets_unique_default_and_depends_on(page_for, stored, expect, viewport):
     size = viewport["width"]
     page = page_for("sysman", viewport)
     page.goto("/app/doctype/new")
