@@ -9,6 +9,7 @@ score — until ``lowcode.rules.clear_score_override`` releases it.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -310,9 +311,16 @@ PROGRESS_EVERY = 100  # documents between progress writes
 PROGRESS_TTL = 7 * 24 * 3600
 
 
+MAX_KEY_NAME = 120  # memcached keys are at most 250 bytes, the site prefix and version included
+
+
 def _progress_key(doctype: str) -> str:
-    # quoted: a DocType name may hold spaces or Chinese, which cache keys must not
-    return f"lowcode:rescore:{quote(doctype)}"
+    # quoted: a DocType name may hold spaces or Chinese, which cache keys must not; a name
+    # whose quoted form is long (Chinese is nine bytes a character) is hashed instead
+    name = quote(doctype, safe="")
+    if len(name) > MAX_KEY_NAME:
+        name = hashlib.sha256(doctype.encode()).hexdigest()
+    return f"lowcode:rescore:{name}"
 
 
 def rescore_progress(doctype: str) -> dict | None:
