@@ -79,7 +79,17 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     customer.locator("select.dt-opt-link").select_option("Customer")
     expect(customer.locator("textarea.dt-opt-lines")).to_be_hidden()
     status = add_field(page, 2, "状态", "Select")
-    status.locator("textarea.dt-opt-lines").fill("在用\n维修\n报废")
+    # a Select's options are rows: the stored value and the 中文标签 (a value left empty is
+    # made from the label)
+    expect(status.locator("textarea.dt-opt-lines")).to_be_hidden()
+    for index, (value, label) in enumerate(
+        [("in_use", "在用"), ("", "维修"), ("scrapped", "报废")]
+    ):
+        if index:
+            status.locator(".dt-opt-rows .opt-add").click()
+        option = status.locator(".dt-opt-rows .opt-row").nth(index)
+        option.locator(".opt-value").fill(value)
+        option.locator(".opt-label").fill(label)
     parts = add_field(page, 3, "配件", "Table")
     new_child = parts.locator(".dt-new-child")
     expect(new_child).to_be_visible()
@@ -150,14 +160,16 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     page.locator('.dt-views a[data-view="new"]').click()
     page.wait_for_url("**/app/shebei-taizhang/new")
     page.fill("#in-shebei_mingcheng", "一号空压机")
-    page.select_option("#in-zhuangtai", "在用")
+    expect(page.locator("#in-zhuangtai option[value=in_use]")).to_have_text("在用")
+    expect(page.locator("#in-zhuangtai option[value=weixiu]")).to_have_text("维修")
+    page.select_option("#in-zhuangtai", label="在用")
     expect(page.locator("#field-peijian .child-table")).to_be_visible()
     no_sideways_scroll(page, size)
     screenshot(page, f"doctype-record-new-{size}")
     page.click("#save-btn")
     page.wait_for_url("**/app/shebei-taizhang/SB-00001")
     stored_state = stored(lambda: get_model("Shebei Taizhang").objects.get().zhuangtai)
-    assert stored_state == "在用"
+    assert stored_state == "in_use"  # the value; 在用 is its label
 
     # rename a field: its data moves with it; removing one warns that its data goes
     page.goto("/app/doctype/Shebei%20Taizhang")
@@ -174,7 +186,7 @@ def test_an_admin_makes_uses_changes_and_deletes_a_doctype(
     )
     expect(page.locator("#form-errors")).to_have_count(0)
     renamed = stored(lambda: get_model("Shebei Taizhang").objects.get().state)
-    assert renamed == "在用"
+    assert renamed == "in_use"
 
     # delete: the dialog says how many records go and wants the name typed
     page.click("#dt-delete-open")
