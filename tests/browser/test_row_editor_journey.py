@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lowcode.storage.factory import get_model
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, save, screenshot
 from tests.browser.test_doctype_journey import (
     add_field,
     grid_row,
@@ -107,3 +107,31 @@ def test_a_field_rows_editor_sets_unique_default_and_depends_on(page_for, stored
     no_sideways_scroll(page, size)
     screenshot(page, f"row-editor-unique-{size}")
     assert stored(lambda: get_model("Xunjian Jilu").objects.count()) == 1
+
+
+def test_a_quotation_items_editor_on_a_phone_saves_a_hidden_by_default_field(
+    page_for, stored, expect, workflows
+):
+    """Every child table has the editor: a quotation item's unit is not a grid column."""
+    from tests.browser import o2c_data as data
+
+    data.catalogue()
+    name = data.quotation(data.customer())
+    page = page_for("rep", PHONE)
+    page.goto(f"/app/quotation/{name}")
+    row = grid_row(page, "items", 1)
+    dialog = open_editor(page, row, expect)
+    uom = dialog.locator('[name="items.1.uom"]')
+    expect(uom).to_be_visible()
+    uom.fill("套")
+    no_sideways_scroll(page, PHONE["width"])
+    page.screenshot(path=str(SCREENSHOTS / "row-editor-quotation-item-390.png"))
+    dialog.locator(".row-editor-done").click()
+    expect(dialog).to_be_hidden()
+    assert unnamed_controls(page) == []
+    save(page)
+    expect(page.locator("#form-errors")).to_have_count(0)
+    units = stored(
+        lambda: [r.uom for r in get_model("Quotation").objects.get(name=name).get_children("items")]
+    )
+    assert units == ["台", "套"]
