@@ -3,6 +3,11 @@
 ``desk/field.html`` draws what every field shares (the box, label, hint and errors) and includes
 the field type's own template: ``fields/<widget>.html`` to edit, ``fields/read/<widget>.html``
 when the field is locked. A new widget is a template plus one row here.
+
+A widget names its input ``{{ fname }}`` and its ids ``in-{{ fid }}`` (``err-``, ``dl-``, ``lt-``),
+never ``f.fieldname``: ``field.html`` sets them, and a grid row's editor (``row_editor.html``)
+draws the same templates for a child row, where they are ``items.3.uom`` / ``row-items-3-uom``.
+Values, states and errors are still looked up by ``f.fieldname``.
 """
 
 from __future__ import annotations
