@@ -940,11 +940,13 @@ def _perm_input(row: dict) -> dict:
     return _row_input(row)
 
 
-def linking_fields(name: str) -> list[str]:
-    """Where another DocType links to ``name`` (Link, Table), as 'DocType.field' labels."""
+def linking_fields(name: str, ignore: list[str] | None = None) -> list[str]:
+    """Where another DocType links to ``name`` (Link, Table), as 'DocType.field' labels;
+    ``ignore``: DocTypes deleted together with it."""
     found = []
+    skip = {name, *(ignore or [])}
     for other in registry.doctype_names():
-        if other == name:
+        if other in skip:
             continue
         for field in registry.get_meta(other).fields:
             if field.fieldtype in LINK_TYPES and field.options == name:
@@ -952,66 +954,179 @@ def linking_fields(name: str) -> list[str]:
     return found
 
 
-def do_delete_doctype(user: str, name: str) -> None:
-    """Delete a runtime DocType with its data, customisations and permissions.
+# Records of other DocTypes that name a DocType (by a field holding its name), and what its
+# delete does with them. "config": settings that exist only for it (its workflow, rules,
+# notifications, webhooks, charts, cards, Report Builder reports, saved list views), deleted
+# with it, in its transaction, once the admin confirmed the delete (the desk's dialog wants
+# the name typed and lists them, ``delete_plan``). "log": its history, deleted with its
+# records. "refuse": what a person wrote (server scripts, code reports, print formats) is
+# never deleted silently: the delete is refused, naming them.
+DEPENDENTS: tuple[tuple[str, str, str], ...] = (
+    ("Workflow", "document_type", "config"),
+    ("Assignment Rule", "document_type", "config"),
+    ("Scoring Rule", "document_type", "config"),
+    ("SLA Rule", "document_type", "config"),
+    ("Duplicate Rule", "document_type", "config"),
+    ("Notification", "document_type", "config"),
+    ("Webhook", "webhook_doctype", "config"),
+    ("Dashboard Chart", "document_type", "config"),
+    ("Number Card", "document_type", "config"),
+    ("Report", "ref_doctype", "config"),  # a Script or Query Report is code: refused
+    ("Saved View", "reference_doctype", "config"),
+    ("Server Script", "reference_doctype", "refuse"),
+    ("Print Format", "doc_type", "refuse"),
+    ("Workflow Action", "reference_doctype", "log"),
+    ("Workflow Log", "reference_doctype", "log"),
+    ("Score Log", "reference_doctype", "log"),
+    ("SLA Breach", "reference_doctype", "log"),
+    ("Duplicate Key", "reference_doctype", "log"),
+    ("Notification Log", "document_type", "log"),
+    ("Webhook Request Log", "reference_doctype", "log"),
+    ("Comment", "reference_doctype", "log"),
+    ("Communication", "reference_doctype", "log"),
+    ("Data Import", "reference_doctype", "log"),
+    ("Data Import Key", "reference_doctype", "log"),
+)
+CODE_REPORT_TYPES = ("Script Report", "Query Report")
 
-    Refused while another DocType links to it (a Link or a Table field). The rows go in one
-    transaction; the table is dropped once they are gone.
+
+def _dependents(names: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """{kind: [(DocType, record name)]} of the records that name any of ``names``."""
+    from lowcode.storage.factory import get_model
+
+    found: dict[str, list[tuple[str, str]]] = {"config": [], "log": [], "refuse": []}
+    for doctype, field, kind in DEPENDENTS:
+        if not registry.exists(doctype) or not registry.get_meta(doctype).has_field(field):
+            continue
+        rows = get_model(doctype).objects.filter(**{f"{field}__in": names})
+        if doctype == "Report":
+            for record, report_type in rows.values_list("name", "report_type"):
+                code = report_type in CODE_REPORT_TYPES
+                found["refuse" if code else "config"].append((doctype, record))
+            continue
+        found[kind] += [(doctype, str(n)) for n in rows.values_list("name", flat=True)]
+    return found
+
+
+def _own_children(name: str, meta: DocTypeMeta) -> list[str]:
+    """The runtime child DocTypes ``name``'s Table fields use that no other DocType uses."""
+    rows = load_rows()
+    children = []
+    for field in meta.table_fields:
+        child = field.options or ""
+        if child not in rows or child in children:
+            continue
+        used_elsewhere = any(
+            f.is_table and f.options == child
+            for other in registry.doctype_names()
+            if other != name
+            for f in registry.get_meta(other).fields
+        )
+        if not used_elsewhere:
+            children.append(child)
+    return children
+
+
+def delete_plan(name: str) -> dict:
+    """What deleting ``name`` would do, for the confirm dialog: ``children`` (runtime child
+    DocTypes deleted with it), ``config`` (records deleted with it), ``refused`` (records
+    that stop it), ``links`` (fields of other DocTypes that stop it), ``logs`` (a count)."""
+    doctype_row, field_rows, perm_rows = _runtime_rows(name)
+    meta = _definition_of_rows(doctype_row, field_rows, perm_rows)
+    children = _own_children(name, meta)
+    found = _dependents([name, *children])
+    return {
+        "children": children,
+        "config": found["config"],
+        "refused": found["refuse"],
+        "links": linking_fields(name, ignore=[name, *children]),
+        "logs": len(found["log"]),
+    }
+
+
+def _refuse_delete(message: str) -> None:
+    raise ValidationError(message, [FieldError("name", "links", message)])
+
+
+def do_delete_doctype(user: str, name: str) -> list[str]:
+    """Delete a runtime DocType with its data, its runtime child DocTypes no other DocType
+    uses, its customisations, permissions, configuration and history; return the DocTypes
+    deleted (``name`` first).
+
+    Refused while another DocType links to it (a Link or a Table field) or a server script,
+    code report or print format names it (``DEPENDENTS``). Every record goes in one
+    transaction; the tables are dropped once they are gone.
     """
     _require_system_manager(user)
     _require_no_transaction()
-    doctype_row, field_rows, perm_rows = _runtime_rows(name)
-    links = linking_fields(name)
-    if links:
-        raise ValidationError(
+    plan = delete_plan(name)
+    if plan["links"]:
+        links = ", ".join(plan["links"][:10])
+        _refuse_delete(
             _(
                 "{doctype} cannot be deleted: {links} link to it; remove those fields first",
                 doctype=name,
-                links=", ".join(links[:10]),
+                links=links,
             ),
-            [
-                FieldError(
-                    "name",
-                    "links",
-                    _(
-                        "{doctype} cannot be deleted: {links} link to it; remove those fields first",
-                        doctype=name,
-                        links=", ".join(links[:10]),
-                    ),
-                )
-            ],
         )
-    meta = _definition_of_rows(doctype_row, field_rows, perm_rows)
+    if plan["refused"]:
+        items = ", ".join(f"{_(dt)} {record}" for dt, record in plan["refused"][:10])
+        _refuse_delete(
+            _(
+                "{doctype} cannot be deleted: {items} use it; delete them or change their DocType first",
+                doctype=name,
+                items=items,
+            ),
+        )
+    deleting = [name, *plan["children"]]
+    metas = [_definition_of_rows(*_runtime_rows(n)) for n in deleting]
     from lowcode.documents import actions
     from lowcode.models import Assignment, Version
     from lowcode.storage.factory import get_model
 
     try:
         with transaction.atomic():
-            for field in meta.table_fields:
-                if registry.exists(field.options or ""):
-                    get_model(field.options or "").objects.filter(parenttype=name).delete()
-            actions.delete_record(user, DOCTYPE, name)
+            for doctype, record in plan["config"]:
+                # ignore_permissions: a System Manager confirmed this delete as a whole
+                actions.delete_record(user, doctype, record, ignore_permissions=True)
+            for doctype, field, kind in DEPENDENTS:
+                if (
+                    kind == "log"
+                    and registry.exists(doctype)
+                    and registry.get_meta(doctype).has_field(field)
+                ):
+                    get_model(doctype).objects.filter(**{f"{field}__in": deleting}).delete()
+            for meta in metas:
+                for field in meta.table_fields:
+                    if registry.exists(field.options or ""):
+                        get_model(field.options or "").objects.filter(parenttype=meta.name).delete()
+            for doctype in deleting:
+                actions.delete_record(user, DOCTYPE, doctype)
             for model_name, column in (
                 ("CustomField", "dt"),
                 ("PropertySetter", "doc_type"),
                 ("CustomDocPerm", "parent_doctype"),
             ):
-                apps.get_model("lowcode", model_name).objects.filter(**{column: name}).delete()
-            Version.objects.filter(ref_doctype=name).delete()
-            Assignment.objects.filter(ref_doctype=name).delete()
+                apps.get_model("lowcode", model_name).objects.filter(
+                    **{f"{column}__in": deleting}
+                ).delete()
+            Version.objects.filter(ref_doctype__in=deleting).delete()
+            Assignment.objects.filter(ref_doctype__in=deleting).delete()
             registry.bump_generation()
     except BaseException:
         registry.clear_local_cache()
         raise
-    try:
-        model = schema_model(meta)
-        if model._meta.db_table in connection.introspection.table_names():
-            with connection.schema_editor() as editor:
-                editor.delete_model(model)
-    except DatabaseError:
-        log.exception("could not drop the table of %s", name)
-    forget_runtime_model(name)
+    # The parent's table first: a child's rows are gone with its parent's.
+    for meta in metas:
+        try:
+            model = schema_model(meta)
+            if model._meta.db_table in connection.introspection.table_names():
+                with connection.schema_editor() as editor:
+                    editor.delete_model(model)
+        except DatabaseError:
+            log.exception("could not drop the table of %s", meta.name)
+        forget_runtime_model(meta.name)
+    return deleting
 
 
 def do_delete_doctypes(user: str, names: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -1030,14 +1145,18 @@ def do_delete_doctypes(user: str, names: list[str]) -> tuple[list[str], dict[str
     while pending:
         progress = False
         for name in list(pending):
+            if name in deleted:  # a child table deleted with its parent
+                pending.remove(name)
+                continue
             try:
-                do_delete_doctype(user, name)
+                gone = do_delete_doctype(user, name)
             except (DataError, DoesNotExistError, PermissionError, ValidationError) as exc:
                 refused[name] = exc.message or str(exc)
                 continue
             pending.remove(name)
-            refused.pop(name, None)
-            deleted.append(name)
+            for done in gone:
+                refused.pop(done, None)
+                deleted.append(done)
             progress = True
         if not progress:
             break
