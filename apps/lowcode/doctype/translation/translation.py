@@ -11,6 +11,7 @@ from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.storage.document import Document
+from lowcode.storage.factory import get_model
 
 
 class Translation(Document):
@@ -26,7 +27,7 @@ class Translation(Document):
         self.translated_text = (self.translated_text or "").strip()
         self.context = (self.context or "").strip()
         twin = (
-            type(self)
+            get_model("Translation")
             .objects.filter(
                 language=self.language, context=self.context, source_text=self.source_text
             )
