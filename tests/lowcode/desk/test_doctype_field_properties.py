@@ -137,3 +137,45 @@ def test_a_link_without_a_target_says_the_target_is_missing(desk):
     page = desk("sysman").post("/app/doctype/new", post).content.decode()
     assert "第 2 行：客户 还没有选择要链接的文档类型" in page
     assert "链接到 ，" not in page
+
+
+def test_a_table_above_the_users_level_opens_a_read_only_row_editor(desk):
+    """The editor follows the grid's rules: a table at level 1 the user may only read shows its
+    rows' fields locked and posts none of them; a user who may write it gets inputs."""
+    admin = desk("sysman")
+    child = {"__newname": "Xiangmu Chengyuan", "label": "项目成员", "module": "CRM",
+             "istable": "1", "autoname": "hash", "fields.__present": "1",
+             "fields.0.name": "", "fields.0.label": "成员", "fields.0.fieldname": "chengyuan",
+             "fields.0.fieldtype": "Data", "fields.0.in_list_view": "1",
+             "fields.1.name": "", "fields.1.label": "电话", "fields.1.fieldname": "dianhua",
+             "fields.1.fieldtype": "Data", "permissions.__present": "1"}  # fmt: skip
+    _created(admin.post("/app/doctype/new", child))
+    post = new_doctype_post()
+    post.update({"fields.4.name": "", "fields.4.label": "成员", "fields.4.fieldname": "members",
+                 "fields.4.fieldtype": "Table", "fields.4.options": "Xiangmu Chengyuan",
+                 "fields.4.permlevel": "1"})  # fmt: skip
+    for index, (role, level, write) in enumerate(
+        [("Sales User", "1", "0"), ("System Manager", "0", "1"), ("System Manager", "1", "1")],
+        start=1,
+    ):
+        post.update({f"permissions.{index}.name": "", f"permissions.{index}.role": role,
+                     f"permissions.{index}.permlevel": level, f"permissions.{index}.read": "1",
+                     f"permissions.{index}.write": write,
+                     f"permissions.{index}.create": write})  # fmt: skip
+    _created(admin.post("/app/doctype/new", post))
+    context.reset()
+    name = do_insert_doc(
+        "sysman",
+        "Project",
+        {"project_name": "三号线", "members": [{"chengyuan": "王工", "dianhua": "13800000000"}]},
+    ).name
+
+    rep_page = desk("rep").get(f"/app/project/{name}").content.decode()
+    editor = rep_page[rep_page.index('id="row-members-0-title"') :]
+    editor = editor[: editor.index("</dialog>")]
+    # the phone number is not a grid column: the editor shows it, locked
+    assert "13800000000" in editor and 'name="members.0.dianhua"' not in rep_page
+    assert "查看</button>" in rep_page  # the row is viewed, not edited
+    assert "members.__present" not in rep_page
+    admin_page = admin.get(f"/app/project/{name}").content.decode()
+    assert 'name="members.0.dianhua"' in admin_page and "members.__present" in admin_page
