@@ -122,3 +122,20 @@ def test_only_a_system_manager_writes_translations_and_twins_are_refused(api):
     )  # fmt: skip
     assert twin.status_code == 417, twin.content
     assert "source_text" in twin.content.decode()
+
+
+def test_a_system_manager_words_a_text_from_the_desk(desk):
+    admin = desk("sysman")
+    assert admin.get("/app/translation/new").status_code == 200
+
+    saved = admin.post(
+        "/app/translation/new",
+        {"language": "zh", "source_text": "Lost", "translated_text": WORD,
+         "context": "Opportunity:status"},
+    )  # fmt: skip
+
+    assert saved.status_code == 204, saved.content.decode()[:1500]
+    listed = admin.get("/app/translation").content.decode()
+    assert WORD in listed and "翻译" in listed
+    field = get_meta("Opportunity").get_field("status")
+    assert option_label(field, "Lost") == WORD
