@@ -66,6 +66,23 @@ def do_set_option_labels(user: str, doctype: str, fieldname: str, labels: dict[s
 
 
 @transaction.atomic
+def do_move_option_labels(user: str, doctype: str, old: str, new: str) -> int:
+    """A field renamed from ``old`` to ``new`` keeps its option labels (their context moves).
+    Return how many records moved."""
+    require_system_manager(user)
+    rows = reads.get_list(
+        user,
+        TRANSLATION,
+        fields=["name"],
+        filters=[["context", "=", label_context(doctype, old)]],
+        limit=10_000,
+    )
+    for row in rows:
+        do_save_doc(user, TRANSLATION, row["name"], {"context": label_context(doctype, new)})
+    return len(rows)
+
+
+@transaction.atomic
 def do_add_field_with_options(user: str, doctype: str, values: dict, rows: list[dict]):
     """Add a Customize Form field whose options arrive as rows (value + label)."""
     options, labels, errors = options_from_rows(rows)

@@ -183,6 +183,15 @@ def _write_option_labels(user: str, name: str, labels: dict[str, dict[str, str]]
         do_set_option_labels(user, name, fieldname, by_value)
 
 
+def _rename_option_labels(user: str, name: str, changed: list) -> None:
+    """A renamed field keeps its Select labels: their records move to its new context."""
+    from lowcode.admin.options import do_move_option_labels
+
+    for old, new in changed:
+        if old.fieldname != new.fieldname:
+            do_move_option_labels(user, name, old.fieldname, new.fieldname)
+
+
 def _definition(record: dict) -> DocTypeMeta:
     """The DocTypeMeta that ``record`` (normalised input) describes."""
     doctype_meta = registry.get_meta(DOCTYPE)
@@ -857,6 +866,7 @@ def do_update_doctype(user: str, name: str, data: dict):
             payload = {k: v for k, v in record.items() if k != "name"}
             doc = actions.save_record(user, DOCTYPE, name, payload)
             registry.bump_generation()
+            _rename_option_labels(user, name, changed)
             for doctype, labels in option_labels.items():
                 _write_option_labels(user, doctype, labels)
     except BaseException:

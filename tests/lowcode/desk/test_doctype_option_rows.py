@@ -89,3 +89,24 @@ def test_a_row_without_option_rows_keeps_its_lines(desk):
 
     context.reset()
     assert registry.get_meta("Project").get_field("stage").options == "Planned\nRunning\nDone"
+
+
+def test_a_renamed_select_keeps_its_labels(desk, api):
+    post = new_doctype_post()
+    post["fields.2.option_rows"] = json.dumps(ROWS)
+    _created(desk("sysman").post("/app/doctype/new", post))
+
+    client = api("Administrator")
+    doc = client.get("/api/resource/DocType/Project").json()["data"]
+    for row in doc["fields"]:
+        if row["fieldname"] == "stage":
+            row["fieldname"] = "phase"
+    saved = client.put(
+        "/api/resource/DocType/Project", {"fields": doc["fields"]}, content_type="application/json"
+    )
+
+    assert saved.status_code == 200, saved.content.decode()[:1500]
+    context.reset()
+    phase = registry.get_meta("Project").get_field("phase")
+    assert option_label(phase, "Planned") == "计划中"
+    assert not labels()  # nothing left under the old name
