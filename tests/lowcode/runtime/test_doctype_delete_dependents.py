@@ -170,3 +170,24 @@ def test_a_failure_midway_leaves_everything_as_it_was(gadget, monkeypatch):
     for doctype in CONFIG:
         assert get_model(doctype).objects.exists(), doctype
     assert get_model("Gadget Part").objects.filter(parenttype=GADGET).count() == 1
+
+
+def test_the_delete_dialog_lists_what_goes_with_it_or_what_stops_it(
+    gadget, desk, scripts_on, make_script
+):
+    admin = desk("sysman")
+
+    page = admin.get(f"/app/doctype/{GADGET}").content.decode()
+    listed = page.split('id="dt-delete-with"', 1)[1].split("</div>", 1)[0]
+    assert "Gadget Flow" in listed and "Gadget Part" in listed and "Gadget Report" in listed
+    assert 'id="dt-delete-blocked"' not in page
+
+    make_script(
+        "gadget-notes",
+        script_type="DocType Event",
+        reference_doctype=GADGET,
+        doctype_event="Before Save",
+        script="doc.title = doc.title",
+    )
+    page = admin.get(f"/app/doctype/{GADGET}").content.decode()
+    assert "gadget-notes" in page.split('id="dt-delete-blocked"', 1)[1].split("</div>", 1)[0]

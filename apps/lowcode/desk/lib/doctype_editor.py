@@ -190,6 +190,16 @@ def child_definition(post) -> dict:
     }
 
 
+def _delete_plan(name: str) -> dict:
+    from lowcode.documents.schema import delete_plan
+    from lowcode.exceptions import FrappeError
+
+    try:
+        return delete_plan(name)
+    except FrappeError:  # not a runtime DocType (nothing to delete here)
+        return {}
+
+
 def record_count(name: str) -> int:
     """How many records deleting DocType ``name`` removes: all of them, whoever may read them,
     hence the table's own count rather than a permission-filtered one."""
@@ -213,7 +223,9 @@ def field_value_counts(name: str) -> dict[str, int]:
     if not registry.exists(name):
         return {}
     meta = registry.get_meta(name)
-    columns = [f.fieldname for f in meta.data_fields if not f.is_table]
+    # Custom Fields (a workflow's state field among them) live in ``_custom``, not in a column,
+    # and are not rows of this form.
+    columns = [f.fieldname for f in meta.data_fields if not f.is_table and not f.is_custom]
     if not columns:
         return {}
     return get_model(meta.name).objects.aggregate(**{c: Count(c) for c in columns})
@@ -331,6 +343,8 @@ def form_extension(user: str, meta, doc, values: dict) -> dict:
         "stored_fields": [r.get("name") for r in rows if r.get("name")],
         "view_links": view_links(name) if name else [],
         "record_count": record_count(name) if name else 0,
+        # what the delete takes with it, or what stops it (the dialog lists both)
+        "delete_plan": _delete_plan(name) if name else {},
         "value_counts": field_value_counts(name) if name else {},
         "export_apps": export_apps() if name else [],
         "doctype_name": name,
