@@ -73,7 +73,7 @@ def notification_problems(row) -> list[str]:
         if field is not None and (field.fieldtype not in DATE_TYPES or field.is_custom):
             problems.append(f"dates by field '{row.date_changed}', which is not a date field")
     for recipient in row.get_children("recipients"):
-        if recipient.receiver_by_document_field:
+        if recipient.receiver_by_document_field not in ("", None, "owner", "modified_by"):
             named.append(("receiver_by_document_field", recipient.receiver_by_document_field))
     for key, fieldname in named:
         if fieldname and meta.get_field(fieldname) is None:

@@ -46,6 +46,8 @@ EMAIL = "Email"
 # A notification's own records would feed on themselves.
 SKIPPED_DOCTYPES = frozenset({"Notification Log", "Webhook Request Log", NOTIFICATION})
 ALL_LEVELS = frozenset(range(10))
+# Standard columns naming a user, which Frappe's Notification offers as recipient fields too.
+USER_COLUMNS = frozenset({"owner", "modified_by"})
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,9 @@ def candidates(rule: Rule, doc) -> list[str]:
     emails: set[str] = set()
     meta = get_meta(doc.doctype)
     for fieldname in rule.receiver_fields:
+        if fieldname in USER_COLUMNS:
+            names.add(str(getattr(doc, fieldname, "") or ""))
+            continue
         field = meta.get_field(fieldname)
         value = str(doc.get(fieldname) or "").strip()
         if field is None or not value:

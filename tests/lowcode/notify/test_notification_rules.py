@@ -68,6 +68,15 @@ def test_new_document_notifies_the_user_a_field_names_after_commit(notifying):
     assert inbox("rep") == []
 
 
+def test_the_owner_column_names_a_recipient_as_in_frappe(notifying):
+    make_rule("给创建人", event="Save", recipients=[{"receiver_by_document_field": "owner"}])
+    order = do_insert_doc("rep", T, {"title": "我的单"})
+
+    do_save_doc("manager", T, order.name, {"priority": 4})
+
+    assert [n for _s, _m, n in inbox("rep")] == [order.name]
+
+
 def test_rolled_back_insert_notifies_no_one(notifying):
     make_rule("回滚", recipients=[{"receiver_by_role": "Sales Manager"}])
 

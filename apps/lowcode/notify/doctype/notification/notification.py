@@ -10,6 +10,8 @@ from lowcode.storage.document import Document
 
 def receiver_field_problem(meta, fieldname: str) -> str | None:
     """Why ``fieldname`` cannot name a recipient (a Link to User or an email field), or None."""
+    if fieldname in rules.USER_COLUMNS:
+        return None
     field = meta.get_field(fieldname)
     if field is None:
         return _("{doctype} has no field {field}", doctype=_(meta.name), field=fieldname)
