@@ -73,6 +73,7 @@ def test_the_editors_fields_are_saved_with_the_form(desk, quotation):
     client = desk("rep")
     page = client.get(f"/app/quotation/{quotation.name}").content.decode()
     data = _post(page)
+    assert "items.0.uom" in data  # the form posts the editor's fields as it does the cells
     data.update({"items.0.uom": "台", "items.0.qty": "3"})
     response = client.post(f"/app/quotation/{quotation.name}", data)
     assert response.status_code == 204, response.content.decode()[:3000]
