@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db import transaction
 
 from lowcode import context
-from lowcode.doctype.custom_docperm.custom_docperm import replacing_docperms
 from lowcode.documents.actions import do_delete_doc, do_insert_doc
 from lowcode.exceptions import DoesNotExistError, ValidationError
 from lowcode.i18n import _
@@ -108,21 +107,18 @@ def do_save_docperms(user: str, doctype: str, rows: list[dict]) -> None:
     errors = check_docperm_rows(doctype, rows, set(role_names(user)))
     if errors:
         raise ValidationError(_("The permissions were not saved"), errors)
-    # The whole set was checked just now; one row at a time it passes through states (old
-    # rows gone, the System Manager's not yet back) that the records' own check would refuse.
-    with replacing_docperms(doctype):
-        for name in custom_docperm_names(user, doctype):
-            do_delete_doc(user, CUSTOM_DOCPERM, name)
-        for row in rows:  # inserted in the matrix's order, which their creation keeps
-            data = {
-                "parent_doctype": doctype,
-                "role": row["role"],
-                "permlevel": row["permlevel"],
-                "scope": row["scope"],
-            }
-            for verb in PERM_VERBS:
-                data[registry.PERM_COLUMNS.get(verb, verb)] = int(verb in row["verbs"])
-            do_insert_doc(user, CUSTOM_DOCPERM, data)
+    for name in custom_docperm_names(user, doctype):
+        do_delete_doc(user, CUSTOM_DOCPERM, name)
+    for row in rows:  # inserted in the matrix's order, which their creation keeps
+        data = {
+            "parent_doctype": doctype,
+            "role": row["role"],
+            "permlevel": row["permlevel"],
+            "scope": row["scope"],
+        }
+        for verb in PERM_VERBS:
+            data[registry.PERM_COLUMNS.get(verb, verb)] = int(verb in row["verbs"])
+        do_insert_doc(user, CUSTOM_DOCPERM, data)
     context.forget("roles")
 
 
