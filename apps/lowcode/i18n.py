@@ -16,7 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import AppRegistryNotReady
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import translation
 
 
@@ -68,10 +68,14 @@ def _admin_rows(lang: str) -> dict[tuple[str, str], str]:
 
     Read once per process and metadata generation (a save bumps it), so a change is live on
     every worker from its next request and a lookup costs a dict read. Nothing before the
-    table exists, nor for code that may not touch the database (unit tests).
+    table exists, nor for code that may not touch the database (unit tests), and translating
+    never opens a connection itself: a message worded before there is a database (kuaicrm
+    new-site refusing a password) must not create its SQLite file.
     """
     from lowcode.meta import registry  # i18n sits below meta: looked up at call time
 
+    if connection.connection is None:
+        return {}
     try:
         return registry.config_cached(("i18n.translations", lang), lambda: _load_rows(lang))
     except (LookupError, DatabaseError, RuntimeError, AppRegistryNotReady):
@@ -82,7 +86,12 @@ def _load_rows(lang: str) -> dict[tuple[str, str], str]:
     model = apps.get_model("lowcode", "Translation")
     found: dict[tuple[str, str], str] = {}
     rows = model.objects.values_list("language", "context", "source_text", "translated_text")
-    for language, context, source, translated in rows.order_by("creation"):
+    try:
+        loaded = list(rows.order_by("creation"))
+    except DatabaseError:
+        # Not migrated yet (kuaicrm migrate words its checks): none, until the next generation.
+        return {}
+    for language, context, source, translated in loaded:
         if (language or "zh").lower().split("-")[0] == lang and source and translated:
             found[(context or "", source)] = translated
     return found
