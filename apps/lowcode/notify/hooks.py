@@ -13,6 +13,9 @@ doc_events = {
     "Workflow Log": {"after_insert": ["lowcode.notify.robots.forward_workflow_log"]},
 }
 
+# Frappe-format notification fixtures (fixtures/notification.json): the ones a site lacks.
+after_migrate = ["lowcode.notify.loader.sync_notifications"]
+
 # Days After / Days Before notifications, once a day (each document claimed once per day).
 scheduler_events = {"daily": ["lowcode.notify.rules.do_send_dated_notifications"]}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+import uuid
 
 import pytest
 from django.core import mail
@@ -14,7 +16,8 @@ from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.exceptions import ValidationError
 from lowcode.expressions import as_of
 from lowcode.jobs.scheduler import tick
-from lowcode.notify.checks import check_definitions
+from lowcode.notify.checks import check_definitions, run_checks
+from lowcode.notify.loader import sync_notifications
 from lowcode.notify.rules import do_send_dated_notifications
 from lowcode.storage.factory import get_model
 from lowcode.users import do_create_user
@@ -311,3 +314,78 @@ def test_check_e003_reports_a_notification_naming_a_missing_doctype_or_field(use
     assert sorted(e.obj for e in errors) == ["Notification 另一个", "Notification 正常"]
     assert any("gone_field" in e.msg for e in errors)
     assert any("No Such DocType" in e.msg for e in errors)
+
+
+@pytest.fixture
+def fixture_app(tmp_path, monkeypatch, settings):
+    """An importable app whose fixtures/notification.json the test writes (Frappe's export)."""
+    package = f"lc_notify_app_{uuid.uuid4().hex[:8]}"
+    root = tmp_path / package
+    (root / "fixtures").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.LOWCODE_APPS = [*settings.LOWCODE_APPS, package]
+
+    def write(rows: list[dict]) -> None:
+        (root / "fixtures" / "notification.json").write_text(
+            json.dumps(rows, ensure_ascii=False), encoding="utf-8"
+        )
+
+    yield write
+    sys.modules.pop(package, None)
+
+
+FIXTURE_ROW = {
+    "doctype": "Notification",
+    "name": "订单到期",
+    "module": "Tests",
+    "document_type": T,
+    "event": "Days After",
+    "date_changed": "order_date",
+    "days_in_advance": 1,
+    "subject": "{{ doc.title }} 已过期",
+    "recipients": [
+        {"doctype": "Notification Recipient", "receiver_by_document_field": "assigned_user"}
+    ],
+}
+
+
+@pytest.mark.django_db
+def test_check_e003_reports_a_fixture_naming_a_missing_doctype_or_field(users, fixture_app):
+    # given: a Frappe export with a typo in a field and one on a DocType that does not exist
+    fixture_app(
+        [
+            {**FIXTURE_ROW, "date_changed": "order_dat"},
+            {**FIXTURE_ROW, "name": "幽灵", "document_type": "Test Ordr"},
+            {**FIXTURE_ROW, "name": "正确"},
+        ]
+    )
+
+    # when
+    errors = [e for e in run_checks(databases=["default"]) if e.id == "notify.E003"]
+
+    # then: the two broken ones, named with the file, not the good one
+    assert sorted(e.obj for e in errors) == ["Notification 幽灵", "Notification 订单到期"]
+    assert all("fixtures/notification.json" in e.msg for e in errors)
+    assert any("order_dat'" in e.msg for e in errors)
+    assert any("Test Ordr" in e.msg for e in errors)
+
+
+@pytest.mark.django_db
+def test_fixture_notifications_are_inserted_once_and_an_edited_one_is_kept(users, fixture_app):
+    fixture_app([FIXTURE_ROW])
+
+    assert sync_notifications() == ["订单到期"]
+    stored = get_model("Notification").objects.get(name="订单到期")
+    assert (stored.event, stored.date_changed, stored.days_in_advance) == (
+        "Days After",
+        "order_date",
+        1,
+    )
+    assert [r.receiver_by_document_field for r in stored.get_children("recipients")] == [
+        "assigned_user"
+    ]
+    do_save_doc("Administrator", "Notification", "订单到期", {"days_in_advance": 2})
+
+    assert sync_notifications() == []
+    assert get_model("Notification").objects.get(name="订单到期").days_in_advance == 2
