@@ -8,8 +8,10 @@ import sys
 import uuid
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.db import transaction
+from django.db.models import F
 
 from lowcode import context
 from lowcode.documents.actions import do_insert_doc, do_save_doc
@@ -389,3 +391,22 @@ def test_fixture_notifications_are_inserted_once_and_an_edited_one_is_kept(users
 
     assert sync_notifications() == []
     assert get_model("Notification").objects.get(name="订单到期").days_in_advance == 2
+
+
+def test_a_rule_changed_by_another_worker_holds_from_this_workers_next_request(notifying, api):
+    """Rules are cached per process under the metadata generation: another process's save
+    (the row and a new generation) is seen on this process's next request, no restart."""
+    make_rule("保存提醒", event="Save", recipients=[{"receiver_by_role": "Sales Manager"}])
+    rep = api("rep")
+    order = rep.post("/api/resource/Test Order", {"title": "缓存"}).json()["data"]["name"]
+    assert rep.put(f"/api/resource/Test Order/{order}", {"priority": 1}).status_code == 200
+    assert len(inbox("manager")) == 1  # the rule is cached here now
+
+    # what another worker's save of the rule leaves in the database: disabled, a new generation
+    get_model("Notification").objects.filter(name="保存提醒").update(enabled=0)
+    MetaGeneration = apps.get_model("lowcode", "MetaGeneration")
+    if not MetaGeneration.objects.filter(pk=1).update(generation=F("generation") + 1):
+        MetaGeneration.objects.create(pk=1, generation=1)
+
+    assert rep.put(f"/api/resource/Test Order/{order}", {"priority": 2}).status_code == 200
+    assert len(inbox("manager")) == 1
