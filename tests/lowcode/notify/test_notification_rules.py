@@ -410,3 +410,19 @@ def test_a_rule_changed_by_another_worker_holds_from_this_workers_next_request(n
 
     assert rep.put(f"/api/resource/Test Order/{order}", {"priority": 2}).status_code == 200
     assert len(inbox("manager")) == 1
+
+
+def test_cancel_through_a_workflow_transition_notifies_and_submit_rules_stay_quiet(approval):
+    make_rule("已提交", event="Submit", recipients=[{"receiver_by_role": "Sales Manager"}])
+    make_rule(
+        "已取消",
+        event="Cancel",
+        subject="{{ doc.title }} 已取消",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+    order = do_insert_doc("rep", T, {"title": "订单E"})
+    do_apply_workflow("sysman2", T, order.name, "Approve")
+
+    do_apply_workflow("sysman2", T, order.name, "Cancel")
+
+    assert [s for s, _m, _n in inbox("manager")] == ["订单E", "订单E 已取消"]
