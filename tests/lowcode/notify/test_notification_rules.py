@@ -426,3 +426,31 @@ def test_cancel_through_a_workflow_transition_notifies_and_submit_rules_stay_qui
     do_apply_workflow("sysman2", T, order.name, "Cancel")
 
     assert [s for s, _m, _n in inbox("manager")] == ["订单E", "订单E 已取消"]
+
+
+def test_a_user_named_by_a_field_who_cannot_read_the_document_gets_nothing(notifying):
+    # rep2 is named on rep's order, but Sales Users read only their own (or assigned) orders
+    make_rule("指定人", recipients=[{"receiver_by_document_field": "assigned_user"}])
+
+    do_insert_doc("rep", T, {"title": "别人的单", "assigned_user": "rep2"})
+
+    assert inbox("rep2") == []
+    assert get_model(LOG).objects.count() == 0
+
+
+def test_days_after_a_datetime_field_counts_the_local_day(notifying):
+    make_rule(
+        "送达回访",
+        event="Days After",
+        date_changed="deliver_at",
+        days_in_advance=2,
+        subject="{{ doc.title }} 送达两天",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+    delivered = do_insert_doc("rep", T, {"title": "已送达", "deliver_at": "2031-05-08 10:00:00"})
+    do_insert_doc("rep", T, {"title": "昨天送达", "deliver_at": "2031-05-09 10:00:00"})
+
+    with as_of(dt.date(2031, 5, 10)):
+        assert do_send_dated_notifications() == 1
+
+    assert inbox("manager") == [("已送达 送达两天", None, delivered.name)]
