@@ -371,6 +371,8 @@ def test_check_e003_reports_a_fixture_naming_a_missing_doctype_or_field(users, f
     assert all("fixtures/notification.json" in e.msg for e in errors)
     assert any("order_dat'" in e.msg for e in errors)
     assert any("Test Ordr" in e.msg for e in errors)
+    # and the migration carries on: only the good one is inserted
+    assert sync_notifications() == ["正确"]
 
 
 @pytest.mark.django_db
