@@ -456,3 +456,17 @@ def test_days_after_a_datetime_field_counts_the_local_day(notifying):
         assert do_send_dated_notifications() == 1
 
     assert inbox("manager") == [("已送达 送达两天", None, delivered.name)]
+
+
+def test_a_template_refused_only_with_real_values_sends_nothing_and_the_save_stands(notifying):
+    # passes the save's dry run (empty document), reaches for an unsafe attribute with data
+    make_rule(
+        "暗藏",
+        message="{% if doc.title %}{{ doc.title.__class__.__mro__ }}{% endif %}",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+
+    order = do_insert_doc("rep", T, {"title": "探测"})
+
+    assert get_model(T).objects.filter(name=order.name).exists()
+    assert get_model(LOG).objects.count() == 0
