@@ -470,3 +470,34 @@ def test_a_template_refused_only_with_real_values_sends_nothing_and_the_save_sta
 
     assert get_model(T).objects.filter(name=order.name).exists()
     assert get_model(LOG).objects.count() == 0
+
+
+def test_a_system_notification_reaches_the_robot_taking_notifications_once(notifying, receiver):
+    # given: a WeCom robot taking Test Order notifications; two managers will be notified
+    do_create_user("manager2", PASSWORD, roles=["Sales Manager"], department="华东销售部")
+    server = receiver(wecom_key="k-9")
+    do_insert_doc(
+        "Administrator",
+        "Robot Channel",
+        {
+            "channel_name": "订单群",
+            "platform": "wecom",
+            "webhook_url": f"{server.url}?key=k-9",
+            "send_notifications": 1,
+            "document_types": T,
+        },
+    )
+    make_rule(
+        "群里说",
+        subject="新订单 {{ doc.title }}",
+        recipients=[{"receiver_by_role": "Sales Manager"}],
+    )
+
+    do_insert_doc("rep", T, {"title": "群发单"})
+
+    # then: one post naming both readers (the same wording), not one per recipient
+    (request,) = server.requests
+    content = json.loads(request.body)["markdown"]["content"]
+    assert "新订单 群发单" in content
+    assert "manager、manager2" in content
+    assert "south_manager" not in content
