@@ -1,6 +1,6 @@
 """An administrator sets up a notification rule in the generic form with pickers: the
 DocType, the event, the field whose change matters, a condition from rows, recipients by
-field and by role, and templates; then a save in the desk notifies the people it names."""
+field and by role, and templates; saved, it reopens showing labels, not keys."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _pick(page, expect, scope, search: str, value: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_notification_is_set_up_with_pickers_and_fires(page_for, stored, expect, size):
+def test_a_notification_is_set_up_with_pickers_and_reopens_in_chinese(page_for, stored, expect, size):
     width = "390" if size is PHONE else "1366"
     admin = page_for("sysman", size)
     admin.goto("/app/notification/new")
