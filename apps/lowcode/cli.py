@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> None:
             # Set-up refused (say, a weak KUAICRM_ADMIN_PASSWORD): forget the half-made site
             # so `new-site` can simply be run again.
             created_config.unlink(missing_ok=True)
+            # Start-up checks may already have opened (and so created) the SQLite file.
+            for leftover in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
+                (created_config.parent / leftover).unlink(missing_ok=True)
         raise
     if generated:
         print("=" * 60)
