@@ -207,7 +207,7 @@ def test_a_rep_moves_an_opportunity_along_its_stages_on_a_desktop(page_for, deal
     dialog.get_by_role("button", name="确定").click()
 
     expect(page.locator("#toast")).to_contain_text(f"阶段已变更为 {lost}")
-    expect(page.locator("#in-status")).to_have_text("流失")  # "Lost" (flat catalog)
+    expect(page.locator("#in-status")).to_have_text("输单")  # an opportunity's "Lost" (in context)
     assert history(page) == [first, second, first, lost]
     saved = stored(lambda: get_model("Opportunity").objects.get(name=name))
     assert (saved.stage, saved.status, saved.lost_reason) == (lost, "Lost", "Competitor")

@@ -17,6 +17,8 @@ PRECACHE = [
     "desk/desk.css",
     "desk/desk.js",
     "vendor/htmx/htmx.min.js",
+    "desk/pickers.css",
+    "desk/pickers.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
