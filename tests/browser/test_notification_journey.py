@@ -26,7 +26,9 @@ def _pick(page, expect, scope, search: str, value: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_notification_is_set_up_with_pickers_and_reopens_in_chinese(page_for, stored, expect, size):
+def test_a_notification_is_set_up_with_pickers_and_reopens_in_chinese(
+    page_for, stored, expect, size
+):
     width = "390" if size is PHONE else "1366"
     admin = page_for("sysman", size)
     admin.goto("/app/notification/new")
