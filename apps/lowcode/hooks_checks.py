@@ -33,25 +33,10 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning
 
 from lowcode.hooks_loader import app_hooks, resolve
+from lowcode.storage.document import LIFECYCLE_METHODS
 
-# The document events the action layer runs (lowcode.storage.document.Document's lifecycle).
-DOC_EVENTS = frozenset(
-    {
-        "before_insert",
-        "validate",
-        "before_save",
-        "after_insert",
-        "on_update",
-        "before_submit",
-        "on_submit",
-        "before_cancel",
-        "on_cancel",
-        "on_trash",
-        "after_delete",
-        "before_update_after_submit",
-        "on_update_after_submit",
-    }
-)
+# The document events the action layer runs (the document base class's lifecycle).
+DOC_EVENTS = frozenset(LIFECYCLE_METHODS)
 SCHEDULER_PERIODS = frozenset({"all", "hourly", "daily", "weekly", "monthly", "cron"})
 _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
 

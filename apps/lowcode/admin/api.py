@@ -34,23 +34,11 @@ def _user_values(params: dict) -> dict:
     return values
 
 
-def _account(account) -> dict:
-    profile = getattr(account, "profile", None)
-    return {
-        "username": account.username,
-        "full_name": profile.full_name if profile else "",
-        "email": account.email,
-        "department": profile.department if profile else "",
-        "roles": sorted(admin_users.roles_of(account.username)),
-        "enabled": int(account.is_active),
-    }
-
-
 def create_user(request, user, **params) -> dict:
     """Create a user (System Manager): username, password, full_name, email, department,
     roles (a JSON list), enabled."""
     account = admin_users.do_create_user_account(user, _user_values(params))
-    return _account(admin_users.get_user(account.username))
+    return admin_users.account_values(admin_users.get_user(account.username))
 
 
 def update_user(request, user, username: str = "", **params) -> dict:
@@ -59,12 +47,12 @@ def update_user(request, user, username: str = "", **params) -> dict:
     values.pop("username", None)
     values.pop("password", None)  # passwords change through reset or update_password
     admin_users.do_update_user_account(user, username, values)
-    return _account(admin_users.get_user(username))
+    return admin_users.account_values(admin_users.get_user(username))
 
 
 def get_user_account(request, user, username: str = "") -> dict:
     require_system_manager(user)
-    return _account(admin_users.get_user(username))
+    return admin_users.account_values(admin_users.get_user(username))
 
 
 def get_docperms(request, user, doctype: str = "") -> dict:

@@ -75,6 +75,19 @@ def roles_of(username: str) -> set[str]:
     return set(HasRole.objects.filter(user__username=username).values_list("role", flat=True))
 
 
+def account_values(account) -> dict:
+    """An account as the API and the desk's user form show it."""
+    profile = getattr(account, "profile", None)
+    return {
+        "username": account.username,
+        "full_name": profile.full_name if profile else "",
+        "email": account.email,
+        "department": profile.department if profile else "",
+        "roles": sorted(roles_of(account.username)),
+        "enabled": int(account.is_active),
+    }
+
+
 # --------------------------------------------------------------------------- actions
 
 

@@ -1,23 +1,16 @@
 """Wiring of server scripts: lifecycle events, API fallback, scheduler, permission queries."""
 
+from lowcode.storage.document import LIFECYCLE_METHODS
+
 _A = "lowcode.scripts.actions"
 
 doc_events = {
     "*": {
         event: [f"{_A}.do_run_doc_event_scripts"]
-        for event in (
-            "before_insert",
-            "validate",
-            "before_save",
-            "after_insert",
-            "on_update",
-            "before_submit",
-            "on_submit",
-            "before_cancel",
-            "on_cancel",
-            "on_trash",
-            "after_delete",
-        )
+        # Server Script events: every lifecycle step except the after-submit updates, which
+        # Server Script's doctype_event options do not offer.
+        for event in LIFECYCLE_METHODS
+        if not event.endswith("_after_submit")
     }
 }
 

@@ -53,18 +53,6 @@ def _form_context(user: str, values: dict, *, is_new: bool, errors=None, **extra
     }
 
 
-def _account_values(account) -> dict:
-    profile = getattr(account, "profile", None)
-    return {
-        "username": account.username,
-        "full_name": profile.full_name if profile else "",
-        "email": account.email,
-        "department": profile.department if profile else "",
-        "roles": sorted(users_lib.roles_of(account.username)),
-        "enabled": account.is_active,
-    }
-
-
 @desk_view
 def users_page(request, user):
     nav.require_system_manager(user)
@@ -117,7 +105,7 @@ def edit_user(request, user, username):
     if request.method != "POST":
         context = _form_context(
             user,
-            _account_values(account),
+            admin_users.account_values(account),
             is_new=False,
             api_keys=keys,
             created=request.GET.get("created") == "1",
@@ -131,7 +119,7 @@ def edit_user(request, user, username):
         context = _form_context(user, values, is_new=False, errors=_errors(exc), api_keys=keys)
         return toast(render(request, "desk/admin/user_form_body.html", context), str(exc), "red")
     context = _form_context(
-        user, _account_values(users_lib.get_user(username)), is_new=False, api_keys=keys
+        user, admin_users.account_values(users_lib.get_user(username)), is_new=False, api_keys=keys
     )
     return toast(render(request, "desk/admin/user_form_body.html", context), _("Saved"))
 
