@@ -418,11 +418,8 @@ def call(server: Server, token: str, method: str, path: str, data=None, params=N
         return exc.code, json.loads(exc.read())
 
 
-@pytest.mark.slow
-def test_custom_field_is_live_in_another_running_process(tmp_path):
-    """Add a field through server A; server B, already warm, accepts it at once."""
-    # given a fresh site and an API key
-    site = "multi"
+def new_site_with_admin_token(tmp_path: Path, site: str) -> tuple[dict, str]:
+    """A fresh site made by the real CLI, and an Administrator API token for it."""
     env = _site_env(tmp_path / "sites", site)
     subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
         [KUAICRM, "new-site", site], cwd=REPO, env=env, check=True, capture_output=True, timeout=300
@@ -437,7 +434,15 @@ def test_custom_field_is_live_in_another_running_process(tmp_path):
         timeout=120,
     ).stdout
     keys = dict(line.split("=", 1) for line in issued.splitlines() if line.startswith("api_"))
-    token = f"{keys['api_key']}:{keys['api_secret']}"
+    return env, f"{keys['api_key']}:{keys['api_secret']}"
+
+
+@pytest.mark.slow
+def test_custom_field_is_live_in_another_running_process(tmp_path):
+    """Add a field through server A; server B, already warm, accepts it at once."""
+    # given a fresh site and an API key
+    site = "multi"
+    env, token = new_site_with_admin_token(tmp_path, site)
     servers = []
     try:
         # and two servers, separate processes

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.lowcode.meta.test_customisation import KUAICRM, REPO, Server, _site_env, call
+from tests.lowcode.meta.test_customisation import Server, call, new_site_with_admin_token
 
 SETTINGS = "/api/resource/System Settings"
 
@@ -15,21 +13,7 @@ SETTINGS = "/api/resource/System Settings"
 def test_switch_turned_in_one_process_applies_in_another(tmp_path):
     # given a fresh site (no server_script_enabled in its site_config), an API key
     site = "switch"
-    env = _site_env(tmp_path / "sites", site)
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [KUAICRM, "new-site", site], cwd=REPO, env=env, check=True, capture_output=True, timeout=300
-    )
-    issued = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [KUAICRM, "--site", site, "api-key", "Administrator"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    keys = dict(line.split("=", 1) for line in issued.splitlines() if line.startswith("api_"))
-    token = f"{keys['api_key']}:{keys['api_secret']}"
+    env, token = new_site_with_admin_token(tmp_path, site)
     servers = []
     try:
         servers = [Server(env, site, tmp_path / f"server{i}.log") for i in range(2)]
