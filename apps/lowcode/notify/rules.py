@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from lowcode.exceptions import DoesNotExistError, FrappeError
 from lowcode.expressions import ExpressionError, evaluate, today
@@ -274,8 +275,19 @@ def due_documents(rule: Rule, day: dt.date):
         return None
     shift = dt.timedelta(days=rule.days_in_advance)
     target = day - shift if rule.event == "Days After" else day + shift
-    lookup = rule.date_changed if field.fieldtype == "Date" else f"{rule.date_changed}__date"
-    return get_model(rule.document_type).objects.filter(**{lookup: target}, docstatus__lt=2)
+    objects = get_model(rule.document_type).objects.filter(docstatus__lt=2)
+    if field.fieldtype == "Date":
+        return objects.filter(**{rule.date_changed: target})
+    # A Datetime counts by the site's local day. A range of aware datetimes, not ``__date``:
+    # on MariaDB ``__date`` needs the server's time-zone tables (CONVERT_TZ gives NULL
+    # without them) and cannot use the column's index.
+    start = timezone.make_aware(dt.datetime.combine(target, dt.time.min))
+    return objects.filter(
+        **{
+            f"{rule.date_changed}__gte": start,
+            f"{rule.date_changed}__lt": start + dt.timedelta(days=1),
+        }
+    )
 
 
 def do_send_dated_notifications() -> int:
