@@ -4,6 +4,8 @@ field and by role, and templates; saved, it reopens showing labels, not keys."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lowcode.storage.factory import get_model
@@ -75,7 +77,8 @@ def test_a_notification_is_set_up_with_pickers_and_reopens_in_chinese(
     if size is PHONE:
         assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     admin.click("#save-btn")
-    admin.wait_for_url("**/app/notification/*")
+    # the saved record's page, not the new form's own URL (which "*" would match at once)
+    admin.wait_for_url(re.compile(r".*/app/notification/(?!new)[^/]+$"))
     expect(admin.locator("#form-errors")).to_have_count(0)
     rule = stored(lambda: get_model("Notification").objects.get(name=f"线索状态变化 {width}"))
     assert (rule.document_type, rule.event, rule.value_changed) == (
