@@ -14,6 +14,18 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # another xdist worker sharing the site's Redis) never leak into another test.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# A test whose own worker process must share what it writes to the cache with the test (the
+# re-scoring progress) names the site's Redis here, for both processes, under a prefix of its
+# own xdist worker so two pytest processes never read each other's keys.
+if os.environ.get("KUAICRM_TEST_SHARED_CACHE"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["KUAICRM_TEST_SHARED_CACHE"],
+            "KEY_PREFIX": f"kuaicrm-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+        }
+    }
+
 # Jobs run inline in tests, also on the Redis-backed CI site: a job left in the shared queues
 # would otherwise never run, or be picked up by another test's worker against another test
 # database. Tests about RQ itself switch this off (tests/lowcode/jobs, tests/lowcode/notify).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -98,7 +99,20 @@ def test_the_job_reports_n_of_n_while_it_runs(users, monkeypatch):
 
 @pytest.mark.redis
 @pytest.mark.usefixtures("rq_mode")
-def test_the_rescore_runs_on_an_rq_worker_and_reports_progress(transactional_db, users):
+def test_the_rescore_runs_on_an_rq_worker_and_reports_progress(
+    transactional_db, users, settings, monkeypatch
+):
+    # the progress lives in the site's shared cache (Redis), read by this process and written
+    # by the worker process: both use the same Redis cache, as app nodes do in production
+    monkeypatch.setenv("KUAICRM_TEST_SHARED_CACHE", settings.REDIS_URL)
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"kuaicrm-test-{worker_id}",
+        }
+    }
     # given leads, then a rule saved in a committed transaction: the job goes to Redis
     names = [
         do_insert_doc("rep", "Lead", {"lead_name": f"队列线索{i}", "source": "Referral"}).name
