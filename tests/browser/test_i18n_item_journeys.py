@@ -12,7 +12,7 @@ import pytest
 from lowcode.documents.actions import do_insert_doc
 from lowcode.storage.factory import get_model
 from lowcode.workflow.actions import do_apply_workflow
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, TIMEOUT_MS, screenshot
 from tests.lowcode.workflow.test_countersign_roles import Q, pending  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,13 @@ def test_a_record_named_in_chinese_opens_after_its_save(page_for, stored, expect
     admin.fill("#in-tag_name", "重点客户")
     admin.click("#save-btn")
 
-    admin.wait_for_url(re.compile(r".*/app/customer-tag/(?!new)[^/]+$"))
+    # a refused save stays on the new form: say why instead of only timing out
+    saved = re.compile(r".*/app/customer-tag/(?!new)[^/]+$")
+    try:
+        admin.wait_for_url(saved, timeout=2 * TIMEOUT_MS)  # first save on a busy CI machine
+    except Exception:
+        errors = admin.locator("#form-errors, #toast").all_inner_texts()
+        raise AssertionError(f"not saved: {admin.url} {errors}") from None
     assert unquote(admin.url).endswith("/app/customer-tag/重点客户")
     expect(admin.locator("#in-tag_name")).to_have_value("重点客户")
     assert "未找到" not in admin.locator("main").inner_text()
