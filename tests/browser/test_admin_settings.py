@@ -4,6 +4,8 @@ Settings, a document's score explanation as rows, and putting stages / options i
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from lowcode.documents.actions import do_insert_doc
@@ -223,7 +225,13 @@ def test_a_select_fields_options_are_put_in_order_by_drag(page_for, stored, expe
     page.click("#cf-edit-save")
     expect(page.locator('.cf-row[data-field="custom_caigou_qudao"]')).to_contain_text("电商")
     field = "Lead-custom_caigou_qudao"
-    options = stored(lambda: get_model("Custom Field").objects.get(name=field).options)
+    # the row showed 电商 before the save: wait (bounded) for the save to commit
+    deadline = time.monotonic() + 10
+    while True:
+        options = stored(lambda: get_model("Custom Field").objects.get(name=field).options)
+        if options == "电商\n直销\n代理商" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert options == "电商\n直销\n代理商"
 
 
