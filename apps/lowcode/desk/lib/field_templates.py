@@ -12,6 +12,7 @@ Values, states and errors are still looked up by ``f.fieldname``.
 
 from __future__ import annotations
 
+from lowcode.desk.lib.phones import is_phone_field
 from lowcode.meta import fieldtypes, pickers
 from lowcode.meta.doctype import DocField
 
@@ -28,6 +29,7 @@ EDIT_WIDGETS: dict[str, str] = {
     "Signature": "signature",
     "Geolocation": "geolocation",
     "Rating": "rating",
+    "Phone": "phone",
 }
 DEFAULT_EDIT_WIDGET = "input"
 
@@ -37,6 +39,7 @@ READ_WIDGETS: dict[str, str] = {
     "Attach": "attach",
     "Attach Image": "attach_image",
     "Signature": "signature",
+    "Phone": "phone",
 }
 DEFAULT_READ_WIDGET = "value"
 
@@ -53,12 +56,17 @@ def edit_template(field: DocField) -> str:
             if picker.kind == "condition"
             else "desk/pickers/field_picker.html"
         )
-    return f"desk/fields/{EDIT_WIDGETS.get(field.fieldtype, DEFAULT_EDIT_WIDGET)}.html"
+    return f"desk/fields/{EDIT_WIDGETS.get(_widget_type(field), DEFAULT_EDIT_WIDGET)}.html"
 
 
 def read_template(field: DocField) -> str:
     """The template that shows a locked ``field``'s value."""
-    return f"desk/fields/read/{READ_WIDGETS.get(field.fieldtype, DEFAULT_READ_WIDGET)}.html"
+    return f"desk/fields/read/{READ_WIDGETS.get(_widget_type(field), DEFAULT_READ_WIDGET)}.html"
+
+
+def _widget_type(field: DocField) -> str:
+    """The field type that picks the widget: Data with options Phone is a Phone (Frappe's contract)."""
+    return "Phone" if is_phone_field(field) else field.fieldtype
 
 
 def draws_own_label(field: DocField) -> bool:

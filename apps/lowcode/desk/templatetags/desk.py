@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 
 from lowcode.i18n import _, field_label, option_label, pgettext
 
@@ -84,6 +84,38 @@ def display(value: Any, field: Any = "") -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)[:80]
     return str(value)
+
+
+@register.filter
+def tel(value: Any) -> str:
+    """A phone number as a link that dials it: ``<a class="tel" href="tel:+86…">value</a>``.
+
+    Empty stays empty; a value with no digits is shown as plain (escaped) text.
+    """
+    from lowcode.desk.lib.phones import tel_href
+
+    if value in (None, ""):
+        return ""
+    href = tel_href(value)
+    if not href:
+        return conditional_escape(str(value))
+    return format_html('<a class="tel" href="{}">{}</a>', href, str(value))
+
+
+@register.filter
+def tel_href(value: Any) -> str:
+    """The bare ``tel:`` URI of a phone number ("" when there is nothing to dial)."""
+    from lowcode.desk.lib.phones import tel_href as href
+
+    return href(value)
+
+
+@register.filter
+def is_phone(field: Any) -> bool:
+    """Whether a DocField holds a phone number (type Phone, or Data with options Phone)."""
+    from lowcode.desk.lib.phones import is_phone_field
+
+    return is_phone_field(field)
 
 
 @register.simple_tag
