@@ -250,6 +250,7 @@ def build_board(user: str, meta: DocTypeMeta, docfield: DocField, state) -> Boar
         )
     # Linked records' titles on every card of the board: one query per target DocType.
     link_title_lib.annotate(user, [card for c in board_columns for card in c.cards], shown)
+    listing.label_states(meta, [card for c in board_columns for card in c.cards], shown)
     return Board(
         field=docfield, kind=kind, columns=board_columns, card_fields=shown, more_columns=cut
     )
@@ -262,6 +263,7 @@ def card_row(user: str, meta: DocTypeMeta, board_field: str, name: str) -> dict 
     fields = card_query_fields(meta, columns, board_field, shown)
     rows = fetch_cards(user, meta, fields, [["name", "=", name]], None, 1)
     link_title_lib.annotate(user, rows, shown)
+    listing.label_states(meta, rows, shown)
     return rows[0] if rows else None
 
 

@@ -13,6 +13,7 @@ from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.query import reads
 from lowcode.query.builder import ColumnSet
+from lowcode.workflow import engine as workflow_engine
 
 PAGE_LENGTH = 20
 # The desk counts exactly up to here and then says "more than 1,000" (Frappe's lists say
@@ -95,7 +96,7 @@ def parse_state(params, meta: DocTypeMeta) -> ListState:
                 continue
             value = params.get(key)
             standard_values[fieldname] = value
-            if docfield.fieldtype in TEXT_TYPES:
+            if docfield.fieldtype in TEXT_TYPES and fieldname != state_field(meta):
                 filters.append([fieldname, "like", f"%{value}%"])
             else:
                 filters.append([fieldname, "=", value])
@@ -188,7 +189,34 @@ def fetch_page(user: str, meta: DocTypeMeta, state: ListState, shown: list[DocFi
         row["desk_indicator"] = indicator(row, meta)
     # Link columns show the linked record's title: one query per target DocType.
     link_titles.annotate(user, rows, shown)
+    label_states(meta, rows, shown)
     return {"rows": rows, "has_more": has_more, **counted}
+
+
+def state_field(meta: DocTypeMeta) -> str:
+    """The field holding the DocType's workflow state ("" without an active workflow)."""
+    workflow = workflow_engine.get_workflow(meta.name)
+    return workflow.state_field if workflow is not None else ""
+
+
+def state_options(meta: DocTypeMeta) -> list[tuple[str, str]]:
+    """(state, label in the user's language) of the DocType's workflow, in its order."""
+    workflow = workflow_engine.get_workflow(meta.name)
+    return [(s.state, _(s.state)) for s in workflow.states] if workflow is not None else []
+
+
+def label_states(meta: DocTypeMeta, rows: list[dict], shown: list[DocField]) -> None:
+    """Show a workflow state column in the user's language, as its indicator is.
+
+    A state is stored as its English key ("Plan Approval") in a Data field, which the list
+    showed raw; its label joins the row's display titles, which lists and cards show first.
+    """
+    field = state_field(meta)
+    if not field or all(f.fieldname != field for f in shown):
+        return
+    for row in rows:
+        if row.get(field):
+            row.setdefault(link_titles.TITLES_KEY, {})[field] = _(str(row[field]))
 
 
 def capped_count(user: str, doctype: str, filters=None, or_filters=None) -> dict:

@@ -67,6 +67,8 @@ def list_page(request, user, slug):
         if meta.title_field and meta.get_field(meta.title_field)
         else _("ID"),
         "standard_filters": listing.standard_filters(meta, columns),
+        "state_field": listing.state_field(meta),
+        "state_options": listing.state_options(meta),
         "filterable": listing.filterable_fields(meta, columns),
         "operators": listing.BUILDER_OPERATORS,
         "builder_filters_json": json.dumps(state.builder_filters, ensure_ascii=False),
