@@ -20,8 +20,12 @@ SHORT_TEXT_TYPES = frozenset(
         "Barcode",
         "Autocomplete",
         "Read Only",
+        "Password",
     }
 )
+# Values never sent to a browser (Frappe's Password): masked in every answer, kept on a save
+# that sends the mask or nothing (lowcode.documents.secrets).
+SECRET_TYPES = frozenset({"Password"})
 LONG_TEXT_TYPES = frozenset(
     {
         "Text",
