@@ -1,6 +1,7 @@
 # KuaiCRM developer entry points. Everything runs from the project's .venv (scripts/bootstrap.sh).
 #
-#   make run      set up, create site `default` if needed, migrate, load demo data, serve on :8000
+#   make run      set up, create site `default` if needed, migrate, collect (and compress) static
+#                 files, load demo data, serve on :8000
 #   make test     lint + type check + migration/system checks + pytest -n 2 on site `test` (SQLite),
 #                 the desk's browser tests in headless Chromium included (scripts/browser.sh)
 #   make lint     ruff check, ruff format --check, mypy
@@ -31,7 +32,7 @@ PYTEST_WORKERS ?= 2
         services-start services-stop site-test
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 bootstrap:
 	scripts/bootstrap.sh
@@ -45,6 +46,7 @@ run: export KUAICRM_SITE = $(SITE)
 run: bootstrap
 	@test -f sites/$(SITE)/site_config.json || $(KUAICRM) new-site $(SITE)
 	$(KUAICRM) migrate
+	$(KUAICRM) collectstatic --noinput --verbosity 0
 	$(KUAICRM) load-demo --url http://127.0.0.1:$(PORT)/
 	$(KUAICRM) start --port $(PORT)
 
@@ -89,7 +91,7 @@ services-stop:
 
 # ---------------------------------------------------------------- cleanup
 clean:
-	rm -rf .pytest_cache .mypy_cache .ruff_cache bench/out test-artifacts build dist
+	rm -rf .pytest_cache .mypy_cache .ruff_cache bench/out test-artifacts build dist sites/assets
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		\( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 | xargs -0 rm -rf
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name '*.pyc' -type f -print0 \

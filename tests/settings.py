@@ -1,12 +1,19 @@
 """Test settings: the real settings plus a test-only app with engine-exercising DocTypes."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from lowcode.conf.settings import *  # noqa: F403
 from lowcode.conf.settings import INSTALLED_APPS, LOWCODE_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.engine_app.apps.EngineAppConfig"]
 LOWCODE_APPS = [*LOWCODE_APPS, "tests.engine_app"]
+# Static files are collected (and compressed) for each pytest process by the browser tests'
+# server (tests/browser/conftest.py), never read from the sites/assets a `make run` collected,
+# which may be older than the files under test. Until then the finders serve them.
+STATIC_ROOT = Path(tempfile.gettempdir()) / f"kuaicrm-static-{os.getpid()}"
+
 # Fast hashing: tests create many users; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -35,8 +42,6 @@ LOWCODE_JOBS_INLINE = True
 # xdist workers sharing the site's Redis never take each other's jobs, and share its files
 # folder with it (tests/lowcode/dataio/test_import_recovery.py).
 if os.environ.get("KUAICRM_TEST_FILES_PATH"):
-    from pathlib import Path
-
     FILES_PATH = Path(os.environ["KUAICRM_TEST_FILES_PATH"])
 if os.environ.get("KUAICRM_TEST_RQ_URL"):
     RQ_QUEUES = {

@@ -81,16 +81,35 @@ class DeskServer:
 
 
 @pytest.fixture(scope="session")
-def _desk_server_thread(django_db_setup, django_db_blocker) -> Iterator[_DeskServerThread]:
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
+def _collected_static() -> Iterator[None]:
+    """Collect and compress the static files as `make run` does, for this pytest process."""
+    import shutil
 
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    yield
+    shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
+
+
+def _as_served(app: Callable) -> Callable:
+    # No Django StaticFilesHandler in front: WhiteNoise, in the middleware, serves the static
+    # files, compressed, exactly as `kuaicrm start` does.
+    return app
+
+
+@pytest.fixture(scope="session")
+def _desk_server_thread(
+    _collected_static, django_db_setup, django_db_blocker
+) -> Iterator[_DeskServerThread]:
     with django_db_blocker.unblock():
         shared = {
             conn.alias: conn
             for conn in connections.all()
             if conn.vendor == "sqlite" and conn.is_in_memory_db()
         }
-    thread = _DeskServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared)
+    thread = _DeskServerThread("127.0.0.1", _as_served, connections_override=shared)
     thread.lock = threading.RLock()
     thread.daemon = True
     for conn in shared.values():

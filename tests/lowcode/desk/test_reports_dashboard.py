@@ -100,7 +100,7 @@ def test_a_script_report_shows_its_chart_summary_and_message(desk):
     assert chart["data"]["datasets"][0]["values"] == [20.0, 150.0]
     assert "2 statuses" in text  # the message
     assert 'class="summary"' in text
-    assert "vendor/echarts/echarts.min.js" in text
+    assert "vendor/echarts/echarts.common.min.js" in text
 
 
 def test_a_missing_required_filter_is_asked_for_and_a_failing_query_is_a_readable_message(desk):

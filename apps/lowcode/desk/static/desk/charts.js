@@ -24,8 +24,22 @@
       });
     }
     if (type === "funnel") {
+      // ECharts' common build (the one served, for the page budget) has no funnel series: a
+      // funnel is stacked bars, a transparent half-gap before each, so each stage is centred.
+      const values = (datasets[0] || {}).values || [];
+      const stages = labels.map((label, i) => ({ name: String(label), value: Number(values[i]) || 0, idx: i }))
+        .sort((a, b) => b.value - a.value);
+      const widest = Math.max(0, ...stages.map((s) => s.value)) || 1;
       return Object.assign(base, {
-        series: [{ type: "funnel", left: "10%", width: "80%", sort: "descending", data: pairs(labels, (datasets[0] || {}).values || []), label: { position: "inside", formatter: "{b}: {c}" } }],
+        tooltip: { trigger: "item", confine: true, formatter: "{b}: {c}" },
+        grid: { left: 8, right: 8, top: 8, bottom: 8 },
+        xAxis: { type: "value", max: widest, show: false },
+        yAxis: { type: "category", inverse: true, show: false, data: stages.map((s) => s.name) },
+        series: [
+          { type: "bar", stack: "funnel", silent: true, tooltip: { show: false }, itemStyle: { color: "transparent" }, data: stages.map((s) => (widest - s.value) / 2) },
+          { type: "bar", stack: "funnel", barCategoryGap: "6%", label: { show: true, position: "inside", formatter: "{b}: {c}" },
+            data: stages.map((s, k) => ({ value: s.value, name: s.name, idx: s.idx, itemStyle: { color: base.color[k % base.color.length] } })) },
+        ],
       });
     }
     if (type === "percentage") {
@@ -63,7 +77,9 @@
     // A dashboard chart's bar or slice opens the list filtered to it.
     if (Array.isArray(spec.hrefs)) {
       chart.on("click", (params) => {
-        const href = spec.hrefs[params.dataIndex];
+        // A funnel's stages are sorted: each keeps the index of its label.
+        const index = params.data && params.data.idx !== undefined ? params.data.idx : params.dataIndex;
+        const href = spec.hrefs[index];
         if (href) window.location.href = href;
       });
     }
