@@ -138,6 +138,23 @@ def do_upload_file(
     return file_doc
 
 
+def do_upload_stamped_photo(user: str, content: bytes, file_name: str, lines: list[str]):
+    """Store a photo as a private JPEG with ``lines`` drawn on it by the server (time, place).
+
+    The bytes are decoded and re-encoded (``lowcode.geo.stamp``), so what is stored is a
+    JPEG and nothing else of the upload; a file that is not an image is refused, field-named.
+    """
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lowcode.geo.stamp import stamp_photo
+
+    stem = (get_valid_filename(file_name or "").rsplit(".", 1)[0] or "photo")[:80]
+    jpeg = stamp_photo(content, lines)
+    return do_upload_file(
+        user, SimpleUploadedFile(f"{stem}.jpg", jpeg, content_type="image/jpeg"), is_private=True
+    )
+
+
 def inline_type(head: bytes) -> str | None:
     """Return the image or PDF type the content's magic bytes prove, else None."""
     for magic, content_type in INLINE_MAGIC:

@@ -41,7 +41,10 @@ from lowcode.exceptions import (
 )
 from lowcode.expressions import as_of
 from lowcode.expressions import today as _site_today
-from lowcode.files import do_upload_file, readable_file_path
+from lowcode.files import do_upload_file, do_upload_stamped_photo, readable_file_path
+from lowcode.geo.datum import GCJ02, WGS84
+from lowcode.geo.positions import Position, judge_position
+from lowcode.geo.providers import reverse_geocode
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _, option_label
 from lowcode.meta.registry import exists as doctype_exists
@@ -105,6 +108,8 @@ def today() -> dt.date:
 __all__ = [
     "ADMINISTRATOR",
     "DUPLICATE_KEY",
+    "GCJ02",
+    "WGS84",
     "Assignment",
     "DataError",
     "Document",
@@ -113,6 +118,7 @@ __all__ = [
     "FrappeError",
     "HasRole",
     "PermissionError",
+    "Position",
     "UserProfile",
     "ValidationError",
     "_",
@@ -140,6 +146,7 @@ __all__ = [
     "do_submit_doc",
     "do_unassign_doc",
     "do_upload_file",
+    "do_upload_stamped_photo",
     "doc_to_dict",
     "doctype_exists",
     "duplicate_key_specs",
@@ -161,6 +168,7 @@ __all__ = [
     "has_doctype_permission",
     "has_permission",
     "is_administrator",
+    "judge_position",
     "label_of",
     "make_duplicate_key",
     "money_in_words",
@@ -174,6 +182,7 @@ __all__ = [
     "rebuild_duplicate_keys",
     "request_cached",
     "require_transition",
+    "reverse_geocode",
     "round_money",
     "run_report",
     "scope_for",
