@@ -99,6 +99,8 @@ after_migrate = [
     "kuaicrm.reports.install_reports",
     # Default lead scoring and assignment rules (kuaicrm/defaults_lead.py, only if Lead has none).
     "kuaicrm.defaults_lead.install_lead_rules",
+    # A call with 有意向 moves the lead to 已联系 (kuaicrm/defaults_flow.py, only if none exist).
+    "kuaicrm.defaults_flow.install_follow_up_rules",
     # Leads converted to a customer before the workflow's "Convert to Customer" step existed
     # take it now, so their state agrees with their status (after the workflows sync).
     "kuaicrm.conversion.settle_customer_conversions",
@@ -319,18 +321,19 @@ desk_form_actions: dict = {
     ],
 }  # fmt: skip
 
-# The desk's home page lists these when due today or overdue (through the permission layer).
+# The My day home (工作台) lists these when due today or overdue, through the permission layer,
+# in sections in this order; each row opens, dials (phone_field) and logs a follow-up (log).
+_LOG_CALL = {"doctype": "Follow-up Record", "values": {"followup_method": "Phone"}}
 desk_reminders: list = [
-    {
-        "doctype": "Follow-up Task",
-        "date_field": "due_date",
-        "filters": [["status", "=", "Open"]],
-        "mine_field": "assigned_to",
-    },
     {
         "doctype": "Lead",
         "date_field": "first_contact_due",
         "label": "First contact due",
+        "section": "leads",
+        "section_label": "Leads to contact today",
+        "detail_field": "company_name",
+        "phone_field": "mobile_no",
+        "log": {**_LOG_CALL, "link_field": "lead"},
         # Not contacted yet, whatever the status (a qualified lead may still wait for its
         # call), as kuaicrm.tasks.check_first_contact alerts; archived and ended ones drop out.
         "filters": [
@@ -338,6 +341,42 @@ desk_reminders: list = [
             ["archived", "=", 0],
             ["status", "not in", ["Invalid", "Closed", "Converted"]],
         ],
+    },
+    {
+        # My leads whose next follow-up (set when the last one was logged) is due.
+        "doctype": "Lead",
+        "date_field": "next_followup_on",
+        "label": "Next follow-up",
+        "section": "leads",
+        "section_label": "Leads to contact today",
+        "mine_field": "owner",
+        "detail_field": "company_name",
+        "phone_field": "mobile_no",
+        "log": {**_LOG_CALL, "link_field": "lead"},
+        "filters": [
+            ["archived", "=", 0],
+            ["status", "not in", ["Invalid", "Closed", "Converted"]],
+        ],
+    },
+    {
+        "doctype": "Follow-up Task",
+        "date_field": "due_date",
+        "section": "followups",
+        "section_label": "Follow-ups due",
+        "filters": [["status", "=", "Open"]],
+        "mine_field": "assigned_to",
+        "log": {"doctype": "Follow-up Record", "link_field": "follow_up_task"},
+    },
+    {
+        # Today's visits not checked in yet (a visit planned for yesterday is no task today).
+        "doctype": "Customer Visit",
+        "date_field": "visit_date",
+        "label": "Customer Visit",
+        "section": "visits",
+        "section_label": "Today's visits",
+        "today_only": True,
+        "mine_field": "owner",
+        "filters": [["checkin_time", "is", "not set"]],
     },
 ]
 

@@ -10,6 +10,7 @@ and the save path refuses a value that is not among them (``query.choices``).
   role                  every Role
   user                  every enabled user
   workflow_state:<src>  the states of the workflows of the DocType named in <src>
+  workflow_action:<src> the actions (transitions) of the workflows of the DocType named in <src>
   option:<src>          the options of the Select field named in field <src> (suggestions)
   condition:<src>       a condition over the DocType named in <src>, built from rows
 
@@ -28,8 +29,17 @@ from collections.abc import Iterable
 
 from lowcode.meta.doctype import DocField, DocTypeMeta
 
-KINDS = ("doctype", "field", "role", "user", "workflow_state", "option", "condition")
-NEEDS_SOURCE = frozenset({"field", "workflow_state", "option", "condition"})
+KINDS = (
+    "doctype",
+    "field",
+    "role",
+    "user",
+    "workflow_state",
+    "workflow_action",
+    "option",
+    "condition",
+)
+NEEDS_SOURCE = frozenset({"field", "workflow_state", "workflow_action", "option", "condition"})
 # A key is text: the field types that store one.
 KEY_TYPES = frozenset({"Data", "Link", "Small Text", "Text", "Long Text", "Code", "Select"})
 CONDITION_TYPES = frozenset({"Small Text", "Text", "Long Text", "Code", "Data"})
@@ -46,7 +56,14 @@ class Picker:
     @property
     def validated(self) -> bool:
         """Whether a saved value must be one of the choices (options only suggest)."""
-        return self.kind in ("doctype", "field", "role", "user", "workflow_state")
+        return self.kind in (
+            "doctype",
+            "field",
+            "role",
+            "user",
+            "workflow_state",
+            "workflow_action",
+        )
 
 
 def parse(declaration: str | None, multiple: bool = False) -> Picker | None:

@@ -119,6 +119,24 @@ def workflow_state_choices(user: str, doctype: str) -> list[Choice]:
     return [{"value": s, "label": _(s)} for s in dict.fromkeys(rows) if s]
 
 
+def workflow_action_choices(user: str, doctype: str) -> list[Choice]:
+    """The actions (transitions) of the DocType's workflows, once each."""
+    from lowcode.storage.factory import get_model
+
+    if _readable_meta(user, doctype) is None:
+        return []
+    rows = (
+        get_model("Workflow Transition")
+        .objects.filter(
+            parenttype="Workflow",
+            parent__in=get_model("Workflow").objects.filter(document_type=doctype).values("name"),
+        )
+        .order_by("parent", "idx")
+        .values_list("action", flat=True)
+    )
+    return [{"value": a, "label": _(a)} for a in dict.fromkeys(rows) if a]
+
+
 def option_choices(user: str, doctype: str, fieldname: str) -> list[Choice]:
     """A Select field's options, worded for that field."""
     meta = _readable_meta(user, doctype)
@@ -140,6 +158,8 @@ def choices(user: str, kind: str, doctype: str = "", fieldname: str = "") -> lis
         return user_choices(user)
     if kind == "workflow_state":
         return workflow_state_choices(user, doctype)
+    if kind == "workflow_action":
+        return workflow_action_choices(user, doctype)
     if kind == "option":
         return option_choices(user, doctype, fieldname)
     raise ValueError(kind)
@@ -177,6 +197,10 @@ def _allowed(kind: str, source: str) -> set[str] | None:
         if not source or not registry.exists(source):
             return None
         return {c["value"] for c in workflow_state_choices("Administrator", source)}
+    if kind == "workflow_action":
+        if not source or not registry.exists(source):
+            return None
+        return {c["value"] for c in workflow_action_choices("Administrator", source)}
     return None
 
 

@@ -26,6 +26,7 @@ RULE_DOCTYPES = frozenset(
         "Calendar Working Day",
         "SLA Rule",
         "SLA Breach",
+        "Workflow Action Rule",
     }
 )
 

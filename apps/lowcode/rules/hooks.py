@@ -6,7 +6,13 @@ doc_events = {
     "*": {
         # Duplicates first: a blocked save should not leave a score log behind.
         "validate": [f"{_R}.duplicates.check_duplicates", f"{_R}.scoring.apply_scoring"],
-        "on_update": [f"{_R}.duplicates.update_keys", f"{_R}.assignment.sync_open_flag"],
+        # Workflow Action Rules last: the document and its own hooks are done when another
+        # document's workflow moves because of it.
+        "on_update": [
+            f"{_R}.duplicates.update_keys",
+            f"{_R}.assignment.sync_open_flag",
+            f"{_R}.workflow_actions.apply_workflow_action_rules",
+        ],
         "after_insert": [f"{_R}.assignment.apply_assignment"],
         "after_delete": [f"{_R}.duplicates.delete_keys"],
     }

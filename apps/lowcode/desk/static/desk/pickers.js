@@ -50,7 +50,7 @@
     const kind = picker.dataset.kind;
     const query = new URLSearchParams({ kind: kind, q: q || "" });
     const fixed = picker.closest(".cond[data-doctype]"); // a condition over one known DocType
-    if (kind === "field" || kind === "workflow_state") {
+    if (kind === "field" || kind === "workflow_state" || kind === "workflow_action") {
       query.set("doctype", fixed ? fixed.dataset.doctype : valueOf(sourceInput(picker)));
     }
     if (kind === "option") {
