@@ -13,7 +13,8 @@ assignment rules; workflow transitions), ``bench_scripts.py`` (server-script ove
 worker's RSS before and after N requests), ``generate_opportunities.py``
 (300k opportunities), ``bench_funnel.py`` (the Sales Funnel report beside raw SQL),
 ``bench_receivables.py`` (Receivables Aging over 50k contracts and 200k receipts beside raw
-SQL) and ``bench_commission.py`` (50 people's monthly commission statements). Figures are printed and written to
+SQL) and ``bench_commission.py`` (50 people's monthly commission statements), ``phone_bytes.py`` (each
+main page's cold bytes on a phone, on its own demo site ``bench-phone``). Figures are printed and written to
 ``bench/out/<site>.json``. For MariaDB create the site first (see bench/README.md) and run with
 ``KUAICRM_SITE=<that site>``.
 """
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     # SQL, then 50 people's monthly commission statements in one action (rolled back per run).
     run([sys.executable, str(BENCH_DIR / "bench_receivables.py"), "--json", str(out / f"{args.site}-receivables.json")], args.site)  # fmt: skip
     run([sys.executable, str(BENCH_DIR / "bench_commission.py"), "--json", str(out / f"{args.site}-commission.json")], args.site)  # fmt: skip
+    # Issue 17: each main page's bytes on the wire for a phone's cold visit (real Chromium), on
+    # a small demo site of its own (the pages' weight does not depend on the row count).
+    run([sys.executable, str(BENCH_DIR / "phone_bytes.py"), "--json", str(out / "phone-bytes.json")], args.site)  # fmt: skip
     print(f"[run_all] done in {time.perf_counter() - started:.0f} s")
 
 
