@@ -1,4 +1,4 @@
-"""The desk's wiring: who sees which saved views."""
+"""The desk's wiring: who sees which saved views, the global search's index."""
 
 permission_query_conditions = {
     "Saved View": ["lowcode.desk.lib.saved_views.visible_views"],
@@ -17,3 +17,16 @@ whitelisted_methods = {
 desk_form_extensions = {
     "DocType": "lowcode.desk.lib.doctype_editor.form_extension",
 }
+
+# The global search's index (lowcode.desk.indexing): every write path keeps a document's
+# entry current; migrate indexes the documents that have none (existing sites, raw loads).
+doc_events = {
+    "*": {
+        "on_update": ["lowcode.desk.indexing.update_entry"],
+        "after_delete": ["lowcode.desk.indexing.delete_entry"],
+    }
+}
+after_migrate = ["lowcode.desk.indexing.sync_search_entries"]
+# Entries are derived from their document: a merge drops the source's, the target's save
+# rewrites its own (lowcode.documents.merge).
+merge_drop_doctypes = ["Search Entry"]

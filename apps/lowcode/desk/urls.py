@@ -19,6 +19,7 @@ from lowcode.desk.views import (
     printing,
     pwa,
     reports,
+    search,
 )
 
 urlpatterns = [
@@ -34,7 +35,7 @@ urlpatterns = [
     path("app/approvals", home.approvals_page, name="desk-approvals"),
     path("app/notifications", home.notifications_page, name="desk-notifications"),
     path("app/notifications/count", home.notification_count, name="desk-notification-count"),
-    path("app/search", home.search_page, name="desk-search"),
+    *search.urlpatterns,
     path("app/scheduler-warning", health.scheduler_warning, name="desk-scheduler-warning"),
     path("app/_link", form.link_options, name="desk-link"),
     path("app/_upload", form.upload, name="desk-upload"),

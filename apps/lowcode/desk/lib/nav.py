@@ -30,7 +30,7 @@ SETTINGS_MODULES = {
     "Printing",
 }
 # Configuration DocTypes that are logs or internals rather than things people browse.
-HIDDEN_DOCTYPES = {"Duplicate Key", "Workflow Action", "Comment", "Saved View"}
+HIDDEN_DOCTYPES = {"Duplicate Key", "Workflow Action", "Comment", "Saved View", "Search Entry"}
 
 
 def slug(doctype: str) -> str:

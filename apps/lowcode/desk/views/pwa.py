@@ -19,6 +19,10 @@ PRECACHE = [
     "vendor/htmx/htmx.min.js",
     "desk/pickers.css",
     "desk/pickers.js",
+    "desk/lists.css",
+    "desk/lists.js",
+    "desk/flow.css",
+    "desk/flow.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
