@@ -138,6 +138,17 @@ desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_re
 # "Use my location" on the form fills these latitude/longitude pairs from the phone's GPS.
 desk_location_fields: dict = {"Customer Visit": [["checkin_latitude", "checkin_longitude"]]}
 
+# After a call from a tel: link the desk offers this follow-up for the record that was called
+# (lowcode/desk/lib/calls.py, static/desk/flow.js): a 电话 Follow-up Record at the call's time.
+_CALL_LOG = {"doctype": "Follow-up Record", "values": {"followup_method": "Phone"},
+             "time_field": "followed_up_on"}
+desk_call_follow_up: dict = {
+    "Lead": {**_CALL_LOG, "prefill": {"lead": "name"}},
+    "Customer": {**_CALL_LOG, "prefill": {"customer": "name"}},
+    "Opportunity": {**_CALL_LOG, "prefill": {"opportunity": "name", "customer": "customer"}},
+    "Contact": {**_CALL_LOG, "prefill": {"contact": "name", "customer": "customer"}},
+}
+
 # Buttons on a form (lowcode/desk/lib/form_actions.py): a dialog that calls a whitelisted
 # method, shown only while the condition holds and the user may; or a new record prefilled.
 _LOG_FOLLOW_UP = "Log a follow-up"

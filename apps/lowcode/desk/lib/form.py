@@ -303,3 +303,9 @@ def _figure(value: Any, fieldtype: str) -> str:
     if fieldtype == "Select":
         return _(str(value))
     return str(value)
+
+
+def is_desk_path(value: str) -> bool:
+    """Whether ``value`` is a page of this desk (``/app/…``): a form may return there after a
+    save, never to another site (``//evil``, ``https://…``)."""
+    return bool(re.fullmatch(r"/app(/[^/\\][^\s\\]*)?", value or "")) and "//" not in value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -279,7 +281,18 @@ def _save(request, user, doctype, slug, name):
         # explicit choice to overwrite, and reloading shows the other person's version.
         context["values"] = {**values, "modified": data.get("modified")}
         return render(request, "desk/form_body.html", context, status=200)
-    return go_to(request, f"/app/{slug}/{doc.name}")
+    # A form shown elsewhere (the follow-up sheet after a call, static/desk/flow.js) returns to
+    # the record it was opened from; only a desk path, never another site.
+    back = request.POST.get("__return", "")
+    response = go_to(request, back if form_lib.is_desk_path(back) else f"/app/{slug}/{doc.name}")
+    warnings = doc.__dict__.get("server_messages") or []
+    if warnings:
+        # Saved with a warning (a rule's step refused, a possible duplicate): shown on the page
+        # the user lands on (form_actions.js / flow.js keep it across the redirect).
+        response["HX-Trigger"] = json.dumps(
+            {"desk:flash": {"message": " ".join(map(str, warnings)), "colour": "orange"}}
+        )
+    return response
 
 
 @desk_view

@@ -23,6 +23,8 @@ PRECACHE = [
     "desk/lists.js",
     "desk/flow.css",
     "desk/flow.js",
+    "desk/flow.css",
+    "desk/flow.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
