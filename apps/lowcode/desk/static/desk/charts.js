@@ -38,7 +38,9 @@
         series: [
           { type: "bar", stack: "funnel", silent: true, tooltip: { show: false }, itemStyle: { color: "transparent" }, data: stages.map((s) => (widest - s.value) / 2) },
           { type: "bar", stack: "funnel", barCategoryGap: "6%", label: { show: true, position: "inside", formatter: "{b}: {c}" },
-            data: stages.map((s, k) => ({ value: s.value, name: s.name, idx: s.idx, itemStyle: { color: base.color[k % base.color.length] } })) },
+            // A stage nobody reached has no bar to write on: its label in plain grey.
+            data: stages.map((s, k) => ({ value: s.value, name: s.name, idx: s.idx, itemStyle: { color: base.color[k % base.color.length] },
+              label: s.value ? undefined : { color: "#4b5563", textBorderWidth: 0 } })) },
         ],
       });
     }
