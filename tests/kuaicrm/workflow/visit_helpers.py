@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+import io
 
-# A 1x1 PNG: what a phone's camera sends is an image/* upload like this one.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+
+def _png() -> bytes:
+    """A small PNG that decodes, as a phone's camera sends (the server re-encodes it)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 SUZHOU = {"latitude": 31.298886, "longitude": 120.585316, "address": "苏州工业园区星湖街 328 号"}
 
 
@@ -24,13 +31,17 @@ def upload(client, content: bytes = PNG, filename: str = "门头.png", kind: str
 
 
 def check_in(client, name: str) -> None:
-    """Save what Complete Visit (the check-in) needs: a location and one uploaded photo."""
-    saved = client.put(
-        f"/api/resource/Customer Visit/{name}",
+    """签到 as the phone does (kuaicrm.visit_check_in): a position and one uploaded photo; the
+    check-in is Complete Visit (coordinates cannot be saved any other way)."""
+    checked = client.post(
+        "/api/method/kuaicrm.visit_check_in",
         {
-            "checkin_latitude": SUZHOU["latitude"],
-            "checkin_longitude": SUZHOU["longitude"],
-            "photos": [{"photo": upload(client)}],
+            "visit": name,
+            "latitude": SUZHOU["latitude"],
+            "longitude": SUZHOU["longitude"],
+            "accuracy": 12,
+            "photos": [upload(client)],
         },
     )
-    assert saved.status_code == 200, saved.content
+    assert checked.status_code == 200, checked.content
+    assert checked.json()["message"]["workflow_state"] == "Visited"

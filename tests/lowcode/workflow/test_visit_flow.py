@@ -29,8 +29,7 @@ def test_visit_with_an_issue_goes_through_follow_up_and_report_review(workflows,
     assert state_after(manager, V, name, "Reject", reason="目的不清") == "Plan Revision"
     assert state_after(rep, V, name, "Resubmit") == "Plan Approval"
     assert state_after(manager, V, name, "Approve") == "Plan Approved"
-    check_in(rep, name)  # Complete Visit is the check-in: a location and a photo
-    state_after(rep, V, name, "Complete Visit")
+    check_in(rep, name)  # Complete Visit is the check-in (签到): a position and a photo
     rep.put(
         f"/api/resource/Customer Visit/{name}", {"has_issue": 1, "visit_record": "客户反馈交付延迟"}
     )
@@ -51,8 +50,7 @@ def test_visit_without_issue_reports_directly(workflows, api):
     name = _planned(rep)
     state_after(rep, V, name, "Submit Plan")
     state_after(api("manager"), V, name, "Approve")
-    check_in(rep, name)
-    state_after(rep, V, name, "Complete Visit")
+    check_in(rep, name)  # Complete Visit is the check-in (签到)
     rep.put(f"/api/resource/Customer Visit/{name}", {"visit_record": "客户无异议"})
     state_after(rep, V, name, "Record Visit")
     assert actions_of(rep, V, name) == ["Submit Report"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +33,20 @@ CHECK_IN_ACTION = "Complete Visit"
 # Valid ranges of the check-in coordinates (WGS-84 degrees).
 COORDINATE_RANGES = {"checkin_latitude": (-90.0, 90.0), "checkin_longitude": (-180.0, 180.0)}
 COORDINATE_PRECISION = 6
+# What 签到 records; only do_check_in_visit sets them (the server's view of the check-in), a
+# client's value is refused (coordinates) or ignored (the rest), as checkin_time is.
+POSITION_FIELDS = (
+    "checkin_latitude",
+    "checkin_longitude",
+    "checkin_coordinate_system",
+    "checkin_accuracy",
+    "checkin_address",
+    "checkin_distance",
+    "checkin_flagged",
+    "checkin_note",
+)
+# The position being recorded by do_check_in_visit in this context (its save and transition).
+_CHECKING_IN: ContextVar[dict | None] = ContextVar("customer_visit_checking_in", default=None)
 READABLE_LINKS = (("customer", "Customer"), ("opportunity", "Opportunity"))
 
 
@@ -46,9 +61,10 @@ class CustomerVisit(Document):
     def validate(self) -> None:
         self.check_links_readable()
         self.keep_server_check_in_time()
+        self.freeze_check_in()
+        self.keep_recorded_position()
         self.check_coordinates()
         self.check_in_on_arrival()
-        self.freeze_check_in()
         self.check_photos_are_uploaded_images()
         self.check_record_before_recording()
         self.flag_issues()
@@ -95,6 +111,30 @@ class CustomerVisit(Document):
         stored = None if self.is_new else before.get("checkin_time")
         self.checkin_time = coerce(self.meta.get_field("checkin_time"), stored)
 
+    def keep_recorded_position(self) -> None:
+        """The position is what 签到 recorded: typed coordinates are refused, the rest ignored."""
+        recording = _CHECKING_IN.get()
+        before: Any = {} if self.is_new else (self._doc_before_save or {})
+        if recording is not None and recording.get("visit") == self.name:
+            for fieldname in POSITION_FIELDS:
+                if fieldname in recording:
+                    self.set(fieldname, recording[fieldname])
+            return
+        errors = []
+        for fieldname in POSITION_FIELDS:
+            field = self.meta.get_field(fieldname)
+            stored = coerce(field, before.get(fieldname))
+            if stored is None and field.fieldtype == "Check":
+                stored = False  # a new visit: the column is NOT NULL
+            if fieldname in COORDINATE_RANGES and _rounded(self.get(fieldname)) != _rounded(stored):
+                message = _(
+                    "{label} is recorded by check-in (签到) from the phone's position; it cannot be typed",
+                    label=self._label(fieldname),
+                )
+                errors.append(FieldError(fieldname, "check_in_only", message))
+            self.set(fieldname, stored)
+        _raise(errors)
+
     def check_coordinates(self) -> None:
         errors = []
         for fieldname, (low, high) in COORDINATE_RANGES.items():
@@ -136,7 +176,8 @@ class CustomerVisit(Document):
                 )
             )
         _raise(errors)
-        self.checkin_time = timezone.now()
+        recording = _CHECKING_IN.get() or {}
+        self.checkin_time = recording.get("checkin_time") or timezone.now()
 
     def freeze_check_in(self) -> None:
         """Once checked in, the place of the check-in is evidence and stays as recorded."""
@@ -376,55 +417,246 @@ def create_follow_up_tasks(doc, event: str) -> None:
         row.task = task.name
 
 
-# The phone's one-tap check-in ------------------------------------------------------------
+# The phone's one-tap check-in (签到) ----------------------------------------------------
 
 
-@transaction.atomic
 def do_check_in_visit(
     user: str,
     name: str,
     latitude: Any,
     longitude: Any,
-    address: str = "",
+    accuracy: Any = None,
     photos: list | None = None,
+    uploads: list | None = None,
 ):
-    """Save the location and photos, then take Complete Visit: both or neither."""
-    from lowcode.sdk import access_doc, do_apply_workflow, do_save_doc, require_transition
+    """Check in at the customer: the server's time, the device's position and stamped photos,
+    then Complete Visit — all or nothing.
+
+    ``latitude``/``longitude`` are the browser's (WGS-84), ``accuracy`` its radius in metres.
+    The address comes from the geocoding provider configured in System Settings (else the
+    customer's address); it is looked up before the visit is locked, and its failure only
+    adds a note. Every new photo (``uploads``: (file name, bytes); ``photos``: files uploaded
+    earlier) is stored as a JPEG stamped with the time and place. A poor or distant position
+    is flagged on the visit and its owner's supervisors are told.
+    """
+    from lowcode.sdk import access_doc, require_transition
+
+    visit = access_doc(user, "Customer Visit", name, "write")
+    require_transition(user, visit, CHECK_IN_ACTION)  # refused before anything is looked up
+    now = timezone.now()
+    position = _position(latitude, longitude, accuracy)
+    site = _customer_site(visit.customer)
+    place = _address(position, site)
+    with transaction.atomic():
+        return _record_check_in(user, name, now, position, site, place, photos, uploads)
+
+
+def _record_check_in(user, name, now, position, site, place, photos, uploads):
+    from lowcode.sdk import (
+        access_doc,
+        do_apply_workflow,
+        do_save_doc,
+        judge_position,
+        require_transition,
+    )
 
     visit = access_doc(user, "Customer Visit", name, "write", for_update=True)
-    require_transition(user, visit, CHECK_IN_ACTION)  # refused before anything is saved
+    require_transition(user, visit, CHECK_IN_ACTION)
+    judgement = judge_position(position, site["position"] if site else None)
+    notes = [*judgement.reasons, *([place["note"]] if place["note"] else [])]
+    recording = {
+        "visit": name,
+        "checkin_time": now,
+        "checkin_latitude": position.lat,
+        "checkin_longitude": position.lng,
+        "checkin_coordinate_system": position.datum,
+        "checkin_accuracy": position.accuracy,
+        "checkin_address": place["address"] or None,
+        "checkin_distance": judgement.distance,
+        "checkin_flagged": judgement.flagged,
+        "checkin_note": "\n".join(notes) or None,
+    }
+    stamp = _stamp_lines(visit, now, position, place["address"])
     rows = [
         {"name": row.name, "photo": row.photo, "caption": row.caption}
         for row in visit.get_children("photos")
     ]
     for photo in photos or []:
-        rows.append(
-            {"photo": photo.get("photo"), "caption": photo.get("caption") or ""}
+        url, caption = (
+            (photo.get("photo"), photo.get("caption") or "")
             if isinstance(photo, dict)
-            else {"photo": photo}
+            else (photo, "")
         )
-    data: dict = {
-        "checkin_latitude": latitude,
-        "checkin_longitude": longitude,
-        "photos": rows,
-    }
-    if address:
-        data["checkin_address"] = address
-    do_save_doc(user, "Customer Visit", name, data)
-    return do_apply_workflow(user, "Customer Visit", name, CHECK_IN_ACTION)
+        rows.append({"photo": _stamped_copy(user, url, stamp, len(rows)), "caption": caption})
+    for file_name, content in uploads or []:
+        from lowcode.sdk import do_upload_stamped_photo
+
+        stored = do_upload_stamped_photo(user, content, file_name, stamp)
+        rows.append({"photo": stored.file_url, "caption": ""})
+    token = _CHECKING_IN.set(recording)
+    try:
+        do_save_doc(user, "Customer Visit", name, {"photos": rows})
+        doc = do_apply_workflow(user, "Customer Visit", name, CHECK_IN_ACTION)
+    finally:
+        _CHECKING_IN.reset(token)
+    if judgement.flagged:
+        _notify_supervisors(doc, site, notes)
+    return doc
+
+
+def _position(latitude: Any, longitude: Any, accuracy: Any):
+    """The browser's position as numbers (WGS-84); anything else is refused, field-named."""
+    from lowcode.sdk import WGS84, Position
+
+    values, errors = {}, []
+    for key, fieldname, value in (
+        ("lat", "checkin_latitude", latitude),
+        ("lng", "checkin_longitude", longitude),
+        ("accuracy", "checkin_accuracy", accuracy),
+    ):
+        if value in (None, "") and key == "accuracy":
+            values[key] = None
+            continue
+        try:
+            number = float(value)
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError(value)
+        except (TypeError, ValueError):
+            label = label_of(_visit_meta().get_field(fieldname))
+            if value in (None, ""):
+                message = _("{label} is required to check in", label=label)
+            else:
+                message = _("{label} must be a number", label=label)
+            errors.append(FieldError(fieldname, "check_in", message))
+            continue
+        values[key] = number
+    _raise(errors)
+    if values["accuracy"] is not None and values["accuracy"] < 0:
+        values["accuracy"] = None
+    return Position(lng=values["lng"], lat=values["lat"], accuracy=values["accuracy"], datum=WGS84)
+
+
+def _visit_meta():
+    from lowcode.sdk import get_meta
+
+    return get_meta("Customer Visit")
+
+
+def _customer_site(customer: str | None) -> dict | None:
+    """The customer's name, address and coordinates (in their stored datum), if on file."""
+    from lowcode.sdk import GCJ02, WGS84, Position
+
+    if not customer:
+        return None
+    row = (
+        get_model("Customer")
+        .objects.filter(name=customer)
+        .values("customer_name", "address", "latitude", "longitude", "coordinate_system")
+        .first()
+    )
+    if row is None:
+        return None
+    site: dict = {"title": row["customer_name"] or customer, "address": row["address"] or ""}
+    site["position"] = None
+    if row["latitude"] is not None and row["longitude"] is not None:
+        datum = row["coordinate_system"] if row["coordinate_system"] in (GCJ02, WGS84) else GCJ02
+        site["position"] = Position(
+            lng=float(row["longitude"]), lat=float(row["latitude"]), datum=datum
+        )
+    return site
+
+
+def _address(position, site: dict | None) -> dict:
+    """The provider's address for the position; without a provider, the customer's address."""
+    from lowcode.sdk import reverse_geocode
+
+    in_range = all(
+        low <= value <= high
+        for value, (low, high) in zip(
+            (position.lat, position.lng), COORDINATE_RANGES.values(), strict=True
+        )
+    )
+    place = reverse_geocode(position.lng, position.lat, position.datum) if in_range else None
+    address = place.address if place else ""
+    note = place.note if place else ""
+    if not address and site and not note and site["address"]:
+        address = site["address"]
+    return {"address": (address or "")[:140], "note": note}
+
+
+def _stamp_lines(visit, now, position, address: str) -> list[str]:
+    """What the server draws on a check-in photo: time, visit, place and position."""
+    when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S")
+    accuracy = f" ±{round(position.accuracy)} m" if position.accuracy is not None else ""
+    return [
+        f"{_('Check-in')} {when}",
+        str(visit.visit_title or visit.name),
+        address,
+        f"{position.lat:.6f}, {position.lng:.6f} ({position.datum}){accuracy}",
+    ]
+
+
+def _stamped_copy(user: str, url: Any, stamp: list[str], row: int) -> Any:
+    """A stamped JPEG copy of a photo uploaded earlier; a URL that is not the user's readable
+    image is returned as it is, for the visit's validation to refuse it by name."""
+    from lowcode.sdk import do_upload_stamped_photo, readable_file_path
+
+    if not isinstance(url, str) or not url:
+        return url
+    try:
+        path, file_doc = readable_file_path(user, url)
+    except DoesNotExistError:
+        return url
+    if not str(file_doc.content_type or "").startswith("image/"):
+        return url
+    with open(path, "rb") as handle:
+        content = handle.read()
+    try:
+        return do_upload_stamped_photo(user, content, file_doc.file_name or "photo", stamp).file_url
+    except ValidationError:
+        # Image bytes by their first bytes, yet not decodable: not a photo to stamp.
+        message = _("{label} {n} is not an image", label=_("Photo"), n=row + 1)
+        raise ValidationError(
+            message, [FieldError("photo", "file", message, row=row, table="photos")]
+        ) from None
+
+
+def _notify_supervisors(doc, site: dict | None, notes: list[str]) -> None:
+    """Tell the visit owner's supervisors why the check-in was flagged."""
+    from kuaicrm.tasks import supervisors_of
+    from lowcode.sdk import do_notify
+
+    recipients = [u for u in supervisors_of([doc.owner]) if u != doc.owner]
+    if not recipients:
+        return
+    do_notify(
+        recipients,
+        _(
+            "Check-in flagged: {title} ({customer}) by {user}: {reasons}",
+            title=doc.visit_title,
+            customer=(site or {}).get("title") or doc.customer or "—",
+            user=doc.owner,
+            reasons="; ".join(notes),
+        ),
+        "\n".join(notes),
+        reference_doctype=doc.doctype,
+        reference_name=doc.name,
+    )
 
 
 def visit_check_in(
     request,
     user,
     visit: str = "",
+    name: str = "",
     latitude: Any = None,
     longitude: Any = None,
-    address: str = "",
+    accuracy: Any = None,
     photos: Any = None,
     **_ignored,
 ) -> dict:
-    """Check in at the customer: location, photos (uploaded first) and Complete Visit in one tap."""
+    """签到: the phone's position and camera photos (multipart ``photo`` files, or ``photos``
+    uploaded first) in one tap; the time is the server's, a client's time or address is ignored."""
     import json
 
     if isinstance(photos, str):
@@ -432,12 +664,21 @@ def visit_check_in(
             photos = json.loads(photos) if photos.strip().startswith("[") else [photos]
         except ValueError:
             photos = [photos]
-    doc = do_check_in_visit(user, visit, latitude, longitude, address or "", photos or [])
+    uploads = [(f.name or "photo", f.read()) for f in request.FILES.getlist("photo")]
+    doc = do_check_in_visit(
+        user, visit or name, latitude, longitude, accuracy, photos or [], uploads
+    )
     return {
         "name": doc.name,
         "workflow_state": doc.workflow_state,
         "checkin_time": to_json(doc.checkin_time),
+        "checkin_address": doc.checkin_address or "",
+        "checkin_flagged": bool(doc.checkin_flagged),
+        "checkin_note": doc.checkin_note or "",
     }
 
 
 visit_check_in.writes = True  # type: ignore[attr-defined]
+# Geocoding waits on the network before the visit is locked: the method opens its own
+# transaction (do_check_in_visit) rather than running inside the dispatcher's.
+visit_check_in.own_transaction = True  # type: ignore[attr-defined]
