@@ -22,7 +22,7 @@ def _lead(name: str, due: dt.datetime, **values) -> str:
 
 
 def _reminded(html: str) -> str:
-    start = html.index('id="h-reminders"')
+    start = html.index('id="h-leads"')  # the My day home's "leads to contact today" section
     return html[start : html.index("</section>", start)]
 
 

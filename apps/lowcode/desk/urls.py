@@ -34,6 +34,7 @@ urlpatterns = [
     path("app", home.home_page, name="desk-home"),
     path("app/language", auth.set_language, name="desk-language"),
     path("app/approvals", home.approvals_page, name="desk-approvals"),
+    path("app/approvals/decide", home.decide, name="desk-approvals-decide"),
     path("app/notifications", home.notifications_page, name="desk-notifications"),
     path("app/notifications/count", home.notification_count, name="desk-notification-count"),
     *search.urlpatterns,

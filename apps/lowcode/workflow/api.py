@@ -24,6 +24,7 @@ def _transition_dict(t: engine.Transition) -> dict:
         "requires_risk_note": t.requires_risk_note,
         "is_exception": t.is_exception,
         "approval_mode": t.approval_mode,
+        "reason_templates": list(t.reason_templates),
     }
 
 

@@ -71,6 +71,8 @@ class Transition:
     is_exception: bool = False
     sends_back: bool = False  # an approver's rejection (see is_rejection)
     approver_slots: str = "User"
+    # Ready-made reasons offered as one-tap choices when the transition needs a reason.
+    reason_templates: tuple[str, ...] = ()
 
     @property
     def role_slots(self) -> bool:
@@ -194,6 +196,11 @@ def get_workflow(doctype: str) -> WorkflowDef | None:
         )
         return build_definition(workflow) if workflow is not None else None
 
+            reason_templates=tuple(
+                line.strip()
+                for line in (getattr(row, "reason_templates", "") or "").splitlines()
+                if line.strip()
+            ),
     if doctype in ("Workflow", "Workflow Action", "Workflow Log", "Workflow Delegation"):
         return None
     return registry.config_cached(("workflow", doctype), compute)

@@ -1,10 +1,12 @@
-"""The home workspace: shortcuts with counts, pending approvals, reminders due today and the
-cards apps add (hooks ``desk_home_cards``)."""
+"""The home workspace (My day, 工作台): shortcuts with counts, pending approvals, the day's work
+apps declare in hooks ``desk_reminders`` grouped in sections, and the cards apps add (hooks
+``desk_home_cards``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,9 +17,12 @@ from lowcode.exceptions import PermissionError
 from lowcode.hooks_loader import get_hooks, resolve
 from lowcode.i18n import _
 from lowcode.meta import registry
+from lowcode.permissions.core import has_doctype_permission
 from lowcode.query import reads
 
 REMINDER_LIMIT = 10
+# The section of reminders that name none (the "Due today" list the home always had).
+DEFAULT_SECTION = "reminders"
 
 
 def shortcuts(user: str) -> list[dict]:
@@ -30,7 +35,15 @@ def shortcuts(user: str) -> list[dict]:
 
 
 def reminders(user: str, today: dt.date | None = None) -> list[dict]:
-    """Documents due today or overdue that apps declare in hooks ``desk_reminders``."""
+    """Documents due today or overdue that apps declare in hooks ``desk_reminders``.
+
+    A spec may also say which section of the My day home its rows belong to (``section``,
+    ``section_label``; default "Due today"), keep only today's rows (``today_only``: a visit
+    planned for yesterday is no task now), show one more field (``detail_field``), dial a
+    phone field (``phone_field``) and log a follow-up: ``log = {"doctype", "link_field",
+    "values"}`` opens that DocType's new form linked to the row (shown only to users who may
+    create it).
+    """
     today = today or timezone.localdate()
     items: list[dict] = []
     for spec in get_hooks("desk_reminders") or []:
@@ -42,20 +55,25 @@ def reminders(user: str, today: dt.date | None = None) -> list[dict]:
         is_datetime = date_docfield is not None and date_docfield.fieldtype == "Datetime"
         bound = f"{today.isoformat()} 23:59:59" if is_datetime else today.isoformat()
         filters = [[date_field, "<=", bound], [date_field, "is", "set"], *spec.get("filters", [])]
+        if spec.get("today_only"):
+            start = f"{today.isoformat()} 00:00:00" if is_datetime else today.isoformat()
+            filters.append([date_field, ">=", start])
         if spec.get("mine_field"):
             filters.append([spec["mine_field"], "=", user])
         title = meta.title_field or "name"
+        extra = [f for f in (spec.get("detail_field"), spec.get("phone_field")) if f]
         try:
             rows = reads.get_list(
                 user,
                 doctype,
-                fields=list(dict.fromkeys(["name", title, date_field])),
+                fields=list(dict.fromkeys(["name", title, date_field, *extra])),
                 filters=filters,
                 order_by=f"{date_field} asc",
                 limit=REMINDER_LIMIT,
             )
         except PermissionError:
             continue
+        log_href = _log_href(user, spec.get("log"))
         for row in rows:
             due = str(row[date_field])[:10]
             items.append(
@@ -67,10 +85,41 @@ def reminders(user: str, today: dt.date | None = None) -> list[dict]:
                     "title": row.get(title) or row["name"],
                     "due": str(row[date_field])[:16],
                     "overdue": due < today.isoformat(),
+                    "section": spec.get("section") or DEFAULT_SECTION,
+                    "section_label": _(spec.get("section_label") or "Due today"),
+                    "detail": str(row.get(spec.get("detail_field") or "") or ""),
+                    "phone": str(row.get(spec.get("phone_field") or "") or ""),
+                    "log_href": log_href + quote(row["name"]) if log_href else "",
                 }
             )
     items.sort(key=lambda item: item["due"])
     return items
+
+
+def _log_href(user: str, log: dict | None) -> str:
+    """The new-form URL (up to the linked name) that logs a follow-up, or "" if not allowed."""
+    if not log or not registry.exists(log["doctype"]):
+        return ""
+    if not has_doctype_permission(user, log["doctype"], "create"):
+        return ""
+    values = urlencode(log.get("values") or {})
+    prefix = f"/app/{nav.slug(log['doctype'])}/new?" + (f"{values}&" if values else "")
+    return prefix + f"{quote(log['link_field'])}="
+
+
+def my_day(user: str, today: dt.date | None = None) -> list[dict]:
+    """The reminders as the My day home shows them: one section per ``section``, in the order
+    the hook first names them, each row once (a lead due for its first call and a follow-up)."""
+    sections: dict[str, dict] = {}
+    for item in reminders(user, today):
+        section = sections.setdefault(
+            item["section"], {"key": item["section"], "label": item["section_label"], "rows": []}
+        )
+        if not any(r["doctype"] == item["doctype"] and r["name"] == item["name"]
+                   for r in section["rows"]):  # fmt: skip
+            section["rows"].append(item)
+    order = [spec.get("section") or DEFAULT_SECTION for spec in get_hooks("desk_reminders") or []]
+    return sorted(sections.values(), key=lambda s: order.index(s["key"]))
 
 
 # ---------------------------------------------------------------- cards from apps
@@ -173,33 +222,3 @@ def card_problems() -> list[tuple[str, str, str, str]]:
                 )
             )
     return found
-
-
-# ---------------------------------------------------------------- the approvals inbox
-
-PROGRESS_SHOWN = 50
-
-
-def add_countersign_progress(items: list[dict]) -> list[dict]:
-    """Give each pending item in a 会签 step its progress ("会签 1/3"), so an approver sees from
-    the inbox how far a document is (the first ``PROGRESS_SHOWN``; the form shows the rest)."""
-    from lowcode.storage.factory import get_model
-    from lowcode.workflow import engine
-
-    by_doctype: dict[str, list[str]] = {}
-    for item in items[:PROGRESS_SHOWN]:
-        by_doctype.setdefault(item["doctype"], []).append(item["name"])
-    docs = {
-        (doctype, doc.name): doc
-        for doctype, names in by_doctype.items()
-        for doc in get_model(doctype).objects.filter(name__in=names)
-    }
-    for item in items[:PROGRESS_SHOWN]:
-        doc = docs.get((item["doctype"], item["name"]))
-        progress = engine.approval_progress(doc) if doc is not None else None
-        if progress:
-            item["progress"] = _(
-                "Countersign {done}/{total}", done=progress["approved"], total=progress["total"]
-            )
-            item["progress_who"] = progress["who"]
-    return items

@@ -45,6 +45,7 @@ TRANSITION_FIELDS = (
     "approver_slots",
     "condition",
     "requires_reason",
+    "reason_templates",
     "is_exception",
     "allow_self_approval",
 )

@@ -4,8 +4,8 @@
   "use strict";
   const lang = document.body.dataset.lang || "zh";
   const T = {
-    zh: { reason: "请填写原因：", risk: "请填写风险说明：", selected: "已选 {n} 行", failed: "操作失败", location: "无法获取位置：" },
-    en: { reason: "Please give a reason:", risk: "Please describe the risk:", selected: "{n} selected", failed: "Failed", location: "Cannot get the location: " },
+    zh: { selected: "已选 {n} 行", failed: "操作失败", location: "无法获取位置：" },
+    en: { selected: "{n} selected", failed: "Failed", location: "Cannot get the location: " },
   }[lang === "en" ? "en" : "zh"];
 
   function csrf() {
@@ -382,17 +382,11 @@
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".wf-action");
     if (!button) return;
+    // A reason or a risk note is asked in the decision sheet (approvals.js), never a prompt.
+    if ((button.dataset.reason || button.dataset.risk) && window.deskDecide) return window.deskDecide(button);
     const values = { action: button.dataset.action };
-    if (button.dataset.reason) {
-      const reason = window.prompt(T.reason);
-      if (!reason) return;
-      values.reason = reason;
-    }
-    if (button.dataset.risk) {
-      const risk = window.prompt(T.risk);
-      if (!risk) return;
-      values.risk_note = risk;
-    }
+    const comment = button.closest(".workflow-bar")?.querySelector("textarea[name=comment]");
+    if (comment && comment.value.trim()) values.comment = comment.value;
     button.disabled = true;
     htmx.ajax("POST", button.dataset.url, { values: values, target: "#workflow-errors", swap: "innerHTML" }).then(() => (button.disabled = false));
   });
