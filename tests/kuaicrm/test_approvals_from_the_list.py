@@ -112,11 +112,22 @@ def test_a_return_needs_a_reason_and_takes_a_template(desk, pending_quotation): 
     assert quotation(pending_quotation).status == "Pending Approval"
 
     status, answer = decide(
-        manager, pending_quotation, "Reject", reason="折扣超出授权，请调整后重新提交"
+        manager,
+        pending_quotation,
+        "Reject",
+        reason="折扣超出授权，请调整后重新提交",
+        comment="客户是老客户，可以到12%",
     )
     assert status == 200 and answer["ok"], answer
     assert quotation(pending_quotation).status == "Draft"
-    assert logs(pending_quotation)[-1].reason == "折扣超出授权，请调整后重新提交"
+    log = logs(pending_quotation)[-1]
+    assert (log.reason, log.comment) == (
+        "折扣超出授权，请调整后重新提交",
+        "客户是老客户，可以到12%",
+    )
+    # the rep reads both on the timeline: why it came back, and the manager's advice
+    form = desk("rep").get(f"/app/quotation/{pending_quotation}").content.decode()
+    assert "折扣超出授权，请调整后重新提交 · 客户是老客户，可以到12%" in form
 
 
 def test_no_one_approves_their_own_quotation_from_the_list(desk, workflows):  # noqa: F811
@@ -159,6 +170,6 @@ def test_a_notification_carries_the_decision(desk, pending_quotation):  # noqa: 
     assert re.findall(r'data-action="([^"]+)"', item) == ["Approve", "Reject"]
 
     status, answer = decide(manager, pending_quotation, "Approve", comment="同意")
-    assert answer["ok"]
+    assert status == 200 and answer["ok"]
     page = manager.get("/app/notifications").content.decode()
     assert 'data-action="Approve"' not in page  # decided: the notification is a plain line again

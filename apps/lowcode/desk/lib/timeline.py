@@ -119,7 +119,8 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
                     source=_(log.from_state or ""),
                     target=_(log.to_state),
                 ),
-                "comment": log.reason or log.comment or "",
+                # A return's reason and the approver's comment: both are the decision's words.
+                "comment": " · ".join(t for t in (log.reason, log.comment) if t),
                 "is_exception": bool(log.is_exception),
             }
         )
