@@ -298,10 +298,25 @@ def _contact(user: str, lead, customer: str | None, linked_existing: bool) -> tu
     return do_insert_doc(user, "Contact", data).name, True
 
 
+def default_opportunity_name(lead) -> str:
+    return _("{company}: opportunity", company=lead.company_name or lead.lead_name)
+
+
+def convert_dialog_values(user: str, lead) -> dict[str, Any]:
+    """The convert dialog's first values (desk_form_actions ``initial``): what the conversion
+    would use anyway, so the rep sees it and changes only what differs."""
+    return {
+        "new_customer": lead.company_name or lead.lead_name,
+        "new_contact": lead.lead_name,
+        "opportunity_name": default_opportunity_name(lead),
+        "amount": float(lead.expected_amount) if lead.expected_amount is not None else None,
+        "expected_close_date": timezone.localdate() + dt.timedelta(days=DEFAULT_CLOSE_DAYS),
+    }
+
+
 def _opportunity(user: str, lead, customer: str, contact: str, values: dict) -> str:
     data: dict[str, Any] = {
-        "opportunity_name": values.get("opportunity_name")
-        or _("{company}: opportunity", company=lead.company_name or lead.lead_name),
+        "opportunity_name": values.get("opportunity_name") or default_opportunity_name(lead),
         "customer": customer,
         "contact": contact,
         "lead": lead.name,
@@ -371,8 +386,10 @@ def do_convert_lead(
         "contact": contact_name,
         "converted_on": timezone.now(),
         "conversion_reason": (reason or "").strip(),
-        "status": "Converted",
     }
+    if get_workflow(LEAD) is None:
+        # with the workflow, its conversion step writes the status (the state's Update Value)
+        record["status"] = "Converted"
     if opportunity:
         record["opportunity"] = opportunity
     do_save_doc(user, LEAD, lead.name, record)
@@ -398,8 +415,9 @@ def do_convert_lead(
 def settle_customer_conversions() -> int:
     """Move leads converted to a customer alone before the workflow had a step for it.
 
-    ``after_migrate`` (after the workflow fixtures sync): such a lead has status Converted
-    and its customer but still stands in Qualified … Demo Scheduled; it takes the "Convert to
+    ``after_migrate`` (after the workflow fixtures sync): such a lead has its customer and
+    its conversion time (its status said Converted until the engine put it back in step with
+    the state) but still stands in Qualified … Demo Scheduled; it takes the "Convert to
     Customer" step now, so status and state agree on every site. Idempotent; returns how many.
     """
     workflow = get_workflow(LEAD)
@@ -408,7 +426,7 @@ def settle_customer_conversions() -> int:
     from_states = {t.state for t in workflow.transitions if t.action == CUSTOMER_ACTION}
     Lead: Any = get_model(LEAD)
     converted = (
-        Lead.objects.filter(status="Converted", archived=False)
+        Lead.objects.filter(Q(status="Converted") | Q(converted_on__isnull=False), archived=False)
         .exclude(customer__isnull=True)
         .exclude(customer="")
         .filter(Q(opportunity__isnull=True) | Q(opportunity=""))

@@ -366,6 +366,10 @@ def set_initial_state(doc, event: str) -> None:
     if given and given != workflow.initial_state and not _in_transition.get():
         _refuse_state_edit(workflow)
     doc.set(workflow.state_field, workflow.initial_state)
+    # A new record's status is its first state's (a lead imported as 已联系 starts as 新建 and
+    # says so); it reaches 已联系 by the transition, as every other record does.
+    for fieldname, value in workflow.state_values(workflow.initial_state).items():
+        doc.set(fieldname, value)
 
 
 def open_initial_actions(doc, event: str) -> None:
@@ -416,6 +420,99 @@ def guard_state_field(doc, event: str) -> None:
         )
     if routing and state_name != workflow.initial_state and engine.approved_in_round(workflow, doc):
         _restart_approval(workflow, doc, state_name, routing)
+
+
+def align_status_fields(doc, event: str) -> None:
+    """validate: a field the current state writes (its Update Field) holds its Update Value.
+
+    A transition writes it (and wins over a controller that set it otherwise); a save that
+    leaves it alone puts a stale value back in step; an edit that sets it to something else
+    is refused, naming the field, since the state says otherwise (Frappe's Workflow State
+    ``update_field`` / ``update_value``, made a rule of every write path).
+    """
+    workflow = engine.get_workflow(doc.doctype)
+    if workflow is None:
+        return
+    state_name = doc.get(workflow.state_field) or workflow.initial_state
+    wanted = workflow.state_values(state_name)
+    if not wanted:
+        return
+    before = getattr(doc, "_doc_before_save", None)
+    edited = (
+        changed_fields(doc, before)
+        if before is not None and not doc.is_new and not _in_transition.get()
+        else set()
+    )
+    refused = [
+        f
+        for f, value in wanted.items()
+        if f in edited and str(doc.get(f) or "") != value and doc.meta.has_field(f)
+    ]
+    if refused:
+        _refuse_fields(
+            doc,
+            refused,
+            "workflow_status",
+            _("The status follows the workflow state {state}", state=_(state_name)),
+            lambda label: _(
+                "{label} follows the workflow: in state {state} it is {value}",
+                label=label,
+                state=_(state_name),
+                value=_status_label(doc, refused[0], wanted[refused[0]]),
+            ),
+        )
+    for fieldname, value in wanted.items():
+        if doc.meta.has_field(fieldname):
+            doc.set(fieldname, value)
+
+
+def _status_label(doc, fieldname: str, value: str) -> str:
+    from lowcode.i18n import option_label
+
+    return option_label(doc.meta.get_field(fieldname), value)
+
+
+def do_align_status_fields() -> int:
+    """after_migrate: rows whose status disagrees with their state take the state's value.
+
+    Records saved before their workflow declared a state's Update Value (or written around
+    it) may say 已联系 while standing in 新建. One UPDATE per state and field, no lifecycle:
+    the state field is the record of what happened, the status only repeats it. Idempotent;
+    returns the rows changed.
+    """
+    from django.db.models import CharField, F
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
+
+    from lowcode.meta import registry
+
+    changed = 0
+    for workflow in engine.active_workflows():
+        if not registry.exists(workflow.document_type):
+            continue
+        meta = registry.get_meta(workflow.document_type)
+        state_field = meta.get_field(workflow.state_field)
+        if state_field is None:
+            continue
+        model = get_model(workflow.document_type)
+        column = (
+            Cast(KeyTextTransform(workflow.state_field, "_custom"), CharField())
+            if state_field.is_custom
+            else F(state_field.fieldname)
+        )
+        for row in workflow.states:
+            for fieldname, value in workflow.state_values(row.state).items():
+                field = meta.get_field(fieldname)
+                if field is None or field.is_custom or not field.holds_value:
+                    continue
+                rows = model.objects.annotate(_state=column)
+                if row.state == workflow.initial_state:
+                    rows = rows.filter(Q(_state=row.state) | Q(_state__isnull=True) | Q(_state=""))
+                else:
+                    rows = rows.filter(_state=row.state)
+                stale = rows.exclude(**{fieldname: value}).values_list("name", flat=True)
+                changed += model.objects.filter(name__in=list(stale)).update(**{fieldname: value})
+    return changed
 
 
 def _check_state_allows_edit(doc, limits: engine.EditLimits, changed: set) -> None:

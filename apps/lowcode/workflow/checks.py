@@ -9,6 +9,9 @@ workflow.E005  transition names an unknown state
 workflow.E006  state field clashes with a field that is not Select/Data
 workflow.E007  documents are in a state the definition no longer has
 workflow.E008  approver slots neither User nor Role, or Role on a transition not routed by role
+workflow.E009  a state's Update Value is not an option of its Update Field (a Select)
+workflow.W001  a state reached from one writing a status field writes none, so a record there
+               shows the status of the state it came from (start-up only)
 
 Active stored workflows are checked again by `kuaicrm check` and at start-up (run_checks).
 Each error also says where it is (``state`` / ``transition`` index) and carries its values
@@ -22,7 +25,7 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from django.core.checks import Error
+from django.core.checks import Error, Warning
 
 from lowcode.expressions import ExpressionError, compile_condition
 from lowcode.meta import registry
@@ -183,7 +186,64 @@ def check_workflow(workflow: WorkflowDef) -> list[Error]:
             )
     errors += _check_approver_slots(workflow)
     errors += _check_state_field(workflow)
+    errors += _check_status_values(workflow)
     return errors
+
+
+def _check_status_values(workflow: WorkflowDef) -> list[Error]:
+    """workflow.E009: a status a state writes must be one its Select field can hold."""
+    if not registry.exists(workflow.document_type):
+        return []
+    meta = registry.get_meta(workflow.document_type)
+    errors: list[Error] = []
+    for row in workflow.states:
+        for fieldname, value in workflow.state_values(row.state).items():
+            field = meta.get_field(fieldname)
+            if field is None or field.fieldtype != "Select" or not field.select_options:
+                continue
+            if value not in field.select_options:
+                errors.append(
+                    _error(
+                        "workflow.E009",
+                        f"State '{row.state}' of workflow '{workflow.name}' sets '{fieldname}' to "
+                        f"'{value}', which is not one of its options.",
+                        f"Choose one of: {', '.join(o for o in field.select_options if o)}.",
+                        workflow,
+                        state=row.state,
+                        field=fieldname,
+                        value=value,
+                    )
+                )
+    return errors
+
+
+def check_status_coverage(workflow: WorkflowDef) -> list[Warning]:
+    """workflow.W001: a state that writes no value for a status field, reached from one that
+    does, leaves the earlier value (a lead sent back to 跟进计划 still saying 已转化)."""
+    warnings: list[Warning] = []
+    for fieldname in sorted(workflow.status_fields):
+        writes = {s.state for s in workflow.states if fieldname in workflow.state_values(s.state)}
+        stale: set[str] = set()
+        stack = [t.next_state for t in workflow.transitions if t.state in writes]
+        while stack:
+            state = stack.pop()
+            if state in writes or state in stale:
+                continue
+            stale.add(state)
+            stack += [t.next_state for t in workflow.outgoing(state)]
+        silent = [s.state for s in workflow.states if s.state in stale]
+        if silent:
+            warnings.append(
+                Warning(
+                    f"Workflow '{workflow.name}' writes '{fieldname}' in some states but not in "
+                    f"{', '.join(repr(s) for s in silent)}, reached from them: a record there "
+                    "keeps the value an earlier state wrote.",
+                    hint=f"Give each of those states an Update Value for '{fieldname}'.",
+                    obj=f"Workflow {workflow.name}",
+                    id="workflow.W001",
+                )
+            )
+    return warnings
 
 
 def _check_approver_slots(workflow: WorkflowDef) -> list[Error]:
@@ -325,7 +385,7 @@ def check_stranded_documents(workflow: WorkflowDef) -> list[Error]:
     ]
 
 
-def run_checks(app_configs=None, databases=None, **kwargs) -> list[Error]:
+def run_checks(app_configs=None, databases=None, **kwargs) -> list[Error | Warning]:
     """`kuaicrm check` and start-up: every active stored workflow, as it is now.
 
     Stored definitions can go stale after activation (a role deleted, a field removed). The
@@ -341,9 +401,10 @@ def run_checks(app_configs=None, databases=None, **kwargs) -> list[Error]:
         workflows = list(get_model("Workflow").objects.filter(is_active=True).order_by("name"))
     except DatabaseError:
         return []  # not migrated yet: nothing stored to check
-    errors: list[Error] = []
+    errors: list[Error | Warning] = []
     with loading_fixtures():
         for stored in workflows:
             definition = build_definition(stored)
             errors += validate_definition(definition)
+            errors += check_status_coverage(definition)
     return errors

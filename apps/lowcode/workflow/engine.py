@@ -104,6 +104,27 @@ class WorkflowDef:
         return [t for t in self.transitions if t.state == state]
 
     @functools.cached_property
+    def status_fields(self) -> frozenset[str]:
+        """Fields a state's Update Field writes (a Lead's ``status``): they follow the state.
+
+        A document's status never disagrees with its state: entering a state writes its
+        Update Value, and while the document stands there no other write may change it
+        (``lowcode.workflow.actions.align_status_fields``).
+        """
+        return frozenset(
+            s.update_field
+            for s in self.states
+            if s.update_field and s.update_field != self.state_field
+        )
+
+    def state_values(self, state: str) -> dict[str, str]:
+        """{field: value} the state ``state`` writes (its Update Field and Update Value)."""
+        row = self.get_state(state)
+        if row is None or not row.update_field or row.update_field == self.state_field:
+            return {}
+        return {row.update_field: row.update_value}
+
+    @functools.cached_property
     def routing_fields(self) -> frozenset[str]:
         """Fields that decide where an approval goes.
 
@@ -175,6 +196,11 @@ def build_definition(workflow) -> WorkflowDef:
             sends_back=is_rejection(states, row.state, row.next_state, bool(row.approver_type)),
             is_exception=bool(row.is_exception),
             approver_slots=row.approver_slots or "User",
+            reason_templates=tuple(
+                line.strip()
+                for line in (getattr(row, "reason_templates", "") or "").splitlines()
+                if line.strip()
+            ),
         )
         for row in workflow.get_children("transitions")
     )
@@ -196,11 +222,6 @@ def get_workflow(doctype: str) -> WorkflowDef | None:
         )
         return build_definition(workflow) if workflow is not None else None
 
-            reason_templates=tuple(
-                line.strip()
-                for line in (getattr(row, "reason_templates", "") or "").splitlines()
-                if line.strip()
-            ),
     if doctype in ("Workflow", "Workflow Action", "Workflow Log", "Workflow Delegation"):
         return None
     return registry.config_cached(("workflow", doctype), compute)

@@ -7,8 +7,8 @@ doc_events: dict = {
     "*": {
         "before_insert": [f"{_A}.set_initial_state"],
         "after_insert": [f"{_A}.open_initial_actions"],
-        "validate": [f"{_A}.guard_state_field"],
-        "before_update_after_submit": [f"{_A}.guard_state_field"],
+        "validate": [f"{_A}.guard_state_field", f"{_A}.align_status_fields"],
+        "before_update_after_submit": [f"{_A}.guard_state_field", f"{_A}.align_status_fields"],
         "on_update": [f"{_A}.finish_restart"],
         "before_submit": [f"{_A}.guard_docstatus"],
         "before_cancel": [f"{_A}.guard_docstatus"],
@@ -27,4 +27,8 @@ whitelisted_methods = {
     "lowcode.workflow.get_progress": f"{_API}.get_progress",
 }
 
-after_migrate = ["lowcode.workflow.loader.sync_workflows"]
+after_migrate = [
+    "lowcode.workflow.loader.sync_workflows",
+    # rows whose status disagrees with their state (saved before a state declared its value)
+    f"{_A}.do_align_status_fields",
+]

@@ -17,9 +17,9 @@ workflow state, so lists, filters and reports that read ``status`` stay right:
   Opportunity step again;
 - entering Contacted: ``first_contacted_on`` when the first touch was not recorded yet
   (normally a Follow-up Record records it), with On Time / Overdue against the deadline;
-- every transition: ``status`` from ``STATUS_BY_STATE`` (a converted lead stays Converted).
-  An edit or an import between transitions may still set ``status``; the next transition
-  sets it back in step.
+- ``status`` is each state's Update Value in the workflow fixture (``STATUS_BY_STATE`` says
+  the same, for tests and readers); the engine keeps it in step on every write and refuses an
+  edit that says otherwise (``lowcode.workflow.actions.align_status_fields``).
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ CUSTOMER_STATE = "Converted to Customer"
 CLOSING_STATES = ("Invalid", "Closed")
 ARCHIVED_STATES = ("Archived Invalid", "Archived Closed")
 CONVERTED = "Converted"
-# Lead.status for each workflow state. A state an administrator adds and leaves out here
-# keeps whatever status the lead had.
+# Lead.status for each workflow state: the Update Value each state of the fixture declares
+# (the engine writes it; tests/kuaicrm/workflow/test_lead_status_follows_state.py compares).
 STATUS_BY_STATE = {
     "New": "Open",
     "Returned": "Open",
@@ -198,14 +198,10 @@ class Lead(Document):
         raise ValidationError(message, [FieldError(workflow.state_field, "conversion", message)])
 
     def follow_workflow_state(self) -> None:
-        """On a transition: status, archiving and the first touch follow the new state."""
+        """On a transition: archiving and the first touch follow the new state."""
         entering = self._entering()
         if entering is None:
             return
-        if self.converted_on:
-            self.status = CONVERTED
-        elif entering in STATUS_BY_STATE:
-            self.status = STATUS_BY_STATE[entering]
         if entering in ARCHIVED_STATES and not self.archived:
             self.archived, self.archived_on = True, timezone.now()
         if entering == CONTACTED_STATE:

@@ -64,6 +64,9 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
     form_lib.apply_extension_states(states, extra)
     if workflow is not None and workflow.state_field in states:
         states[workflow.state_field]["read_only"] = True  # moved only by workflow actions
+    for fieldname in workflow.status_fields if workflow is not None else ():
+        # a status the states write follows the state (workflow.actions.align_status_fields)
+        states.setdefault(fieldname, {})["read_only"] = True
     frozen = False
     transitions = []
     colour = ""
