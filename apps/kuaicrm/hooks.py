@@ -169,7 +169,13 @@ desk_form_actions: dict = {
             " && (!doc.workflow_state || doc.workflow_state == 'Demo Scheduled')",
             "replaces_transition": "Convert to Opportunity",
             "confirm": "A customer, a contact and an opportunity are created from this lead.",
+            # Prefilled from the lead: its company, contact and expected amount (conversion.py).
+            "initial": "kuaicrm.conversion.convert_dialog_values",
             "fields": [
+                {"fieldname": "new_customer", "fieldtype": "Data", "label": "Customer",
+                 "read_only": 1},
+                {"fieldname": "new_contact", "fieldtype": "Data", "label": "Contact",
+                 "read_only": 1},
                 {"fieldname": "opportunity_name", "fieldtype": "Data", "label": "Opportunity Name"},
                 {"fieldname": "amount", "fieldtype": "Currency", "label": "Amount"},
                 {"fieldname": "expected_close_date", "fieldtype": "Date",
@@ -238,11 +244,12 @@ desk_form_actions: dict = {
             "method": "kuaicrm.change_opportunity_stage",
             "doc_arg": "name",
             "fields": [
-                {"fieldname": "stage", "reqd": 1},
+                # A picker of the configured stages with 下一阶段; lost-deal fields only when losing.
+                {"fieldname": "stage", "reqd": 1, "choices": "records", "next_label": "Next Stage"},
                 {"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
                  "description": "Required when going back, reopening or losing"},
-                {"fieldname": "lost_reason"},
-                {"fieldname": "lost_details"},
+                {"fieldname": "lost_reason", "show_when": {"stage": {"stage_type": "Lost"}}},
+                {"fieldname": "lost_details", "show_when": {"stage": {"stage_type": "Lost"}}},
             ],
             "field_errors": {"stage_reason": "reason"},
             "success": "Stage changed to {stage}",

@@ -196,7 +196,7 @@ def test_a_rep_moves_an_opportunity_along_its_stages_on_a_desktop(page_for, deal
     # the form's "change stage" dialog: losing needs a reason and a lost reason, each named
     page.locator(".fa-open", has_text="变更阶段").click()
     dialog = page.get_by_role("dialog", name="变更阶段")
-    dialog.get_by_label("阶段").fill(lost)
+    dialog.get_by_label("阶段").select_option(lost)  # a picker of the configured stages
     dialog.get_by_role("button", name="确定").click()
     expect(dialog.locator("#fa-stage-reason-err")).to_contain_text("原因")
     expect(dialog.locator("#fa-stage-lost_reason-err")).to_contain_text("输单原因")

@@ -10,6 +10,7 @@ desk.E007  A form action names not exactly one of "method", "new" and "mapping"
 desk.E008  A form action names a mapping not declared with this DocType as its source
 desk.E009  A desk_home_cards entry is not an importable function
 desk.E010  A desk_call_follow_up entry names an unknown DocType or field
+desk.E011  A form action's dialog is prefilled by a function that cannot be imported
 """
 
 from __future__ import annotations

@@ -251,7 +251,9 @@ def test_a_methods_refusal_shows_next_to_the_field_it_maps_to(desk, users):
     assert response.status_code == 200
     error = re.search(r'id="fa-stage-reason-err" role="alert">([^<]+)<', html)
     assert error and "原因" in error.group(1)
-    assert re.search(rf'name="stage" value="{stages[0]}"', html)  # the input is kept
+    # the input is kept: the stage picker (a select of the configured stages) still holds it
+    picker = re.search(r'<select id="fa-stage-stage" name="stage".*?</select>', html, re.S)
+    assert picker and re.search(rf'<option value="{stages[0]}"\s*selected', picker.group(0))
     assert get_model("Opportunity").objects.get(name=name).stage == stages[1]
 
     response = rep.post(

@@ -12,6 +12,7 @@ Each action is plain data in ``hooks.py``::
         "ptype": "write",                        # the user's permission on the document (default)
         "fields": [{"fieldname": "reason", "fieldtype": "Small Text", "label": "Reason",
                     "reqd": 1, "default": "", "options": ""}],   # the dialog's inputs
+        "initial": "kuaicrm.conversion.convert_dialog_values",  # f(user, doc) -> the inputs' values
         "field_errors": {"stage_reason": "reason"},  # the method's field → the dialog's field
         "confirm": "…",                          # a sentence above the inputs (optional)
         "success": "Converted: opportunity {opportunity}",  # the toast, from the method's result
@@ -37,6 +38,21 @@ of ``roles`` and ``ptype`` on the document (``create`` on the target for ``new``
 ``depends_on`` holds — evaluated by the engine's safe expression evaluator on the values the
 save path would see, as the form's own ``depends_on`` is. A dialog field named like a field
 of the DocType inherits its type, label and options (``{"fieldname": "lost_reason"}``).
+
+A dialog field may also say (issue 17: a stage change is a picker, lost fields only when losing):
+
+- ``"choices": "records"`` (a Link): a picker of the linked DocType's records the user may read,
+  in its sort order, enabled ones only when it has an ``enabled`` field, shown by title;
+- ``"next_label": "Next Stage"`` (with ``choices``): a button that picks the record after the
+  document's current value and confirms at once; it never picks a record that would open a
+  ``show_when`` field (a lost stage asks its questions, so it is chosen deliberately);
+- ``"show_when": {"stage": {"stage_type": "Lost"}}``: the input shows (and is posted) only while
+  the dialog's ``stage`` is a record whose ``stage_type`` is Lost;
+- ``"read_only": 1``: shown, not posted (what the action will use, e.g. the customer a
+  conversion creates).
+
+An action's ``initial`` (a dotted path, ``f(user, doc) -> dict``) prefills the inputs from the
+document (a conversion dialog starts with the lead's company, contact and expected amount).
 """
 
 from __future__ import annotations
@@ -103,6 +119,7 @@ class FormAction:
     success: str = ""
     redirect: dict = field(default_factory=dict)
     replaces_transition: str = ""
+    initial: str = ""
 
     @property
     def opens_dialog(self) -> bool:
@@ -169,6 +186,7 @@ def _action(doctype: str, spec: dict) -> FormAction:
         success=str(spec.get("success") or ""),
         redirect=dict(spec.get("redirect") or {}),
         replaces_transition=str(spec.get("replaces_transition") or ""),
+        initial=str(spec.get("initial") or ""),
     )
 
 
@@ -229,14 +247,12 @@ def _mapping_accepts(user: str, action: FormAction, doc) -> bool:
 class ShownAction:
     action: FormAction
     href: str = ""  # a "new" action's link
+    initial: dict = field(default_factory=dict)  # the dialog's inputs, prefilled
+    extras: dict = field(default_factory=dict)  # choices, next, show_when (dialog_extras)
 
     @property
     def key(self) -> str:
         return self.action.key
-
-    @property
-    def initial(self) -> dict[str, Any]:
-        return initial_values(self.action)
 
 
 def new_link(action: FormAction, values: dict) -> str:
@@ -278,11 +294,20 @@ def available(user: str, doctype: str, doc, values: dict) -> list[ShownAction]:
     """The actions to show on ``doc``'s form for ``user``."""
     if doc is None:
         return []
-    return [
-        ShownAction(action, _href(action, doc, values))
-        for action in declared(doctype)
-        if may_use(user, action, doc, values)
-    ]
+    shown = []
+    for action in declared(doctype):
+        if not may_use(user, action, doc, values):
+            continue
+        if not action.opens_dialog:
+            shown.append(ShownAction(action, _href(action, doc, values)))
+            continue
+        extras = dialog_extras(user, action, values)
+        initial = initial_values(action, user, doc)
+        for fieldname in extras["choices"]:
+            # a picker of records starts at the document's own value (the current stage)
+            initial.setdefault(fieldname, values.get(fieldname))
+        shown.append(ShownAction(action, initial=initial, extras=extras))
+    return shown
 
 
 def find(user: str, doctype: str, doc, values: dict, key: str) -> FormAction | None:
@@ -301,16 +326,88 @@ def replaced_transitions(shown: list[ShownAction]) -> set[str]:
 # ------------------------------------------------------------------ the dialog's post
 
 
-def initial_values(action: FormAction) -> dict[str, Any]:
-    return {f.fieldname: f.default for f in action.fields if f.default not in (None, "")}
+def initial_values(action: FormAction, user: str = "", doc=None) -> dict[str, Any]:
+    """The inputs' first values: the fields' defaults, then the action's ``initial`` function."""
+    values = {f.fieldname: f.default for f in action.fields if f.default not in (None, "")}
+    if action.initial and doc is not None:
+        from lowcode.hooks_loader import resolve
+
+        found = resolve(action.initial)(user, doc) or {}
+        names = action.dialog_fieldnames()
+        values.update({k: v for k, v in found.items() if k in names and v not in (None, "")})
+    return values
 
 
-def parse_dialog(action: FormAction, post) -> dict[str, Any]:
+def _record_choices(user: str, doctype: str) -> list[dict[str, Any]]:
+    """The records of ``doctype`` the user may read, in its sort order, enabled ones only."""
+    from lowcode.exceptions import PermissionError
+    from lowcode.permissions.core import permitted_queryset
+
+    meta = get_meta(doctype)
+    try:
+        rows = permitted_queryset(user, doctype)
+    except PermissionError:
+        return []
+    if meta.has_field("enabled"):
+        rows = rows.filter(enabled=True)
+    sort = meta.sort_field if meta.sort_field and meta.has_field(meta.sort_field) else "name"
+    rows = rows.order_by(("-" if (meta.sort_order or "").lower() == "desc" else "") + sort, "name")
+    title = meta.title_field if meta.title_field and meta.has_field(meta.title_field) else None
+    return [
+        {"value": r.name, "label": _(str(r.get(title) or r.name)) if title else r.name, "doc": r}
+        for r in rows[:200]
+    ]
+
+
+def dialog_extras(user: str, action: FormAction, values: dict) -> dict[str, Any]:
+    """What the dialog draws beyond plain inputs: ``choices`` and ``next`` by field (a picker of
+    records and the record after the document's value), ``show`` by field (the controlling
+    field and the values that show it)."""
+    choices: dict[str, list] = {}
+    for f in action.fields:
+        if (
+            f.raw.get("choices") == "records"
+            and f.fieldtype == "Link"
+            and registry.exists(f.options or "")
+        ):
+            choices[f.fieldname] = _record_choices(user, f.options or "")
+    show: dict[str, dict] = {}
+    for f in action.fields:
+        for controller, wanted in (f.raw.get("show_when") or {}).items():
+            options = choices.get(controller) or []
+            matching = [
+                o["value"]
+                for o in options
+                if all(str(o["doc"].get(k)) == str(v) for k, v in dict(wanted).items())
+            ]
+            show[f.fieldname] = {"field": controller, "values": matching}
+    opening = {v for s in show.values() for v in s["values"]}
+    following: dict[str, dict] = {}
+    for f in action.fields:
+        options = choices.get(f.fieldname)
+        if not options or not f.raw.get("next_label"):
+            continue
+        keys = [o["value"] for o in options]
+        current = values.get(f.fieldname)
+        start = keys.index(current) + 1 if current in keys else 0
+        after = [o for o in options[start:] if o["value"] not in opening]
+        if after:
+            following[f.fieldname] = {"value": after[0]["value"], "label": after[0]["label"]}
+    plain = {k: [{"value": o["value"], "label": o["label"]} for o in v] for k, v in choices.items()}
+    return {"choices": plain, "next": following, "show": show}
+
+
+def parse_dialog(action: FormAction, post, extras: dict | None = None) -> dict[str, Any]:
     """The dialog's values (declared fields only, empty ones left out); a missing required
-    value raises, naming the field."""
+    value raises, naming the field. A read-only input, or one whose ``show_when`` does not
+    hold for the posted values, is not taken."""
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
+    show = (extras or {}).get("show") or {}
     for f in action.fields:
+        rule = show.get(f.fieldname)
+        if f.raw.get("read_only") or (rule and post.get(rule["field"]) not in rule["values"]):
+            continue
         posted = post.getlist(f.fieldname)
         raw = str(posted[-1]).strip() if posted else ""
         if raw:
@@ -423,6 +520,16 @@ def problems() -> list[tuple[str, str, str, str]]:
                     found.append(
                         ("desk.E003", f"Form action '{action.label}' of '{doctype}' has a condition that does not parse: {exc}",
                          "Write a safe expression over doc and user, e.g. eval:doc.in_pool == 1.", where)
+                    )  # fmt: skip
+            if action.initial:
+                from lowcode.hooks_loader import resolve
+
+                try:
+                    resolve(action.initial)
+                except ImportError:
+                    found.append(
+                        ("desk.E011", f"Form action '{action.label}' of '{doctype}' prefills its dialog with '{action.initial}', which cannot be imported.",
+                         "Name a function f(user, doc) -> dict by its dotted path.", where)
                     )  # fmt: skip
             if action.ptype not in PTYPES:
                 found.append(

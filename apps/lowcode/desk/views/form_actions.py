@@ -26,12 +26,13 @@ from lowcode.permissions.core import access_doc
 from lowcode.query import reads
 
 
-def _dialog(request, slug, doc, action, values, exc: ValidationError) -> HttpResponse:
+def _dialog(request, slug, doc, action, values, exc: ValidationError, extras) -> HttpResponse:
     by_field, other = form_actions.split_errors(action, exc)
     context = {
         "slug": slug,
         "doc": doc,
         "a": action,
+        "extras": extras,
         "dialog_values": values,
         "dialog_errors": by_field,
         "dialog_alerts": other,
@@ -45,17 +46,26 @@ def _dialog(request, slug, doc, action, values, exc: ValidationError) -> HttpRes
 def run_action(request, user, slug, name, key):
     doctype = doctype_from_slug(slug)
     doc = access_doc(user, doctype, name, "read")
-    action = form_actions.find(user, doctype, doc, reads.doc_to_dict(user, doc), key)
+    doc_values = reads.doc_to_dict(user, doc)
+    action = form_actions.find(user, doctype, doc, doc_values, key)
     if action is None:
         raise PermissionError(_("Not found, or you may not see it"))
-    posted = {f.fieldname: request.POST.get(f.fieldname, "") for f in action.fields}
+    extras = form_actions.dialog_extras(user, action, doc_values)
+    posted = {
+        **form_actions.initial_values(action, user, doc),
+        **{
+            f.fieldname: request.POST.get(f.fieldname, "")
+            for f in action.fields
+            if f.fieldname in request.POST
+        },
+    }
     try:
-        values = form_actions.parse_dialog(action, request.POST)
+        values = form_actions.parse_dialog(action, request.POST, extras)
         result = call_method(
             request, user, action.method, form_actions.method_params(action, doc.name, values)
         )
     except ValidationError as exc:
-        return _dialog(request, slug, doc, action, posted, exc)
+        return _dialog(request, slug, doc, action, posted, exc, extras)
     message = form_actions.success_message(action, result)
     response = go_to(request, form_actions.target_url(action, slug, doc.name, result))
     # HTMX fires this before following HX-Redirect: form_actions.js keeps the message and

@@ -16,7 +16,39 @@
     }
     const close = event.target.closest(".fa-close");
     if (close) close.closest("dialog").close();
+    // "下一阶段": pick the record after the current one and confirm at once.
+    const next = event.target.closest(".fa-next");
+    if (next) {
+      const select = document.getElementById(next.dataset.select);
+      if (!select) return;
+      select.value = next.dataset.value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      next.closest("form").requestSubmit();
+    }
   });
+
+  // An input with show_when (lost-deal fields) shows, and is posted, only while its
+  // controlling picker holds one of its values.
+  function applyShow(form) {
+    form.querySelectorAll("[data-show-field]").forEach((box) => {
+      const control = form.querySelector('[name="' + box.dataset.showField + '"]');
+      const shown = !!control && box.dataset.showValues.split("|").includes(control.value);
+      box.hidden = !shown;
+      box.querySelectorAll("input, select, textarea").forEach((input) => {
+        input.disabled = !shown;
+      });
+    });
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest && event.target.closest(".fa-form");
+    if (form) applyShow(form);
+  });
+  document.addEventListener("htmx:afterSettle", () => document.querySelectorAll(".fa-form").forEach(applyShow));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => document.querySelectorAll(".fa-form").forEach(applyShow));
+  } else {
+    document.querySelectorAll(".fa-form").forEach(applyShow);
+  }
 
   // After a refused post the open dialog holds the server's form again: focus the first error.
   document.addEventListener("htmx:afterSettle", () => {
