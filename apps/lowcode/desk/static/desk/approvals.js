@@ -121,7 +121,8 @@
     const ok = sheet.querySelector(".ap-sheet-ok");
     ok.disabled = true;
     const body = new FormData(form);
-    fetch(form.action, { method: "POST", body: body, headers: { "X-Frappe-CSRF-Token": csrf() }, credentials: "same-origin" })
+    // getAttribute: the form has an input named "action", which form.action would return.
+    fetch(form.getAttribute("action"), { method: "POST", body: body, headers: { "X-Frappe-CSRF-Token": csrf() }, credentials: "same-origin" })
       .then((response) => response.json().catch(() => ({ ok: false })))
       .then((data) => {
         ok.disabled = false;
