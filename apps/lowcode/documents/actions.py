@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.naming import make_name
+from lowcode.documents.secrets import without_kept_secrets
 from lowcode.documents.validation import (
     CoercionError,
     check_value,
@@ -662,6 +663,7 @@ def save_record(
             raise DocstatusTransitionError(
                 _("Submitted documents cannot be changed: {fields}", fields=", ".join(locked))
             )
+    data = without_kept_secrets(meta, data)  # a Password sent back masked stays as stored
     errors = apply_input(doc, meta, data, user, is_new=False, check_levels=not ignore_permissions)
     if errors:
         validate_doc(doc, meta, user, errors)

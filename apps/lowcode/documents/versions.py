@@ -28,10 +28,13 @@ def write_version(
     doctype: str, name: str, user: str, data: dict, *, when: dt.datetime | None = None
 ) -> bool:
     """Record ``data`` as a Version of one document when its DocType tracks changes."""
+    from lowcode.documents.secrets import masked_version
     from lowcode.models import Version
 
-    if not registry.get_meta(doctype).track_changes or not any(data.values()):
+    meta = registry.get_meta(doctype)
+    if not meta.track_changes or not any(data.values()):
         return False
+    data = masked_version(meta, data)
     Version.objects.create(
         ref_doctype=doctype, docname=name, owner=user, creation=when or timezone.now(), data=data
     )

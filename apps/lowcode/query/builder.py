@@ -133,7 +133,8 @@ class ColumnSet:
                 ),
             )
         for field in meta.data_fields:
-            if field.permlevel in levels:
+            # A Password is never listed, filtered or sorted on (lowcode.documents.secrets).
+            if field.permlevel in levels and field.fieldtype not in fieldtypes.SECRET_TYPES:
                 self.columns[field.fieldname] = Column(field.fieldname, field)
 
     def get(self, raw: str, purpose: str) -> Column:

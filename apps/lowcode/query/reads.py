@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 
+from lowcode.documents.secrets import masked
+from lowcode.meta.fieldtypes import SECRET_TYPES
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc, permitted_levels, permitted_queryset
 from lowcode.query.builder import ColumnSet, build_filter, page_bounds, parse_fields, parse_order_by
@@ -90,6 +92,8 @@ def doc_to_dict(user: str, doc, levels: frozenset[int] | None = None) -> dict:
                 doc_to_dict(user, row, frozenset(f.permlevel for f in child_meta.fields) | {0})
                 for row in doc.get_children(field.fieldname)
             ]
+        elif field.fieldtype in SECRET_TYPES:
+            data[field.fieldname] = masked(doc.get(field.fieldname))
         else:
             data[field.fieldname] = to_json(doc.get(field.fieldname))
     return data

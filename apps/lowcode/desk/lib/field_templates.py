@@ -30,6 +30,7 @@ EDIT_WIDGETS: dict[str, str] = {
     "Geolocation": "geolocation",
     "Rating": "rating",
     "Phone": "phone",
+    "Password": "password",
 }
 DEFAULT_EDIT_WIDGET = "input"
 
@@ -40,6 +41,7 @@ READ_WIDGETS: dict[str, str] = {
     "Attach Image": "attach_image",
     "Signature": "signature",
     "Phone": "phone",
+    "Password": "password",
 }
 DEFAULT_READ_WIDGET = "value"
 

@@ -69,13 +69,27 @@ def _context(values: dict, errors=None, message: str = "", conflict: str = "") -
                 "name": field.fieldname,
                 "label": _(field.label or field.fieldname),
                 "hint": _(field.description) if field.description else "",
-                "kind": "check" if field.fieldtype == "Check" else "number",
+                "kind": _kind(field),
+                "choices": [
+                    (choice, _(choice) if choice else "—")
+                    for choice in (field.options or "").split("\n")
+                ]
+                if field.fieldtype == "Select"
+                else [],
+                # A Password is never drawn (lowcode.documents.secrets); say whether one is saved.
+                "placeholder": (
+                    _("Saved (leave empty to keep it)")
+                    if values.get(field.fieldname)
+                    else _("Not set")
+                )
+                if field.fieldtype == "Password"
+                else "",
                 "override_key": system_settings.SITE_CONFIG_KEYS.get(field.fieldname, ""),
                 "override": forced,
                 "overridden": forced is not None,
             }
         )
-    form_values = {k: _shown(v) for k, v in values.items()}
+    form_values = {k: _shown(v) for k, v in values.items() if not _is_secret(meta, k)}
     return {
         "active_nav": NAME,
         "sections": [section for section in sections if section["fields"]],
@@ -87,6 +101,18 @@ def _context(values: dict, errors=None, message: str = "", conflict: str = "") -
         "scripts_running": bool(system_settings.value("enable_server_scripts")),
         "history": _history(meta),
     }
+
+
+def _kind(field) -> str:
+    """The input a setting is edited with, by its field type."""
+    kinds = {"Check": "check", "Select": "select", "Password": "password", "Data": "text"}
+    return kinds.get(field.fieldtype, "number")
+
+
+def _is_secret(meta, fieldname: str) -> bool:
+    from lowcode.documents.secrets import is_secret
+
+    return is_secret(meta.get_field(fieldname))
 
 
 def _shown(value):
