@@ -200,3 +200,16 @@ def test_the_view_carries_the_receivables_the_user_may_see(api, shared):
         "outstanding": 0.0,
         "overdue": 0.0,
     }
+
+
+def test_the_360_view_dials_a_contact_s_phone_with_one_tap(desk, shared):  # noqa: F811
+    customer, _mine, _theirs = shared
+    contact = do_insert_doc(
+        "rep", "Contact", {"full_name": "李娜", "customer": customer, "mobile_no": "138 0013 8000"}
+    ).name
+
+    html = desk("rep").get(f"/app/customer/{customer}/connections").content.decode()
+
+    # a tel: link, and the row names the contact, so the desk offers its follow-up after the call
+    assert '<a class="tel" href="tel:+8613800138000">138 0013 8000</a>' in html
+    assert f'data-doctype="Contact" data-name="{contact}"' in html

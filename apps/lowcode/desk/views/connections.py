@@ -13,6 +13,7 @@ from django.urls import path
 
 from lowcode.dataio.export import STANDARD_LABELS
 from lowcode.desk.lib import nav
+from lowcode.desk.lib.phones import is_phone_field, tel_href
 from lowcode.desk.templatetags.desk import display
 from lowcode.desk.views.common import desk_view, doctype_from_slug
 from lowcode.i18n import _
@@ -56,8 +57,10 @@ def section_view(section: dict) -> dict:
     workflow = engine.get_workflow(section["doctype"])
     state_field = workflow.state_field if workflow is not None else None
     slug = nav.slug(section["doctype"])
+    phones = {f for f in shown if is_phone_field(meta.get_field(f))}
     return {
         "key": section["key"],
+        "doctype": section["doctype"],
         "label": _(section["label"])
         + (f"（{_(section['link_label'])}）" if section.get("link_label") else ""),
         "count": section["count"],
@@ -68,8 +71,9 @@ def section_view(section: dict) -> dict:
                 "url": f"/app/{slug}/{row['name']}",
                 "title": row.get(title_field) or row["name"],
                 "name": row["name"],
+                # (label, value, tel: URI of a phone number: the 360 view dials with one tap)
                 "values": [
-                    (_label(meta, f), value)
+                    (_label(meta, f), value, tel_href(value) if f in phones else "")
                     for f in shown
                     if (value := _display(meta, f, row.get(f), state_field))
                 ],

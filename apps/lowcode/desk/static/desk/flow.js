@@ -16,10 +16,12 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
 
-  // The record a tel: link belongs to: the nearest element naming one, else the open form's.
+  // The record a tel: link belongs to: the nearest element naming one (data-name with
+  // data-doctype or data-slug), else the open form's.
   function recordOf(link) {
-    const holder = link.closest("[data-doctype][data-name]");
-    if (holder) return { doctype: holder.dataset.doctype, name: holder.dataset.name };
+    const holder = link.closest("[data-name][data-doctype], [data-name][data-slug]");
+    if (holder && holder.dataset.doctype) return { doctype: holder.dataset.doctype, name: holder.dataset.name };
+    if (holder) return { slug: holder.dataset.slug, name: holder.dataset.name };
     const form = document.getElementById("doc-form");
     const match = form && (form.getAttribute("hx-post") || "").match(/^\/app\/([^/]+)\/(.+)$/);
     if (match && match[2] !== "new") return { slug: match[1], name: decodeURIComponent(match[2]) };
