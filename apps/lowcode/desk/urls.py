@@ -28,6 +28,7 @@ urlpatterns = [
     path("logout", auth.logout_view, name="desk-logout"),
     path("manifest.webmanifest", pwa.manifest, name="desk-manifest"),
     path("sw.js", pwa.service_worker, name="desk-sw"),
+    path("offline", pwa.offline_page, name="desk-offline"),
     path(
         "favicon.ico", RedirectView.as_view(url=static("desk/icons/icon-192.png")), name="favicon"
     ),

@@ -1,4 +1,4 @@
-"""Progressive web app: the manifest and a service worker that caches static assets."""
+"""Progressive web app: the manifest, the service worker and the offline page (docs/offline.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 
 from lowcode.i18n import _
@@ -23,8 +24,7 @@ PRECACHE = [
     "desk/lists.js",
     "desk/flow.css",
     "desk/flow.js",
-    "desk/flow.css",
-    "desk/flow.js",
+    "desk/offline.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
@@ -57,22 +57,58 @@ def manifest(request):
     )
 
 
-SERVICE_WORKER = """// KuaiCRM service worker: static assets cache-first, pages and data always from the network
-// (documents must never be served stale from a phone's cache).
+# How many record pages the user opened last stay readable offline (docs/offline.md).
+RECENT_RECORDS = 20
+OFFLINE_URL = "/offline"
+
+SERVICE_WORKER = """// KuaiCRM service worker (docs/offline.md). Static assets: cache-first. Pages: always from the
+// network while there is one (documents must never be served stale); the last %(recent)s record
+// pages (/app/<doctype>/<name>) are kept in RECORDS so that, offline, the record opens as last
+// seen, and any other page falls back to the offline page. offline.js empties RECORDS at logout
+// and on the login page, so a shared phone never shows the previous user's records.
 const CACHE = "%(version)s";
+const RECORDS = "desk-records";
+const RECENT = %(recent)s;
+const OFFLINE = "%(offline)s";
 const ASSETS = %(assets)s;
+const RECORD_PAGE = /^\\/app\\/[^/_][^/]*\\/(?!new$)[^/]+$/;
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([...ASSETS, OFFLINE])).then(() => self.skipWaiting()));
 });
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE && k !== RECORDS).map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
+async function remember(request, response) {
+  const cache = await caches.open(RECORDS);
+  await cache.delete(request.url);  // re-added last: the cache's order is the viewing order
+  await cache.put(request.url, response);
+  const kept = await cache.keys();
+  await Promise.all(kept.slice(0, Math.max(0, kept.length - RECENT)).map((old) => cache.delete(old)));
+}
+async function navigate(event, url) {
+  try {
+    const response = await fetch(event.request);
+    // A redirect (to /login when the session ended) or an error page is never kept.
+    if (response.ok && !response.redirected && RECORD_PAGE.test(url.pathname)) {
+      event.waitUntil(remember(event.request, response.clone()));
+    }
+    return response;
+  } catch (error) {
+    const records = await caches.open(RECORDS);
+    return (await records.match(event.request.url)) || (await caches.match(OFFLINE)) || Response.error();
+  }
+}
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || !url.pathname.startsWith("%(prefix)s")) return;
+  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (event.request.mode === "navigate") {
+    event.respondWith(navigate(event, url));
+    return;
+  }
+  if (!url.pathname.startsWith("%(prefix)s")) return;
   event.respondWith(
     caches.match(event.request).then((hit) => hit || fetch(event.request).then((response) => {
       if (response.ok) {
@@ -100,6 +136,8 @@ def cache_version() -> str:
 def service_worker(request):
     body = SERVICE_WORKER % {
         "version": cache_version(),
+        "recent": RECENT_RECORDS,
+        "offline": OFFLINE_URL,
         "assets": json.dumps([static(path) for path in PRECACHE]),
         "prefix": static(""),
     }
@@ -107,3 +145,9 @@ def service_worker(request):
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def offline_page(request):
+    """The page a phone shows offline when the page asked for was not kept (the worker
+    precaches it): recently viewed records and unsent drafts, listed by offline.js."""
+    return render(request, "desk/offline.html")

@@ -179,7 +179,9 @@
             } else if (!states[name].reqd && star) star.remove();
           }
         });
-      });
+      })
+      // Offline (docs/offline.md): the form stays as it is; the next change asks again.
+      .catch(() => {});
   }
   document.addEventListener("change", (event) => {
     const form = event.target.closest("#doc-form");
