@@ -83,14 +83,25 @@ def test_a_return_needs_a_reason_and_sends_the_order_back(page_for, order, store
     expect(rep.locator("h1 .pill")).to_have_text("销售主管审批")
 
     manager = page_for("manager", DESKTOP)
+    prompts: list[str] = []
+    manager.on("dialog", lambda dialog: (prompts.append(dialog.message), dialog.dismiss()))
     manager.goto(f"/app/sales-order/{order}")
-    # the reason is asked for in a prompt; cancelling it changes nothing
-    manager.once("dialog", lambda dialog: dialog.dismiss())
+    # the reason is asked for in the decision sheet (no browser prompt); cancelling changes nothing
     manager.locator(".wf-action", has_text="退回").click()
+    sheet = manager.get_by_role("dialog", name="退回")
+    sheet.get_by_role("button", name="取消").click()
+    expect(sheet).to_be_hidden()
     assert workflow_state(stored, order) == "Manager Approval"
-    manager.once("dialog", lambda dialog: dialog.accept("单价需按合同价调整"))
+    # sending it without a reason is refused, naming the reason
     manager.locator(".wf-action", has_text="退回").click()
+    sheet.locator(".ap-sheet-ok").click()
+    expect(sheet.locator("#ap-reason-err")).to_contain_text("原因")
+    assert workflow_state(stored, order) == "Manager Approval"
+    # the workflow's reason templates are one tap each
+    sheet.locator(".ap-chip", has_text="单价需按合同价调整").click()
+    sheet.locator(".ap-sheet-ok").click()
     expect(manager.locator("h1 .pill")).to_have_text("退回修改")
+    assert prompts == []
     assert workflow_state(stored, order) == "Revision"
 
     rep.reload()
