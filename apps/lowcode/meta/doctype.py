@@ -169,6 +169,16 @@ class DocField:
         return self.fieldtype in fieldtypes.TABLE_TYPES
 
     @property
+    def in_preview(self) -> bool:
+        """Shown on the record's summary card (Frappe's ``in_preview``; desk/lib/summary.py)."""
+        return bool(int(self.raw.get("in_preview") or 0))
+
+    @property
+    def collapsible(self) -> bool:
+        """A Section Break whose section starts folded (Frappe's ``collapsible``)."""
+        return bool(int(self.raw.get("collapsible") or 0))
+
+    @property
     def max_length(self) -> int:
         if self.length:
             return self.length

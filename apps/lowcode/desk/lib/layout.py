@@ -21,7 +21,13 @@ class Section:
     label: str = ""
     fieldname: str = ""
     depends_on: str | None = None
+    # rarely used: drawn folded (Frappe's Section Break ``collapsible``), open when it holds an error
+    collapsible: bool = False
     columns: list[Column] = field(default_factory=lambda: [Column()])
+
+    @property
+    def fieldnames(self) -> list[str]:
+        return [f.fieldname for c in self.columns for f in c.fields]
 
 
 @dataclass
@@ -44,6 +50,7 @@ def form_layout(meta: DocTypeMeta, visible_levels: frozenset[int]) -> list[Tab]:
                     label=docfield.label,
                     fieldname=docfield.fieldname,
                     depends_on=docfield.depends_on,
+                    collapsible=docfield.collapsible,
                 )
             )
         elif kind == "Column Break":

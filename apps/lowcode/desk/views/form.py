@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import form_actions, layout, link_titles, timeline
+from lowcode.desk.lib import form_actions, layout, link_titles, summary, timeline
 from lowcode.desk.views.common import desk_view, doctype_from_slug, go_to, toast
 from lowcode.documents import actions
 from lowcode.documents.actions import _user_info
@@ -179,6 +179,24 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         **extra,
         # autoname "prompt" (a DocType's name): the user types the new record's name
         "name_prompt": is_new and form_lib.is_prompted(meta),
+        **_summary(meta, doc, levels, workflow, errors or conflict),
+    }
+
+
+def _summary(meta, doc, levels, workflow, trouble) -> dict:
+    """A saved record whose DocType marks ``in_preview`` fields opens read-first on a phone:
+    its summary card, the form behind 编辑 (desk/lib/summary.py). A post that failed shows
+    the form at once, open where the errors are."""
+    if doc is None or trouble:
+        return {"reading": False}
+    skip = {meta.title_field or "", workflow.state_field if workflow else ""}
+    fields = summary.preview_fields(meta, levels, skip)
+    if not fields:
+        return {"reading": False}
+    return {
+        "reading": True,
+        "summary_fields": fields,
+        "summary_owner": summary.owner_row(fields, doc),
     }
 
 
