@@ -149,6 +149,62 @@ desk_call_follow_up: dict = {
     "Contact": {**_CALL_LOG, "prefill": {"contact": "name", "customer": "customer"}},
 }
 
+# Lists on a phone (lowcode/desk/lib/list_cards.py): the quick chips 我的 (mine_field is me),
+# 今日待跟进 / 已逾期 (due_field today / before today, while open_filters hold), the fields a card
+# shows and what a long-press offers besides dialling its numbers.
+_LOG = "Log a follow-up"
+_LEAD_OPEN = [["archived", "=", 0], ["status", "not in", ["Invalid", "Closed", "Converted"]]]
+desk_list_cards: dict = {
+    "Lead": {
+        "due_field": "next_followup_on",
+        "open_filters": _LEAD_OPEN,
+        "card_fields": ["company_name", "mobile_no", "next_followup_on", "expected_amount"],
+        "actions": [{"label": _LOG, "new": "Follow-up Record", "prefill": {"lead": "name"}}],
+    },
+    "Customer": {
+        "card_fields": ["phone", "city", "last_followup_on"],
+        "actions": [{"label": _LOG, "new": "Follow-up Record", "prefill": {"customer": "name"}}],
+    },
+    "Opportunity": {
+        "mine_field": "sales_owner",
+        "due_field": "expected_close_date",
+        "open_filters": [["status", "=", "Open"]],
+        "card_fields": ["customer", "amount", "expected_close_date", "stage"],
+        "actions": [
+            {
+                "label": _LOG,
+                "new": "Follow-up Record",
+                "prefill": {"opportunity": "name", "customer": "customer"},
+            }
+        ],
+    },
+    "Contact": {"card_fields": ["customer", "mobile_no"]},
+    "Follow-up Task": {
+        "mine_field": "assigned_to",
+        "due_field": "due_date",
+        "open_filters": [["status", "=", "Open"]],
+        "card_fields": ["customer", "due_date", "followup_method"],
+        "actions": [
+            {
+                "label": "Mark done",
+                "set": {"status": "Done"},
+                "when": {"status": "Open"},
+                "ask": ["result"],
+            },
+            {
+                "label": _LOG,
+                "new": "Follow-up Record",
+                "prefill": {"follow_up_task": "name", "customer": "customer"},
+            },
+        ],
+    },
+    "Customer Visit": {
+        "due_field": "visit_date",
+        "open_filters": [["checkin_time", "is", "not set"]],
+        "card_fields": ["customer", "visit_date"],
+    },
+}
+
 # Buttons on a form (lowcode/desk/lib/form_actions.py): a dialog that calls a whitelisted
 # method, shown only while the condition holds and the user may; or a new record prefilled.
 _LOG_FOLLOW_UP = "Log a follow-up"

@@ -54,6 +54,7 @@ VALUE_HOOKS = frozenset(
         "desk_location_fields",
         "desk_call_follow_up",
         "desk_form_actions",
+        "desk_list_cards",
         "desk_reminders",
         "document_connections",
         "merge_drop_doctypes",

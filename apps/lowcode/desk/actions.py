@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lowcode.documents.actions import do_insert_doc, do_save_doc
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc
+
+if TYPE_CHECKING:
+    from lowcode.desk.lib.list_cards import CardAction
 
 SAVED_VIEW = "Saved View"
 COMMENT = "Comment"
@@ -92,3 +97,23 @@ def do_move_card(
     if reason and reason_field and fieldname == options.get("field"):
         data[reason_field] = reason  # the move's reason, e.g. why an opportunity goes back
     return do_save_doc(user, doctype, name, data)
+
+
+def do_card_action(
+    user: str, doctype: str, name: str, key: str, answers: dict | None = None
+) -> CardAction:
+    """Run a list card's declared "set" action (Mark done): a save of its values and of the
+    fields it asks for (``answers``), allowed only while its ``when`` holds on the document."""
+    from lowcode.desk.lib.list_cards import find_action
+
+    action = find_action(doctype, key)
+    if action is None:
+        raise ValidationError(_("Unknown action {action}", action=key))
+    doc = access_doc(user, doctype, name, "write")
+    if any(str(doc.get(k) or "") != str(v) for k, v in action.when.items()):
+        raise ValidationError(
+            _("{action} no longer applies to {name}", action=_(action.label), name=name)
+        )
+    asked = {f: (answers or {}).get(f, "") for f in action.ask}
+    do_save_doc(user, doctype, name, {**asked, **action.set})
+    return action

@@ -58,6 +58,7 @@ class ListState:
     start: int = 0
     search: str = ""
     saved_view: str = ""
+    chips: list[str] = field(default_factory=list)
 
     def to_query(self, **changes: Any) -> dict[str, str]:
         """Return the query parameters that reproduce this state (with ``changes``)."""
@@ -71,6 +72,7 @@ class ListState:
             "start": str(values["start"] or ""),
             "q": values["search"],
             "view": values["saved_view"],
+            "chip": ",".join(values["chips"]),
         }
         return {k: v for k, v in query.items() if v}
 
@@ -160,16 +162,34 @@ def search_filters(meta: DocTypeMeta, columns: ColumnSet, text: str) -> list[lis
     for name in names:
         if name in columns.columns and name not in seen:
             seen.append(name)
-    return [[name, "like", f"%{text}%"] for name in seen]
+    found: list[list[Any]] = [[name, "like", f"%{text}%"] for name in seen]
+    # The global search's index finds phone numbers however typed, pinyin and initials too.
+    from lowcode.desk.lib import search
+
+    names = search.indexed_names(meta.name, text)
+    if names:
+        found.append(["name", "in", names])
+    return found
 
 
-def fetch_page(user: str, meta: DocTypeMeta, state: ListState, shown: list[DocField]) -> dict:
-    """Return one page of rows plus a capped count, through the permission layer."""
+def fetch_page(
+    user: str,
+    meta: DocTypeMeta,
+    state: ListState,
+    shown: list[DocField],
+    extra: list[str] | None = None,
+    count: bool = True,
+) -> dict:
+    """Return one page of rows plus a capped count, through the permission layer.
+
+    ``extra``: more fields to read (a phone card's fields, its actions' conditions);
+    ``count=False`` skips the count (the next page of an infinite scroll).
+    """
     columns = ColumnSet(meta, user)
-    wanted = ["name", title_field(meta), "modified", *(f.fieldname for f in shown)]
-    for extra in ("status", "workflow_state", "docstatus"):
-        if extra in columns.columns:
-            wanted.append(extra)
+    wanted = ["name", title_field(meta), "modified", *(f.fieldname for f in shown), *(extra or [])]
+    for standard in ("status", "workflow_state", "docstatus"):
+        if standard in columns.columns:
+            wanted.append(standard)
     fields = list(dict.fromkeys(wanted))
     or_filters = search_filters(meta, columns, state.search) or None
     rows = reads.get_list(
@@ -184,12 +204,13 @@ def fetch_page(user: str, meta: DocTypeMeta, state: ListState, shown: list[DocFi
     )
     has_more = len(rows) > PAGE_LENGTH
     rows = rows[:PAGE_LENGTH]
-    counted = capped_count(user, meta.name, state.filters, or_filters)
+    counted = capped_count(user, meta.name, state.filters, or_filters) if count else {}
     for row in rows:
         row["desk_indicator"] = indicator(row, meta)
     # Link columns show the linked record's title: one query per target DocType.
-    link_titles.annotate(user, rows, shown)
-    label_states(meta, rows, shown)
+    described = [*shown, *(columns.columns[f].field for f in extra or [] if f in columns.columns)]
+    link_titles.annotate(user, rows, described)
+    label_states(meta, rows, described)
     return {"rows": rows, "has_more": has_more, **counted}
 
 

@@ -33,6 +33,7 @@ from lowcode.storage.factory import get_model
 SEARCH_ENTRY = "Search Entry"
 PER_DOCTYPE = 5
 SUGGESTIONS = 8
+INDEXED_NAMES = 1000  # the most a filter's "in" takes (query.builder)
 MIN_PHONE_DIGITS = 4  # fewer digits match half the book; they are searched as text
 # Field types whose values are words worth finding (a Link holds a code: CUST-00018).
 TEXT_TYPES = frozenset(
@@ -198,6 +199,15 @@ def matching_names(user: str, doctype: str, text: str, limit: int) -> list[str]:
         .values_list("reference_name", flat=True)[:limit]
     )
     return list(rows)
+
+
+def indexed_names(doctype: str, text: str, limit: int = INDEXED_NAMES) -> list[str]:
+    """Names of ``doctype`` whose entry matches (the list's search adds them to its own; the
+    list reads them through the permission layer)."""
+    if not text.strip():
+        return []
+    rows = _entries().filter(match(text), reference_doctype=doctype)
+    return list(rows.values_list("reference_name", flat=True)[:limit])
 
 
 def _rows(user: str, meta: DocTypeMeta, names: list[str]) -> list[dict]:

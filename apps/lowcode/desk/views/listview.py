@@ -6,22 +6,24 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from lowcode import expressions
 from lowcode.dataio.export import export_rows
 from lowcode.dataio.spreadsheet import file_response
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import listing, saved_views
+from lowcode.desk.lib import list_cards, listing, saved_views
+from lowcode.desk.lib.phones import is_phone_field
 from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
 from lowcode.documents import actions
 from lowcode.documents.schema import do_delete_doctypes, is_schema_doctype
-from lowcode.exceptions import FrappeError, ValidationError
+from lowcode.exceptions import DoesNotExistError, FrappeError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta.registry import get_meta
-from lowcode.permissions.core import has_doctype_permission, permitted_queryset
+from lowcode.permissions.core import access_doc, has_doctype_permission, permitted_queryset
 from lowcode.query.builder import ColumnSet
 
 
@@ -53,7 +55,12 @@ def list_page(request, user, slug):
     state = listing.parse_state(params, meta)
     columns = ColumnSet(meta, user)
     shown = listing.list_columns(meta, columns, state.columns)
-    page = listing.fetch_page(user, meta, state, shown)
+    cards = _cards(request, user, meta, columns, state, shown)
+    more_rows = request.GET.get("rows") == "more"  # the next page of an infinite scroll
+    page = listing.fetch_page(user, meta, state, shown, cards["extra"], count=not more_rows)
+    can_write = has_doctype_permission(user, doctype, "write")
+    _annotate_actions(cards, meta, page["rows"], can_write)
+    views = saved_views.views_for(user, doctype)
     context = {
         "active_nav": doctype,
         "doctype": doctype,
@@ -72,14 +79,17 @@ def list_page(request, user, slug):
         "filterable": listing.filterable_fields(meta, columns),
         "operators": listing.BUILDER_OPERATORS,
         "builder_filters_json": json.dumps(state.builder_filters, ensure_ascii=False),
-        "saved_views": saved_views.views_for(user, doctype),
+        "saved_views": views,
+        "chips": _chip_links(cards, state, views),
+        "card_fields": cards["fields"],
+        "row_prefix": f"row-{state.start}-",
         "can_create": has_doctype_permission(user, doctype, "create"),
         # DocTypes: deleted in bulk too, with the count of ticked ones typed to confirm
         "can_delete": has_doctype_permission(user, doctype, "delete")
         and (is_schema_doctype(doctype) or not form_lib.has_own_delete(user, meta)),
         "typed_delete": is_schema_doctype(doctype),
         "can_export": has_doctype_permission(user, doctype, "export"),
-        "can_write": has_doctype_permission(user, doctype, "write"),
+        "can_write": can_write,
         "board_fields": [
             f
             for f in meta.data_fields
@@ -102,12 +112,95 @@ def list_page(request, user, slug):
         },
         "assignees": _active_users() if has_doctype_permission(user, doctype, "write") else [],
     }
-    template = (
-        "desk/list_results.html"
-        if request.headers.get("HX-Target") == "list-results"
-        else "desk/list.html"
-    )
+    if more_rows:
+        template = "desk/list_rows.html"
+    elif request.headers.get("HX-Target") == "list-results":
+        template = "desk/list_results.html"
+    else:
+        template = "desk/list.html"
     return render(request, template, context)
+
+
+def _cards(request, user, meta, columns, state, shown) -> dict:
+    """A phone's list: the chips chosen (their filters join the state's), card fields, actions."""
+    spec = list_cards.spec_for(meta.name)
+    offered = list_cards.chip_keys(spec, columns)
+    state.chips = list_cards.parse_chips(request.GET.get("chip", ""), offered)
+    state.filters += list_cards.chip_filters(spec, state.chips, user, expressions.today())
+    fields = list_cards.card_fields(meta, columns, spec, shown)
+    phones = [f for f in [*shown, *fields] if is_phone_field(f)]
+    extra = [f.fieldname for f in fields] + list_cards.query_fields(spec, columns)
+    return {"spec": spec, "offered": offered, "fields": fields, "phones": phones, "extra": extra}
+
+
+def _annotate_actions(cards: dict, meta, rows: list[dict], can_write: bool) -> None:
+    for row in rows:
+        row["desk_actions"] = list_cards.row_actions(
+            cards["spec"], meta, row, cards["phones"], can_write
+        )
+
+
+def _chip_links(cards: dict, state, views: list[dict]) -> list[dict]:
+    """The quick chips as links: each toggles itself, keeping the rest of the state."""
+    chips = [
+        {
+            "label": list_cards.chip_label(key),
+            "key": key,
+            "active": key in state.chips,
+            "query": state.to_query(start=0, chips=list_cards.toggled(state.chips, key)),
+        }
+        for key in cards["offered"]
+    ]
+    chips += [
+        {
+            "label": view["title"],
+            "key": f"view-{view['name']}",
+            "active": view["name"] == state.saved_view,
+            "query": {"view": view["name"]} if view["name"] != state.saved_view else {},
+        }
+        for view in views
+    ]
+    return chips
+
+
+@desk_view
+def card_action(request, user, slug, name):
+    """Run a card's declared action: "new" (GET) opens the new form prefilled from the stored
+    document; "set" (POST) saves through the action layer and answers the card's row."""
+    doctype = doctype_from_slug(slug)
+    if request.method == "GET":
+        found = list_cards.find_action(doctype, request.GET.get("action", ""), kind="new")
+        if found is None:
+            raise DoesNotExistError(_("Unknown action {action}", action=request.GET.get("action")))
+        doc = access_doc(user, doctype, name, "read")
+        return HttpResponseRedirect(list_cards.new_form_url(found, doc))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        action = desk_actions.do_card_action(
+            user, doctype, name, request.POST.get("action", ""), request.POST.dict()
+        )
+    except FrappeError as exc:
+        return toast(HttpResponse(status=204), str(exc), "red")
+    meta = get_meta(doctype)
+    columns = ColumnSet(meta, user)
+    state = listing.parse_state(request.POST, meta)
+    shown = listing.list_columns(meta, columns, state.columns)
+    cards = _cards(request, user, meta, columns, state, shown)
+    state.filters = [["name", "=", name]]
+    page = listing.fetch_page(user, meta, state, shown, cards["extra"], count=False)
+    _annotate_actions(cards, meta, page["rows"], has_doctype_permission(user, doctype, "write"))
+    context = {
+        "slug": slug,
+        "doctype": doctype,
+        "shown": shown,
+        "card_fields": cards["fields"],
+        "title_field": listing.title_field(meta),
+        "row": page["rows"][0] if page["rows"] else None,
+        "row_id": request.POST.get("row_id", ""),
+    }
+    response = render(request, "desk/list_row.html", context)
+    return toast(response, _("{action}: done", action=_(action.label)))
 
 
 def _active_users() -> list[tuple[str, str]]:
