@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -71,9 +72,10 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
     """WhiteNoise serving the collected files (with their .br/.gz) before the finders' copies.
 
     WhiteNoise lets the finders' files replace the collected ones, and a file found in
-    node_modules has no compressed copy beside it. Here the finders only add what is not
-    collected yet (a file added since the last collectstatic), so nothing is ever missing and
-    what was collected goes out compressed.
+    node_modules or an app's static folder has no compressed copy beside it. Here a collected
+    copy is kept while it is the same file as its source (same size, collected after the
+    source's last change); a file added or edited since the last collectstatic is served from
+    its source, uncompressed, so a stale copy is never served.
     """
 
     def add_files(self, root: str, prefix: str | None = None) -> None:
@@ -82,6 +84,21 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
             super().add_files(root, prefix)
 
     def add_files_from_finders(self) -> None:
-        collected = dict(self.files)
-        super().add_files_from_finders()
-        self.files.update(collected)
+        sources: dict[str, str] = {}
+        for finder in finders.get_finders():
+            for path, storage in finder.list(None):
+                prefix = (getattr(storage, "prefix", None) or "").strip("/")
+                url = f"{self.static_prefix}{prefix}{'/' if prefix else ''}{path}"
+                sources.setdefault(url.replace("\\", "/"), storage.path(path))
+        for url, source in sources.items():
+            if url in self.files and self._collected_is_current(url, source):
+                continue
+            self.add_file_to_dictionary(url, source)
+
+    def _collected_is_current(self, url: str, source: str) -> bool:
+        collected = Path(str(self.static_root)) / url[len(self.static_prefix) :]
+        try:
+            copy, original = collected.stat(), os.stat(source)
+        except OSError:
+            return False
+        return copy.st_size == original.st_size and copy.st_mtime >= original.st_mtime

@@ -58,3 +58,22 @@ def test_only_the_npm_files_the_desk_loads_are_collected(collected):
     vendor = sorted(p.name for p in (collected / "vendor").rglob("*") if p.is_file())
     assert "echarts.min.js" not in vendor and not [n for n in vendor if n.endswith(".map")]
     assert {"htmx.min.js", "Sortable.min.js", "echarts.common.min.js"} <= set(vendor)
+
+
+def test_a_file_edited_after_collectstatic_is_served_from_its_source(settings, tmp_path):
+    # given: a static file collected (and compressed), then edited
+    source = tmp_path / "src"
+    (source / "perf").mkdir(parents=True)
+    script = source / "perf" / "edited.js"
+    script.write_text("const before = 1;\n" * 200)
+    settings.STATICFILES_DIRS = [str(source)]
+    settings.STATIC_ROOT = tmp_path / "assets"
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert fetch("/assets/perf/edited.js", "br")[0] == "br"
+    script.write_text("const after = 2;\n" * 200)
+
+    # when
+    encoding, body = fetch("/assets/perf/edited.js", "br")
+
+    # then: the edit is what the browser gets (uncompressed until the next collectstatic)
+    assert encoding is None and body.startswith(b"const after = 2;")
