@@ -327,3 +327,26 @@ def test_the_editor_shows_a_transitions_approver_slots_so_a_save_keeps_them(desk
     assert '<option value="Role" selected>' in row
     submit = next(i for i, t in enumerate(transitions) if t.action == "Submit")
     assert '<option value="User" selected>' in _row(page, f"wf-transition-{submit}")
+
+
+def test_an_admin_edits_a_transitions_reason_templates_in_the_editor(desk):
+    # given: an Order Flow whose Finish needs a reason
+    doc = _order_flow()
+    states, transitions = _stored_rows(doc)
+    transitions[0].update(requires_reason="1", reason_templates="资料不全\n价格待确认")
+
+    # when: the administrator saves ready-made reasons on the transition row
+    response = desk("Administrator").post(
+        f"{EDITOR}/Order Flow", _post_data(doc, states, transitions)
+    )
+    assert response.status_code in (200, 204), response.content.decode()[:400]
+
+    # then: the engine offers them, and the editor shows them so the next save keeps them
+    finish = engine.get_workflow(T).transitions[0]
+    assert finish.reason_templates == ("资料不全", "价格待确认")
+    row = _row(
+        desk("Administrator").get(f"{EDITOR}/Order Flow").content.decode(), "wf-transition-0"
+    )
+    assert (
+        '<textarea name="transitions.0.reason_templates"' in row and "资料不全\n价格待确认" in row
+    )
