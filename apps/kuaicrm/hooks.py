@@ -135,8 +135,12 @@ desk_bottom_tabs: list = [{"doctype": "Lead", "icon": "☷"}]
 # or a loss asks for the reason the opportunity's stage history records.
 desk_kanban: dict = {"Opportunity": {"field": "stage", "reason_field": "stage_reason"}}
 
-# "Use my location" on the form fills these latitude/longitude pairs from the phone's GPS.
-desk_location_fields: dict = {"Customer Visit": [["checkin_latitude", "checkin_longitude"]]}
+# 签到 on a visit: one big button takes Complete Visit through kuaicrm.visit_check_in with the
+# camera's photo and the phone's position (lowcode/desk/lib/checkin.py). The visit's
+# coordinates are never typed, so it declares no "use my location" pair (desk_location_fields).
+desk_check_in: dict = {
+    "Customer Visit": {"method": "kuaicrm.visit_check_in", "transition": "Complete Visit"}
+}
 
 # After a call from a tel: link the desk offers this follow-up for the record that was called
 # (lowcode/desk/lib/calls.py, static/desk/flow.js): a 电话 Follow-up Record at the call's time.

@@ -52,6 +52,7 @@ VALUE_HOOKS = frozenset(
         "desk_bottom_tabs",
         "desk_kanban",
         "desk_location_fields",
+        "desk_check_in",
         "desk_call_follow_up",
         "desk_form_actions",
         "desk_list_cards",

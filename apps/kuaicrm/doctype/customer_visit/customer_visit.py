@@ -665,10 +665,13 @@ def visit_check_in(
         except ValueError:
             photos = [photos]
     uploads = [(f.name or "photo", f.read()) for f in request.FILES.getlist("photo")]
+    known = set(_photo_urls(visit or name))
     doc = do_check_in_visit(
         user, visit or name, latitude, longitude, accuracy, photos or [], uploads
     )
     return {
+        # The stamped copies this check-in stored, for the phone to show what was recorded.
+        "photos": [url for url in _photo_urls(doc.name) if url not in known],
         "name": doc.name,
         "workflow_state": doc.workflow_state,
         "checkin_time": to_json(doc.checkin_time),
@@ -676,6 +679,15 @@ def visit_check_in(
         "checkin_flagged": bool(doc.checkin_flagged),
         "checkin_note": doc.checkin_note or "",
     }
+
+
+def _photo_urls(name: str) -> list[str]:
+    return list(
+        get_model("Visit Photo")
+        .objects.filter(parent=name, parenttype="Customer Visit")
+        .order_by("idx")
+        .values_list("photo", flat=True)
+    )
 
 
 visit_check_in.writes = True  # type: ignore[attr-defined]
