@@ -508,7 +508,8 @@ def _position(latitude: Any, longitude: Any, accuracy: Any):
     """The browser's position as numbers (WGS-84); anything else is refused, field-named."""
     from lowcode.sdk import WGS84, Position
 
-    values, errors = {}, []
+    values: dict[str, float | None] = {}
+    errors: list[FieldError] = []
     for key, fieldname, value in (
         ("lat", "checkin_latitude", latitude),
         ("lng", "checkin_longitude", longitude),
@@ -531,9 +532,15 @@ def _position(latitude: Any, longitude: Any, accuracy: Any):
             continue
         values[key] = number
     _raise(errors)
-    if values["accuracy"] is not None and values["accuracy"] < 0:
-        values["accuracy"] = None
-    return Position(lng=values["lng"], lat=values["lat"], accuracy=values["accuracy"], datum=WGS84)
+    accuracy_m = values["accuracy"]
+    if accuracy_m is not None and accuracy_m < 0:
+        accuracy_m = None  # a negative radius means nothing: treated as not reported
+    return Position(
+        lng=float(values["lng"] or 0.0),
+        lat=float(values["lat"] or 0.0),
+        accuracy=accuracy_m,
+        datum=WGS84,
+    )
 
 
 def _visit_meta():
