@@ -5,6 +5,7 @@ action's ``initial``), a stage change as a picker of the configured stages with 
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 
 import pytest
@@ -118,3 +119,21 @@ def test_lost_fields_are_taken_only_when_losing(desk, opportunity):
     assert lost.status_code == 204, lost.content.decode()[:500]
     final = Opportunity.objects.get(name=opportunity)
     assert (final.stage, final.status, final.lost_reason) == ("输单", "Lost", "Competitor")
+
+
+def test_an_action_that_comes_back_to_the_same_page_re_reads_it_in_place(desk, opportunity):
+    rep = desk("rep")
+    page_url = f"http://testserver/app/opportunity/{opportunity}"
+
+    response = rep.post(
+        f"/app/opportunity/{opportunity}/run/stage",
+        {"stage": "方案报价"},
+        HTTP_HX_CURRENT_URL=page_url,
+    )
+
+    # no redirect (a full page load): the form is re-read where it is, the toast shown there
+    assert response.status_code == 204
+    assert "HX-Redirect" not in response
+    trigger = json.loads(response["HX-Trigger"])
+    assert trigger["desk:flash"]["stay"] is True and "方案报价" in trigger["desk:flash"]["message"]
+    assert "desk:refresh" in trigger

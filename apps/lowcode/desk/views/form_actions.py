@@ -3,14 +3,16 @@
 ``POST /app/<slug>/<name>/run/<key>`` calls the action's whitelisted method through the API's
 own dispatch (``call_method``), so the method's permission checks are the only ones that
 decide; the desk refuses only an action it would not show (the same 404 as a missing record).
-Success: a toast that survives the redirect and ``HX-Redirect`` to the record the result names
-(or back to the form). Refusal: the dialog again, the user's input kept, each message next to
+Success: a toast that survives the redirect and ``HX-Redirect`` to the record the result names;
+when that is the page the user is on (a stage change), the form is re-read in place instead
+(``desk:refresh``, form_actions.js): no full page load. Refusal: the dialog again, the user's input kept, each message next to
 the field it names.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote, urlsplit
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -66,12 +68,28 @@ def run_action(request, user, slug, name, key):
         )
     except ValidationError as exc:
         return _dialog(request, slug, doc, action, posted, exc, extras)
-    message = form_actions.success_message(action, result)
-    response = go_to(request, form_actions.target_url(action, slug, doc.name, result))
+    message = form_actions.success_message(action, result, user, doc.doctype)
+    target = form_actions.target_url(action, slug, doc.name, result)
+    if _on_page(request, target):
+        response = HttpResponse(status=204)
+        response["HX-Trigger"] = json.dumps(
+            {
+                "desk:flash": {"message": message, "colour": "green", "stay": True},
+                "desk:refresh": {},
+            }
+        )
+        return response
+    response = go_to(request, target)
     # HTMX fires this before following HX-Redirect: form_actions.js keeps the message and
     # shows it on the page the user lands on. ASCII JSON, as every HX-Trigger header.
     response["HX-Trigger"] = json.dumps({"desk:flash": {"message": message, "colour": "green"}})
     return response
+
+
+def _on_page(request, target: str) -> bool:
+    """Whether an HTMX post came from the page ``target`` names (HTMX sends HX-Current-URL)."""
+    current = request.headers.get("HX-Current-URL", "")
+    return bool(current) and unquote(urlsplit(current).path) == unquote(urlsplit(target).path)
 
 
 urlpatterns = [

@@ -84,6 +84,12 @@
       back.value = area.dataset.return || "";
       form.appendChild(back);
     }
+    // A call is about the record it came from: empty links (another customer, contact …)
+    // stay in the form, out of the way, so what was said and the outcome fit the screen.
+    area.querySelectorAll(".field-link:not(.has-error)").forEach((box) => {
+      const input = box.querySelector("input[name]");
+      if (input && !input.value) box.classList.add("flow-spare");
+    });
     if (window.htmx) window.htmx.process(area);
   }
 
@@ -103,7 +109,8 @@
         dialog.innerHTML = html;
         fitForm(dialog);
         dialog.showModal();
-        const first = dialog.querySelector("textarea, input:not([type=hidden]):not([readonly])");
+        // What was said comes first: the rest is prefilled.
+        const first = dialog.querySelector("textarea") || dialog.querySelector("input:not([type=hidden])");
         if (first) first.focus({ preventScroll: true });
       })
       .catch(() => {});
@@ -139,7 +146,7 @@
   document.body.addEventListener("desk:flash", (event) => {
     if (document.querySelector('script[src*="form_actions"]')) return;
     try {
-      sessionStorage.setItem(FLASH, JSON.stringify({ message: event.detail.message, colour: event.detail.colour }));
+      if (!event.detail.stay) sessionStorage.setItem(FLASH, JSON.stringify({ message: event.detail.message, colour: event.detail.colour }));
     } catch (e) {
       /* shown below only */
     }

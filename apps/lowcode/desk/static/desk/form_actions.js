@@ -61,11 +61,27 @@
     // Only the message: HTMX's detail also holds the element (circular for JSON).
     const flash = { message: event.detail.message, colour: event.detail.colour };
     try {
-      sessionStorage.setItem(FLASH, JSON.stringify(flash));
+      // "stay": the page is re-read in place (desk:refresh), no redirect to survive.
+      if (!event.detail.stay) sessionStorage.setItem(FLASH, JSON.stringify(flash));
     } catch (e) {
       /* private mode: the message is shown below, the page then changes */
     }
     if (window.deskToast) window.deskToast(flash.message, flash.colour);
+  });
+
+  // The action changed the record on this page (a stage change): re-read the form in place.
+  document.body.addEventListener("desk:refresh", () => {
+    const open = document.querySelector(".fa-dialog[open]");
+    if (open) open.close();
+    if (window.htmx && document.getElementById("form-area")) {
+      window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+        target: "#form-area",
+        select: "#form-area",
+        swap: "outerHTML",
+      });
+    } else {
+      window.location.reload();
+    }
   });
 
   function showFlash() {
