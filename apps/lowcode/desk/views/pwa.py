@@ -25,6 +25,9 @@ PRECACHE = [
     "desk/flow.css",
     "desk/flow.js",
     "desk/offline.js",
+    "desk/approvals.css",
+    "desk/approvals.js",
+    "desk/home.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
