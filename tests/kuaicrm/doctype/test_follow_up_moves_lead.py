@@ -11,6 +11,7 @@ import pytest
 
 from kuaicrm.defaults_flow import install_follow_up_rules
 from lowcode.storage.factory import get_model
+from tests.lowcode.desk.conftest import desk  # noqa: F401
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401
 from tests.lowcode.workflow.helpers import state_after
 
@@ -171,3 +172,30 @@ def test_a_rule_names_an_action_its_target_s_workflow_has(api):
     assert not_a_link.status_code == 417
     assert [e["field"] for e in not_a_link.json()["errors"]] == ["link_field"]
     assert {"value": "Make Contact", "label": "联系客户"} in choices.json()["message"]
+
+
+def test_an_admin_configures_a_rule_in_the_desk(desk):  # noqa: F811
+    admin = desk("Administrator")
+    hub = admin.get("/app/rules").content.decode()
+    form = admin.get("/app/workflow-action-rule/new")
+    saved = admin.post(
+        "/app/workflow-action-rule/new",
+        {
+            "title": "通话无意向 → 关闭线索",
+            "document_type": "Follow-up Record",
+            "event": "Insert",
+            "condition": "doc.intent == 'No Intent'",
+            "link_field": "lead",
+            "action": "No Intent",
+            "reason_field": "content",
+            "on_refusal": "Warn",
+            "priority": "5",
+            "enabled": "1",
+        },
+    )
+
+    assert "流程联动规则" in hub
+    assert form.status_code == 200 and 'data-kind="workflow_action"' in form.content.decode()
+    assert saved.status_code == 204, saved.content.decode()[:600]
+    rule = get_model("Workflow Action Rule").objects.get(title="通话无意向 → 关闭线索")
+    assert (rule.target_doctype, rule.action, rule.reason_field) == ("Lead", "No Intent", "content")

@@ -40,6 +40,11 @@ HUB = [
     ("Duplicate Rule", "duplicate", "Fields compared after normalising; test a value."),
     ("SLA Rule", "", "Deadlines in working hours and who is told when they pass."),
     ("Working Calendar", "", "Working days, hours and holidays the SLA rules count in."),
+    (
+        "Workflow Action Rule",
+        "",
+        "Saving one document takes a workflow step on the one it links to, as the same user.",
+    ),
 ]
 HUB_ROWS = 50
 
