@@ -76,9 +76,11 @@ def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool
 def stamp_photo(content: bytes, lines: list[str], *, field: str = "photo") -> bytes:
     """Return ``content`` as a JPEG, upright, at most MAX_SIDE px, with ``lines`` drawn along
     its bottom; a file that is not an image raises NotAnImage naming ``field``."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(content)) as opened:
+            # Refused from the header, before decoding (Pillow itself only warns up to 2x).
+            if opened.width * opened.height > MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{opened.width}x{opened.height}")
             opened.load()
             image = ImageOps.exif_transpose(opened) or opened
             image = image.convert("RGB")

@@ -671,7 +671,14 @@ def visit_check_in(
             photos = json.loads(photos) if photos.strip().startswith("[") else [photos]
         except ValueError:
             photos = [photos]
-    uploads = [(f.name or "photo", f.read()) for f in request.FILES.getlist("photo")]
+    from django.conf import settings
+
+    files = request.FILES.getlist("photo")
+    limit = settings.LOWCODE_MAX_UPLOAD_BYTES
+    if any(f.size is not None and f.size > limit for f in files):
+        message = _("File is too large: at most {limit} bytes", limit=limit)
+        raise ValidationError(message, [FieldError("photo", "size", message)])
+    uploads = [(f.name or "photo", f.read()) for f in files]
     known = set(_photo_urls(visit or name))
     doc = do_check_in_visit(
         user, visit or name, latitude, longitude, accuracy, photos or [], uploads
