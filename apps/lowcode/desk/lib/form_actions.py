@@ -384,13 +384,13 @@ def dialog_extras(user: str, action: FormAction, values: dict) -> dict[str, Any]
     opening = {v for s in show.values() for v in s["values"]}
     following: dict[str, dict] = {}
     for f in action.fields:
-        options = choices.get(f.fieldname)
-        if not options or not f.raw.get("next_label"):
+        picked = choices.get(f.fieldname)
+        if not picked or not f.raw.get("next_label"):
             continue
-        keys = [o["value"] for o in options]
+        keys = [o["value"] for o in picked]
         current = values.get(f.fieldname)
         start = keys.index(current) + 1 if current in keys else 0
-        after = [o for o in options[start:] if o["value"] not in opening]
+        after = [o for o in picked[start:] if o["value"] not in opening]
         if after:
             following[f.fieldname] = {"value": after[0]["value"], "label": after[0]["label"]}
     plain = {k: [{"value": o["value"], "label": o["label"]} for o in v] for k, v in choices.items()}
@@ -443,18 +443,43 @@ def split_errors(
     return by_field, other
 
 
-def success_message(action: FormAction, result: Any) -> str:
+def success_message(action: FormAction, result: Any, user: str = "", doctype: str = "") -> str:
+    """The toast after the action; records the result names read as their titles."""
     if action.success:
         params = (
             {k: v for k, v in result.items() if isinstance(k, str)}
             if isinstance(result, dict)
             else {}
         )
+        if user and doctype:
+            params = _titled(user, doctype, action, params)
         try:
             return _(action.success, **params)
         except (KeyError, IndexError, ValueError):
             pass  # the result lacks a placeholder: the generic message
     return _("{action}: done", action=_(action.label))
+
+
+def _titled(user: str, doctype: str, action: FormAction, params: dict) -> dict:
+    """A result's record names as their titles (已转化：客户 苏州华瑞机械, not CUST-00018): a key
+    named as a Link field of the form's DocType reads its target, ``name`` the form's own
+    DocType, the redirect's key its DocType; a record the user may not read keeps its name."""
+    from lowcode.desk.lib.link_titles import titles
+
+    targets = {
+        f.fieldname: f.options
+        for f in get_meta(doctype).data_fields
+        if f.fieldtype == "Link" and f.options
+    }
+    targets["name"] = doctype
+    if action.redirect.get("doctype") and action.redirect.get("key"):
+        targets[action.redirect["key"]] = action.redirect["doctype"]
+    shown = dict(params)
+    for key, target in targets.items():
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            shown[key] = titles(user, str(target), [value]).get(value, value)
+    return shown
 
 
 def target_url(action: FormAction, slug: str, name: str, result: Any) -> str:

@@ -46,15 +46,16 @@ class WorkflowActionRule(RuleController, Document):
     def check_action(self) -> None:
         from lowcode.workflow import engine
 
-        workflow = engine.get_workflow(self.target_doctype or "")
+        target = self.target_doctype or ""
+        workflow = engine.get_workflow(target)
         if workflow is None:
-            message = _("{doctype} has no active workflow", doctype=_(self.target_doctype))
+            message = _("{doctype} has no active workflow", doctype=_(target))
             raise ValidationError(message, [FieldError("target_doctype", "workflow", message)])
         actions = list(dict.fromkeys(t.action for t in workflow.transitions))
         if self.action not in actions:
             message = _(
                 "The workflow of {doctype} has no action {action} (it has: {actions})",
-                doctype=_(self.target_doctype),
+                doctype=_(target),
                 action=self.action,
                 actions=", ".join(_(a) for a in actions),
             )
