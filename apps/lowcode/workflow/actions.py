@@ -167,7 +167,7 @@ def do_enter_state(workflow: WorkflowDef, doc, state_name: str) -> list[str]:
         _(
             "{doctype} {name} awaits your approval ({state})",
             doctype=_(doc.doctype),
-            name=doc.name,
+            name=doc.get_title(),
             state=_(state_name),
         ),
         doc,
@@ -264,7 +264,7 @@ def do_apply_workflow(
         message = _(
             "{doctype} {name}: {action} by {user}, now {state}",
             doctype=_(doctype),
-            name=name,
+            name=doc.get_title(),
             action=_(action),
             user=full_names([user]).get(user, user),
             state=_(transition.next_state),
@@ -585,7 +585,7 @@ def finish_restart(doc, event: str) -> None:
         _(
             "{doctype} {name} changed ({fields}): its approval starts again from {state}",
             doctype=_(doc.doctype),
-            name=doc.name,
+            name=doc.get_title(),
             fields=labels,
             state=_(workflow.initial_state),
         ),
@@ -652,7 +652,7 @@ def do_process_workflow_timers(now: dt.datetime | None = None) -> tuple[int, int
                 _(
                     "Reminder: {doctype} {name} awaits your approval",
                     doctype=_(doc.doctype),
-                    name=doc.name,
+                    name=doc.get_title(),
                 ),
                 doc,
             )
@@ -686,8 +686,8 @@ def do_process_workflow_timers(now: dt.datetime | None = None) -> tuple[int, int
                 _(
                     "Escalated: {doctype} {name} awaits approval by {user}",
                     doctype=_(doc.doctype),
-                    name=doc.name,
-                    user=action.user,
+                    name=doc.get_title(),
+                    user=full_names([action.user]).get(action.user, action.user),
                 ),
                 doc,
             )

@@ -139,7 +139,8 @@ def test_claim_shows_for_a_pool_customer_the_user_may_claim_and_release_for_its_
     assert response.status_code == 204, response.content.decode()
     assert response["HX-Redirect"] == f"/app/customer/{pool_customer}"
     flash = json.loads(response["HX-Trigger"])["desk:flash"]
-    assert flash["message"] == f"已领取：客户 {pool_customer} 现归您所有"
+    customer_name = get_model("Customer").objects.get(name=pool_customer).customer_name
+    assert flash["message"] == f"已领取：客户 {customer_name} 现归您所有"  # its name, not its code
     customer = get_model("Customer").objects.get(name=pool_customer)
     assert (customer.owner, customer.in_pool) == ("rep", 0)
     # now the owner's: release (with a reason), no claim; merging needs delete
@@ -205,7 +206,9 @@ def test_converting_lands_on_the_new_opportunity(desk, lead):
         "演示后确认需求",
     )
     flash = json.loads(response["HX-Trigger"])["desk:flash"]["message"]
-    assert flash == f"已转化：客户 {saved.customer} 的商机 {opportunity.name}"
+    customer = get_model("Customer").objects.get(name=saved.customer)
+    # names, not codes (issue 17): 客户 苏州精工, not CUST-00001
+    assert flash == f"已转化：客户 {customer.customer_name} 的商机 {opportunity.opportunity_name}"
     # converted: the buttons are gone
     assert "convert" not in buttons(page(rep, f"/app/lead/{lead}"))
 

@@ -74,6 +74,7 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
                 "label": _(readable[name].label or name),
                 "old": shown_value(readable[name], old),
                 "new": shown_value(readable[name], new),
+                "field": readable[name],  # Link values get their titles below
             }
             for name, old, new in changed
             if name in readable  # standard fields (owner…) have no label to show
@@ -100,6 +101,7 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
                 "user": assignment.user,
                 "at": to_json(assignment.creation),
                 "text": _("assigned to {user}", user=assignment.user),
+                "assignee": assignment.user,  # named below, with everyone else
             }
         )
     logs = (
@@ -125,7 +127,32 @@ def timeline(user: str, meta: DocTypeMeta, doc) -> list[dict]:
             }
         )
     entries.sort(key=lambda e: e["at"] or "", reverse=True)
-    names = full_names({e["user"] for e in entries})
+    names = full_names({e["user"] for e in entries} | {e.get("assignee", "") for e in entries})
     for entry in entries:
         entry["user_name"] = names.get(entry["user"]) or entry["user"]
+        if entry.get("assignee"):
+            who = names.get(entry["assignee"]) or entry["assignee"]
+            entry["text"] = _("assigned to {user}", user=who)
+    _title_links(user, entries)
     return entries
+
+
+def _title_links(user: str, entries: list[dict]) -> None:
+    """Link values in changes read as titles (苏州华瑞机械, 李娜), one query per target DocType
+    for the whole timeline; a record the reader may not read keeps its name (link_titles)."""
+    from lowcode.desk.lib.link_titles import titles
+
+    changes = [c for e in entries for c in e.get("changes", ())]
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        field = change["field"]
+        if field.fieldtype == "Link" and field.options:
+            wanted.setdefault(field.options, set()).update(
+                v for v in (change["old"], change["new"]) if v
+            )
+    found = {target: titles(user, target, names) for target, names in wanted.items()}
+    for change in changes:
+        field = change.pop("field")
+        known = found.get(field.options or "", {}) if field.fieldtype == "Link" else {}
+        change["old"] = known.get(change["old"], change["old"])
+        change["new"] = known.get(change["new"], change["new"])

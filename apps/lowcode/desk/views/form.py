@@ -175,12 +175,23 @@ def _context(request, user, doctype, slug, values, doc=None, errors=None, confli
         "location_pairs": form_lib.location_pairs(doctype),
         # Link fields show the linked record's title next to (or as) the name they hold.
         "link_titles": link_titles.doc_titles(user, values, meta.data_fields),
+        **_title_child_rows(user, meta, values),
         **_form_actions(user, doctype, doc, values, transitions),
         **extra,
         # autoname "prompt" (a DocType's name): the user types the new record's name
         "name_prompt": is_new and form_lib.is_prompted(meta),
         **_summary(meta, doc, levels, workflow, errors or conflict),
     }
+
+
+def _title_child_rows(user, meta, values) -> dict:
+    """Child rows' Link cells show titles too (李娜, not li.na): each row gets ``desk_titles``,
+    one query per target DocType for all the rows of a table (link_titles.annotate)."""
+    for f in meta.table_fields:
+        rows = [r for r in values.get(f.fieldname) or [] if isinstance(r, dict)]
+        if rows and f.options and registry.exists(f.options):
+            link_titles.annotate(user, rows, get_meta(f.options).data_fields)
+    return {}
 
 
 def _summary(meta, doc, levels, workflow, trouble) -> dict:
