@@ -10,8 +10,9 @@ desk.E007  A form action names not exactly one of "method", "new" and "mapping"
 desk.E008  A form action names a mapping not declared with this DocType as its source
 desk.E009  A desk_home_cards entry is not an importable function
 desk.E010  A desk_call_follow_up entry names an unknown DocType or field
-desk.E011  A desk_list_cards entry names an unknown DocType or field, or a malformed action
 desk.E011  A form action's dialog is prefilled by a function that cannot be imported
+desk.E011  A desk_list_cards entry names an unknown DocType or field, or a malformed action
+desk.E013  A desk_check_in entry names an unknown DocType or method, or an action its workflow lacks
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ from django.db import DatabaseError
 def run_checks(app_configs: Iterable | None = None, databases=None, **kwargs) -> list[CheckMessage]:
     """A database check: dialog fields copy DocType fields, whose metadata merges customisations."""
     from lowcode.desk.lib.calls import problems as call_problems
+    from lowcode.desk.lib.checkin import problems as check_in_problems
     from lowcode.desk.lib.form_actions import problems
-    from lowcode.desk.lib.list_cards import problems as list_card_problems
     from lowcode.desk.lib.home import card_problems
+    from lowcode.desk.lib.list_cards import problems as list_card_problems
 
     if not databases:
         return []
     try:
         found = problems() + card_problems() + call_problems() + list_card_problems()
+        found += check_in_problems()
     except DatabaseError:
         return []  # not migrated yet
     return [Error(message, hint=hint, obj=obj, id=cid) for cid, message, hint, obj in found]

@@ -39,3 +39,30 @@ def card(doctype: str, doc: Any, transitions: list) -> dict | None:
     if step and step not in {t.action for t in transitions or []}:
         return None
     return {"method": spec["method"], "transition": step, "name": doc.name}
+
+
+def problems() -> list[tuple[str, str, str, str]]:
+    """desk.E013: each ``desk_check_in`` entry names an installed DocType, a whitelisted method
+    and, if any, an action of that DocType's workflow."""
+    from lowcode.api.views import resolve_method
+    from lowcode.meta import registry
+    from lowcode.workflow.engine import get_workflow
+
+    found = []
+    for doctype, spec in (get_hooks(HOOK) or {}).items():
+        where = f"hooks.{HOOK}[{doctype!r}]"
+        if not registry.exists(doctype):
+            found.append(("desk.E013", f"Check-in declared for unknown DocType '{doctype}'.",
+                          "Name an installed DocType.", where))  # fmt: skip
+            continue
+        method = spec.get("method") if isinstance(spec, dict) else None
+        if not method or resolve_method(method) is None:
+            found.append(("desk.E013", f"Check-in of '{doctype}' calls unknown method '{method}'.",
+                          "Declare the method in an app's hooks.py whitelisted_methods.", where))  # fmt: skip
+            continue
+        step = spec.get("transition")
+        workflow = get_workflow(doctype) if step else None
+        if step and (workflow is None or step not in {t.action for t in workflow.transitions}):
+            found.append(("desk.E013", f"Check-in of '{doctype}' stands for '{step}', which is not an action of its workflow.",
+                          "Name an action of the DocType's active workflow, or leave transition out.", where))  # fmt: skip
+    return found
