@@ -85,3 +85,30 @@ def test_a_plain_data_field_is_not_a_phone():
     )
 
     assert "tel:" not in html
+
+
+@pytest.mark.django_db
+def test_a_board_card_dials_its_phone_field(desk):
+    from lowcode.documents.actions import do_insert_doc
+
+    # an administrator shows the mobile on Lead's list and cards (Customize Form's way)
+    do_insert_doc(
+        "Administrator",
+        "Property Setter",
+        {
+            "doc_type": "Lead",
+            "field_name": "mobile_no",
+            "property": "in_list_view",
+            "value": "1",
+            "property_type": "Check",
+        },
+    )
+    lead = do_insert_doc(
+        "rep",
+        "Lead",
+        {"lead_name": "李娜", "company_name": "苏州华瑞机械", "mobile_no": "13800138000"},
+    ).name
+
+    html = desk("rep").get("/app/lead/view/kanban").content.decode()
+
+    assert f'data-slug="lead" data-name="{lead}"><a class="tel" href="tel:+8613800138000">' in html
