@@ -173,3 +173,34 @@ def test_a_notification_carries_the_decision(desk, pending_quotation):  # noqa: 
     assert status == 200 and answer["ok"]
     page = manager.get("/app/notifications").content.decode()
     assert 'data-action="Approve"' not in page  # decided: the notification is a plain line again
+
+
+def test_the_inbox_costs_a_bounded_number_of_queries_a_row(
+    desk,  # noqa: F811
+    workflows,  # noqa: F811
+    monkeypatch,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lowcode.desk.lib import approvals
+
+    monkeypatch.setattr(approvals, "DETAILED", 3)
+    data.catalogue()
+    customer = data.customer()
+    manager = desk("manager")
+
+    def inbox_queries(rows: int) -> int:
+        while get_model("Quotation").objects.filter(status="Pending Approval").count() < rows:
+            name = data.quotation(customer, discount=15)
+            do_apply_workflow("rep", "Quotation", name, "Submit")
+        context.reset()
+        manager.get("/app/approvals")  # warm the per-process caches (metadata, workflows)
+        with CaptureQueriesContext(connection) as queries:
+            page = manager.get("/app/approvals").content.decode()
+        assert page.count('class="ap-row"') == rows
+        return len(queries)
+
+    one, three, five = inbox_queries(1), inbox_queries(3), inbox_queries(5)
+    assert (three - one) / 2 <= 10  # a detailed row: its decisions, progress and figures
+    assert five - three <= 2  # rows past DETAILED only link to their document
