@@ -151,3 +151,30 @@ def test_without_the_position_nothing_is_recorded(page_for, visit, stored, expec
         None,
         "Plan Approved",
     )
+
+
+def test_a_far_and_vague_position_is_checked_in_and_flagged(page_for, visit, stored, expect):
+    # given a phone 3 km from the customer's gate, unsure of its position (±650 m); no geocoder
+    page = page_for("rep", PHONE)
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 31.2989, "longitude": 120.617, "accuracy": 650})
+    page.goto(f"/app/customer-visit/{visit}")
+    page.locator("#checkin-photo").set_input_files(
+        {"name": "IMG_2.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(640, 480)}
+    )
+    # then the check-in is recorded, and the rep sees that the supervisor was told why
+    status = page.locator("#checkin-status.flag")
+    expect(status).to_contain_text("已提醒上级：定位精度 650 米，差于 200 米")
+    expect(status).to_contain_text("距客户地址")
+    expect(page.locator("h1 .pill")).to_have_text("已拜访")
+    screenshot(page, "phone-visit-check-in-flagged-390")
+    saved = stored(lambda: get_model(V).objects.get(name=visit))
+    assert saved.checkin_flagged and saved.checkin_address == "苏州工业园区星湖街 328 号"
+    told = stored(
+        lambda: list(
+            get_model("Notification Log")
+            .objects.filter(for_user="manager", subject__startswith="签到异常")
+            .values_list("subject", flat=True)
+        )
+    )
+    assert len(told) == 1 and "拜访苏州精工" in told[0]

@@ -49,11 +49,11 @@
       .then((r) => r.json().then((data) => ({ ok: r.ok, data: data })))
       .then(({ ok, data }) => {
         card.classList.remove("busy");
-        if (!ok) return show(card, d.failed + errorText(data), "error");
+        if (!ok) return show(card, d.failed.replace("{reason}", errorText(data)), "error");
         const m = data.message || {};
         const time = String(m.checkin_time || "").replace("T", " ").slice(0, 16);
         let text = d.done.replace("{time}", time) + (m.checkin_address ? " · " + m.checkin_address : "");
-        if (m.checkin_flagged) text += "\n" + d.flagged + (m.checkin_note || "");
+        if (m.checkin_flagged) text += "\n" + d.flagged.replace("{reason}", m.checkin_note || "");
         else if (m.checkin_note) text += "\n" + m.checkin_note;
         show(card, text, m.checkin_flagged ? "flag" : "ok");
         const preview = card.querySelector(".checkin-preview");
@@ -68,7 +68,7 @@
       })
       .catch((err) => {
         card.classList.remove("busy");
-        show(card, d.failed + err.message, "error");
+        show(card, d.failed.replace("{reason}", err.message), "error");
       });
   }
 
@@ -92,7 +92,7 @@
       (err) => {
         card.classList.remove("busy");
         // The browser's own message is English; say what to do in the page's language.
-        show(card, d.geofail + (d["geo" + err.code] || err.message), "error");
+        show(card, d.geofail.replace("{reason}", d["geo" + err.code] || err.message), "error");
       },
       { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 }
     );
