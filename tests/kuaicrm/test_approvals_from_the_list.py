@@ -168,9 +168,15 @@ def test_a_notification_carries_the_decision(desk, pending_quotation):  # noqa: 
     start = page.index(f"/app/quotation/{pending_quotation}")
     item = page[page.rindex("<li", 0, start) : page.index("</li>", start)]
     assert re.findall(r'data-action="([^"]+)"', item) == ["Approve", "Reject"]
+    notification = re.search(r'data-notification="([^"]+)"', item).group(1)
+    assert 'class="unread' in item
 
-    status, answer = decide(manager, pending_quotation, "Approve", comment="同意")
+    status, answer = decide(
+        manager, pending_quotation, "Approve", comment="同意", notification=notification
+    )
     assert status == 200 and answer["ok"]
+    context.reset()
+    assert get_model("Notification Log").objects.get(name=notification).read  # acted on: read
     page = manager.get("/app/notifications").content.decode()
     assert 'data-action="Approve"' not in page  # decided: the notification is a plain line again
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -78,6 +80,11 @@ def decide(request, user):
         errors = {e.fieldname: e.message for e in getattr(exc, "errors", None) or []}
         status = 200 if isinstance(exc, ValidationError) else exc.http_status
         return JsonResponse({"ok": False, "message": str(exc), "errors": errors}, status=status)
+    if request.POST.get("notification"):
+        # Decided from a notification: it has been acted on, so it is read. (The decision
+        # stands whatever happens here: a notification not the user's is simply left alone.)
+        with contextlib.suppress(FrappeError):
+            notify_api.mark_as_read(request, user, name=request.POST["notification"])
     workflow = workflow_engine.get_workflow(doctype)
     state = workflow_engine.current_state(workflow, doc) if workflow else ""
     progress = workflow_engine.approval_progress(doc)

@@ -53,6 +53,7 @@
     form.elements.doctype.value = button.dataset.doctype || "";
     form.elements.name.value = button.dataset.name || "";
     form.elements.action.value = button.dataset.action || "";
+    form.elements.notification.value = button.dataset.notification || "";
     const label = button.dataset.label || button.textContent.trim();
     sheet.querySelector("#ap-sheet-title").textContent = label;
     sheet.querySelector("#ap-sheet-doc").textContent = button.dataset.title || "";
@@ -111,6 +112,7 @@
       done.className = "ap-result";
       done.setAttribute("role", "status");
       done.textContent = result;
+      group.closest("li.unread")?.classList.remove("unread"); // acted on: read
       group.replaceWith(done);
     });
   }
