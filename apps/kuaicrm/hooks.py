@@ -144,8 +144,11 @@ desk_check_in: dict = {
 
 # After a call from a tel: link the desk offers this follow-up for the record that was called
 # (lowcode/desk/lib/calls.py, static/desk/flow.js): a 电话 Follow-up Record at the call's time.
-_CALL_LOG = {"doctype": "Follow-up Record", "values": {"followup_method": "Phone"},
-             "time_field": "followed_up_on"}
+_CALL_LOG = {
+    "doctype": "Follow-up Record",
+    "values": {"followup_method": "Phone"},
+    "time_field": "followed_up_on",
+}
 desk_call_follow_up: dict = {
     "Lead": {**_CALL_LOG, "prefill": {"lead": "name"}},
     "Customer": {**_CALL_LOG, "prefill": {"customer": "name"}},

@@ -63,6 +63,13 @@ def wait_for_first_row(page, title: str) -> None:
 QUALIFIED = ["客户00", "客户01", "客户02"]
 
 
+def open_filters(page, viewport: dict) -> None:
+    """On a phone the filters are in a bottom sheet the 筛选 button opens (issue 17)."""
+    if viewport == PHONE:
+        page.click(".filter-open")
+        page.locator("#filter-sheet.open").wait_for()
+
+
 @VIEWPORTS
 def test_standard_filter_narrows_the_list_and_the_url_keeps_it(page_for, leads, viewport):
     page = page_for("rep", viewport)
@@ -73,6 +80,7 @@ def test_standard_filter_narrows_the_list_and_the_url_keeps_it(page_for, leads, 
     assert "别人的线索" not in row_titles(page)
     screenshot(page, f"list-lead-{viewport['width']}")
 
+    open_filters(page, viewport)
     page.select_option("#f_status", "Qualified")
     page.wait_for_url("**f_status=Qualified**")
     wait_for_rows(page, 3)
@@ -86,6 +94,7 @@ def test_standard_filter_narrows_the_list_and_the_url_keeps_it(page_for, leads, 
 def test_filter_builder_adds_a_condition_on_any_field(page_for, leads, viewport):
     page = page_for("rep", viewport)
     page.goto("/app/lead")
+    open_filters(page, viewport)
     page.click("#filter-builder summary")
     page.click("#fb-add")
     row = page.locator("#filter-rows .filter-row").last

@@ -60,9 +60,7 @@ urlpatterns = [
     path("app/<str:slug>/_state", form.form_state, name="desk-form-state"),
     path("app/<str:slug>/<path:name>/action", form.workflow_action, name="desk-workflow-action"),
     path("app/<str:slug>/<path:name>/comment", form.add_comment, name="desk-comment"),
-    path(
-        "app/<str:slug>/<path:name>/card-action", listview.card_action, name="desk-card-action"
-    ),
+    path("app/<str:slug>/<path:name>/card-action", listview.card_action, name="desk-card-action"),
     path("app/<str:slug>/<path:name>/do/<str:command>", form.doc_command, name="desk-command"),
     path("app/<str:slug>/<path:name>", form.form_page, name="desk-form"),
 ]

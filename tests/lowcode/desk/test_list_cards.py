@@ -127,7 +127,7 @@ def test_more_rows_load_as_the_list_scrolls(desk, users):
 
     first = client.get("/app/lead", {"order_by": "lead_name asc"}).content.decode()
     more_url = re.search(
-        r'<tr class="more-row" hx-get="([^"]+)" hx-trigger="revealed"', first
+        r'<tr class="more-row" hx-get="([^"]+)" hx-trigger="intersect once"', first
     ).group(1)
     more = client.get(
         more_url.replace("&amp;", "&"), headers={"HX-Request": "true"}

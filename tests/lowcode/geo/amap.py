@@ -55,9 +55,7 @@ def amap_server():
             elif query.get("key") != KEY:
                 body = _json({"status": "0", "info": "INVALID_USER_KEY", "infocode": "10001"})
             elif stub.mode == "error":
-                body = _json(
-                    {"status": "0", "info": "DAILY_QUERY_OVER_LIMIT", "infocode": "10003"}
-                )
+                body = _json({"status": "0", "info": "DAILY_QUERY_OVER_LIMIT", "infocode": "10003"})
             else:
                 body = _json(
                     {

@@ -40,7 +40,9 @@
     if (button) button.setAttribute("aria-expanded", "false");
   }
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.target && event.target.id === "list-form") closeFilters();
+    // a filter changed updates the list behind the sheet; 查看结果 (the submit) closes it
+    var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (event.target && event.target.id === "list-form" && trigger && trigger.type === "submit") closeFilters();
   });
 
   // ---- a card's actions
@@ -78,12 +80,14 @@
     if (target.closest(".action-sheet-cancel")) { closeActions(); return; }
     var more = target.closest(".card-more");
     if (more) { openActions(more.closest(".list-row")); return; }
-    if (suppressClick) { event.preventDefault(); suppressClick = false; return; }
-    if (target.closest(".action-sheet .sheet-btn")) {
-      // a "set" action posts through HTMX; links navigate: either way the sheet has done its job
-      setTimeout(closeActions, 0);
-    }
+    if (suppressClick) { event.preventDefault(); suppressClick = false; }
   }, true);
+  // A "set" action's form posts from the sheet; once answered (row swapped or refusal
+  // toasted) the sheet has done its job. It must stay in the page until then.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var sheet = document.getElementById("action-sheet");
+    if (sheet && event.detail.successful && sheet.contains(event.detail.elt)) closeActions();
+  });
 
   // Long-press (touch or mouse) and swipe-left on a card open its actions.
   var pressTimer = null;
