@@ -12,7 +12,7 @@ from tests.lowcode.documents.test_secrets import NAME, SECRET, keyed  # noqa: F4
 pytestmark = pytest.mark.django_db
 
 
-def test_the_desk_form_never_draws_the_key_and_an_empty_input_keeps_it(keyed, desk):
+def test_the_desk_form_never_draws_the_key_and_an_empty_input_keeps_it(keyed, desk):  # noqa: F811
     client = desk("Administrator")
     page = client.get("/app/system-settings").content.decode()
     assert SECRET not in page
