@@ -464,3 +464,60 @@ def test_a_rename_onto_a_name_still_in_use_is_refused_before_any_ddl(api):
     reused = admin.put("/api/resource/DocType/Book", {"fields": rows})
     assert reused.status_code == 417 and "正在删除" in reused.json()["errors"][0]["message"]
     assert {"title", "pages", "code", "author"} <= columns("tabBook")
+
+
+def test_a_submittable_doctype_made_at_run_time_submits_and_cancels_over_rest(api):
+    # given a submittable DocType made through the API, the rep may submit but not cancel
+    admin = api()
+    definition = book(
+        is_submittable=1,
+        permissions=[
+            {
+                "role": "System Manager",
+                "read": 1,
+                "write": 1,
+                "create": 1,
+                "submit": 1,
+                "cancel": 1,
+            },
+            {"role": "Sales User", "read": 1, "write": 1, "create": 1, "submit": 1},
+        ],
+    )
+    assert admin.post("/api/resource/DocType", definition).status_code == 200
+    assert registry.get_meta("Book").is_submittable
+    rep = api("rep")
+    draft = rep.post("/api/resource/Book", {"title": "三体", "pages": 302}).json()["data"]
+    name = draft["name"]
+    assert draft["docstatus"] == 0
+    assert rep.put(f"/api/resource/Book/{name}", {"pages": 303}).status_code == 200
+
+    # when it is submitted over the API
+    submitted = rep.post(
+        "/api/method/frappe.client.submit", {"doc": {"doctype": "Book", "name": name}}
+    )
+
+    # then it is docstatus 1 and refuses ordinary edits, over REST and frappe.client.save
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["message"]["docstatus"] == 1
+    edit = rep.put(f"/api/resource/Book/{name}", {"pages": 999})
+    assert edit.status_code == 417, edit.content
+    saved = admin.post(
+        "/api/method/frappe.client.save", {"doc": {"doctype": "Book", "name": name, "pages": 1}}
+    )
+    assert saved.status_code == 417, saved.content
+    got = admin.get(f"/api/resource/Book/{name}").json()["data"]
+    assert (got["docstatus"], got["pages"]) == (1, 303)
+    # a second submit is refused; the rep has no cancel right
+    again = rep.post("/api/method/frappe.client.submit", {"doc": {"doctype": "Book", "name": name}})
+    assert again.status_code == 417, again.content
+    denied = rep.post("/api/method/frappe.client.cancel", {"doctype": "Book", "name": name})
+    assert denied.status_code == 403, denied.content
+
+    # when the manager cancels it, it is docstatus 2 and stays unchangeable
+    cancelled = admin.post("/api/method/frappe.client.cancel", {"doctype": "Book", "name": name})
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["message"]["docstatus"] == 2
+    assert admin.put(f"/api/resource/Book/{name}", {"pages": 1}).status_code == 417
+    assert admin.get(f"/api/resource/Book/{name}").json()["data"]["docstatus"] == 2
+    listed = admin.get("/api/resource/Book", {"fields": ["name", "docstatus"]}).json()["data"]
+    assert listed == [{"name": name, "docstatus": 2}]
