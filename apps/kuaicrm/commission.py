@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from kuaicrm.targets import MONTH, department_members, period_bounds
 from lowcode.sdk import (
+    ADMINISTRATOR,
     FieldError,
     PermissionError,
     ValidationError,
@@ -464,11 +465,40 @@ def do_make_commission_statements(user: str, period: str) -> dict[str, Any]:
 
 
 def make_commission_statements(request, user: str, period: str = "", **_ignored) -> dict[str, Any]:
-    """/api/method/kuaicrm.make_commission_statements: this month's (or ``period``'s) statements."""
+    """/api/method/kuaicrm.make_commission_statements: this month's (or ``period``'s) statements.
+
+    Also the Commission Statement list's 生成提成单 (hooks ``desk_list_actions``), whose toast
+    reads the counts.
+    """
     if not period:
         today = timezone.localdate()
         period = f"{today.year}-{today.month:02d}"
-    return do_make_commission_statements(user, str(period))
+    result = do_make_commission_statements(user, str(period).strip())
+    counts = {f"{key}_count": len(result[key]) for key in ("created", "updated", "locked")}
+    return {**result, **counts}
+
+
+def previous_month(today: dt.date) -> str:
+    """The label of the month before ``today``'s (2026-12-01 → 2026-11)."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
+def statement_dialog_values(user: str, doc=None) -> dict[str, str]:
+    """生成提成单's dialog starts at last month, the one a manager closes at the month's start."""
+    return {"period": previous_month(timezone.localdate())}
+
+
+def make_last_month_statements(today: dt.date | None = None) -> dict[str, Any]:
+    """Scheduler (monthly, on the 1st): last month's statements of every sales person.
+
+    Made as the Administrator (every department), through the same action as the manager's
+    button. Idempotent: a statement is one per person and month (``CS-<month>-<user>``), so a
+    repeated run recomputes the Drafts it made, leaves submitted ones as they are and creates
+    none twice; a scheduler that was down on the 1st still closes the right month later.
+    """
+    period = previous_month(today or timezone.localdate())
+    return do_make_commission_statements(ADMINISTRATOR, period)
 
 
 @transaction.atomic

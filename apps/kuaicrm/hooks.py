@@ -88,6 +88,9 @@ scheduler_events: dict = {
     ],
     # 流程健康度周报: Process Health, run as each Sales Manager and sent to them.
     "weekly": ["kuaicrm.weekly_report.send_process_health"],
+    # 提成单: on the 1st, last month's commission statements of every sales person (one per
+    # person and month: a repeated run duplicates none; kuaicrm/commission.py).
+    "monthly": ["kuaicrm.commission.make_last_month_statements"],
 }
 
 # Default levels, opportunity stages and customer pools (only the missing ones).
@@ -398,6 +401,27 @@ desk_form_actions: dict = {
             "doc_arg": "name",
             "depends_on": "eval:doc.status == 'Draft'",
             "success": "Recomputed: total commission {total_commission}",
+        },
+    ],
+}  # fmt: skip
+
+# Buttons on a list for the DocType as a whole (lowcode/desk/lib/list_actions.py).
+desk_list_actions: dict = {
+    # 生成提成单: a manager or finance makes a month's statements of their sales people (the
+    # same action as /api/method/kuaicrm.make_commission_statements; the dialog starts at
+    # last month).
+    "Commission Statement": [
+        {
+            "label": "Make Commission Statements",
+            "key": "make",
+            "method": "kuaicrm.make_commission_statements",
+            "ptype": "create",
+            "fields": [{"fieldname": "period", "fieldtype": "Data", "label": "Month",
+                        "reqd": 1, "description": "Write the month as 2026-03"}],
+            "initial": "kuaicrm.commission.statement_dialog_values",
+            "confirm": "Statements not yet submitted are recomputed; submitted ones are kept.",
+            "success": "Commission statements for {period}: {created_count} made, "
+            "{updated_count} recomputed, {locked_count} already submitted",
         },
     ],
 }  # fmt: skip

@@ -55,6 +55,7 @@ VALUE_HOOKS = frozenset(
         "desk_check_in",
         "desk_call_follow_up",
         "desk_form_actions",
+        "desk_list_actions",
         "desk_list_cards",
         "desk_reminders",
         "document_connections",

@@ -13,6 +13,7 @@ desk.E010  A desk_call_follow_up entry names an unknown DocType or field
 desk.E011  A form action's dialog is prefilled by a function that cannot be imported
 desk.E011  A desk_list_cards entry names an unknown DocType or field, or a malformed action
 desk.E013  A desk_check_in entry names an unknown DocType or method, or an action its workflow lacks
+desk.E014  A desk_list_actions entry names an unknown DocType or method, or is malformed
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ def run_checks(app_configs: Iterable | None = None, databases=None, **kwargs) ->
     from lowcode.desk.lib.checkin import problems as check_in_problems
     from lowcode.desk.lib.form_actions import problems
     from lowcode.desk.lib.home import card_problems
+    from lowcode.desk.lib.list_actions import problems as list_action_problems
     from lowcode.desk.lib.list_cards import problems as list_card_problems
 
     if not databases:
         return []
     try:
         found = problems() + card_problems() + call_problems() + list_card_problems()
-        found += check_in_problems()
+        found += check_in_problems() + list_action_problems()
     except DatabaseError:
         return []  # not migrated yet
     return [Error(message, hint=hint, obj=obj, id=cid) for cid, message, hint, obj in found]

@@ -63,7 +63,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from lowcode.documents.actions import _user_info
-from lowcode.exceptions import FieldError, ValidationError
+from lowcode.exceptions import FieldError, FrappeError, ValidationError
 from lowcode.expressions import ExpressionError, compile_condition, evaluate
 from lowcode.hooks_loader import get_hooks
 from lowcode.i18n import _
@@ -424,9 +424,7 @@ def method_params(action: FormAction, name: str, values: dict) -> dict[str, Any]
     return {**action.params, **values, action.doc_arg: name}
 
 
-def split_errors(
-    action: FormAction, exc: ValidationError
-) -> tuple[dict[str, list[str]], list[str]]:
+def split_errors(action: FormAction, exc: FrappeError) -> tuple[dict[str, list[str]], list[str]]:
     """(messages by dialog field, the rest): a method's field named in ``field_errors`` or
     declared in the dialog shows next to its input; others above the inputs."""
     by_field: dict[str, list[str]] = {}

@@ -15,7 +15,7 @@ from lowcode.dataio.export import export_rows
 from lowcode.dataio.spreadsheet import file_response
 from lowcode.desk import actions as desk_actions
 from lowcode.desk.lib import form as form_lib
-from lowcode.desk.lib import list_cards, listing, saved_views
+from lowcode.desk.lib import list_actions, list_cards, listing, saved_views
 from lowcode.desk.lib.phones import is_phone_field
 from lowcode.desk.views.common import desk_view, doctype_from_slug, toast
 from lowcode.documents import actions
@@ -84,6 +84,8 @@ def list_page(request, user, slug):
         "card_fields": cards["fields"],
         "row_prefix": f"row-{state.start}-",
         "can_create": has_doctype_permission(user, doctype, "create"),
+        # buttons for the DocType as a whole (hooks desk_list_actions), not on the phone's rows
+        "list_actions": [] if more_rows else list_actions.available(user, doctype),
         # DocTypes: deleted in bulk too, with the count of ticked ones typed to confirm
         "can_delete": has_doctype_permission(user, doctype, "delete")
         and (is_schema_doctype(doctype) or not form_lib.has_own_delete(user, meta)),
