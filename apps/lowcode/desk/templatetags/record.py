@@ -12,4 +12,6 @@ register = template.Library()
 @register.filter
 def holds_error(section: Any, error_map: dict | None) -> bool:
     """Whether a form section holds a field with an error (a folded section opens then)."""
-    return bool(error_map) and any(name in error_map for name in section.fieldnames)
+    if not error_map:
+        return False
+    return any(name in error_map for name in section.fieldnames)
