@@ -10,6 +10,8 @@ whitelisted_methods = {
     "lowcode.desk.pick": "lowcode.desk.methods.pick",
     # The condition builder: rows ↔ the expression (lowcode.expressions), nothing stored.
     "lowcode.desk.condition": "lowcode.desk.methods.condition",
+    # The filters builder (Dashboard Chart, Number Card): rows ↔ filters JSON, nothing stored.
+    "lowcode.desk.filter_rows": "lowcode.desk.methods.filter_rows",
 }
 
 # Per-DocType additions to the generic form: f(user, meta, doc, values) -> dict with pickers

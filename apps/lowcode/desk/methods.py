@@ -25,12 +25,12 @@ def pick(
     ``doctype`` is the DocType whose fields, workflow states or options are asked for;
     DocTypes and fields are only those the user may read.
     """
-    if kind not in pickers.KINDS or kind == "condition":
+    if kind not in pickers.KINDS or kind in pickers.BUILT_KINDS:
         raise DataError(
             _(
                 "Unknown kind {kind}: use one of {kinds}",
                 kind=kind,
-                kinds=", ".join(k for k in pickers.KINDS if k != "condition"),
+                kinds=", ".join(k for k in pickers.KINDS if k not in pickers.BUILT_KINDS),
             )
         )
     return choices.search(choices.choices(user, kind, doctype, fieldname), q)
@@ -61,10 +61,43 @@ def condition(
     if expression is not None:
         state = condition_rows(expression, doctype)
         return None if state["advanced"] else {"join": state["join"], "rows": state["rows"]}
+    return {"expression": condition_from_rows(_rows_param(rows), join, types)}
+
+
+def filter_rows(
+    request,
+    user: str,
+    doctype: str = "",
+    filters: str | None = None,
+    rows: str = "",
+    **_ignored,
+) -> dict | None:
+    """Turn the filters builder's rows into filters JSON, or filters JSON into rows.
+
+    With ``filters``: ``{rows}``, or None when rows cannot say them exactly. With ``rows``
+    (JSON): ``{filters}`` as the text the advanced box shows (empty for no rows).
+    """
+    from lowcode.desk.templatetags.pickers import filter_rows as rows_of
+    from lowcode.query.filter_rows import filters_from_rows
+
+    types = {}
+    if doctype and registry.exists(doctype) and has_doctype_permission(user, doctype, "read"):
+        types = {f.fieldname: f.fieldtype for f in registry.get_meta(doctype).data_fields}
+    else:
+        doctype = ""
+    if filters is not None:
+        state = rows_of(filters, doctype)
+        return None if state["advanced"] else {"rows": state["rows"]}
+    parsed = _rows_param(rows)
+    written = filters_from_rows(parsed, types)
+    return {"filters": json.dumps(written, ensure_ascii=False, indent=1) if written else ""}
+
+
+def _rows_param(rows: str) -> list[dict]:
     try:
         parsed = json.loads(rows or "[]")
     except ValueError:
         raise DataError(_("rows must be a JSON list")) from None
     if not isinstance(parsed, list) or not all(isinstance(r, dict) for r in parsed):
         raise DataError(_("rows must be a JSON list"))
-    return {"expression": condition_from_rows(parsed, join, types)}
+    return parsed

@@ -13,6 +13,8 @@ and the save path refuses a value that is not among them (``query.choices``).
   workflow_action:<src> the actions (transitions) of the workflows of the DocType named in <src>
   option:<src>          the options of the Select field named in field <src> (suggestions)
   condition:<src>       a condition over the DocType named in <src>, built from rows
+  filters:<src>         stored filters (``[[field, op, value]]``) over the DocType named in
+                        <src>, built from rows (``query.filter_rows``)
 
 ``<src>`` is a field of the same DocType or, for a child table, of its parent. Checks:
 
@@ -38,11 +40,17 @@ KINDS = (
     "workflow_action",
     "option",
     "condition",
+    "filters",
 )
-NEEDS_SOURCE = frozenset({"field", "workflow_state", "workflow_action", "option", "condition"})
+NEEDS_SOURCE = frozenset(
+    {"field", "workflow_state", "workflow_action", "option", "condition", "filters"}
+)
+# Kinds that build a value from rows rather than offer a list (the pick endpoint refuses them).
+BUILT_KINDS = frozenset({"condition", "filters"})
 # A key is text: the field types that store one.
 KEY_TYPES = frozenset({"Data", "Link", "Small Text", "Text", "Long Text", "Code", "Select"})
 CONDITION_TYPES = frozenset({"Small Text", "Text", "Long Text", "Code", "Data"})
+FILTER_TYPES = frozenset({"JSON", "Small Text", "Text", "Long Text", "Code"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +144,7 @@ def _check_field(meta: DocTypeMeta, field: DocField, parents: Iterable[DocTypeMe
                 obj,
             )
         ]
-    allowed = CONDITION_TYPES if picker.kind == "condition" else KEY_TYPES
+    allowed = {"condition": CONDITION_TYPES, "filters": FILTER_TYPES}.get(picker.kind, KEY_TYPES)
     if field.fieldtype not in allowed:
         return [
             (

@@ -3,14 +3,19 @@
 A builder posts ``<name>__mode`` (``rows`` or ``advanced``), ``<name>__join`` and, per row in
 page order, ``<name>__field`` / ``__op`` / ``__value``; ``<name>`` itself carries the raw
 expression. In rows mode the rows replace it, written by ``expressions.condition_from_rows``
-(the one writer, so what the rows say is what the engine evaluates).
+(the one writer, so what the rows say is what the engine evaluates). A filters builder
+(picker ``filters:<src>``) posts the same names without a join, and its rows are written as
+stored filters JSON by ``query.filter_rows.filters_from_rows``.
 """
 
 from __future__ import annotations
 
+import json
+
 from lowcode.expressions import condition_from_rows
 from lowcode.meta import pickers, registry
 from lowcode.meta.doctype import DocTypeMeta
+from lowcode.query.filter_rows import filters_from_rows
 
 MODE = "__mode"
 
@@ -47,19 +52,16 @@ def compose_posted(meta: DocTypeMeta, post):
     for name in names:
         field, prefix = _builder_field(meta, name)
         picker = pickers.picker_of(field) if field is not None else None
-        if picker is None or picker.kind != "condition":
+        if picker is None or picker.kind not in pickers.BUILT_KINDS:
             continue  # not a builder this DocType declares: the raw value stands
         doctype = post.get(prefix + picker.source) or post.get(picker.source) or ""
-        post[name] = posted_condition(post, name, doctype)
+        write = posted_filters if picker.kind == "filters" else posted_condition
+        post[name] = write(post, name, doctype)
     return post
 
 
-def posted_condition(post, name: str, doctype: str, *, frappe_eval: bool = False) -> str:
-    """The condition a builder named ``name`` posted: its rows written out in rows mode, else
-    the raw text. ``frappe_eval`` writes ``eval:`` first, as Frappe's ``depends_on`` needs."""
-    if post.get(name + MODE) != "rows":
-        return post.get(name, "")
-    rows = [
+def _posted_rows(post, name: str) -> list[dict]:
+    return [
         {"field": f, "op": o, "value": v}
         for f, o, v in zip(
             post.getlist(f"{name}__field"),
@@ -68,5 +70,22 @@ def posted_condition(post, name: str, doctype: str, *, frappe_eval: bool = False
             strict=False,
         )
     ]
-    written = condition_from_rows(rows, post.get(f"{name}__join", "and"), _fieldtypes(doctype))
+
+
+def posted_filters(post, name: str, doctype: str) -> str:
+    """The filters JSON a filters builder named ``name`` posted (empty for no rows)."""
+    if post.get(name + MODE) != "rows":
+        return post.get(name, "")
+    written = filters_from_rows(_posted_rows(post, name), _fieldtypes(doctype))
+    return json.dumps(written, ensure_ascii=False) if written else ""
+
+
+def posted_condition(post, name: str, doctype: str, *, frappe_eval: bool = False) -> str:
+    """The condition a builder named ``name`` posted: its rows written out in rows mode, else
+    the raw text. ``frappe_eval`` writes ``eval:`` first, as Frappe's ``depends_on`` needs."""
+    if post.get(name + MODE) != "rows":
+        return post.get(name, "")
+    written = condition_from_rows(
+        _posted_rows(post, name), post.get(f"{name}__join", "and"), _fieldtypes(doctype)
+    )
     return f"eval:{written}" if written and frappe_eval else written

@@ -53,11 +53,8 @@ def edit_template(field: DocField) -> str:
     """The template that edits ``field``: its picker's when it declares one (meta.pickers)."""
     picker = pickers.picker_of(field)
     if picker is not None and picker.kind in pickers.KINDS:
-        return (
-            "desk/pickers/field_condition.html"
-            if picker.kind == "condition"
-            else "desk/pickers/field_picker.html"
-        )
+        built = {"condition": "field_condition", "filters": "field_filters"}
+        return f"desk/pickers/{built.get(picker.kind, 'field_picker')}.html"
     return f"desk/fields/{EDIT_WIDGETS.get(_widget_type(field), DEFAULT_EDIT_WIDGET)}.html"
 
 

@@ -13,6 +13,7 @@ from django import template
 from lowcode.expressions import ROW_OPERATORS, rows_from_condition
 from lowcode.i18n import _, pgettext
 from lowcode.meta import pickers, registry
+from lowcode.query import filter_rows as filter_rows_lib
 from lowcode.query.builder import STANDARD_LABELS
 
 register = template.Library()
@@ -30,6 +31,14 @@ OPERATOR_LABELS = {
     "contains": "contains",
     "is set": "is set",
     "is not set": "is not set",
+}
+# A filter row's operators (query.filter_rows): Frappe's symbols, "contains" is like %…%.
+FILTER_OPERATOR_LABELS = {
+    **{op: OPERATOR_LABELS[op] for op in (">", "<", ">=", "<=", "in", "not in", "contains")},
+    **{op: OPERATOR_LABELS[op] for op in ("is set", "is not set")},
+    "=": "equals",
+    "!=": "does not equal",
+    "not contains": "does not contain",
 }
 
 
@@ -76,6 +85,8 @@ def picked_label(picker, value: Any, values: dict | None = None, parent: dict | 
     doctype = fieldname = ""
     if picker.kind in ("field", "workflow_state"):
         doctype = pickers.source_value(picker, values, parent)
+    if picker.kind == "option":  # worded for the Select field its source names
+        fieldname = pickers.source_value(picker, values, parent)
     keys = pickers.split_keys(str(value)) if picker.multiple else [str(value)]
     return "、".join(key_label(picker.kind, k, doctype, fieldname) for k in keys)
 
@@ -93,6 +104,24 @@ def condition_rows(value: Any, doctype: str = ""):
     for row in rows:
         row["label"] = _field_label(doctype, row["field"])
     return {"advanced": False, "join": join, "rows": rows}
+
+
+@register.simple_tag
+def filter_rows(value: Any, doctype: str = ""):
+    """The filters builder's state for stored filters: rows, or raw JSON when rows cannot
+    say them (``advanced``)."""
+    rows = filter_rows_lib.rows_from_filters(value, doctype)
+    if rows is None:
+        return {"advanced": True, "rows": []}
+    for row in rows:
+        row["label"] = _field_label(doctype, row["field"])
+    return {"advanced": False, "rows": rows}
+
+
+@register.simple_tag
+def filter_operators():
+    """(operator, label) pairs for a filter row's operator list."""
+    return [(op, _(FILTER_OPERATOR_LABELS[op])) for op in filter_rows_lib.ROW_OPERATORS]
 
 
 @register.simple_tag
@@ -127,6 +156,14 @@ def approver_picker(approver_type: str | None) -> pickers.Picker | None:
 def local_picker(kind: str) -> pickers.Picker:
     """A picker whose choices are on the page (a workflow's states, typed in its rows)."""
     return pickers.Picker(kind)
+
+
+@register.simple_tag
+def free_picker(kind: str, source: str = "") -> pickers.Picker:
+    """A picker an editor draws for a field that declares none: the workflow's state field,
+    where a new name is allowed too (the engine adds the field), so the save path does not
+    check it against the DocType's fields as a declared field picker would."""
+    return pickers.Picker(kind, source)
 
 
 @register.simple_tag

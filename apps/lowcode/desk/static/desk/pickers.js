@@ -282,31 +282,35 @@
     return valueOf(near || scope.querySelector('[name="' + src + '"]'));
   }
 
+  // A condition builder writes an expression (lowcode.desk.condition), a filters builder
+  // (data-format="filters") Frappe's filters JSON (lowcode.desk.filter_rows), which has no join.
   function switchMode(cond, mode) {
     const area = cond.querySelector(".cond-advanced textarea");
     const join = cond.querySelector(".cond-join select");
+    const filters = cond.dataset.format === "filters";
     const query = new URLSearchParams({ doctype: doctypeOf(cond) });
     if (mode === "advanced") {
       query.set("rows", JSON.stringify(rowsOf(cond)));
-      query.set("join", join.value);
+      if (join) query.set("join", join.value);
     } else {
-      query.set("expression", area.value);
+      query.set(filters ? "filters" : "expression", area.value);
     }
-    fetch("/api/method/lowcode.desk.condition?" + query.toString(), { credentials: "same-origin", headers: headers() })
+    const method = filters ? "lowcode.desk.filter_rows" : "lowcode.desk.condition";
+    fetch("/api/method/" + method + "?" + query.toString(), { credentials: "same-origin", headers: headers() })
       .then((response) => (response.ok ? response.json() : { message: null }))
       .then((body) => {
         const result = body.message;
         if (mode === "advanced") {
-          if (result) area.value = result.expression;
+          if (result) area.value = filters ? result.filters : result.expression;
           return setMode(cond, mode);
         }
         if (!result) {
           cond.querySelector('input[value="advanced"]').checked = true;
-          if (window.deskToast) window.deskToast(text("notrows"), "orange");
+          if (window.deskToast) window.deskToast(text(filters ? "notfilterrows" : "notrows"), "orange");
           return;
         }
         cond.querySelectorAll(".cond-rows .cond-row").forEach((r) => r.remove());
-        join.value = result.join;
+        if (join) join.value = result.join;
         result.rows.forEach((data) => addRow(cond, data));
         setMode(cond, mode);
       });
