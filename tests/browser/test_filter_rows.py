@@ -1,0 +1,67 @@
+"""A Dashboard Chart's filters built from rows on a phone (390x844): the field picked from
+the chosen DocType's fields in Chinese, the rows written by the server as the filters JSON
+the dashboard reads, the raw JSON one tap away."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lowcode.storage.factory import get_model
+from tests.browser.conftest import PHONE, screenshot
+from tests.browser.test_pickers import _pick
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_chart_is_filtered_by_rows_on_a_phone(page_for, stored, expect):
+    admin = page_for("sysman", PHONE)
+    admin.goto("/app/dashboard-chart/new")
+    admin.fill("#in-chart_name", "华东大单来源")
+    _pick(admin, expect, admin.locator("#field-document_type"), "线索", "Lead")
+    _pick(admin, expect, admin.locator("#field-group_by"), "来源", "source")
+
+    # two filter rows: fields of the chosen DocType, shown by their Chinese labels
+    filters = admin.locator("#field-filters_json")
+    expect(filters.locator('input[value="rows"]')).to_be_checked()
+    filters.locator(".cond-add").click()
+    first = filters.locator(".cond-rows .cond-row").nth(0)
+    _pick(admin, expect, first, "状态", "status")
+    expect(first.locator(".picker-text")).to_have_text("状态")
+    first.locator(".cond-op").select_option("in")
+    first.locator(".cond-value").fill("Open, Contacted")
+    filters.locator(".cond-add").click()
+    second = filters.locator(".cond-rows .cond-row").nth(1)
+    _pick(admin, expect, second, "金额", "expected_amount")
+    second.locator(".cond-op").select_option(">=")
+    second.locator(".cond-value").fill("100000")
+    assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(admin, "chart-filter-rows-390")
+
+    # the raw JSON, written from the rows by the server, and back to the rows
+    filters.locator('input[value="advanced"]').check()
+    raw = filters.locator(".cond-advanced textarea")
+    expect(raw).to_be_visible()
+    expect(raw).not_to_have_value("")
+    assert json.loads(raw.input_value()) == [
+        ["status", "in", ["Open", "Contacted"]],
+        ["expected_amount", ">=", 100000],
+    ]
+    filters.locator('input[value="rows"]').check()
+    expect(filters.locator(".cond-rows .cond-row")).to_have_count(2)
+    expect(filters.locator(".cond-rows .cond-row").nth(1).locator(".picker-text")).to_have_text(
+        "预计金额"
+    )
+
+    admin.click("#save-btn")
+    admin.wait_for_url("**/app/dashboard-chart/*")
+    chart = stored(lambda: get_model("Dashboard Chart").objects.get(chart_name="华东大单来源"))
+    assert chart.filters_json == [
+        ["status", "in", ["Open", "Contacted"]],
+        ["expected_amount", ">=", 100000],
+    ]
+    # reopened: the rows again, labelled, not the JSON
+    expect(admin.locator("#field-filters_json .cond-rows .cond-row")).to_have_count(2)
+    expect(admin.locator("#field-filters_json .cond-rows .picker-text").first).to_have_text("状态")
+    screenshot(admin, "chart-filter-rows-saved-390")
