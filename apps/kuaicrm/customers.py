@@ -16,10 +16,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from kuaicrm.cash import receivables_summary
+from kuaicrm.cash import CONTRACT, INVOICE, PLAN, RECEIPT, receivables_summary
 from lowcode.sdk import (
     DUPLICATE_KEY,
+    _,
     access_doc,
     do_merge_docs,
     doctype_exists,
@@ -27,6 +29,7 @@ from lowcode.sdk import (
     empty_fields_filled,
     get_connections,
     get_model,
+    has_doctype_permission,
     make_duplicate_key,
     permitted_queryset,
     to_json,
@@ -193,6 +196,45 @@ def customer_360_data(user: str, name: str) -> dict[str, Any]:
             for s in sections
         },
     }
+
+
+# The desk's receivables card: (summary key, label, the DocType whose readers see the figure).
+RECEIVABLE_FIGURES = (
+    ("contract_amount", "Contract Amount", CONTRACT),
+    ("invoiced", "Invoiced Amount", INVOICE),
+    ("collected", "Collected Amount", RECEIPT),
+    ("outstanding", "Outstanding Amount", PLAN),
+    ("overdue", "Overdue Amount", PLAN),
+)
+
+
+def receivables_card(request, user: str, doc) -> dict[str, Any] | None:
+    """The customer's 应收 above its connections (hooks ``desk_connection_cards``).
+
+    The figures are ``customer_360``'s (``receivables_summary``, read through the permission
+    layer); a figure shows only to a reader of the DocType it sums (a total of what one may not
+    read would read as a false 0), and the card not at all to a reader of none of them.
+    """
+    from kuaicrm.home_card import money
+
+    shown = [f for f in RECEIVABLE_FIGURES if has_doctype_permission(user, f[2], "read")]
+    if not shown:
+        return None
+    summary = receivables_summary(user, doc.name)
+    filtered = f"?f_customer={quote(doc.name)}"
+    lists = {
+        CONTRACT: "contract",
+        INVOICE: "invoice",
+        RECEIPT: "payment-receipt",
+        PLAN: "payment-plan",
+    }
+    figures = []
+    for key, label, doctype in shown:
+        value = summary[key] or 0
+        tone = ("red" if value else "green") if key == "overdue" else None
+        href = f"/app/{lists[doctype]}{filtered}"
+        figures.append({"label": _(label), "value": money(value), "tone": tone, "href": href})
+    return {"key": "receivables", "title": _("Receivables"), "figures": figures}
 
 
 def customer_360(request, user, customer: str = "", **_ignored) -> dict[str, Any]:

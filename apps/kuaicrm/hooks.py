@@ -540,7 +540,7 @@ permission_read_grants: dict = {
 }
 
 # Connections of a document (the desk's connections page, kuaicrm.customer_360), in this order;
-# DocTypes not installed yet (quotes, payments, tickets) are skipped until a release adds them.
+# a DocType not installed (Ticket: no service module yet) is skipped until a release adds it.
 document_connections: dict = {
     "Customer": [
         {"doctype": "Contact", "key": "contacts",
@@ -575,6 +575,10 @@ document_connections: dict = {
         {"doctype": "Ticket", "key": "tickets"},
     ]
 }  # fmt: skip
+
+# Cards above a document's connections page: a customer's 应收 (contract amount, invoiced,
+# collected, outstanding, overdue), the figures of kuaicrm.customer_360 (kuaicrm/customers.py).
+desk_connection_cards: dict = {"Customer": ["kuaicrm.customers.receivables_card"]}
 
 # Document mapping (lowcode/documents/mapping.py): each key is /api/method/<key>
 # (source_name[, insert=1]) and a desk form action; the target keeps the link to its source.

@@ -14,7 +14,7 @@ the hook and the path. IDs never change meaning; retired IDs are not reused.
   hooks.E008  after_migrate / demo_loader entry does not import
   hooks.E009  server_script_enqueue_methods entry does not import
   hooks.E010  document_mappings postprocess does not import
-  hooks.E011  desk_form_extensions / desk_home_cards entry does not import
+  hooks.E011  desk_form_extensions / desk_home_cards / desk_connection_cards entry does not import
   hooks.W001  a hooks.py name no part of the engine reads (a misspelt hook is ignored)
 
 hooks.E010 and hooks.E011 repeat meta.E019 and desk.E009, which need the database (they also
@@ -76,6 +76,7 @@ PATH_HOOKS = {
     "document_mappings": "hooks.E010",
     "desk_form_extensions": "hooks.E011",
     "desk_home_cards": "hooks.E011",
+    "desk_connection_cards": "hooks.E011",
 }
 KNOWN_HOOKS = VALUE_HOOKS | set(PATH_HOOKS)
 _DICT_HOOKS = frozenset(
@@ -87,6 +88,7 @@ _DICT_HOOKS = frozenset(
         "permission_read_grants",
         "document_mappings",
         "desk_form_extensions",
+        "desk_connection_cards",
     }
 )
 # Checked by database checks too (meta.E019, desk.E009): see the module docstring.
@@ -100,7 +102,12 @@ def _items(value: Any) -> list:
 
 def _paths(hook: str, value: Any) -> Iterator[tuple[str, Any]]:
     """(where, path) for every dotted path of one hook, ``where`` as written in hooks.py."""
-    if hook in ("doc_events", "permission_query_conditions", "permission_read_grants"):
+    if hook in (
+        "doc_events",
+        "permission_query_conditions",
+        "permission_read_grants",
+        "desk_connection_cards",
+    ):
         for key, inner in (value or {}).items():
             if hook == "doc_events" and not isinstance(inner, dict):
                 yield f"doc_events[{key!r}]", inner  # not {event: [paths]}: "not a dotted path"

@@ -189,6 +189,18 @@ def test_e011_desk_form_extensions_and_home_cards(install_app):
     assert found[1] == "hookapp hooks.py desk_home_cards: 42 is not a dotted path."
 
 
+def test_e011_desk_connection_cards(install_app):
+    install_app('desk_connection_cards = {"Customer": ["kuaicrm.customers.no_such_card"]}\n')
+
+    found = _found("hooks.E011")
+
+    assert len(found) == 1
+    assert found[0].startswith(
+        "hookapp hooks.py desk_connection_cards['Customer']: 'kuaicrm.customers.no_such_card' "
+        "does not import"
+    )
+
+
 def test_a_dict_hook_declared_as_a_list_is_named(install_app):
     install_app(f'doc_events = ["{GOOD}"]\n')
 

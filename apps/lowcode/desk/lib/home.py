@@ -148,6 +148,24 @@ def cards(request, user: str) -> list[dict]:
     return result
 
 
+def connection_cards(request, user: str, doc) -> list[dict]:
+    """The cards apps add above a document's connections (hooks ``desk_connection_cards``).
+
+    ``{doctype: [path]}``, each ``f(request, user, doc) -> card spec | None`` (the spec of
+    ``cards``); the caller has read ``doc`` through ``access_doc``, and each figure is the app's
+    to read through the permission layer. None or a PermissionError leaves the card out.
+    """
+    result: list[dict] = []
+    for path in (get_hooks("desk_connection_cards") or {}).get(doc.doctype) or []:
+        try:
+            spec = resolve(path)(request, user, doc)
+        except PermissionError:
+            continue
+        if spec:
+            result.append(_card(spec, len(result)))
+    return result
+
+
 def _card(spec: dict, index: int) -> dict:
     """Keep the known keys of a card spec; links stay local, tones and bars stay in range."""
 

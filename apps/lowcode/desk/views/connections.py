@@ -1,7 +1,8 @@
 """A document's connections page (/app/<slug>/<name>/connections): linked records by DocType.
 
 Sections and their order come from ``lowcode.query.connections`` (the ``document_connections``
-hook, then every other DocType linking here); each lists only what the user may read.
+hook, then every other DocType linking here); each lists only what the user may read. Above
+them, the cards apps add for the DocType (``desk_connection_cards``: a customer's receivables).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.urls import path
 
 from lowcode.dataio.export import STANDARD_LABELS
 from lowcode.desk.lib import nav
+from lowcode.desk.lib.home import connection_cards
 from lowcode.desk.lib.phones import is_phone_field, tel_href
 from lowcode.desk.templatetags.desk import display
 from lowcode.desk.views.common import desk_view, doctype_from_slug
@@ -99,6 +101,7 @@ def connections_page(request, user, slug, name):
             "doc": doc,
             "title": doc.get_title() if meta.title_field else doc.name,
             "sections": sections,
+            "cards": connection_cards(request, user, doc),
         },
     )
 
