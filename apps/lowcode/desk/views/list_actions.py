@@ -49,10 +49,11 @@ def run_list_action(request, user, slug, key):
         }
         return render(request, "desk/form_action_form.html", context)
     message = form_actions.success_message(action, result)
-    # The list behind the dialog is re-read (form_actions.js: desk:refresh reloads the page).
+    # The list behind the dialog is re-read (form_actions.js: desk:refresh reloads the page); the
+    # message, kept in sessionStorage (no "stay"), shows on the reloaded list.
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps(
-        {"desk:flash": {"message": message, "colour": "green", "stay": True}, "desk:refresh": {}}
+        {"desk:flash": {"message": message, "colour": "green"}, "desk:refresh": {}}
     )
     return response
 
