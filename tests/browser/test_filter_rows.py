@@ -65,3 +65,59 @@ def test_a_chart_is_filtered_by_rows_on_a_phone(page_for, stored, expect):
     expect(admin.locator("#field-filters_json .cond-rows .cond-row")).to_have_count(2)
     expect(admin.locator("#field-filters_json .cond-rows .picker-text").first).to_have_text("状态")
     screenshot(admin, "chart-filter-rows-saved-390")
+
+
+def test_a_webhook_sends_fields_picked_by_their_chinese_names(page_for, stored, expect):
+    admin = page_for("sysman", PHONE)
+    admin.goto("/app/webhook/new")
+    _pick(admin, expect, admin.locator("#field-webhook_doctype"), "线索", "Lead")
+    admin.fill("#in-request_url", "https://hooks.example.cn/crm")
+    box = admin.locator("#field-request_structure")
+    box.locator(".fieldlist-picked .picker-open").click()
+    sheet = admin.locator("dialog.picker-sheet")
+    sheet.locator(".picker-search").fill("状态")
+    sheet.locator('.picker-choice[data-value="status"]').click()
+    sheet.locator(".picker-search").fill("金额")
+    sheet.locator('.picker-choice[data-value="expected_amount"]').click()
+    sheet.locator(".picker-done").click()
+    expect(box.locator(".picker-text")).to_have_text("状态、预计金额")
+    # the raw JSON one tap away, and back
+    box.locator('input[value="advanced"]').check()
+    raw = box.locator(".cond-advanced textarea")
+    expect(raw).to_be_visible()
+    assert json.loads(raw.input_value()) == {"data": ["status", "expected_amount"]}
+    box.locator('input[value="rows"]').check()
+    expect(box.locator(".picker-text")).to_have_text("状态、预计金额")
+    assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(admin, "webhook-fields-390")
+    admin.click("#save-btn")
+    admin.wait_for_url("**/app/webhook/*")
+    hook = stored(lambda: get_model("Webhook").objects.get())
+    assert hook.request_structure == {"data": ["status", "expected_amount"]}
+
+
+def test_a_workflow_state_sets_a_status_picked_from_its_options(page_for, stored, expect):
+    admin = page_for("sysman", PHONE)
+    admin.goto("/app/workflow-editor/new")
+    admin.fill("#in-workflow_name", "线索核对")
+    _pick(admin, expect, admin.locator("#field-document_type"), "线索", "Lead")
+    state = admin.locator(".wf-state-row").last
+    if not state.locator("details").evaluate("d => d.open"):
+        state.locator("summary").click()
+    update_field = state.locator('.row-picker:has([name$=".update_field"])')
+    _pick(admin, expect, update_field, "状态", "status")
+    # the update value lists the status options in Chinese; the key is stored
+    update_value = state.locator('.row-picker:has([name$=".update_value"])')
+    update_value.locator(".picker-open").click()
+    sheet = admin.locator("dialog.picker-sheet")
+    choice = sheet.locator('.picker-choice[data-value="Qualified"]')
+    expect(choice).to_be_visible()
+    label = choice.locator(".picker-choice-label").inner_text()
+    assert label != "Qualified" and any("\u4e00" <= ch <= "\u9fff" for ch in label)
+    choice.click()
+    expect(update_value.locator(".picker-text")).to_have_text(label)
+    assert update_value.locator(".picker-value").input_value() == "Qualified"
+    # the state field: picked from Lead's fields by label
+    _pick(admin, expect, admin.locator("#field-workflow_state_field"), "状态", "status")
+    expect(admin.locator("#field-workflow_state_field .picker-text")).to_have_text("状态")
+    screenshot(admin, "workflow-update-value-390")

@@ -15,6 +15,8 @@ and the save path refuses a value that is not among them (``query.choices``).
   condition:<src>       a condition over the DocType named in <src>, built from rows
   filters:<src>         stored filters (``[[field, op, value]]``) over the DocType named in
                         <src>, built from rows (``query.filter_rows``)
+  field_list:<src>      a JSON ``{"data": [fields]}`` naming fields of the DocType named in
+                        <src> (a webhook's request structure), picked several at once
 
 ``<src>`` is a field of the same DocType or, for a child table, of its parent. Checks:
 
@@ -27,7 +29,9 @@ and the save path refuses a value that is not among them (``query.choices``).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from lowcode.meta.doctype import DocField, DocTypeMeta
 
@@ -41,12 +45,13 @@ KINDS = (
     "option",
     "condition",
     "filters",
+    "field_list",
 )
 NEEDS_SOURCE = frozenset(
-    {"field", "workflow_state", "workflow_action", "option", "condition", "filters"}
+    {"field", "workflow_state", "workflow_action", "option", "condition", "filters", "field_list"}
 )
 # Kinds that build a value from rows rather than offer a list (the pick endpoint refuses them).
-BUILT_KINDS = frozenset({"condition", "filters"})
+BUILT_KINDS = frozenset({"condition", "filters", "field_list"})
 # A key is text: the field types that store one.
 KEY_TYPES = frozenset({"Data", "Link", "Small Text", "Text", "Long Text", "Code", "Select"})
 CONDITION_TYPES = frozenset({"Small Text", "Text", "Long Text", "Code", "Data"})
@@ -108,6 +113,26 @@ def picker_fields(meta: DocTypeMeta) -> list[tuple[DocField, Picker]]:
     return found
 
 
+def listed_fields(value: Any) -> list[str] | None:
+    """The fields a ``field_list`` value names (``{"data": [...]}``, stored or as JSON text);
+    [] for none, None when it says something else (kept as raw JSON)."""
+    if value in (None, "", {}):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if (
+        isinstance(value, dict)
+        and set(value) == {"data"}
+        and isinstance(value["data"], list)
+        and all(isinstance(f, str) for f in value["data"])
+    ):
+        return list(value["data"])
+    return None
+
+
 def source_value(picker: Picker, values: dict, parent_values: dict | None) -> str:
     """The source field's value: the row's own field first, else its parent's."""
     if picker.source in values:
@@ -144,7 +169,11 @@ def _check_field(meta: DocTypeMeta, field: DocField, parents: Iterable[DocTypeMe
                 obj,
             )
         ]
-    allowed = {"condition": CONDITION_TYPES, "filters": FILTER_TYPES}.get(picker.kind, KEY_TYPES)
+    allowed = {
+        "condition": CONDITION_TYPES,
+        "filters": FILTER_TYPES,
+        "field_list": FILTER_TYPES,
+    }.get(picker.kind, KEY_TYPES)
     if field.fieldtype not in allowed:
         return [
             (

@@ -219,6 +219,9 @@ def _field_errors(meta: DocTypeMeta, values: dict, parent_values: dict | None) -
         if picker.kind == "condition":
             errors += _condition_errors(field, str(value))
             continue
+        if picker.kind == "field_list":
+            errors += _field_list_errors(field, picker, value, values, parent_values)
+            continue
         if not picker.validated:
             continue
         source = pickers.source_value(picker, values, parent_values)
@@ -242,6 +245,26 @@ def _field_errors(meta: DocTypeMeta, values: dict, parent_values: dict | None) -
             )
         errors.append(FieldError(field.fieldname, "choice", message))
     return errors
+
+
+def _field_list_errors(field, picker, value, values, parent_values) -> list[FieldError]:
+    """A field list naming a field its DocType lacks (a raw structure saying more is kept)."""
+    from lowcode.documents.validation import label_of
+
+    source = pickers.source_value(picker, values, parent_values)
+    allowed = _cached_allowed("field", source)
+    wrong = [
+        f for f in pickers.listed_fields(value) or [] if allowed is not None and f not in allowed
+    ]
+    if not wrong:
+        return []
+    message = _(
+        "{label}: {doctype} has no field {value}",
+        label=label_of(field),
+        doctype=_(source),
+        value=", ".join(wrong),
+    )
+    return [FieldError(field.fieldname, "choice", message)]
 
 
 def _condition_errors(field, source: str) -> list[FieldError]:

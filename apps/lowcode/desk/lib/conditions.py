@@ -5,7 +5,8 @@ page order, ``<name>__field`` / ``__op`` / ``__value``; ``<name>`` itself carrie
 expression. In rows mode the rows replace it, written by ``expressions.condition_from_rows``
 (the one writer, so what the rows say is what the engine evaluates). A filters builder
 (picker ``filters:<src>``) posts the same names without a join, and its rows are written as
-stored filters JSON by ``query.filter_rows.filters_from_rows``.
+stored filters JSON by ``query.filter_rows.filters_from_rows``. A field list (picker
+``field_list:<src>``) posts its picked fields as ``<name>__fields``, stored as ``{"data": […]}``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def compose_posted(meta: DocTypeMeta, post):
         if picker is None or picker.kind not in pickers.BUILT_KINDS:
             continue  # not a builder this DocType declares: the raw value stands
         doctype = post.get(prefix + picker.source) or post.get(picker.source) or ""
-        write = posted_filters if picker.kind == "filters" else posted_condition
+        write = {"filters": posted_filters, "field_list": posted_field_list}.get(
+            picker.kind, posted_condition
+        )
         post[name] = write(post, name, doctype)
     return post
 
@@ -70,6 +73,14 @@ def _posted_rows(post, name: str) -> list[dict]:
             strict=False,
         )
     ]
+
+
+def posted_field_list(post, name: str, doctype: str) -> str:
+    """The ``{"data": [fields]}`` a field list named ``name`` posted (empty for none)."""
+    if post.get(name + MODE) != "rows":
+        return post.get(name, "")
+    fields = pickers.split_keys(post.get(f"{name}__fields", ""))
+    return json.dumps({"data": fields}, ensure_ascii=False) if fields else ""
 
 
 def posted_filters(post, name: str, doctype: str) -> str:

@@ -53,7 +53,11 @@ def edit_template(field: DocField) -> str:
     """The template that edits ``field``: its picker's when it declares one (meta.pickers)."""
     picker = pickers.picker_of(field)
     if picker is not None and picker.kind in pickers.KINDS:
-        built = {"condition": "field_condition", "filters": "field_filters"}
+        built = {
+            "condition": "field_condition",
+            "filters": "field_filters",
+            "field_list": "field_list",
+        }
         return f"desk/pickers/{built.get(picker.kind, 'field_picker')}.html"
     return f"desk/fields/{EDIT_WIDGETS.get(_widget_type(field), DEFAULT_EDIT_WIDGET)}.html"
 

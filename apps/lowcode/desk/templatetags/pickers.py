@@ -119,6 +119,19 @@ def filter_rows(value: Any, doctype: str = ""):
 
 
 @register.simple_tag
+def field_list_state(picker, value: Any, values: dict | None = None):
+    """A field list's state: the picked keys, their labels, the multiple field picker that
+    edits them, or ``advanced`` when the stored JSON says more than a list of fields."""
+    fields = pickers.listed_fields(value)
+    field_picker = pickers.Picker("field", picker.source, multiple=True)
+    if fields is None:
+        return {"advanced": True, "keys": "", "display": "", "picker": field_picker}
+    keys = ", ".join(fields)
+    display = picked_label(field_picker, keys, values or {})
+    return {"advanced": False, "keys": keys, "display": display, "picker": field_picker}
+
+
+@register.simple_tag
 def filter_operators():
     """(operator, label) pairs for a filter row's operator list."""
     return [(op, _(FILTER_OPERATOR_LABELS[op])) for op in filter_rows_lib.ROW_OPERATORS]

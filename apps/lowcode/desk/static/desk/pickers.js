@@ -316,6 +316,39 @@
       });
   }
 
+  // A field list (a webhook's request structure): the picked fields are {"data": [...]}; the
+  // server writes that on save, this only shows it in the advanced box and reads it back.
+  function switchFieldList(box, mode) {
+    const area = box.querySelector(".cond-advanced textarea");
+    const picker = box.querySelector(".fieldlist-picked .picker");
+    const input = picker.querySelector(".picker-value");
+    const keys = input.value.split(",").map((v) => v.trim()).filter(Boolean);
+    if (mode === "advanced") {
+      area.value = keys.length ? JSON.stringify({ data: keys }, null, 1) : "";
+    } else {
+      let parsed = null;
+      try {
+        parsed = area.value.trim() ? JSON.parse(area.value) : { data: [] };
+      } catch (error) {
+        parsed = null;
+      }
+      const fields = parsed && Object.keys(parsed).length === 1 && Array.isArray(parsed.data) ? parsed.data : null;
+      if (!fields || !fields.every((f) => typeof f === "string")) {
+        box.querySelector('input[value="advanced"]').checked = true;
+        if (window.deskToast) window.deskToast(text("notfieldlist"), "orange");
+        return;
+      }
+      if (fields.join(", ") !== keys.join(", ")) {
+        input.value = fields.join(", ");
+        const shown = picker.querySelector(".picker-text");
+        shown.textContent = fields.length ? fields.join("、") : text("choose");
+        shown.classList.toggle("picker-empty", !fields.length);
+      }
+    }
+    box.querySelector(".fieldlist-picked").hidden = mode !== "rows";
+    box.querySelector(".cond-advanced").hidden = mode === "rows";
+  }
+
   document.addEventListener("click", (event) => {
     const open = event.target.closest(".picker-open");
     if (open) {
@@ -353,6 +386,7 @@
   document.addEventListener("change", (event) => {
     if (event.target.classList && event.target.classList.contains("picker-value")) clearDependents(event.target);
     const radio = event.target.closest('.cond-modes input[type="radio"]');
+    if (radio && radio.closest(".fieldlist")) return switchFieldList(radio.closest(".fieldlist"), radio.value);
     if (radio) return switchMode(radio.closest(".cond"), radio.value);
     const op = event.target.closest(".cond-op");
     if (op) op.closest(".cond-row").querySelector(".cond-value").hidden = op.value === "is set" || op.value === "is not set";
