@@ -61,8 +61,10 @@ def problems() -> list[tuple[str, str, str, str]]:
                           "Declare the method in an app's hooks.py whitelisted_methods.", where))  # fmt: skip
             continue
         step = spec.get("transition")
+        # Without an active workflow (not synced yet, or switched off by an admin) the card is
+        # simply never offered; only a workflow that lacks the step is a mistake.
         workflow = get_workflow(doctype) if step else None
-        if step and (workflow is None or step not in {t.action for t in workflow.transitions}):
+        if step and workflow is not None and step not in {t.action for t in workflow.transitions}:
             found.append(("desk.E013", f"Check-in of '{doctype}' stands for '{step}', which is not an action of its workflow.",
                           "Name an action of the DocType's active workflow, or leave transition out.", where))  # fmt: skip
     return found
