@@ -252,7 +252,7 @@ def save(request, user, doc=None, **_ignored):
     data = _doc_arg(doc)
     if not data.get("name"):
         raise DataError(_("doc must include its name"))
-    saved = actions.do_save_doc(user, data["doctype"], data["name"], data)
+    saved = actions.do_update_doc(user, data["doctype"], data["name"], data)
     return reads.doc_to_dict(user, saved)
 
 

@@ -171,7 +171,7 @@ def resource_doc(request: HttpRequest, doctype: str, name: str):
         return ok(reads.get_doc(user, doctype, name))
     if request.method == "PUT":
         data = _document_payload(request_params(request))
-        doc = actions.do_save_doc(user, doctype, name, data)
+        doc = actions.do_update_doc(user, doctype, name, data)
         return with_messages(ok(reads.doc_to_dict(user, doc)), doc)
     if request.method == "DELETE":
         actions.do_delete_doc(user, doctype, name)

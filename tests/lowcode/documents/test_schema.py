@@ -521,3 +521,45 @@ def test_a_submittable_doctype_made_at_run_time_submits_and_cancels_over_rest(ap
     assert admin.get(f"/api/resource/Book/{name}").json()["data"]["docstatus"] == 2
     listed = admin.get("/api/resource/Book", {"fields": ["name", "docstatus"]}).json()["data"]
     assert listed == [{"name": name, "docstatus": 2}]
+
+
+def test_put_with_docstatus_submits_and_cancels_as_frappes_save_does(api):
+    # given a submittable run-time DocType and a draft of it
+    admin = api()
+    definition = book(
+        is_submittable=1,
+        permissions=[
+            {
+                "role": "System Manager",
+                "read": 1,
+                "write": 1,
+                "create": 1,
+                "submit": 1,
+                "cancel": 1,
+            },
+        ],
+    )
+    assert admin.post("/api/resource/DocType", definition).status_code == 200
+    name = admin.post("/api/resource/Book", {"title": "三体"}).json()["data"]["name"]
+    path = f"/api/resource/Book/{name}"
+
+    # when a PUT changes a value and asks for docstatus 1, it saves and then submits
+    submitted = admin.put(path, {"pages": 302, "docstatus": 1})
+    assert submitted.status_code == 200, submitted.content
+    assert (submitted.json()["data"]["docstatus"], submitted.json()["data"]["pages"]) == (1, 302)
+    # a PUT back to draft is refused, and an unknown docstatus is bad input
+    assert admin.put(path, {"docstatus": 0}).status_code == 417
+    assert admin.put(path, {"docstatus": "x"}).status_code == 400
+    # the same docstatus with an unchanged value is an ordinary save of a submitted record
+    assert admin.put(path, {"docstatus": 1, "pages": 302}).status_code == 200
+    # docstatus 2 cancels, through frappe.client.save too
+    saved = admin.post(
+        "/api/method/frappe.client.save", {"doc": {"doctype": "Book", "name": name, "docstatus": 2}}
+    )
+    assert saved.status_code == 200, saved.content
+    assert admin.get(path).json()["data"]["docstatus"] == 2
+    # a save that fails leaves the draft a draft (one transaction)
+    draft = admin.post("/api/resource/Book", {"title": "球状闪电"}).json()["data"]["name"]
+    bad = admin.put(f"/api/resource/Book/{draft}", {"title": "", "docstatus": 1})
+    assert bad.status_code == 417, bad.content
+    assert admin.get(f"/api/resource/Book/{draft}").json()["data"]["docstatus"] == 0
