@@ -66,6 +66,7 @@ def test_the_state_field_is_picked_from_the_doctypes_fields_and_shown_by_its_lab
     picker = _picker(page, "workflow_state_field")
     assert 'data-kind="field"' in picker and 'data-source="document_type"' in picker
     assert "data-free" in picker  # a new field name may be typed: the engine adds it
+    assert "data-keep" in picker  # so another DocType does not clear it (it is required)
     assert 'value="status"' in picker
     assert '<span class="picker-text">状态</span>' in picker  # Lead's status, by its label
 

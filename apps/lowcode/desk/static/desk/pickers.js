@@ -366,11 +366,12 @@
   });
 
   // A new DocType makes the fields picked from the old one meaningless: they are cleared.
+  // A picker marked data-keep keeps its key (a workflow's state field: the engine adds it).
   function clearDependents(input) {
     const scope = input.form || document;
     const name = input.name.split(".").pop();
     scope.querySelectorAll('.picker[data-source="' + name + '"]').forEach((picker) => {
-      if (picker.closest(".cond") || picker.closest("template")) return;
+      if (picker.closest(".cond") || picker.closest("template") || picker.hasAttribute("data-keep")) return;
       const own = picker.querySelector(".picker-value");
       if (!own || own === input || !own.value || sourceInput(picker) !== input) return;
       own.value = "";
