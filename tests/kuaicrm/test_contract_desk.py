@@ -68,13 +68,19 @@ def test_a_signed_contract_is_renewed_from_its_form(desk, customer):  # noqa: F8
 
     assert response.status_code == 204, response.content.decode()
     renewal = get_model("Contract").objects.get(renewed_from=name)
+    # the toast names the renewal by its title (issue 17: names, not codes) and the redirect
+    # lands on the new contract itself, not on the one renewed
+    assert renewal.name != name
     assert response["HX-Redirect"] == f"/app/contract/{renewal.name}"
+    assert renewal.contract_title == "年度服务合同"
     assert json.loads(response["HX-Trigger"])["desk:flash"]["message"] == (
-        f"已续签为 {renewal.name}"
+        f"已续签为 {renewal.contract_title}"
     )
     assert str(renewal.start_date) == "2027-01-01"
     # the renewal is a draft: no renew button there
-    assert "renew" not in buttons(page(rep, f"/app/contract/{renewal.name}"))
+    renewal_html = page(rep, f"/app/contract/{renewal.name}")
+    assert "renew" not in buttons(renewal_html)
+    assert renewal.contract_title in renewal_html
 
 
 def test_a_shipment_is_recorded_from_the_order_form(desk, customer):  # noqa: F811
