@@ -28,6 +28,8 @@ PRECACHE = [
     "desk/approvals.css",
     "desk/approvals.js",
     "desk/home.js",
+    "desk/record.css",
+    "desk/record.js",
     "desk/icons/icon-192.png",
     "desk/icons/icon-512.png",
 ]
