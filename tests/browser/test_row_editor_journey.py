@@ -119,6 +119,7 @@ def test_a_quotation_items_editor_on_a_phone_saves_a_hidden_by_default_field(
     name = data.quotation(data.customer())
     page = page_for("rep", PHONE)
     page.goto(f"/app/quotation/{name}")
+    page.click("#record-edit")  # a phone reads the record first; 编辑 opens the form (issue 17)
     row = grid_row(page, "items", 1)
     dialog = open_editor(page, row, expect)
     uom = dialog.locator('[name="items.1.uom"]')
