@@ -6,6 +6,7 @@ import pytest
 
 from lowcode.storage.factory import get_model
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.test_list import open_filters
 from tests.browser.test_select_labels import fill_option_rows
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,11 @@ def test_a_custom_field_reaches_the_sales_users_form_list_and_filter(page_for, s
     rep.wait_for_url("**/app/lead/LEAD-*")
     rep.goto("/app/lead")
     expect(rep.locator("#list-results td[data-label=采购渠道]", has_text="代理商")).to_be_visible()
+    open_filters(rep, PHONE)  # on a phone the standard filters are in the 筛选 sheet
     rep.select_option("#f_custom_channel", "代理商")
     rep.wait_for_function("document.querySelectorAll('#list-results .row-title').length === 1")
+    assert rep.locator("#list-results .row-title").all_inner_texts() == ["孙丽"]
+    rep.click(".sheet-apply")  # 查看结果: the sheet closes on the filtered list
+    rep.locator("#filter-sheet.open").wait_for(state="detached")
     assert rep.locator("#list-results .row-title").all_inner_texts() == ["孙丽"]
     screenshot(rep, "list-lead-custom-filter-390")
