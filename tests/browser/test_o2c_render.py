@@ -19,7 +19,7 @@ LATIN_OK = {"PDF", "VAT", "UOM", "SKU", "CSV", "URL", "HTML", "PO"}
 # The visible text of every label-like element: field labels, column heads, section and tab
 # titles, buttons and status pills (data in cells and inputs is the user's, not ours).
 LABEL_TEXTS = """() => {
-  const picks = 'label, th, legend, h1 .pill, h2, [role=tab], .btn, .wf-action, .pill, .tabs a';
+  const picks = 'label, th, legend, h1 .pill, h2, [role=tab], .btn, .wf-action, .pill, .tabs a, .record-summary dt';
   const seen = [];
   for (const el of document.querySelectorAll(picks)) {
     if (!el.offsetParent && el.tagName !== 'OPTION') continue;
@@ -71,7 +71,39 @@ def latin_words(texts: list[str]) -> list[str]:
     return found
 
 
-def test_every_o2c_doctype_renders_on_a_phone_in_chinese(page_for, o2c_world):
+def check_page(page, url: str, problems: list[str]) -> None:
+    """What the phone shows now: no sideways scrolling, child tables as cards, labels in Chinese."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        problems.append(f"{url}: the page is {width}px wide")
+    # child rows fit the phone: no table hides columns behind a sideways scroll
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('.child-table .table-wrap')]"
+        ".filter(w => w.scrollWidth > w.clientWidth + 1)"
+        ".map(w => w.closest('fieldset').dataset.table)"
+    )
+    if hidden:
+        problems.append(f"{url}: tables {hidden} scroll sideways")
+    english = latin_words(page.evaluate(LABEL_TEXTS))
+    if english:
+        problems.append(f"{url}: untranslated {english}")
+
+
+def open_whole_form(page, expect) -> None:
+    """A stored record reads first on a phone (issue 17): its summary card's button (编辑, or
+    查看全部 for a record the user may only read) opens the whole form in place, and every
+    folded section is opened, so each field and child table is shown and checked."""
+    card = page.locator("#record-summary")
+    if card.count():
+        expect(card).to_be_visible()
+        page.locator("#record-edit").click()
+        expect(card).to_be_hidden()
+    folded = page.locator("details.section-fold:not([open]) > summary:visible")
+    while folded.count():
+        folded.first.click()
+
+
+def test_every_o2c_doctype_renders_on_a_phone_in_chinese(page_for, o2c_world, expect):
     page = page_for("Administrator", PHONE)
     problems: list[str] = []
     for doctype, name in o2c_world.items():
@@ -85,20 +117,11 @@ def test_every_o2c_doctype_renders_on_a_phone_in_chinese(page_for, o2c_world):
                 problems.append(f"{url}: HTTP {response and response.status}")
                 continue
             page.wait_for_selector("main")
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
-                problems.append(f"{url}: the page is {width}px wide")
-            # child rows fit the phone: no table hides columns behind a sideways scroll
-            hidden = page.evaluate(
-                "[...document.querySelectorAll('.child-table .table-wrap')]"
-                ".filter(w => w.scrollWidth > w.clientWidth + 1)"
-                ".map(w => w.closest('fieldset').dataset.table)"
-            )
-            if hidden:
-                problems.append(f"{url}: tables {hidden} scroll sideways")
-            english = latin_words(page.evaluate(LABEL_TEXTS))
-            if english:
-                problems.append(f"{url}: untranslated {english}")
+            if kind == "form" and page.locator("#record-summary").count():
+                check_page(page, url, problems)  # the summary card first
+                screenshot(page, f"o2c-summary-{slug(doctype)}-390")
+            open_whole_form(page, expect)
+            check_page(page, url, problems)
             screenshot(page, f"o2c-{kind}-{slug(doctype)}-390")
             tables = page.locator("fieldset.child-table")
             for index in range(tables.count()):

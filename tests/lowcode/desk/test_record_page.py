@@ -118,3 +118,22 @@ def test_owner_fields_name_me_on_a_new_form(rep_named, desk, slug, fieldname):
 def test_an_owner_field_left_out_of_an_insert_is_the_inserting_user(rep_named):
     task = do_insert_doc("rep", "Follow-up Task", {"subject": "回访", "due_date": "2026-12-08"})
     assert task.assigned_to == "rep"
+
+
+def test_a_reader_who_may_not_edit_still_opens_the_whole_record(rep_named, desk):
+    # given: a customer finance may read but not edit
+    from tests.conftest import PASSWORD, new_graded_customer
+
+    do_create_user(
+        "fin", PASSWORD, roles=["Finance User"], department="销售中心", full_name="王会计"
+    )
+    context.reset()
+    customer = new_graded_customer("rep", {"customer_name": "苏州华瑞机械", "customer_level": "A"})
+
+    # when
+    page = desk("fin").get(f"/app/customer/{customer.name}").content.decode()
+
+    # then: read first too, and the card still opens the whole record (no 编辑: 查看全部)
+    assert 'class="doc-form reading"' in page
+    card = _summary(page)
+    assert 'id="record-edit"' in card and ">查看全部<" in card and ">编辑<" not in card
