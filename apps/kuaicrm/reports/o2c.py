@@ -76,7 +76,7 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
         "SUM(i.outstanding_amount)",
     ]
     sql = (
-        f"SELECT p.plan_group, {', '.join(buckets)} "  # noqa: S608 - Django-compiled plan query, values as params
+        f"SELECT p.plan_group, {', '.join(f'ROUND({b}, 2)' for b in buckets)} "  # noqa: S608 - Django-compiled plan query, values as params
         f"FROM {quote(get_model(INSTALLMENT)._meta.db_table)} i "
         f"JOIN ({plan_sql}) p ON p.plan_name = i.parent "
         "WHERE i.parenttype = %s AND i.outstanding_amount > 0 AND i.status NOT IN (%s, %s) "
@@ -90,8 +90,7 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
         return [
             {
                 "group": row[0],
-                # as the database sums them (Decimal on MariaDB, float on SQLite); the
-                # report rounds each to cents once
+                # rounded to cents by the database (Decimal on MariaDB, float on SQLite)
                 **{k: v or 0 for k, v in zip(keys, row[1:], strict=True)},
             }
             for row in cursor.fetchall()

@@ -47,17 +47,27 @@ def execute(filters: dict[str, Any] | None, user: str):
             plans = plans.filter(**{name: value})
     groups = aging_by(plans, key, as_of)
     titles = _titles(key, {g["group"] for g in groups})
+    # One pass over the database's cent-rounded sums: over 5,000 customers the per-cell helpers and
+    # generator sums cost a third of the report's Python time (bench/bench_receivables.py).
+    bucket_keys = [bucket for bucket, *_rest in BUCKETS]
+    totals = dict.fromkeys(("not_due", *bucket_keys, "overdue", "outstanding"), 0.0)
     data = []
     for group in groups:
         row = {key: group["group"], "title": titles.get(group["group"], group["group"])}
-        row["not_due"] = money(group["not_due"])
-        for bucket, *_rest in BUCKETS:
-            row[bucket] = money(group[bucket])
-        row["overdue"] = money(sum(row[b[0]] for b in BUCKETS))
-        row["outstanding"] = money(group["outstanding"])
+        overdue = 0.0
+        row["not_due"] = not_due = float(group["not_due"])
+        totals["not_due"] += not_due
+        for bucket in bucket_keys:
+            row[bucket] = amount = float(group[bucket])
+            totals[bucket] += amount
+            overdue += amount
+        row["overdue"] = overdue = round(overdue, 2)
+        row["outstanding"] = outstanding = float(group["outstanding"])
+        totals["overdue"] += overdue
+        totals["outstanding"] += outstanding
         data.append(row)
     data.sort(key=lambda r: (-r["overdue"], -r["outstanding"], str(r[key])))
-    totals = {b: money(sum(r[b] for r in data)) for b in ("not_due", *[b[0] for b in BUCKETS])}
+    totals = {name: money(value) for name, value in totals.items()}
     chart = {
         "data": {
             "labels": [_("Not Due"), *[_(label) for _k, label, _f, _l in BUCKETS]],
@@ -69,22 +79,37 @@ def execute(filters: dict[str, Any] | None, user: str):
         "type": "bar",
     }  # fmt: skip
     summary = [
-        {"label": _("Overdue Amount"), "value": money(sum(r["overdue"] for r in data)),
-         "datatype": "Currency", "indicator": "Red"},
+        {"label": _("Overdue Amount"), "value": totals["overdue"], "datatype": "Currency",
+         "indicator": "Red"},
         {"label": _("Over 90 Days"), "value": totals["days_over_90"], "datatype": "Currency"},
-        {"label": _("Outstanding Amount"), "value": money(sum(r["outstanding"] for r in data)),
-         "datatype": "Currency"},
+        {"label": _("Outstanding Amount"), "value": totals["outstanding"], "datatype": "Currency"},
     ]  # fmt: skip
     return columns(group_by), data, None, chart, summary
 
 
 def _titles(key: str, values: set) -> dict:
+    """Display names of the groups: users' full names, or customers' names.
+
+    Customers are read by primary key in chunks of raw ``IN (%s, …)`` (parameters, never
+    values in the SQL): building an ORM ``__in`` lookup of 5,000 names cost more than the
+    query itself.
+    """
+    from django.db import connection
+
     from lowcode.sdk import get_model
 
+    names = [v for v in values if v]
     if key == "sales_owner":
-        return full_names(v for v in values if v)
-    return dict(
-        get_model("Customer")
-        .objects.filter(name__in=[v for v in values if v])
-        .values_list("name", "customer_name")
-    )
+        return full_names(names)
+    table = connection.ops.quote_name(get_model("Customer")._meta.db_table)
+    found: dict = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(names), 900):  # under SQLite's 999-parameter floor
+            chunk = names[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT name, customer_name FROM {table} WHERE name IN ({marks})",  # noqa: S608 - placeholders only
+                chunk,
+            )
+            found.update(cursor.fetchall())
+    return found
