@@ -86,11 +86,14 @@ def test_the_filters_are_a_bottom_sheet(page_for, leads):
     box = sheet.bounding_box()
     assert box["y"] + box["height"] >= PHONE["height"] - 2  # anchored to the bottom
     screenshot(page, "phone-list-filter-sheet")
+    assert page.locator(".filter-open .count").count() == 0
     page.select_option("#f_status", "Qualified")
     page.click(".sheet-apply")
     page.wait_for_url("**f_status=Qualified**")
     page.locator("#filter-sheet.open").wait_for(state="detached")
     assert titles(page) == []
+    # the 筛选 button outside the swapped results counts the filter now applied
+    assert page.locator(".filter-open .count").inner_text() == "1"
 
 
 def test_more_rows_load_as_the_list_scrolls(page_for, leads):

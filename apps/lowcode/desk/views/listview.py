@@ -103,6 +103,7 @@ def list_page(request, user, slug):
             if f.fieldtype in ("Date", "Datetime") and f.fieldname in columns.columns
         ],
         "query": state.to_query(),
+        "filter_count": len(state.builder_filters) + len(state.standard_values),
         "prev_query": state.to_query(start=max(state.start - listing.PAGE_LENGTH, 0)),
         "next_query": state.to_query(start=state.start + listing.PAGE_LENGTH),
         "sort_queries": {
@@ -118,6 +119,8 @@ def list_page(request, user, slug):
         template = "desk/list_rows.html"
     elif request.headers.get("HX-Target") == "list-results":
         template = "desk/list_results.html"
+        # the 筛选 button outside the results shows how many filters now apply
+        context["filter_count_oob"] = True
     else:
         template = "desk/list.html"
     return render(request, template, context)
