@@ -29,11 +29,20 @@ def test_a_chart_is_filtered_by_rows_on_a_phone(page_for, stored, expect):
     first = filters.locator(".cond-rows .cond-row").nth(0)
     _pick(admin, expect, first, "状态", "status")
     expect(first.locator(".picker-text")).to_have_text("状态")
+    # a Select field's value is suggested from its options: the stored value, its Chinese label
+    value_list = first.locator("datalist.cond-values option")
+    expect(value_list.first).to_be_attached()
+    offered = {o.get_attribute("value"): o.get_attribute("label") for o in value_list.all()}
+    assert offered["Open"] == "待跟进" and "Contacted" in offered, offered
+    assert first.locator(".cond-value").get_attribute("list") == first.locator(
+        "datalist.cond-values"
+    ).get_attribute("id")
     first.locator(".cond-op").select_option("in")
     first.locator(".cond-value").fill("Open, Contacted")
     filters.locator(".cond-add").click()
     second = filters.locator(".cond-rows .cond-row").nth(1)
     _pick(admin, expect, second, "金额", "expected_amount")
+    assert second.locator(".cond-value").get_attribute("list") is None  # a number is typed
     second.locator(".cond-op").select_option(">=")
     second.locator(".cond-value").fill("100000")
     assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

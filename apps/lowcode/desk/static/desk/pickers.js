@@ -384,8 +384,52 @@
     });
   }
 
+  // A row's value over a Select field is suggested from its options (stored value, shown with
+  // its label) through a <datalist>; anything else stays typed.
+  let datalists = 0;
+  function offerValues(row) {
+    const cond = row.closest(".cond");
+    const input = row.querySelector(".cond-value");
+    const field = valueOf(row.querySelector(".picker-value"));
+    const doctype = cond ? doctypeOf(cond) : "";
+    const list = row.querySelector("datalist.cond-values");
+    if (!input || !field || !doctype) {
+      if (list) list.remove();
+      if (input) input.removeAttribute("list");
+      return;
+    }
+    const query = new URLSearchParams({ kind: "option", doctype: doctype, fieldname: field, q: "" });
+    fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: headers() })
+      .then((response) => (response.ok ? response.json() : { message: [] }))
+      .then((body) => {
+        const items = body.message || [];
+        let box = row.querySelector("datalist.cond-values");
+        if (!items.length) {
+          if (box) box.remove();
+          input.removeAttribute("list");
+          return;
+        }
+        if (!box) {
+          box = document.createElement("datalist");
+          box.className = "cond-values";
+          box.id = "cond-values-" + ++datalists;
+          row.appendChild(box);
+        }
+        box.innerHTML = "";
+        items.forEach((choice) => {
+          const option = document.createElement("option");
+          option.value = choice.value;
+          if (choice.label && choice.label !== choice.value) option.label = choice.label;
+          box.appendChild(option);
+        });
+        input.setAttribute("list", box.id);
+      });
+  }
+
   document.addEventListener("change", (event) => {
     if (event.target.classList && event.target.classList.contains("picker-value")) clearDependents(event.target);
+    const fieldRow = event.target.closest && event.target.closest(".cond-row");
+    if (fieldRow && event.target.classList.contains("picker-value")) offerValues(fieldRow);
     const radio = event.target.closest('.cond-modes input[type="radio"]');
     if (radio && radio.closest(".fieldlist")) return switchFieldList(radio.closest(".fieldlist"), radio.value);
     if (radio) return switchMode(radio.closest(".cond"), radio.value);
@@ -429,6 +473,11 @@
     });
     if (root.classList && root.classList.contains("picker")) root.classList.add("is-ready");
     root.querySelectorAll(".cond").forEach((cond) => cond.classList.add("is-ready"));
+    root.querySelectorAll(".cond-row").forEach((row) => {
+      if (row.closest("template") || row.dataset.offered) return;
+      row.dataset.offered = "1";
+      offerValues(row);
+    });
   }
   // Rows added by the editors (a cloned <template>) get ready pickers too.
   new MutationObserver((records) => {
