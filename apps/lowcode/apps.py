@@ -20,3 +20,7 @@ class LowcodeConfig(AppConfig):
         register(hooks_checks.run_checks, "lowcode_hooks")
         # Pickers read merged metadata (run-time DocTypes, custom fields): a database check.
         register(pickers.run_checks, "lowcode_db", "database")
+        # A tab… table no DocType owns (an interrupted run-time DocType creation or delete).
+        from lowcode.documents import checks as document_checks
+
+        register(document_checks.run_checks, "lowcode_db", "database")

@@ -24,6 +24,7 @@ COMMANDS = {
     "create-user": "create a user with roles and a department",
     "api-key": "issue (or revoke) an API key pair for a user",
     "load-demo": "load demo data (idempotent) and print the admin login",
+    "drop-orphan-table": "drop an empty tab… table no DocType owns (check documents.W001)",
 }
 
 
