@@ -12,6 +12,9 @@
     en: { failed: "Failed" },
   }[lang === "en" ? "en" : "zh"];
   let opener = null;
+  // The sheet's own wording (the template's, translated): "Confirm" and "Cancel".
+  const confirmText = sheet.querySelector(".ap-sheet-ok").textContent;
+  const dismissText = sheet.querySelector(".ap-sheet-cancel").textContent.trim();
 
   function csrf() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -58,7 +61,9 @@
     sheet.querySelector("#ap-sheet-title").textContent = label;
     sheet.querySelector("#ap-sheet-doc").textContent = button.dataset.title || "";
     const ok = sheet.querySelector(".ap-sheet-ok");
-    ok.textContent = label;
+    // The decision's name, unless it reads as the button that closes the sheet (a workflow's
+    // "Cancel" is 取消 too): two 取消 side by side, one of them cancelling the document.
+    ok.textContent = label === dismissText ? confirmText : label;
     ok.className = "btn ap-sheet-ok " + (button.classList.contains("btn-danger") ? "btn-danger-solid" : "btn-primary");
     show(".ap-sheet-reason", !!button.dataset.reason);
     show(".ap-sheet-risk", !!button.dataset.risk);
