@@ -4,9 +4,11 @@ Settings, a document's score explanation as rows, and putting stages / options i
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lowcode.documents.actions import do_insert_doc
 from lowcode.storage.factory import get_model
@@ -137,11 +139,30 @@ def _listed(page) -> list[str]:
 
 def _mouse_drag(page, source, target) -> None:
     start, end = source.bounding_box(), target.bounding_box()
+    source.evaluate("el => el.closest('[data-sort-item]').setAttribute('data-drag-item', '')")
+    target.evaluate(
+        "el => (el.closest('[data-sort-item]') || el).setAttribute('data-drag-goal', '')"
+    )
+    follows = (
+        "() => Boolean(document.querySelector('[data-drag-item]').compareDocumentPosition("
+        "document.querySelector('[data-drag-goal]')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    before = page.evaluate(follows)
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 10, steps=5)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 4, steps=20)
+    # Held over the target as a hand would be: SortableJS ignores a pointer over an item that
+    # is still animating (150 ms) and re-checks every 50 ms, so on a loaded machine the moves
+    # can all land inside that window. Release once the list has moved the item past the
+    # target (or after 5 s, and the caller's assertions say what happened).
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"({follows})() !== {str(before).lower()}", timeout=5000)
     page.mouse.up()
+    page.evaluate(
+        "() => document.querySelectorAll('[data-drag-item], [data-drag-goal]').forEach("
+        "(el) => { el.removeAttribute('data-drag-item'); el.removeAttribute('data-drag-goal'); })"
+    )
 
 
 def _finger_drag(page, source, target) -> None:
