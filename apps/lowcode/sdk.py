@@ -30,7 +30,6 @@ from lowcode.documents.mapping import do_make_mapped_doc
 from lowcode.documents.merge import do_merge_docs, empty_fields_filled
 from lowcode.documents.ownership import do_set_owner
 from lowcode.documents.system_fields import do_set_system_fields
-from lowcode.documents.validation import coerce, first_other, label_of, parse_phone
 from lowcode.exceptions import (
     DataError,
     DoesNotExistError,
@@ -82,6 +81,7 @@ from lowcode.rules.duplicates import rebuild_keys as rebuild_duplicate_keys
 from lowcode.rules.sla import department_head
 from lowcode.storage.document import Document
 from lowcode.storage.factory import build_models, get_model
+from lowcode.storage.validation import coerce, first_other, label_of, parse_phone
 from lowcode.users import do_create_user
 from lowcode.workflow.actions import do_apply_workflow, require_transition
 from lowcode.workflow.engine import (

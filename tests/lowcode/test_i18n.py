@@ -13,11 +13,11 @@ import pytest
 
 import lowcode
 from lowcode import i18n
-from lowcode.documents.validation import TYPE_RULE_MESSAGES
 from lowcode.exceptions import FrappeError
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import PERM_VERBS
 from lowcode.setup import ENGINE_ROLES
+from lowcode.storage.validation import TYPE_RULE_MESSAGES
 
 APPS = Path(lowcode.__file__).resolve().parent.parent
 # Engine capabilities are apps nested in lowcode (apps/lowcode/workflow/...), hence rglob.

@@ -18,16 +18,6 @@ from django.utils import timezone
 
 from lowcode import context
 from lowcode.documents.naming import make_name
-from lowcode.documents.secrets import without_kept_secrets
-from lowcode.documents.validation import (
-    CoercionError,
-    check_value,
-    coerce,
-    label_of,
-    resolve_default,
-    type_error,
-    values_of,
-)
 from lowcode.documents.versions import write_version
 from lowcode.exceptions import (
     DataError,
@@ -47,6 +37,16 @@ from lowcode.permissions.core import access_doc, has_doctype_permission, permitt
 from lowcode.query.choices import choice_errors
 from lowcode.query.serialize import to_json
 from lowcode.storage.factory import get_model
+from lowcode.storage.secrets import without_kept_secrets
+from lowcode.storage.validation import (
+    CoercionError,
+    check_value,
+    coerce,
+    label_of,
+    resolve_default,
+    type_error,
+    values_of,
+)
 
 # Writes to this DocType are schema changes, made by lowcode.documents.schema.
 SCHEMA_DOCTYPE = "DocType"

@@ -49,12 +49,12 @@ from lowcode.documents.actions import (
     validate_doc,
 )
 from lowcode.documents.naming import NumberPool, make_name
-from lowcode.documents.validation import resolve_default
 from lowcode.exceptions import PermissionError, ValidationError
 from lowcode.hooks_loader import doc_event_handlers
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import resolve_default
 
 INSERT_CHUNK = 500
 # Set on each document a batch inserts: its handlers may defer its side records.

@@ -363,8 +363,8 @@ def _property_errors(meta: DocTypeMeta) -> list[FieldError]:
     """A field's properties that the row editor sets: conditions that parse, a default of the
     field's type, unique only where an index can hold it, and a permission level that some
     permission rule grants."""
-    from lowcode.documents.validation import CoercionError, coerce
     from lowcode.expressions import ExpressionError, compile_condition
+    from lowcode.storage.validation import CoercionError, coerce
 
     errors: list[FieldError] = []
     levels = {int(p.permlevel or 0) for p in meta.permissions}
@@ -702,7 +702,7 @@ def do_create_doctype(user: str, data: dict):
 
 def _changed_type_errors(name: str, old: DocField, new: DocField, row: int) -> list[FieldError]:
     """Refuse a type change whose stored values the new type cannot hold."""
-    from lowcode.documents.validation import CoercionError, coerce
+    from lowcode.storage.validation import CoercionError, coerce
 
     if old.holds_value != new.holds_value or old.is_table != new.is_table:
         return [

@@ -24,12 +24,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lowcode.documents.validation import CoercionError, coerce
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.meta.doctype import CHILD_STANDARD_FIELDS, STANDARD_FIELDS
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import CoercionError, coerce
 
 STANDARD_COLUMNS = frozenset(STANDARD_FIELDS) | frozenset(CHILD_STANDARD_FIELDS)
 

@@ -28,8 +28,8 @@ def write_version(
     doctype: str, name: str, user: str, data: dict, *, when: dt.datetime | None = None
 ) -> bool:
     """Record ``data`` as a Version of one document when its DocType tracks changes."""
-    from lowcode.documents.secrets import masked_version
     from lowcode.models import Version
+    from lowcode.storage.secrets import masked_version
 
     meta = registry.get_meta(doctype)
     if not meta.track_changes or not any(data.values()):

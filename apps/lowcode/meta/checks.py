@@ -415,7 +415,7 @@ def check_runtime_shadowed(shadowed: set[str]) -> list[CheckMessage]:
 
 def check_mappings() -> list[CheckMessage]:
     """Check every app's document mappings against merged metadata (custom fields included)."""
-    from lowcode.documents.mapping import problems
+    from lowcode.meta.mappings import problems
 
     try:
         found = problems()

@@ -24,7 +24,7 @@ SHORT_TEXT_TYPES = frozenset(
     }
 )
 # Values never sent to a browser (Frappe's Password): masked in every answer, kept on a save
-# that sends the mask or nothing (lowcode.documents.secrets).
+# that sends the mask or nothing (lowcode.storage.secrets).
 SECRET_TYPES = frozenset({"Password"})
 LONG_TEXT_TYPES = frozenset(
     {

@@ -18,13 +18,13 @@ from django.db.models import F, FloatField, Lookup, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
-from lowcode.documents.validation import CoercionError, coerce
 from lowcode.exceptions import DataError
 from lowcode.i18n import _
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.permissions.core import permitted_levels
 from lowcode.query.serialize import to_json
+from lowcode.storage.validation import CoercionError, coerce
 
 OPERATORS = frozenset(
     {
@@ -133,7 +133,7 @@ class ColumnSet:
                 ),
             )
         for field in meta.data_fields:
-            # A Password is never listed, filtered or sorted on (lowcode.documents.secrets).
+            # A Password is never listed, filtered or sorted on (lowcode.storage.secrets).
             if field.permlevel in levels and field.fieldtype not in fieldtypes.SECRET_TYPES:
                 self.columns[field.fieldname] = Column(field.fieldname, field)
 

@@ -209,7 +209,7 @@ def _cached_allowed(kind: str, source: str) -> set[str] | None:
 
 
 def _field_errors(meta: DocTypeMeta, values: dict, parent_values: dict | None) -> list:
-    from lowcode.documents.validation import label_of
+    from lowcode.storage.validation import label_of
 
     errors = []
     for field, picker in pickers.picker_fields(meta):
@@ -249,7 +249,7 @@ def _field_errors(meta: DocTypeMeta, values: dict, parent_values: dict | None) -
 
 def _field_list_errors(field, picker, value, values, parent_values) -> list[FieldError]:
     """A field list naming a field its DocType lacks (a raw structure saying more is kept)."""
-    from lowcode.documents.validation import label_of
+    from lowcode.storage.validation import label_of
 
     source = pickers.source_value(picker, values, parent_values)
     allowed = _cached_allowed("field", source)
@@ -269,7 +269,7 @@ def _field_list_errors(field, picker, value, values, parent_values) -> list[Fiel
 
 def _condition_errors(field, source: str) -> list[FieldError]:
     from lowcode import expressions
-    from lowcode.documents.validation import label_of
+    from lowcode.storage.validation import label_of
 
     try:
         expressions.compile_condition(source)
@@ -297,7 +297,7 @@ def has_pickers(meta: DocTypeMeta) -> bool:
 
 def choice_errors(meta: DocTypeMeta, doc, values: dict) -> list[FieldError]:
     """A stored key that is not one of its field's choices, in the document and its rows."""
-    from lowcode.documents.validation import label_of, values_of
+    from lowcode.storage.validation import label_of, values_of
 
     if not has_pickers(meta):
         return []

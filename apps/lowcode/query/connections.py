@@ -7,7 +7,7 @@ them and picks their columns; a section is a DocType name or a dict ``{"doctype"
 so an app may declare sections a later release adds; linking DocTypes not declared follow,
 by name; a DocType linking here through several Link fields (a contract's ``amended_from``
 and ``renewed_from``) gets one section per field. A document made by a document mapping
-(``lowcode.documents.mapping``) also shows where it came from: a section of the mapping's
+(``lowcode.meta.mappings``) also shows where it came from: a section of the mapping's
 source DocType holding the record its link field names (a quotation's opportunity), before
 the others. Each section lists only what the user may read (``reads.get_list``: scope,
 permission hooks, permlevels), newest first, and counts it.
@@ -57,7 +57,7 @@ def _link_field(doctype: str, target: str) -> str | None:
 
 def _source_sections(doctype: str) -> list[Section]:
     """The mapping sources this DocType's documents are made from, by their link fields."""
-    from lowcode.documents.mapping import mappings_into
+    from lowcode.meta.mappings import mappings_into
 
     found: dict[str, Section] = {}
     for mapping in mappings_into(doctype):

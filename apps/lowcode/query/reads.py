@@ -6,13 +6,13 @@ from typing import Any
 
 from django.conf import settings
 
-from lowcode.documents.secrets import masked
 from lowcode.meta.fieldtypes import SECRET_TYPES
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import access_doc, permitted_levels, permitted_queryset
 from lowcode.query.builder import ColumnSet, build_filter, page_bounds, parse_fields, parse_order_by
 from lowcode.query.serialize import to_json
 from lowcode.storage.factory import get_model
+from lowcode.storage.secrets import masked
 
 
 def filtered_queryset(

@@ -21,12 +21,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from lowcode.documents.validation import VALUE_CACHE_SIZE, parse_phone
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.rules.common import CACHE_PREFIX, RULE_DOCTYPES, rules_for
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import VALUE_CACHE_SIZE, parse_phone
 
 DUPLICATE_KEY = "Duplicate Key"
 KEY_LENGTH = 140

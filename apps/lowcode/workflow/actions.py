@@ -18,7 +18,6 @@ from lowcode.documents.actions import (
     do_save_doc,
     do_submit_doc,
 )
-from lowcode.documents.validation import label_of
 from lowcode.exceptions import (
     FieldError,
     PermissionError,
@@ -28,6 +27,7 @@ from lowcode.exceptions import (
 from lowcode.i18n import _
 from lowcode.permissions.core import access_doc, full_names
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import label_of
 from lowcode.workflow import engine
 from lowcode.workflow.engine import WorkflowDef
 

@@ -23,12 +23,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from lowcode import context
-from lowcode.documents.validation import values_of
 from lowcode.expressions import ExpressionError, evaluate, fields_read, settings_read
 from lowcode.hooks_loader import get_hooks
 from lowcode.meta import registry
 from lowcode.permissions.core import full_names, get_roles, has_permission, user_department
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import values_of
 
 DEFAULT_STATE_FIELD = "workflow_state"
 ROUTED_MODES = ("All", "Any")

@@ -205,7 +205,7 @@ def test_every_declared_condition_message_has_a_chinese_translation():
     from pathlib import Path
 
     import lowcode
-    from lowcode.documents.mapping import declared
+    from lowcode.meta.mappings import declared
 
     catalog: set[str] = set()
     for path in Path(lowcode.__file__).resolve().parent.parent.rglob("translations/zh.csv"):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from lowcode.documents.actions import do_insert_doc, do_save_doc
-from lowcode.documents.secrets import MASK
 from lowcode.models import Version
 from lowcode.storage.factory import get_model
+from lowcode.storage.secrets import MASK
 
 pytestmark = pytest.mark.django_db
 NAME = "System Settings"

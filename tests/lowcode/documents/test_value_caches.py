@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-from lowcode.documents.validation import parse_phone
 from lowcode.rules.duplicates import make_key
+from lowcode.storage.validation import parse_phone
 
 DISTINCT_VALUES = 20_000
 BOUND = 8 * 1024 * 1024  # bytes; a few thousand cached values fit, twenty thousand do not

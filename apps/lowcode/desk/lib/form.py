@@ -8,13 +8,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from lowcode.documents.validation import CoercionError, coerce
 from lowcode.expressions import ExpressionError, evaluate
 from lowcode.i18n import _
 from lowcode.meta import fieldtypes
 from lowcode.meta.doctype import DocField, DocTypeMeta
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import permitted_levels
+from lowcode.storage.validation import CoercionError, coerce
 
 # Fields the desk never submits: the engine sets them.
 SYSTEM_FIELDS = {"name", "owner", "creation", "modified_by", "docstatus", "idx"}

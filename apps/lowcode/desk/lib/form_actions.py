@@ -234,8 +234,9 @@ def may_use(user: str, action: FormAction, doc, values: dict) -> bool:
 
 def _mapping_accepts(user: str, action: FormAction, doc) -> bool:
     from lowcode.documents import mapping as mapping_lib
+    from lowcode.meta.mappings import get_mapping
 
-    found = mapping_lib.get_mapping(action.mapping)
+    found = get_mapping(action.mapping)
     if found is None or found.source != action.doctype or not registry.exists(found.target):
         return False
     if not has_doctype_permission(user, found.target, "create"):
@@ -270,9 +271,9 @@ def new_link(action: FormAction, values: dict) -> str:
 def mapping_link(action: FormAction, name: str) -> str:
     """The mapping target's new form, filled from this document by the mapping."""
     from lowcode.desk.lib.nav import slug
-    from lowcode.documents import mapping as mapping_lib
+    from lowcode.meta.mappings import get_mapping
 
-    found = mapping_lib.get_mapping(action.mapping)
+    found = get_mapping(action.mapping)
     target = found.target if found is not None else ""
     query = urlencode({MAPPING_PARAM: action.mapping, SOURCE_PARAM: name})
     return f"/app/{slug(target)}/new?{query}"
@@ -571,7 +572,7 @@ def problems() -> list[tuple[str, str, str, str]]:
 
 
 def _mapping_source(key: str) -> str | None:
-    from lowcode.documents import mapping as mapping_lib
+    from lowcode.meta.mappings import get_mapping
 
-    found = mapping_lib.get_mapping(key)
+    found = get_mapping(key)
     return found.source if found is not None else None

@@ -12,7 +12,7 @@ from typing import Any
 
 import phonenumbers
 
-from lowcode.documents.validation import parse_phone
+from lowcode.storage.validation import parse_phone
 
 
 def is_phone_field(field: Any) -> bool:

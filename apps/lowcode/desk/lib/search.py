@@ -22,13 +22,13 @@ from pypinyin import Style, lazy_pinyin
 from lowcode.desk.lib import nav
 from lowcode.desk.lib.listing import title_field
 from lowcode.desk.lib.phones import is_phone_field
-from lowcode.documents.validation import parse_phone
 from lowcode.meta.doctype import DocTypeMeta
 from lowcode.meta.registry import get_meta
 from lowcode.permissions.core import permitted_queryset
 from lowcode.query import reads
 from lowcode.query.builder import ColumnSet
 from lowcode.storage.factory import get_model
+from lowcode.storage.validation import parse_phone
 
 SEARCH_ENTRY = "Search Entry"
 PER_DOCTYPE = 5

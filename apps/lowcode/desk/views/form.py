@@ -39,7 +39,7 @@ LINK_OPTIONS = 20
 
 
 def _defaults(meta, user) -> dict:
-    from lowcode.documents.validation import resolve_default
+    from lowcode.storage.validation import resolve_default
 
     data: dict = {}
     for f in meta.data_fields:
@@ -251,11 +251,12 @@ def _mapped(request, user, doctype) -> dict:
     """A mapping action's new form: the target the mapping makes from its source (fields and
     child rows; lowcode.documents.mapping checks read, create and the source's state)."""
     from lowcode.documents import mapping as mapping_lib
+    from lowcode.meta.mappings import get_mapping
 
     key = request.GET.get(form_actions.MAPPING_PARAM)
     if not key:
         return {}
-    found = mapping_lib.get_mapping(key)
+    found = get_mapping(key)
     if found is None or found.target != doctype:
         raise DoesNotExistError(_("Method {method} not found", method=key))
     data = mapping_lib.do_make_mapped_doc(user, key, request.GET.get(form_actions.SOURCE_PARAM, ""))

@@ -62,7 +62,7 @@ class CustomField(Document):
 
     def check_fieldtype(self) -> None:
         """Report an unknown type against Field Type (not Fieldname), as its Select does."""
-        from lowcode.documents.validation import check_value
+        from lowcode.storage.validation import check_value
 
         errors = check_value(self.meta.get_field("fieldtype"), self.fieldtype, {}, {})
         if errors:

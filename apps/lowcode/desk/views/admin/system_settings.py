@@ -76,7 +76,7 @@ def _context(values: dict, errors=None, message: str = "", conflict: str = "") -
                 ]
                 if field.fieldtype == "Select"
                 else [],
-                # A Password is never drawn (lowcode.documents.secrets); say whether one is saved.
+                # A Password is never drawn (lowcode.storage.secrets); say whether one is saved.
                 "placeholder": (
                     _("Saved (leave empty to keep it)")
                     if values.get(field.fieldname)
@@ -110,7 +110,7 @@ def _kind(field) -> str:
 
 
 def _is_secret(meta, fieldname: str) -> bool:
-    from lowcode.documents.secrets import is_secret
+    from lowcode.storage.secrets import is_secret
 
     return is_secret(meta.get_field(fieldname))
 

@@ -1,12 +1,12 @@
 """Controller of Scoring Rule: the score field and every criterion must name a real field; a
 change re-scores the DocType's existing documents in the background."""
 
-from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.rules.common import RuleController, check_rule
 from lowcode.storage.document import Document
+from lowcode.storage.validation import first_other
 
 SCORE_TYPES = frozenset({"Int", "Float", "Currency", "Percent"})
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lowcode.documents.validation import first_other
 from lowcode.exceptions import FieldError, ValidationError
 from lowcode.i18n import _
 from lowcode.meta import registry
 from lowcode.storage.document import Document
+from lowcode.storage.validation import first_other
 
 
 class Workflow(Document):
