@@ -50,13 +50,16 @@ def plan_value(fieldname: str) -> Subquery:
     return Subquery(get_model(PLAN).objects.filter(name=OuterRef("parent")).values(fieldname)[:1])
 
 
-def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
+def aging_by(
+    plans: QuerySet, group_field: str, as_of: dt.date, title_of: tuple[str, str] | None = None
+) -> list[dict]:
     """Outstanding per aging bucket of the open installments of ``plans``, per ``group_field``.
 
     One JOIN + GROUP BY: the permitted plans (Django compiles their query, the permission
     filter included) joined to their installments on ``parent``. The ORM form of the same
     query (a correlated subquery for the plan's field, evaluated twice per installment) cost
-    1.6x the CPU over 150k installments (bench/README.md).
+    1.6x the CPU over 150k installments (bench/README.md). ``title_of`` (DocType, field)
+    adds each group's title as ``title``, joined to the grouped rows by primary key.
     """
     from django.db import connection
 
@@ -76,7 +79,7 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
         "SUM(i.outstanding_amount)",
     ]
     sql = (
-        f"SELECT p.plan_group, {', '.join(f'ROUND({b}, 2)' for b in buckets)} "  # noqa: S608 - Django-compiled plan query, values as params
+        f"SELECT p.plan_group AS grp, {', '.join(f'ROUND({b}, 2) AS c{i}' for i, b in enumerate(buckets))} "  # noqa: S608 - Django-compiled plan query, values as params
         f"FROM {quote(get_model(INSTALLMENT)._meta.db_table)} i "
         f"JOIN ({plan_sql}) p ON p.plan_name = i.parent "
         "WHERE i.parenttype = %s AND i.outstanding_amount > 0 AND i.status NOT IN (%s, %s) "
@@ -85,13 +88,23 @@ def aging_by(plans: QuerySet, group_field: str, as_of: dt.date) -> list[dict]:
     params: list[Any] = [as_of, ago[0], ago[1], ago[2], ago[3], ago[4], ago[5], ago[6]]
     params = [*params, *plan_params, PLAN, *CLOSED]
     keys = ("not_due", *[key for key, *_rest in BUCKETS], "outstanding")
+    if title_of:
+        # the grouped rows (a few thousand) look their title up by primary key in the same
+        # statement, instead of a second query carrying every name as a parameter
+        title_table = quote(get_model(title_of[0])._meta.db_table)
+        columns = ", ".join(f"g.c{i}" for i in range(len(keys)))
+        sql = (
+            f"SELECT g.grp, {columns}, t.{quote(title_of[1])} FROM ({sql}) g "  # noqa: S608 - quoted names, values as params
+            f"LEFT JOIN {title_table} t ON t.name = g.grp"
+        )
+        keys = (*keys, "title")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
             {
                 "group": row[0],
                 # rounded to cents by the database (Decimal on MariaDB, float on SQLite)
-                **{k: v or 0 for k, v in zip(keys, row[1:], strict=True)},
+                **{k: v if k == "title" else v or 0 for k, v in zip(keys, row[1:], strict=True)},
             }
             for row in cursor.fetchall()
         ]

@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from lowcode.documents.actions import do_insert_doc
+from lowcode.permissions.core import full_names
 from lowcode.storage.factory import get_model
 
 from .conftest import call, customer_of, message, plan, product, receive, run
@@ -50,6 +51,9 @@ def test_aging_buckets_at_the_boundary_days(receivables, api):
     # the rep sees only their customer (south's plan is not theirs)
     assert [row["customer"] for row in result["result"]] == [receivables["customer"]]
     row = result["result"][0]
+    # the customer by its name, not its code
+    customer_name = get_model("Customer").objects.get(name=receivables["customer"]).customer_name
+    assert row["title"] == customer_name and customer_name.startswith("rep客户")
     assert {key: row[key] for key in BUCKETS} == BUCKETS
     assert (row["overdue"], row["outstanding"]) == (1230, 2515)
     assert result["chart"]["data"]["datasets"][0]["values"] == list(BUCKETS.values())
@@ -61,6 +65,7 @@ def test_aging_by_sales_owner_for_a_manager_and_everyone(receivables, api):
     everyone = run(api("sysman"), "Receivables Aging", {"group_by": "Sales Owner"})
     rows = {row["sales_owner"]: row for row in everyone["result"]}
     assert rows["south"]["days_31_60"] == 7000
+    assert rows["south"]["title"] == full_names(["south"]).get("south", "south")
     # a day later every boundary moves one bucket on: 30 → 31–60, 60 → 61–90, 90 → >90
     later = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     row = run(api("rep"), "Receivables Aging", {"date": later})["result"][0]

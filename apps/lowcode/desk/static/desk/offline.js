@@ -217,8 +217,13 @@
     const f = form();
     if (f && event.detail.elt === f) show(textOf("draft"), save(f));
   });
-  // The form re-rendered with a conflict or errors: the draft stays until it is saved.
-  document.addEventListener("htmx:afterSettle", () => {
+  // The form re-rendered with a conflict or errors: the draft stays until it is saved. Only
+  // the form's own answer counts: another request settling meanwhile (a badge, a refresh)
+  // must not mark a draft still being sent as unsent, or the page its redirect loads would
+  // offer the saved draft again.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const source = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!source || source.id !== "doc-form") return;
     const f = form();
     const d = f && readDraft(keyOf(f));
     if (d && d.sending) {
