@@ -53,11 +53,7 @@ def condition(
     from lowcode.desk.templatetags.pickers import condition_rows
     from lowcode.expressions import condition_from_rows
 
-    types = {}
-    if doctype and registry.exists(doctype) and has_doctype_permission(user, doctype, "read"):
-        types = {f.fieldname: f.fieldtype for f in registry.get_meta(doctype).data_fields}
-    else:
-        doctype = ""
+    doctype, types = _field_types(user, doctype)
     if expression is not None:
         state = condition_rows(expression, doctype)
         return None if state["advanced"] else {"join": state["join"], "rows": state["rows"]}
@@ -80,17 +76,20 @@ def filter_rows(
     from lowcode.desk.templatetags.pickers import filter_rows as rows_of
     from lowcode.query.filter_rows import filters_from_rows
 
-    types = {}
-    if doctype and registry.exists(doctype) and has_doctype_permission(user, doctype, "read"):
-        types = {f.fieldname: f.fieldtype for f in registry.get_meta(doctype).data_fields}
-    else:
-        doctype = ""
+    doctype, types = _field_types(user, doctype)
     if filters is not None:
         state = rows_of(filters, doctype)
         return None if state["advanced"] else {"rows": state["rows"]}
     parsed = _rows_param(rows)
     written = filters_from_rows(parsed, types)
     return {"filters": json.dumps(written, ensure_ascii=False, indent=1) if written else ""}
+
+
+def _field_types(user: str, doctype: str) -> tuple[str, dict[str, str]]:
+    """``doctype`` and its fields' types when the user may read it, else ("", {})."""
+    if doctype and registry.exists(doctype) and has_doctype_permission(user, doctype, "read"):
+        return doctype, {f.fieldname: f.fieldtype for f in registry.get_meta(doctype).data_fields}
+    return "", {}
 
 
 def _rows_param(rows: str) -> list[dict]:

@@ -328,9 +328,10 @@ def replaced_transitions(shown: list[ShownAction]) -> set[str]:
 
 
 def initial_values(action: FormAction, user: str = "", doc=None) -> dict[str, Any]:
-    """The inputs' first values: the fields' defaults, then the action's ``initial`` function."""
+    """The inputs' first values: the fields' defaults, then the action's ``initial`` function
+    (``f(user, doc)``; a list action has no document and passes None)."""
     values = {f.fieldname: f.default for f in action.fields if f.default not in (None, "")}
-    if action.initial and doc is not None:
+    if action.initial:
         from lowcode.hooks_loader import resolve
 
         found = resolve(action.initial)(user, doc) or {}

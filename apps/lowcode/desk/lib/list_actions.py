@@ -78,23 +78,12 @@ def available(user: str, doctype: str) -> list[ShownAction]:
         ShownAction(
             action,
             href=post_url(doctype, action.key),
-            initial=initial_values(action, user, None) | _initial(action, user),
+            initial=initial_values(action, user, None),
             extras=dialog_extras(user, action, {}),
         )
         for action in declared(doctype)
         if may_use(user, action)
     ]
-
-
-def _initial(action: FormAction, user: str) -> dict:
-    """The action's ``initial`` function, called with no document (``f(user, None)``)."""
-    if not action.initial:
-        return {}
-    from lowcode.hooks_loader import resolve
-
-    found = resolve(action.initial)(user, None) or {}
-    names = action.dialog_fieldnames()
-    return {k: v for k, v in found.items() if k in names and v not in (None, "")}
 
 
 def find(user: str, doctype: str, key: str) -> FormAction | None:

@@ -387,6 +387,7 @@
   // A row's value over a Select field is suggested from its options (stored value, shown with
   // its label) through a <datalist>; anything else stays typed.
   let datalists = 0;
+  const optionsOf = new Map();
   function offerValues(row) {
     const cond = row.closest(".cond");
     const input = row.querySelector(".cond-value");
@@ -398,32 +399,36 @@
       if (input) input.removeAttribute("list");
       return;
     }
-    const query = new URLSearchParams({ kind: "option", doctype: doctype, fieldname: field, q: "" });
-    fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: headers() })
-      .then((response) => (response.ok ? response.json() : { message: [] }))
-      .then((body) => {
-        const items = body.message || [];
-        let box = row.querySelector("datalist.cond-values");
-        if (!items.length) {
-          if (box) box.remove();
-          input.removeAttribute("list");
-          return;
-        }
-        if (!box) {
-          box = document.createElement("datalist");
-          box.className = "cond-values";
-          box.id = "cond-values-" + ++datalists;
-          row.appendChild(box);
-        }
-        box.innerHTML = "";
-        items.forEach((choice) => {
-          const option = document.createElement("option");
-          option.value = choice.value;
-          if (choice.label && choice.label !== choice.value) option.label = choice.label;
-          box.appendChild(option);
-        });
-        input.setAttribute("list", box.id);
+    const key = doctype + "\n" + field;
+    if (!optionsOf.has(key)) {
+      // one request per field and page, however many rows name it
+      const query = new URLSearchParams({ kind: "option", doctype: doctype, fieldname: field, q: "" });
+      optionsOf.set(key, fetch(PICK + "?" + query.toString(), { credentials: "same-origin", headers: headers() })
+        .then((response) => (response.ok ? response.json() : { message: [] }))
+        .then((body) => body.message || []));
+    }
+    optionsOf.get(key).then((items) => {
+      let box = row.querySelector("datalist.cond-values");
+      if (!items.length) {
+        if (box) box.remove();
+        input.removeAttribute("list");
+        return;
+      }
+      if (!box) {
+        box = document.createElement("datalist");
+        box.className = "cond-values";
+        box.id = "cond-values-" + ++datalists;
+        row.appendChild(box);
+      }
+      box.innerHTML = "";
+      items.forEach((choice) => {
+        const option = document.createElement("option");
+        option.value = choice.value;
+        if (choice.label && choice.label !== choice.value) option.label = choice.label;
+        box.appendChild(option);
       });
+      input.setAttribute("list", box.id);
+    });
   }
 
   document.addEventListener("change", (event) => {
