@@ -10,6 +10,7 @@ import tests.engine_app.hooks as engine_hooks
 from lowcode.desk.checks import run_checks
 from lowcode.documents.actions import do_insert_doc
 from lowcode.workflow.actions import do_apply_workflow
+from lowcode.workflow.engine import get_workflow
 from tests.lowcode.workflow.conftest import approvers, workflows  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -88,4 +89,5 @@ def test_a_check_in_step_is_not_judged_without_an_active_workflow(db, monkeypatc
         {"Customer Visit": {"method": "kuaicrm.visit_check_in", "transition": "Teleport"}},
         raising=False,
     )
+    assert get_workflow("Customer Visit") is None  # the case under test: no workflow synced
     assert [m for m in run_checks(databases=["default"]) if m.id == "desk.E013"] == []
